@@ -1,0 +1,282 @@
+//! Stage 5: what the numbers say. Tier summaries, revenue concentration (80/20, Gini), the top
+//! customers, findings from checks, the RFM grid and data quality: plain values the report renders.
+
+mod concentration;
+
+pub use concentration::{concentration, pareto_curve, Concentration};
+
+use serde::Serialize;
+
+use crate::data::{Day, LoadStats};
+use crate::engine::Evaluation;
+use crate::metrics::{population, Column, CustomerTable};
+use crate::workspace::{Policy, Severity};
+
+/// Everything the report shows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Analysis {
+    /// The as-of date.
+    pub as_of: Day,
+    /// Number of customers.
+    pub customers: usize,
+    /// Net revenue of all customers, in cents.
+    pub total_revenue: i64,
+    /// Margin of all customers, in cents.
+    pub total_margin: i64,
+    /// One per tier, in policy order.
+    pub tiers: Vec<TierSummary>,
+    /// How concentrated revenue is.
+    pub concentration: Concentration,
+    /// The largest customers by revenue.
+    pub top_customers: Vec<TopCustomer>,
+    /// Checks that fired.
+    pub findings: Vec<Finding>,
+    /// Customers and revenue by recency score (rows) and frequency score (columns).
+    pub rfm: [[RfmCell; 5]; 5],
+    /// Rows read and what happened to them.
+    pub quality: DataQuality,
+}
+
+/// One tier's totals.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TierSummary {
+    /// The tier's name.
+    pub name: String,
+    /// Its description from the policy.
+    pub description: Option<String>,
+    /// Customers in it.
+    pub customers: usize,
+    /// Share of all customers.
+    pub customer_share: f64,
+    /// Revenue in cents.
+    pub revenue: i64,
+    /// Share of total revenue (0 when total revenue is not positive).
+    pub revenue_share: f64,
+    /// Margin in cents.
+    pub margin: i64,
+    /// Share of total margin (0 when total margin is not positive).
+    pub margin_share: f64,
+    /// Mean revenue per customer, in currency units (0 for an empty tier).
+    pub avg_revenue: f64,
+    /// Purchases by its customers.
+    pub orders: i64,
+}
+
+/// A customer in the top list.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TopCustomer {
+    /// 1 for the largest.
+    pub rank: usize,
+    /// The customer id.
+    pub id: String,
+    /// Its tier.
+    pub tier: String,
+    /// Revenue in cents.
+    pub revenue: i64,
+    /// Purchases.
+    pub orders: i64,
+    /// Share of total revenue held by it and all larger customers.
+    pub cum_revenue_share: f64,
+}
+
+/// A check that fired.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Finding {
+    /// The check's name.
+    pub name: String,
+    /// How serious.
+    pub severity: Severity,
+    /// What it means.
+    pub message: String,
+    /// How many customers it concerns.
+    pub customers: usize,
+    /// The largest of them by revenue (ties: lowest id).
+    pub largest: Option<FindingCustomer>,
+}
+
+/// A customer named by a finding.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FindingCustomer {
+    /// The customer id.
+    pub id: String,
+    /// Revenue in cents.
+    pub revenue: i64,
+}
+
+/// One cell of the RFM grid.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct RfmCell {
+    /// Customers in the cell.
+    pub customers: u64,
+    /// Their revenue in cents.
+    pub revenue: i64,
+}
+
+/// What the loader saw and what the customer base looks like from a data point of view.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DataQuality {
+    /// The transaction file, as written in the policy.
+    pub file: String,
+    /// Data rows in the file.
+    pub rows_read: u64,
+    /// Rows used (dated on or before as-of).
+    pub rows_used: u64,
+    /// Rows dated after the as-of date.
+    pub excluded_after_as_of: u64,
+    /// Used rows with a zero amount.
+    pub zero_amount_rows: u64,
+    /// Used rows with a negative amount.
+    pub refund_rows: u64,
+    /// Customers whose net revenue is zero or negative.
+    pub customers_net_nonpositive: usize,
+    /// Earliest used date.
+    pub first_day: Option<Day>,
+    /// Latest used date.
+    pub last_day: Option<Day>,
+    /// Customers in the attribute table with no transactions (not in the customer table).
+    pub attribute_rows_without_transactions: usize,
+}
+
+/// Sums up the evaluated customer table.
+pub fn analyse(
+    policy: &Policy,
+    table: &CustomerTable,
+    evaluation: &Evaluation,
+    stats: &LoadStats,
+    attribute_rows_without_transactions: usize,
+) -> Analysis {
+    let revenue = table.money("revenue");
+    let margin = table.money("margin");
+    let orders = match table.column("orders") {
+        Some(Column::Int(v)) => v.as_slice(),
+        _ => &[],
+    };
+    let n = table.len();
+    let total_revenue: i64 = revenue.iter().sum();
+    let total_margin: i64 = margin.iter().sum();
+    let share = |part: i64, total: i64| {
+        if total > 0 {
+            part as f64 / total as f64
+        } else {
+            0.0
+        }
+    };
+
+    let mut tiers: Vec<TierSummary> = policy
+        .tiers
+        .iter()
+        .map(|t| TierSummary {
+            name: t.name.clone(),
+            description: t.description.clone(),
+            customers: 0,
+            customer_share: 0.0,
+            revenue: 0,
+            revenue_share: 0.0,
+            margin: 0,
+            margin_share: 0.0,
+            avg_revenue: 0.0,
+            orders: 0,
+        })
+        .collect();
+    for (i, &t) in evaluation.tiers.iter().enumerate() {
+        let s = &mut tiers[t as usize];
+        s.customers += 1;
+        s.revenue += revenue[i];
+        s.margin += margin[i];
+        s.orders += orders.get(i).copied().unwrap_or(0);
+    }
+    for s in &mut tiers {
+        s.customer_share = if n > 0 {
+            s.customers as f64 / n as f64
+        } else {
+            0.0
+        };
+        s.revenue_share = share(s.revenue, total_revenue);
+        s.margin_share = share(s.margin, total_margin);
+        s.avg_revenue = if s.customers > 0 {
+            s.revenue as f64 / 100.0 / s.customers as f64
+        } else {
+            0.0
+        };
+    }
+
+    let rank = population::revenue_rank(revenue);
+    let cum = match table.column("cum_revenue_share") {
+        Some(Column::Float(v)) => v.clone(),
+        _ => vec![f64::NAN; n],
+    };
+    let top_customers = rank
+        .iter()
+        .take(policy.report.top_customers)
+        .enumerate()
+        .map(|(r, &i)| TopCustomer {
+            rank: r + 1,
+            id: table.ids[i].clone(),
+            tier: policy.tiers[evaluation.tiers[i] as usize].name.clone(),
+            revenue: revenue[i],
+            orders: orders.get(i).copied().unwrap_or(0),
+            cum_revenue_share: cum[i],
+        })
+        .collect();
+
+    let findings = evaluation
+        .checks
+        .iter()
+        .filter(|c| !c.customers.is_empty())
+        .map(|c| {
+            let largest = c
+                .customers
+                .iter()
+                .map(|&i| i as usize)
+                .max_by(|&a, &b| revenue[a].cmp(&revenue[b]).then(b.cmp(&a)))
+                .map(|i| FindingCustomer {
+                    id: table.ids[i].clone(),
+                    revenue: revenue[i],
+                });
+            Finding {
+                name: c.name.clone(),
+                severity: c.severity,
+                message: c.message.clone(),
+                customers: c.customers.len(),
+                largest,
+            }
+        })
+        .collect();
+
+    let mut rfm = [[RfmCell::default(); 5]; 5];
+    if let (Some(Column::Int(r)), Some(Column::Int(f))) =
+        (table.column("r_score"), table.column("f_score"))
+    {
+        for i in 0..n {
+            if (1..=5).contains(&r[i]) && (1..=5).contains(&f[i]) {
+                let cell = &mut rfm[r[i] as usize - 1][f[i] as usize - 1];
+                cell.customers += 1;
+                cell.revenue += revenue[i];
+            }
+        }
+    }
+
+    Analysis {
+        as_of: table.as_of,
+        customers: n,
+        total_revenue,
+        total_margin,
+        tiers,
+        concentration: concentration(revenue),
+        top_customers,
+        findings,
+        rfm,
+        quality: DataQuality {
+            file: policy.transactions.path.display().to_string(),
+            rows_read: stats.rows_read,
+            rows_used: stats.rows_used,
+            excluded_after_as_of: stats.excluded_after_as_of,
+            zero_amount_rows: stats.zero_amount_rows,
+            refund_rows: stats.refund_rows,
+            customers_net_nonpositive: revenue.iter().filter(|&&r| r <= 0).count(),
+            first_day: stats.first_day,
+            last_day: stats.last_day,
+            attribute_rows_without_transactions,
+        },
+    }
+}

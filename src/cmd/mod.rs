@@ -1,0 +1,83 @@
+//! One file per subcommand: argument handling and printing only; the work happens in the stages.
+
+mod check;
+mod init;
+mod progress;
+mod run;
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+use powerbase::data::Day;
+
+/// powerbase: decide which customers are core, sort the base into tiers and write the board report.
+///
+/// A workspace is a folder you keep in git, one per client: powerbase.yaml (data sources, params,
+/// derived metrics, tiers, checks, report settings), rules/*.yaml, scripts/*.rhai (plugins),
+/// templates/ (report templates) and the client's data exports.
+#[derive(Parser, Debug)]
+#[command(
+    name = "powerbase",
+    version,
+    about,
+    long_about,
+    propagate_version = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run the workspace: load the data, compute metrics, assign tiers, and write customers.csv,
+    /// summary.json, report.md, report.pdf and charts/ to the output folder.
+    ///
+    /// The output folder is replaced as a whole: a failed run leaves the previous outputs as they were.
+    Run {
+        /// The workspace folder (holding powerbase.yaml).
+        #[arg(default_value = ".")]
+        workspace: PathBuf,
+        /// Where to write the outputs [default: WORKSPACE/out].
+        #[arg(long, short)]
+        out: Option<PathBuf>,
+        /// Compute everything as of this date (YYYY-MM-DD); later transactions are left out and
+        /// counted. Overrides `as_of` in powerbase.yaml; with neither, the latest transaction date.
+        #[arg(long, value_parser = parse_day)]
+        as_of: Option<Day>,
+        /// Print nothing but errors.
+        #[arg(long, short)]
+        quiet: bool,
+    },
+    /// Check a workspace without running it: every policy file parsed, every expression and
+    /// template compiled. Lists every problem with file and line; exits non-zero if there is one.
+    Check {
+        /// The workspace folder (holding powerbase.yaml).
+        #[arg(default_value = ".")]
+        workspace: PathBuf,
+    },
+    /// Create a new workspace with a commented powerbase.yaml, a rule file, a plugin script and a
+    /// small sample of real transactions, ready to run.
+    Init {
+        /// The folder to create (it must not exist or be empty).
+        dir: PathBuf,
+    },
+}
+
+fn parse_day(s: &str) -> Result<Day, String> {
+    Day::parse_iso(s).ok_or_else(|| format!("expected a date like 1998-06-30, found `{s}`"))
+}
+
+/// Runs the chosen command.
+pub fn dispatch(cli: Cli) -> powerbase::Result<()> {
+    match cli.command {
+        Command::Run {
+            workspace,
+            out,
+            as_of,
+            quiet,
+        } => run::run(&workspace, out.as_deref(), as_of, quiet),
+        Command::Check { workspace } => check::check(&workspace),
+        Command::Init { dir } => init::init(&dir),
+    }
+}

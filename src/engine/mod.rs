@@ -1,0 +1,600 @@
+//! Stage 4: the policy's code. Compiles every expression once (derived metrics, tiers, checks) in a
+//! sandboxed Rhai engine with the workspace's plugin scripts, evaluates derived metrics in
+//! dependency order (population figures included), assigns each customer to exactly one tier and
+//! records which checks fire for whom.
+
+mod convert;
+pub mod sandbox;
+pub mod scan;
+
+use std::collections::BTreeSet;
+use std::sync::{Arc, Mutex};
+
+use rayon::prelude::*;
+use rhai::{Dynamic, Engine, EvalAltResult, Module, Position, Scope, AST};
+
+use crate::error::{Diagnostic, Error, Origin};
+use crate::metrics::{population, CustomerTable, Origin as ColumnOrigin};
+use crate::workspace::{Expr, Severity, Workspace};
+use sandbox::{Output, Populations};
+
+/// The compiled policy, ready to evaluate against a customer table.
+pub struct Program {
+    engine: Engine,
+    populations: Arc<Populations>,
+    output: Output,
+    params: Vec<(String, Dynamic)>,
+    derived: Vec<Compiled>,
+    tiers: Vec<(String, Option<Compiled>)>,
+    checks: Vec<CheckRule>,
+}
+
+struct Compiled {
+    name: String,
+    expr: Expr,
+    ast: AST,
+    reads: Vec<String>,
+    populations: Vec<String>,
+}
+
+struct CheckRule {
+    rule: Compiled,
+    severity: Severity,
+    message: String,
+}
+
+/// The outcome of evaluating the policy.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Evaluation {
+    /// Tier index (policy order) of each customer, in table order.
+    pub tiers: Vec<u16>,
+    /// The names each tier's condition reads (for explanations), in policy order.
+    pub tier_reads: Vec<Vec<String>>,
+    /// Per check, in policy order: the customers (table rows) it fired for.
+    pub checks: Vec<CheckResult>,
+    /// What scripts printed.
+    pub printed: Vec<String>,
+}
+
+/// Which customers a check fired for.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CheckResult {
+    /// The check's name.
+    pub name: String,
+    /// How serious it is.
+    pub severity: Severity,
+    /// What it means.
+    pub message: String,
+    /// Table rows, ascending.
+    pub customers: Vec<u32>,
+}
+
+/// The names expressions may read besides params and derived metrics: built-in metrics and the
+/// attribute columns.
+pub fn base_names(attributes: &[String]) -> Vec<String> {
+    crate::metrics::BUILTINS
+        .iter()
+        .map(|b| b.name.to_string())
+        .chain(attributes.iter().cloned())
+        .collect()
+}
+
+/// Compiles the workspace's scripts and expressions. `attributes` are the attribute column names.
+/// Every problem is reported, with file and line.
+pub fn compile(workspace: &Workspace, attributes: &[String]) -> Result<Program, Vec<Diagnostic>> {
+    let policy = &workspace.policy;
+    let mut problems = Vec::new();
+    let populations = Arc::new(Populations::default());
+    let output: Output = Arc::new(Mutex::new(Vec::new()));
+    let mut engine = sandbox::engine(populations.clone(), output.clone());
+
+    // Plugins: every function they define is callable from every expression.
+    let mut plugins: Option<AST> = None;
+    for script in &workspace.scripts {
+        match engine.compile(&script.text) {
+            Ok(mut ast) => {
+                ast.set_source(script.name.as_str());
+                plugins = Some(match plugins {
+                    Some(all) => all.merge(&ast),
+                    None => ast,
+                });
+            }
+            Err(e) => problems.push(Diagnostic::at(
+                Origin::new(&script.name, pos_line(e.position()), pos_col(e.position())),
+                format!("{}: {}", script.name, e.err_type()),
+            )),
+        }
+    }
+    if let Some(ast) = &plugins {
+        match Module::eval_ast_as_new(Scope::new(), ast, &engine) {
+            Ok(module) => {
+                engine.register_global_module(module.into());
+            }
+            Err(e) => problems.push(Diagnostic::new(format!(
+                "the plugin scripts failed while loading: {}",
+                flatten(&e)
+            ))),
+        }
+    }
+
+    // Names in scope at compile time: unknown names are caught here, not per customer.
+    let mut known: Vec<String> = base_names(attributes);
+    known.extend(policy.params.iter().map(|p| p.name.clone()));
+    known.extend(policy.metrics.iter().map(|m| m.name.clone()));
+    for a in attributes {
+        if let Some(clash) = policy.params.iter().find(|p| &p.name == a) {
+            problems.push(Diagnostic::at(
+                clash.origin.clone(),
+                format!("param `{a}` has the name of a column of the customer table"),
+            ));
+        }
+        if let Some(clash) = policy.metrics.iter().find(|m| &m.name == a) {
+            problems.push(Diagnostic::at(
+                clash.expr.origin.clone(),
+                format!("metric `{a}` has the name of a column of the customer table"),
+            ));
+        }
+    }
+    let mut scope = Scope::new();
+    for name in &known {
+        scope.push_dynamic(name.as_str(), Dynamic::UNIT);
+    }
+    let compile_one =
+        |what: &str, name: &str, expr: &Expr, problems: &mut Vec<Diagnostic>| match engine
+            .compile_with_scope(&scope, &expr.text)
+        {
+            Ok(ast) => {
+                let refs = scan::references(&expr.text);
+                let mut pops = Vec::new();
+                for (function, metric) in refs.populations {
+                    if known.contains(&metric) {
+                        if !pops.contains(&metric) {
+                            pops.push(metric);
+                        }
+                    } else {
+                        problems.push(
+                            Diagnostic::at(
+                                expr.origin.clone(),
+                                format!(
+                                    "{what} `{name}`: {function}(\"{metric}\") names no metric"
+                                ),
+                            )
+                            .with_help(suggest(&metric, &known)),
+                        );
+                    }
+                }
+                let reads = refs
+                    .names
+                    .into_iter()
+                    .filter(|n| known.contains(n))
+                    .collect();
+                Some(Compiled {
+                    name: name.to_string(),
+                    expr: expr.clone(),
+                    ast,
+                    reads,
+                    populations: pops,
+                })
+            }
+            Err(e) => {
+                let mut d = Diagnostic::at(
+                    origin_at(&expr.origin, e.position()),
+                    format!("{what} `{name}`: {}", e.err_type()),
+                );
+                if let rhai::ParseErrorType::VariableUndefined(var) = e.err_type() {
+                    d = d.with_help(suggest(var, &known));
+                }
+                problems.push(d);
+                None
+            }
+        };
+    let derived: Vec<Compiled> = policy
+        .metrics
+        .iter()
+        .filter_map(|m| compile_one("metric", &m.name, &m.expr, &mut problems))
+        .collect();
+    let tiers: Vec<(String, Option<Compiled>)> = policy
+        .tiers
+        .iter()
+        .map(|t| {
+            let c = t
+                .when
+                .as_ref()
+                .and_then(|w| compile_one("tier", &t.name, w, &mut problems));
+            (t.name.clone(), c)
+        })
+        .collect();
+    let checks: Vec<CheckRule> = policy
+        .checks
+        .iter()
+        .filter_map(|c| {
+            compile_one("check", &c.name, &c.when, &mut problems).map(|rule| CheckRule {
+                rule,
+                severity: c.severity,
+                message: c.message.clone(),
+            })
+        })
+        .collect();
+    let derived = match order_by_dependency(derived) {
+        Ok(d) => d,
+        Err(d) => {
+            problems.push(d);
+            Vec::new()
+        }
+    };
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    let params = policy
+        .params
+        .iter()
+        .map(|p| (p.name.clone(), convert::param(&p.value)))
+        .collect();
+    Ok(Program {
+        engine,
+        populations,
+        output,
+        params,
+        derived,
+        tiers,
+        checks,
+    })
+}
+
+/// Orders derived metrics so each comes after the metrics it reads (by name or by population
+/// function); ties keep policy order. A cycle is an error naming its metrics.
+fn order_by_dependency(metrics: Vec<Compiled>) -> Result<Vec<Compiled>, Diagnostic> {
+    let names: Vec<String> = metrics.iter().map(|m| m.name.clone()).collect();
+    let deps: Vec<BTreeSet<usize>> = metrics
+        .iter()
+        .map(|m| {
+            m.reads
+                .iter()
+                .chain(&m.populations)
+                .filter_map(|n| names.iter().position(|x| x == n))
+                .collect()
+        })
+        .collect();
+    let mut done = vec![false; metrics.len()];
+    let mut order = Vec::with_capacity(metrics.len());
+    while order.len() < metrics.len() {
+        let next = (0..metrics.len()).find(|&i| !done[i] && deps[i].iter().all(|&d| done[d]));
+        match next {
+            Some(i) => {
+                done[i] = true;
+                order.push(i);
+            }
+            None => {
+                let cycle = find_cycle(&deps, &done);
+                let listed: Vec<String> =
+                    cycle.iter().map(|&i| format!("`{}`", names[i])).collect();
+                let first = &metrics[cycle[0]];
+                return Err(Diagnostic::at(
+                    first.expr.origin.clone(),
+                    format!(
+                        "derived metrics depend on each other in a cycle: {} -> `{}`",
+                        listed.join(" -> "),
+                        names[cycle[0]]
+                    ),
+                )
+                .with_help("a metric cannot use itself, directly or through other metrics"));
+            }
+        }
+    }
+    let mut slots: Vec<Option<Compiled>> = metrics.into_iter().map(Some).collect();
+    Ok(order
+        .into_iter()
+        .map(|i| slots[i].take().expect("each once"))
+        .collect())
+}
+
+fn find_cycle(deps: &[BTreeSet<usize>], done: &[bool]) -> Vec<usize> {
+    // Walk from an unfinished metric along unfinished dependencies until a metric repeats.
+    let start = (0..deps.len())
+        .find(|&i| !done[i])
+        .expect("a metric is left");
+    let mut path = vec![start];
+    loop {
+        let here = *path.last().expect("non-empty");
+        let next = deps[here]
+            .iter()
+            .copied()
+            .find(|&d| !done[d])
+            .expect("blocked by an unfinished metric");
+        if let Some(pos) = path.iter().position(|&p| p == next) {
+            return path[pos..].to_vec();
+        }
+        path.push(next);
+    }
+}
+
+impl Program {
+    /// The names of the derived metrics, in policy-independent evaluation order.
+    pub fn derived_names(&self) -> Vec<&str> {
+        self.derived.iter().map(|d| d.name.as_str()).collect()
+    }
+
+    /// Evaluates the policy on `table`: adds the derived metric columns (in `policy_order`), then
+    /// assigns tiers and runs checks.
+    pub fn evaluate(
+        &self,
+        table: &mut CustomerTable,
+        policy_order: &[String],
+    ) -> Result<Evaluation, Error> {
+        for metric in &self.derived {
+            let values = self.eval_all(table, metric, "metric")?;
+            let column = convert::column(&metric.name, &table.ids, values).map_err(|d| {
+                Error::Evaluation(Diagnostic {
+                    origin: Some(metric.expr.origin.clone()),
+                    ..d
+                })
+            })?;
+            table.push(metric.name.clone(), ColumnOrigin::Derived, column);
+        }
+        // Derived columns in policy order, after built-ins and attributes.
+        let first_derived = table
+            .columns
+            .iter()
+            .position(|c| c.origin == ColumnOrigin::Derived)
+            .unwrap_or(table.columns.len());
+        let mut derived = table.columns.split_off(first_derived);
+        derived.sort_by_key(|c| policy_order.iter().position(|n| *n == c.name));
+        table.columns.extend(derived);
+
+        let tiers = self.assign_tiers(table)?;
+        let mut checks = Vec::new();
+        for check in &self.checks {
+            let values = self.eval_all(table, &check.rule, "check")?;
+            let mut customers = Vec::new();
+            for (i, v) in values.into_iter().enumerate() {
+                if expect_bool(&v, "check", &check.rule, &table.ids[i])? {
+                    customers.push(i as u32);
+                }
+            }
+            checks.push(CheckResult {
+                name: check.rule.name.clone(),
+                severity: check.severity,
+                message: check.message.clone(),
+                customers,
+            });
+        }
+        let printed = std::mem::take(&mut *self.output.lock().expect("output lock"));
+        Ok(Evaluation {
+            tiers,
+            tier_reads: self
+                .tiers
+                .iter()
+                .map(|(_, c)| c.as_ref().map(|c| c.reads.clone()).unwrap_or_default())
+                .collect(),
+            checks,
+            printed,
+        })
+    }
+
+    /// Makes the population figures an expression asks for available.
+    fn prepare(&self, table: &CustomerTable, rule: &Compiled) {
+        for name in &rule.populations {
+            if !self.populations.contains(name) {
+                if let Some(col) = table.column(name) {
+                    self.populations
+                        .insert(name, population::sorted_numbers(col));
+                }
+            }
+        }
+    }
+
+    /// The values an expression reads, as (name, column index or param value).
+    fn sources(&self, table: &CustomerTable, rule: &Compiled) -> Vec<(String, Source)> {
+        rule.reads
+            .iter()
+            .filter_map(|name| {
+                if let Some(i) = table.position(name) {
+                    Some((name.clone(), Source::Column(i)))
+                } else {
+                    self.params
+                        .iter()
+                        .find(|(p, _)| p == name)
+                        .map(|(_, v)| (name.clone(), Source::Param(v.clone())))
+                }
+            })
+            .collect()
+    }
+
+    fn eval_all(
+        &self,
+        table: &CustomerTable,
+        rule: &Compiled,
+        what: &str,
+    ) -> Result<Vec<Dynamic>, Error> {
+        self.prepare(table, rule);
+        let sources = self.sources(table, rule);
+        let results: Vec<Result<Dynamic, Box<EvalAltResult>>> = (0..table.len())
+            .into_par_iter()
+            .map_init(Scope::new, |scope, i| {
+                self.eval_one(scope, table, &sources, rule, i)
+            })
+            .collect();
+        let mut out = Vec::with_capacity(results.len());
+        for (i, r) in results.into_iter().enumerate() {
+            match r {
+                Ok(v) => out.push(v),
+                Err(e) => return Err(runtime_error(what, rule, &table.ids[i], &e)),
+            }
+        }
+        Ok(out)
+    }
+
+    fn eval_one(
+        &self,
+        scope: &mut Scope<'static>,
+        table: &CustomerTable,
+        sources: &[(String, Source)],
+        rule: &Compiled,
+        i: usize,
+    ) -> Result<Dynamic, Box<EvalAltResult>> {
+        scope.clear();
+        for (name, source) in sources {
+            let value = match source {
+                Source::Column(c) => convert::dynamic(table.columns[*c].column.get(i)),
+                Source::Param(v) => v.clone(),
+            };
+            scope.push_dynamic(name.as_str(), value);
+        }
+        self.engine.eval_ast_with_scope::<Dynamic>(scope, &rule.ast)
+    }
+
+    fn assign_tiers(&self, table: &CustomerTable) -> Result<Vec<u16>, Error> {
+        let rules: Vec<Option<(&Compiled, Vec<(String, Source)>)>> = self
+            .tiers
+            .iter()
+            .map(|(_, c)| {
+                c.as_ref().map(|c| {
+                    self.prepare(table, c);
+                    (c, self.sources(table, c))
+                })
+            })
+            .collect();
+        let last = (self.tiers.len() - 1) as u16;
+        let results: Vec<Result<u16, Error>> = (0..table.len())
+            .into_par_iter()
+            .map_init(Scope::new, |scope, i| {
+                for (t, rule) in rules.iter().enumerate() {
+                    let Some((rule, sources)) = rule else {
+                        return Ok(t as u16);
+                    };
+                    let v = self
+                        .eval_one(scope, table, sources, rule, i)
+                        .map_err(|e| runtime_error("tier", rule, &table.ids[i], &e))?;
+                    if expect_bool(&v, "tier", rule, &table.ids[i])? {
+                        return Ok(t as u16);
+                    }
+                }
+                Ok(last)
+            })
+            .collect();
+        results.into_iter().collect()
+    }
+}
+
+enum Source {
+    Column(usize),
+    Param(Dynamic),
+}
+
+fn expect_bool(v: &Dynamic, what: &str, rule: &Compiled, customer: &str) -> Result<bool, Error> {
+    v.as_bool().map_err(|_| {
+        Error::Evaluation(
+            Diagnostic::at(
+                rule.expr.origin.clone(),
+                format!(
+                    "{what} `{}` gave {} ({}) for customer {customer}; a condition must give true or false",
+                    rule.name,
+                    v,
+                    v.type_name()
+                ),
+            )
+            .with_help("compare a value, e.g. `revenue >= 500`"),
+        )
+    })
+}
+
+fn runtime_error(what: &str, rule: &Compiled, customer: &str, e: &EvalAltResult) -> Error {
+    let mut d = Diagnostic::at(
+        origin_at(&rule.expr.origin, e.position()),
+        format!(
+            "{what} `{}` failed for customer {customer}: {}",
+            rule.name,
+            flatten(e)
+        ),
+    );
+    if matches!(flatten_inner(e), EvalAltResult::ErrorTooManyOperations(_)) {
+        d = d.with_help(format!(
+            "an expression may take at most {} operations per customer; look for a loop that never ends",
+            sandbox::MAX_OPERATIONS
+        ));
+    }
+    Error::Evaluation(d)
+}
+
+fn flatten_inner(e: &EvalAltResult) -> &EvalAltResult {
+    match e {
+        EvalAltResult::ErrorInFunctionCall(_, _, inner, _) => flatten_inner(inner),
+        other => other,
+    }
+}
+
+/// A Rhai error as one sentence, with the function chain it went through.
+fn flatten(e: &EvalAltResult) -> String {
+    match e {
+        EvalAltResult::ErrorInFunctionCall(name, src, inner, pos) => {
+            let place = if src.is_empty() {
+                String::new()
+            } else {
+                format!(" ({src}:{})", pos_line(*pos))
+            };
+            format!("in function `{name}`{place}: {}", flatten(inner))
+        }
+        EvalAltResult::ErrorTooManyOperations(_) => {
+            "too many operations (the sandbox stopped it)".to_string()
+        }
+        other => {
+            let s = other.to_string();
+            match s.rfind(" (line ") {
+                Some(i) => s[..i].to_string(),
+                None => s,
+            }
+        }
+    }
+}
+
+fn pos_line(p: Position) -> u32 {
+    p.line().unwrap_or(0) as u32
+}
+
+fn pos_col(p: Position) -> u32 {
+    p.position().unwrap_or(0) as u32
+}
+
+/// Where in the policy file a position inside an expression is.
+fn origin_at(start: &Origin, p: Position) -> Origin {
+    match (p.line(), p.position()) {
+        (Some(1), Some(col)) if start.line > 0 => {
+            Origin::new(&start.file, start.line, start.column + col as u32 - 1)
+        }
+        (Some(line), Some(col)) if start.line > 0 => {
+            Origin::new(&start.file, start.line + line as u32 - 1, col as u32)
+        }
+        _ => start.clone(),
+    }
+}
+
+/// "did you mean" for a misspelt name.
+fn suggest(name: &str, known: &[String]) -> String {
+    let best = known
+        .iter()
+        .map(|k| (strsim(name, k), k))
+        .filter(|(d, k)| *d <= (k.len() / 3).max(2))
+        .min_by_key(|(d, _)| *d);
+    match best {
+        Some((_, k)) => format!("did you mean `{k}`?"),
+        None => format!("known names: {}", known.join(", ")),
+    }
+}
+
+/// Levenshtein distance.
+fn strsim(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            cur.push(
+                (prev[j] + usize::from(ca != *cb))
+                    .min(prev[j + 1] + 1)
+                    .min(cur[j] + 1),
+            );
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}

@@ -1,0 +1,224 @@
+//! The values a report template sees. Documented in the README; every name here is part of the
+//! template contract, so add rather than rename.
+
+use serde::Serialize;
+use tera::Context;
+
+use super::format::percents_summing_to_100;
+use crate::analysis::Analysis;
+use crate::workspace::{ParamValue, Policy};
+
+#[derive(Serialize)]
+struct Tier<'a> {
+    rank: usize,
+    name: &'a str,
+    description: Option<&'a str>,
+    customers: usize,
+    customer_share: f64,
+    customer_pct: String,
+    revenue: f64,
+    revenue_share: f64,
+    revenue_pct: String,
+    margin: f64,
+    margin_share: f64,
+    margin_pct: String,
+    avg_revenue: f64,
+    orders: i64,
+}
+
+#[derive(Serialize)]
+struct TopCustomer<'a> {
+    rank: usize,
+    id: &'a str,
+    tier: &'a str,
+    revenue: f64,
+    orders: i64,
+    cum_revenue_share: f64,
+}
+
+#[derive(Serialize)]
+struct Finding<'a> {
+    name: &'a str,
+    severity: String,
+    message: &'a str,
+    customers: usize,
+    customer_share: f64,
+    largest_id: Option<&'a str>,
+    largest_revenue: Option<f64>,
+}
+
+#[derive(Serialize)]
+struct Quality {
+    file: String,
+    rows_read: u64,
+    rows_used: u64,
+    excluded_after_as_of: u64,
+    zero_amount_rows: u64,
+    refund_rows: u64,
+    customers_net_nonpositive: usize,
+    first_date: Option<String>,
+    last_date: Option<String>,
+    attribute_rows_without_transactions: usize,
+}
+
+#[derive(Serialize)]
+struct Concentration {
+    top20_share: f64,
+    top20_customers: usize,
+    customers_for_80: usize,
+    customer_share_for_80: f64,
+    gini: f64,
+}
+
+#[derive(Serialize)]
+struct Report<'a> {
+    client: &'a str,
+    currency: &'a str,
+    as_of: String,
+    title: &'a str,
+    subtitle: Option<&'a str>,
+    prepared_by: Option<&'a str>,
+    page_size: &'a str,
+    powerbase_version: &'static str,
+    customers: usize,
+    total_revenue: f64,
+    total_margin: f64,
+    tiers: Vec<Tier<'a>>,
+    concentration: Concentration,
+    top_customers: Vec<TopCustomer<'a>>,
+    findings: Vec<Finding<'a>>,
+    quality: Quality,
+    params: serde_json::Map<String, serde_json::Value>,
+}
+
+fn units(cents: i64) -> f64 {
+    cents as f64 / 100.0
+}
+
+/// The template context of a run.
+pub fn context(policy: &Policy, analysis: &Analysis) -> Context {
+    let customer_pcts = percents_summing_to_100(
+        &analysis
+            .tiers
+            .iter()
+            .map(|t| t.customer_share)
+            .collect::<Vec<_>>(),
+        1,
+    );
+    let revenue_pcts = percents_summing_to_100(
+        &analysis
+            .tiers
+            .iter()
+            .map(|t| t.revenue_share)
+            .collect::<Vec<_>>(),
+        1,
+    );
+    let margin_pcts = percents_summing_to_100(
+        &analysis
+            .tiers
+            .iter()
+            .map(|t| t.margin_share)
+            .collect::<Vec<_>>(),
+        1,
+    );
+    let tiers = analysis
+        .tiers
+        .iter()
+        .enumerate()
+        .map(|(i, t)| Tier {
+            rank: i + 1,
+            name: &t.name,
+            description: t.description.as_deref(),
+            customers: t.customers,
+            customer_share: t.customer_share,
+            customer_pct: customer_pcts[i].clone(),
+            revenue: units(t.revenue),
+            revenue_share: t.revenue_share,
+            revenue_pct: revenue_pcts[i].clone(),
+            margin: units(t.margin),
+            margin_share: t.margin_share,
+            margin_pct: margin_pcts[i].clone(),
+            avg_revenue: t.avg_revenue,
+            orders: t.orders,
+        })
+        .collect();
+    let q = &analysis.quality;
+    let c = &analysis.concentration;
+    let params = policy
+        .params
+        .iter()
+        .map(|p| {
+            let v = match &p.value {
+                ParamValue::Int(i) => serde_json::json!(i),
+                ParamValue::Float(f) => serde_json::json!(f),
+                ParamValue::Bool(b) => serde_json::json!(b),
+                ParamValue::Text(t) => serde_json::json!(t),
+            };
+            (p.name.clone(), v)
+        })
+        .collect();
+    let report = Report {
+        client: &policy.client,
+        currency: &policy.currency,
+        as_of: analysis.as_of.to_string(),
+        title: &policy.report.title,
+        subtitle: policy.report.subtitle.as_deref(),
+        prepared_by: policy.report.prepared_by.as_deref(),
+        page_size: &policy.report.page_size,
+        powerbase_version: env!("CARGO_PKG_VERSION"),
+        customers: analysis.customers,
+        total_revenue: units(analysis.total_revenue),
+        total_margin: units(analysis.total_margin),
+        tiers,
+        concentration: Concentration {
+            top20_share: c.top20_share,
+            top20_customers: c.top20_customers,
+            customers_for_80: c.customers_for_80,
+            customer_share_for_80: c.customer_share_for_80,
+            gini: c.gini,
+        },
+        top_customers: analysis
+            .top_customers
+            .iter()
+            .map(|t| TopCustomer {
+                rank: t.rank,
+                id: &t.id,
+                tier: &t.tier,
+                revenue: units(t.revenue),
+                orders: t.orders,
+                cum_revenue_share: t.cum_revenue_share,
+            })
+            .collect(),
+        findings: analysis
+            .findings
+            .iter()
+            .map(|f| Finding {
+                name: &f.name,
+                severity: format!("{:?}", f.severity).to_lowercase(),
+                message: &f.message,
+                customers: f.customers,
+                customer_share: if analysis.customers > 0 {
+                    f.customers as f64 / analysis.customers as f64
+                } else {
+                    0.0
+                },
+                largest_id: f.largest.as_ref().map(|l| l.id.as_str()),
+                largest_revenue: f.largest.as_ref().map(|l| units(l.revenue)),
+            })
+            .collect(),
+        quality: Quality {
+            file: q.file.clone(),
+            rows_read: q.rows_read,
+            rows_used: q.rows_used,
+            excluded_after_as_of: q.excluded_after_as_of,
+            zero_amount_rows: q.zero_amount_rows,
+            refund_rows: q.refund_rows,
+            customers_net_nonpositive: q.customers_net_nonpositive,
+            first_date: q.first_day.map(|d| d.to_string()),
+            last_date: q.last_day.map(|d| d.to_string()),
+            attribute_rows_without_transactions: q.attribute_rows_without_transactions,
+        },
+        params,
+    };
+    Context::from_serialize(&report).expect("the report context serialises")
+}

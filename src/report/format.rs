@@ -1,0 +1,168 @@
+//! Number formatting for people: money with the currency symbol and thousands separators,
+//! percentages that add up to 100%. Shared by the Tera filters, the charts and the PDF.
+
+/// The symbol a reader expects for an ISO 4217 currency code; unknown codes print as `CODE `.
+pub fn currency_symbol(code: &str) -> String {
+    match code.to_ascii_uppercase().as_str() {
+        "USD" | "CAD" | "AUD" | "NZD" | "SGD" | "HKD" | "MXN" => "$".to_string(),
+        "EUR" => "€".to_string(),
+        "GBP" => "£".to_string(),
+        "JPY" | "CNY" => "¥".to_string(),
+        "INR" => "₹".to_string(),
+        "CHF" => "CHF ".to_string(),
+        "" => String::new(),
+        other => format!("{other} "),
+    }
+}
+
+/// Groups the digits of a non-negative integer written in decimal: `1234567` -> `1,234,567`.
+fn group_digits(digits: &str) -> String {
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// An integer with thousands separators: `-1234567` -> `-1,234,567`.
+pub fn thousands(n: i64) -> String {
+    let sign = if n < 0 { "-" } else { "" };
+    format!("{sign}{}", group_digits(&n.unsigned_abs().to_string()))
+}
+
+/// A number with `decimals` decimals and thousands separators: `1234.5` -> `1,234.50`.
+pub fn number(value: f64, decimals: usize) -> String {
+    let text = format!("{:.*}", decimals, value.abs());
+    let (whole, frac) = match text.split_once('.') {
+        Some((w, f)) => (w, Some(f)),
+        None => (text.as_str(), None),
+    };
+    let negative = value < 0.0 && text.bytes().any(|b| (b'1'..=b'9').contains(&b));
+    let mut out = String::new();
+    if negative {
+        out.push('-');
+    }
+    out.push_str(&group_digits(whole));
+    if let Some(f) = frac {
+        out.push('.');
+        out.push_str(f);
+    }
+    out
+}
+
+/// Money for a reader: `$1,234,567` (`decimals` = 0) or `$1,234.56`; negatives as `-$12.00`.
+pub fn money(value: f64, currency: &str, decimals: usize) -> String {
+    let body = number(value.abs(), decimals);
+    let sign = if value < 0.0 && body.bytes().any(|b| (b'1'..=b'9').contains(&b)) {
+        "-"
+    } else {
+        ""
+    };
+    format!("{sign}{}{body}", currency_symbol(currency))
+}
+
+/// Money in a short form for chart labels: `$1.2M`, `$350k`, `$900`.
+pub fn money_short(value: f64, currency: &str) -> String {
+    let symbol = currency_symbol(currency);
+    let sign = if value < 0.0 { "-" } else { "" };
+    let v = value.abs();
+    let body = if v >= 1e9 {
+        format!("{}B", trim_zeros(format!("{:.1}", v / 1e9)))
+    } else if v >= 1e6 {
+        format!("{}M", trim_zeros(format!("{:.1}", v / 1e6)))
+    } else if v >= 1e3 {
+        format!("{}k", trim_zeros(format!("{:.1}", v / 1e3)))
+    } else {
+        format!("{v:.0}")
+    };
+    format!("{sign}{symbol}{body}")
+}
+
+fn trim_zeros(s: String) -> String {
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
+    }
+}
+
+/// A share (0..1) as a percentage: `0.1234` -> `12.3%` with one decimal.
+pub fn percent(share: f64, decimals: usize) -> String {
+    format!("{}%", number(share * 100.0, decimals))
+}
+
+/// Rounds shares (each 0..1, summing to 1) to percentages with `decimals` decimals that add up to
+/// exactly 100%, by the largest-remainder method; ties go to the earlier entry. If the shares do
+/// not sum to 1 (e.g. negative parts), they are rounded one by one.
+pub fn percents_summing_to_100(shares: &[f64], decimals: usize) -> Vec<String> {
+    let scale = 10f64.powi(decimals as i32);
+    let total_units = (100.0 * scale).round() as i64;
+    let sum: f64 = shares.iter().sum();
+    let all_non_negative = shares.iter().all(|s| *s >= 0.0);
+    if shares.is_empty() || !all_non_negative || (sum - 1.0).abs() > 1e-9 {
+        return shares.iter().map(|s| percent(*s, decimals)).collect();
+    }
+    let exact: Vec<f64> = shares.iter().map(|s| s * 100.0 * scale).collect();
+    let mut units: Vec<i64> = exact.iter().map(|e| e.floor() as i64).collect();
+    let mut missing = total_units - units.iter().sum::<i64>();
+    let mut order: Vec<usize> = (0..shares.len()).collect();
+    order.sort_by(|&a, &b| {
+        let ra = exact[a] - exact[a].floor();
+        let rb = exact[b] - exact[b].floor();
+        rb.total_cmp(&ra).then(a.cmp(&b))
+    });
+    for &i in order.iter().cycle() {
+        if missing <= 0 {
+            break;
+        }
+        units[i] += 1;
+        missing -= 1;
+    }
+    units
+        .iter()
+        .map(|u| format!("{}%", number(*u as f64 / scale, decimals)))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn money_has_symbol_and_separators() {
+        assert_eq!(money(2_500_315.456, "USD", 0), "$2,500,315");
+        assert_eq!(money(1234.5, "USD", 2), "$1,234.50");
+        assert_eq!(money(-12.0, "EUR", 2), "-€12.00");
+        assert_eq!(money(-0.001, "USD", 2), "$0.00");
+        assert_eq!(money(999.0, "SEK", 0), "SEK 999");
+    }
+
+    #[test]
+    fn thousands_groups_digits() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1000), "1,000");
+        assert_eq!(thousands(-1234567), "-1,234,567");
+    }
+
+    #[test]
+    fn short_money() {
+        assert_eq!(money_short(1_250_000.0, "USD"), "$1.2M");
+        assert_eq!(money_short(350_000.0, "USD"), "$350k");
+        assert_eq!(money_short(2_000.0, "GBP"), "£2k");
+        assert_eq!(money_short(900.0, "USD"), "$900");
+    }
+
+    #[test]
+    fn percents_add_up() {
+        let p = percents_summing_to_100(&[1.0 / 3.0, 1.0 / 3.0, 1.0 / 3.0], 1);
+        assert_eq!(p, vec!["33.4%", "33.3%", "33.3%"]);
+        let p = percents_summing_to_100(&[0.125, 0.125, 0.75], 0);
+        assert_eq!(p, vec!["13%", "12%", "75%"]);
+        let p = percents_summing_to_100(&[0.5, -0.1, 0.6], 0);
+        assert_eq!(p, vec!["50%", "-10%", "60%"]);
+    }
+}
