@@ -128,7 +128,7 @@ fn list(diagnostics: &[Diagnostic]) -> String {
     let mut out = String::new();
     for (i, d) in diagnostics.iter().enumerate() {
         if i > 0 {
-            out.push_str("\n\n");
+            out.push_str("\n\nerror: ");
         }
         out.push_str(&d.to_string());
     }

@@ -38,8 +38,16 @@ pub struct Outcome {
 /// Loads and compiles a workspace: every policy file parsed, every expression and template
 /// compiled, the attribute table read. All problems are reported together.
 pub fn prepare(root: &Path) -> Result<Prepared> {
-    let workspace = workspace::load(root).map_err(Error::Workspace)?;
-    let mut problems = Vec::new();
+    let workspace = match workspace::load(root) {
+        Ok(w) => w,
+        Err(mut problems) => {
+            // No policy to compile, but the plugins can still be checked in the same pass.
+            let scripts = workspace::scripts(root, &mut problems);
+            problems.extend(engine::check_scripts(&scripts));
+            return Err(Error::Workspace(problems));
+        }
+    };
+    let mut problems = workspace.problems.clone();
     let attributes = match &workspace.policy.customers {
         Some(src) => match data::read_customers(src, root) {
             Ok(t) => Some(t),
@@ -131,8 +139,8 @@ impl Prepared {
         })
     }
 
-    /// Renders every output file of a run.
-    pub fn render(&self, outcome: &Outcome) -> Result<Vec<OutputFile>> {
+    /// Renders every output file of a run, sorted by path, with the renderer's warnings.
+    pub fn render(&self, outcome: &Outcome) -> Result<(Vec<OutputFile>, Vec<String>)> {
         let policy = &self.workspace.policy;
         let context = report::context(policy, &outcome.analysis);
         let markdown = self.templates.render(&context).map_err(Error::Render)?;
@@ -146,17 +154,14 @@ impl Prepared {
                 bytes: report::summary_json(policy, &outcome.analysis),
             },
         ];
-        files.extend(report::charts_and_pdf(
-            &markdown,
-            &outcome.analysis,
-            policy,
-        )?);
+        let (rendered, warnings) = report::charts_and_pdf(&markdown, &outcome.analysis, policy)?;
+        files.extend(rendered);
         files.push(OutputFile {
             path: "report.md".into(),
             bytes: markdown.into_bytes(),
         });
         files.sort_by(|a, b| a.path.cmp(&b.path));
-        Ok(files)
+        Ok((files, warnings))
     }
 }
 
@@ -198,6 +203,8 @@ pub struct RunSummary {
     pub printed: Vec<String>,
     /// The workspace currency.
     pub currency: String,
+    /// What the reader should know about the rendered report (missing glyphs, unknown images).
+    pub warnings: Vec<String>,
 }
 
 /// The whole job: prepare, evaluate, render and replace the output folder in one step.
@@ -210,7 +217,7 @@ pub fn run(
     let prepared = prepare(root)?;
     let as_of = prepared.as_of(as_of, progress)?;
     let outcome = prepared.evaluate(as_of, progress)?;
-    let files = prepared.render(&outcome)?;
+    let (files, warnings) = prepared.render(&outcome)?;
     let out = out
         .map(Path::to_path_buf)
         .unwrap_or_else(|| root.join("out"));
@@ -227,6 +234,7 @@ pub fn run(
         files: files.iter().map(|f| f.path.clone()).collect(),
         printed: outcome.evaluation.printed.clone(),
         currency: prepared.workspace.policy.currency.clone(),
+        warnings,
         outcome,
     })
 }

@@ -27,6 +27,8 @@ pub struct Analysis {
     pub tiers: Vec<TierSummary>,
     /// How concentrated revenue is.
     pub concentration: Concentration,
+    /// The concentration curve: (share of customers, cumulative share of revenue), largest first.
+    pub curve: Vec<(f64, f64)>,
     /// The largest customers by revenue.
     pub top_customers: Vec<TopCustomer>,
     /// Checks that fired.
@@ -263,6 +265,7 @@ pub fn analyse(
         total_margin,
         tiers,
         concentration: concentration(revenue),
+        curve: pareto_curve(revenue, 200),
         top_customers,
         findings,
         rfm,

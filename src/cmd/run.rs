@@ -24,6 +24,9 @@ pub fn run(
     for line in &summary.printed {
         eprintln!("script: {line}");
     }
+    for warning in &summary.warnings {
+        eprintln!("warning: report.pdf: {warning}");
+    }
     let a = &summary.outcome.analysis;
     let policy_currency = &summary.currency;
     println!(

@@ -15,7 +15,7 @@ use rhai::{Dynamic, Engine, EvalAltResult, Module, Position, Scope, AST};
 
 use crate::error::{Diagnostic, Error, Origin};
 use crate::metrics::{population, CustomerTable, Origin as ColumnOrigin};
-use crate::workspace::{Expr, Severity, Workspace};
+use crate::workspace::{Expr, Severity, SourceFile, Workspace};
 use sandbox::{Output, Populations};
 
 /// The compiled policy, ready to evaluate against a customer table.
@@ -89,22 +89,7 @@ pub fn compile(workspace: &Workspace, attributes: &[String]) -> Result<Program, 
     let mut engine = sandbox::engine(populations.clone(), output.clone());
 
     // Plugins: every function they define is callable from every expression.
-    let mut plugins: Option<AST> = None;
-    for script in &workspace.scripts {
-        match engine.compile(&script.text) {
-            Ok(mut ast) => {
-                ast.set_source(script.name.as_str());
-                plugins = Some(match plugins {
-                    Some(all) => all.merge(&ast),
-                    None => ast,
-                });
-            }
-            Err(e) => problems.push(Diagnostic::at(
-                Origin::new(&script.name, pos_line(e.position()), pos_col(e.position())),
-                format!("{}: {}", script.name, e.err_type()),
-            )),
-        }
-    }
+    let plugins = compile_scripts(&engine, &workspace.scripts, &mut problems);
     if let Some(ast) = &plugins {
         match Module::eval_ast_as_new(Scope::new(), ast, &engine) {
             Ok(module) => {
@@ -239,6 +224,39 @@ pub fn compile(workspace: &Workspace, attributes: &[String]) -> Result<Program, 
         tiers,
         checks,
     })
+}
+
+/// Compiles the plugin scripts into one AST, each with its file as source.
+fn compile_scripts(
+    engine: &Engine,
+    scripts: &[SourceFile],
+    problems: &mut Vec<Diagnostic>,
+) -> Option<AST> {
+    let mut plugins: Option<AST> = None;
+    for script in scripts {
+        match engine.compile(&script.text) {
+            Ok(mut ast) => {
+                ast.set_source(script.name.as_str());
+                plugins = Some(match plugins {
+                    Some(all) => all.merge(&ast),
+                    None => ast,
+                });
+            }
+            Err(e) => problems.push(Diagnostic::at(
+                Origin::new(&script.name, pos_line(e.position()), pos_col(e.position())),
+                format!("{}: {}", script.name, e.err_type()),
+            )),
+        }
+    }
+    plugins
+}
+
+/// The syntax problems of plugin scripts, for when there is no policy to compile them with.
+pub fn check_scripts(scripts: &[SourceFile]) -> Vec<Diagnostic> {
+    let engine = sandbox::engine(Arc::default(), Arc::default());
+    let mut problems = Vec::new();
+    compile_scripts(&engine, scripts, &mut problems);
+    problems
 }
 
 /// Orders derived metrics so each comes after the metrics it reads (by name or by population

@@ -94,6 +94,19 @@ pub fn percent(share: f64, decimals: usize) -> String {
     format!("{}%", number(share * 100.0, decimals))
 }
 
+/// A share as a compact percentage for chart labels: one decimal below 10% (`4.2%`), none from
+/// there on (`42%`), exactly zero as `0%`, so small values keep their meaning and large ones stay
+/// short.
+pub fn percent_compact(share: f64) -> String {
+    if share == 0.0 {
+        "0%".to_string()
+    } else if (share * 100.0).abs() < 9.95 {
+        percent(share, 1)
+    } else {
+        percent(share, 0)
+    }
+}
+
 /// Rounds shares (each 0..1, summing to 1) to percentages with `decimals` decimals that add up to
 /// exactly 100%, by the largest-remainder method; ties go to the earlier entry. If the shares do
 /// not sum to 1 (e.g. negative parts), they are rounded one by one.
@@ -154,6 +167,15 @@ mod tests {
         assert_eq!(money_short(350_000.0, "USD"), "$350k");
         assert_eq!(money_short(2_000.0, "GBP"), "£2k");
         assert_eq!(money_short(900.0, "USD"), "$900");
+    }
+
+    #[test]
+    fn compact_percent() {
+        assert_eq!(percent_compact(0.042), "4.2%");
+        assert_eq!(percent_compact(0.0996), "10%");
+        assert_eq!(percent_compact(0.4237), "42%");
+        assert_eq!(percent_compact(-0.031), "-3.1%");
+        assert_eq!(percent_compact(0.0), "0%");
     }
 
     #[test]

@@ -31,6 +31,9 @@ pub struct Workspace {
     pub scripts: Vec<SourceFile>,
     /// The workspace's own report templates, named by their path below `templates/`.
     pub templates: Vec<SourceFile>,
+    /// Problems that did not stop loading (a clash of names, a bad date): the workspace can still
+    /// be compiled to find more, but must not run.
+    pub problems: Vec<Diagnostic>,
 }
 
 /// A text file of the workspace.
@@ -141,7 +144,9 @@ pub struct ReportSettings {
     pub top_customers: usize,
 }
 
-/// Reads a workspace folder. Every problem found is returned, not just the first.
+/// Reads a workspace folder. Fails only when no policy can be built (`powerbase.yaml` missing or not
+/// valid YAML of the right shape, no data or tiers); other problems are kept in
+/// [`Workspace::problems`] so that compiling can find more in the same pass.
 pub fn load(root: &Path) -> Result<Workspace, Vec<Diagnostic>> {
     let mut problems = Vec::new();
     let main_path = root.join(POLICY_FILE);
@@ -158,9 +163,13 @@ pub fn load(root: &Path) -> Result<Workspace, Vec<Diagnostic>> {
         }
     };
     let mut files: Vec<(String, PolicyFile)> = Vec::new();
-    if let Some(main) = parse_file(POLICY_FILE, &text, &mut problems) {
-        files.push((POLICY_FILE.to_string(), main));
-    }
+    let main_parsed = match parse_file(POLICY_FILE, &text, &mut problems) {
+        Some(main) => {
+            files.push((POLICY_FILE.to_string(), main));
+            true
+        }
+        None => false,
+    };
     for (name, text) in rule_files(root, &mut problems) {
         if let Some(file) = parse_file(&name, &text, &mut problems) {
             files.push((name, file));
@@ -187,8 +196,12 @@ pub fn load(root: &Path) -> Result<Workspace, Vec<Diagnostic>> {
         }
         i += 1;
     }
-    let policy = merge(files, &mut problems);
-    let scripts = text_files(root, "scripts", Some("rhai"), &mut problems);
+    let policy = if main_parsed {
+        merge(files, &mut problems)
+    } else {
+        None
+    };
+    let scripts = scripts(root, &mut problems);
     let templates = text_files(root, "templates", None, &mut problems)
         .into_iter()
         .map(|f| SourceFile {
@@ -197,14 +210,20 @@ pub fn load(root: &Path) -> Result<Workspace, Vec<Diagnostic>> {
         })
         .collect();
     match policy {
-        Some(policy) if problems.is_empty() => Ok(Workspace {
+        Some(policy) => Ok(Workspace {
             root: root.to_path_buf(),
             policy,
             scripts,
             templates,
+            problems,
         }),
-        _ => Err(problems),
+        None => Err(problems),
     }
+}
+
+/// The plugin scripts, `scripts/**/*.rhai`, sorted by path.
+pub fn scripts(root: &Path, problems: &mut Vec<Diagnostic>) -> Vec<SourceFile> {
+    text_files(root, "scripts", Some("rhai"), problems)
 }
 
 /// `rules/**/*.yaml` (and `.yml`), sorted by path.

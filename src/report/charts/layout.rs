@@ -1,0 +1,683 @@
+//! Chart -> Drawing. All positions are in chart units on a canvas [`WIDTH`] wide; the PDF scales
+//! the drawing to the text width (>= WIDTH on A4 and Letter), so a size here is a minimum size
+//! in points on paper. No text is smaller than [`MIN_TEXT`].
+
+use super::drawing::{Anchor, Drawing, Rgb, Shape, Stroke, TextStyle};
+use super::{Chart, Pareto, RfmGrid, TierBars};
+use crate::report::format::{money, money_short, percent, percent_compact, thousands};
+use crate::report::pdf::fonts::{fonts, Face};
+
+/// Nominal chart width in chart units.
+pub const WIDTH: f64 = 450.0;
+/// Smallest text size used in any chart.
+pub const MIN_TEXT: f64 = 7.5;
+
+// Palette: one blue hue in clearly different lightness steps, so series stay distinct when
+// printed in greyscale (grey levels ~21%, ~51%, ~79%); every bar and cell is also labelled.
+pub const INK: Rgb = Rgb(0x1a, 0x24, 0x33);
+pub const MUTED: Rgb = Rgb(0x55, 0x5f, 0x6d);
+pub const AXIS: Rgb = Rgb(0x6b, 0x74, 0x80);
+pub const GRID: Rgb = Rgb(0xe1, 0xe5, 0xea);
+/// Grid lines that must stay visible over the light area fill.
+pub const GRID_ON_AREA: Rgb = Rgb(0xd0, 0xd8, 0xe2);
+pub const NAVY: Rgb = Rgb(0x1f, 0x3a, 0x5f);
+pub const MID: Rgb = Rgb(0x5b, 0x8d, 0xb8);
+pub const LIGHT: Rgb = Rgb(0xbc, 0xcd, 0xe0);
+pub const AREA: Rgb = Rgb(0xe8, 0xee, 0xf5);
+pub const WHITE: Rgb = Rgb(0xff, 0xff, 0xff);
+
+/// Shading classes for the RFM grid, lightest first, and their lower bounds (share of revenue).
+pub const RFM_CLASSES: [Rgb; 5] = [
+    Rgb(0xf1, 0xf4, 0xf8),
+    Rgb(0xc9, 0xd6, 0xe5),
+    Rgb(0x8f, 0xa9, 0xc7),
+    Rgb(0x4f, 0x72, 0x9b),
+    Rgb(0x1f, 0x3a, 0x5f),
+];
+pub const RFM_BOUNDS: [f64; 4] = [0.01, 0.02, 0.05, 0.10];
+
+/// Turns a chart into its drawing.
+pub fn layout(chart: &Chart) -> Drawing {
+    match chart {
+        Chart::Pareto(p) => pareto(chart.title(), p),
+        Chart::Tiers(t) => tiers(chart.title(), t),
+        Chart::Rfm(g) => rfm(chart.title(), g),
+    }
+}
+
+fn text_width(text: &str, size: f64, bold: bool) -> f64 {
+    fonts().width(if bold { Face::Bold } else { Face::Regular }, text, size)
+}
+
+fn header(d: &mut Drawing, title: &str, subtitle: &str) {
+    d.text(0.0, 13.0, title, TextStyle::new(11.0, INK).bold());
+    d.text(0.0, 28.0, subtitle, TextStyle::new(8.5, MUTED));
+}
+
+fn circle(cx: f64, cy: f64, r: f64) -> Vec<(f64, f64)> {
+    (0..20)
+        .map(|i| {
+            let a = i as f64 * std::f64::consts::TAU / 20.0;
+            (cx + r * a.cos(), cy + r * a.sin())
+        })
+        .collect()
+}
+
+fn pareto(title: &str, p: &Pareto) -> Drawing {
+    let (w, h) = (WIDTH, 300.0);
+    let mut d = Drawing::new(w, h);
+    let subtitle = format!(
+        "{} customers, {} revenue; customers ranked by revenue, largest first",
+        thousands(p.customers as i64),
+        money(p.total_revenue, &p.currency, 0)
+    );
+    header(&mut d, title, &subtitle);
+    let (l, r, t, b) = (40.0, w - 14.0, 62.0, h - 38.0);
+    let px = |x: f64| l + x.clamp(0.0, 1.0) * (r - l);
+    let py = |y: f64| b - y.clamp(0.0, 1.0) * (b - t);
+    let small = TextStyle::new(8.0, MUTED);
+
+    // Area under the curve first, so grid lines stay visible over it.
+    let pts: Vec<(f64, f64)> = p.points.iter().map(|&(x, y)| (px(x), py(y))).collect();
+    if let (Some(first), Some(last)) = (pts.first().copied(), pts.last().copied()) {
+        let mut area = pts.clone();
+        area.push((last.0, b));
+        area.push((first.0, b));
+        d.shapes.push(Shape::Polygon {
+            points: area,
+            fill: AREA,
+            stroke: None,
+        });
+    }
+    d.text(0.0, t - 12.0, "Cumulative share of revenue", small);
+    for i in 0..=5 {
+        let v = f64::from(i) * 0.2;
+        if i > 0 {
+            d.line((l, py(v)), (r, py(v)), Stroke::solid(GRID_ON_AREA, 0.6));
+            d.line((px(v), t), (px(v), b), Stroke::solid(GRID_ON_AREA, 0.6));
+        }
+        let label = percent(v, 0);
+        d.text(l - 5.0, py(v) + 2.8, label.clone(), small.end());
+        d.text(px(v), b + 12.0, label, small.middle());
+    }
+    d.text(
+        l + (r - l) / 2.0,
+        h - 8.0,
+        "Share of customers, ranked by revenue (largest first)",
+        small.middle(),
+    );
+
+    d.line(
+        (px(0.0), py(0.0)),
+        (px(1.0), py(1.0)),
+        Stroke::dashed(AXIS, 0.8, 4.0, 3.0),
+    );
+    // The diagonal: what an even spread of revenue over customers would look like.
+    d.text(
+        px(0.56),
+        py(0.44),
+        "Even spread (reference)",
+        TextStyle::new(MIN_TEXT, MUTED),
+    );
+    d.line((l, t), (l, b), Stroke::solid(AXIS, 0.8));
+    d.line((l, b), (r, b), Stroke::solid(AXIS, 0.8));
+    if pts.len() >= 2 {
+        d.shapes.push(Shape::Polyline {
+            points: pts,
+            stroke: Stroke::solid(NAVY, 1.8),
+        });
+    }
+
+    // The two readings: y at x = 20% and x where y reaches 80%.
+    let p20 = (px(0.2), py(p.top20_share));
+    let p80 = (px(p.x_at_80), py(0.8));
+    let guide = Stroke::dashed(NAVY, 0.7, 2.5, 2.0);
+    for &(x, y) in &[p20, p80] {
+        d.line((x, b), (x, y), guide);
+        d.line((l, y), (x, y), guide);
+    }
+    let text20 = format!(
+        "Top 20% of customers: {} of revenue",
+        percent_compact(p.top20_share)
+    );
+    let text80 = format!(
+        "80% of revenue: top {} of customers",
+        percent_compact(p.x_at_80)
+    );
+    let size = 8.0;
+    let box_h = 15.0;
+    let box_w = text_width(&text20, size, false).max(text_width(&text80, size, false)) + 12.0;
+    // Each callout sits right of and below its point, inside the area under the (concave)
+    // curve; when the two would overlap, the lower one moves down (or both move up at the foot
+    // of the plot).
+    let (upper, lower) = if p20.1 <= p80.1 {
+        ((p20, &text20), (p80, &text80))
+    } else {
+        ((p80, &text80), (p20, &text20))
+    };
+    let place_x = |px: f64| (px + 16.0).min(r - box_w - 2.0).max(l + 4.0);
+    let (xa, xb) = (place_x(upper.0 .0), place_x(lower.0 .0));
+    let mut ya = upper.0 .1 + 10.0;
+    let mut yb = lower.0 .1 + 10.0;
+    let overlap_x = xa < xb + box_w && xb < xa + box_w;
+    if overlap_x && yb < ya + box_h + 6.0 {
+        yb = ya + box_h + 6.0;
+    }
+    if yb + box_h > b - 4.0 {
+        yb = b - 4.0 - box_h;
+        if overlap_x {
+            ya = ya.min(yb - box_h - 6.0);
+        }
+    }
+    let lx = [xa, xb];
+    for (k, (pt, y)) in [(upper.0, ya), (lower.0, yb)].into_iter().enumerate() {
+        d.line(pt, (lx[k], y + box_h / 2.0), Stroke::solid(MUTED, 0.6));
+    }
+    for (k, (text, y)) in [(upper.1, ya), (lower.1, yb)].into_iter().enumerate() {
+        d.rect(
+            lx[k],
+            y,
+            box_w,
+            box_h,
+            Some(WHITE),
+            Some(Stroke::solid(LIGHT, 0.8)),
+        );
+        d.text(
+            lx[k] + 6.0,
+            y + 10.5,
+            text.as_str(),
+            TextStyle::new(size, INK),
+        );
+    }
+    for &(x, y) in &[p20, p80] {
+        d.shapes.push(Shape::Polygon {
+            points: circle(x, y, 3.2),
+            fill: NAVY,
+            stroke: Some(Stroke::solid(WHITE, 1.0)),
+        });
+    }
+    d
+}
+
+/// A tick step and the axis range covering `lo..hi` with at most six steps.
+fn nice_range(lo: f64, hi: f64) -> (f64, f64, f64) {
+    let range = (hi - lo).max(0.01);
+    let step = [0.02, 0.05, 0.1, 0.2, 0.25, 0.5, 1.0, 2.0, 5.0]
+        .into_iter()
+        .find(|s| range / s <= 6.0)
+        .unwrap_or(10.0);
+    let top = (hi / step - 1e-9).ceil() * step;
+    let bottom = (lo / step + 1e-9).floor() * step;
+    (bottom.min(0.0), top.max(step), step)
+}
+
+/// Breaks `text` into at most `max_lines` lines no wider than `width`; the last line gets an
+/// ellipsis when text is left over.
+fn wrap_label(text: &str, size: f64, bold: bool, width: f64, max_lines: usize) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    let mut current = String::new();
+    for word in text.split_whitespace() {
+        let candidate = if current.is_empty() {
+            word.to_string()
+        } else {
+            format!("{current} {word}")
+        };
+        if current.is_empty() || text_width(&candidate, size, bold) <= width {
+            current = candidate;
+        } else {
+            lines.push(std::mem::take(&mut current));
+            current = word.to_string();
+        }
+    }
+    if !current.is_empty() {
+        lines.push(current);
+    }
+    if lines.len() > max_lines {
+        lines.truncate(max_lines);
+        let last = lines.last_mut().expect("max_lines > 0");
+        last.push('…');
+    }
+    for line in &mut lines {
+        while text_width(line, size, bold) > width && line.chars().count() > 2 {
+            let mut chars: Vec<char> = line.chars().collect();
+            chars.pop();
+            if chars.last() == Some(&'…') {
+                chars.pop();
+            }
+            chars.pop();
+            chars.push('…');
+            *line = chars.into_iter().collect();
+        }
+    }
+    lines
+}
+
+fn tiers(title: &str, t: &TierBars) -> Drawing {
+    let w = WIDTH;
+    let (l, r, top) = (40.0, w - 4.0, 70.0);
+    let b = top + 178.0;
+    let group = (r - l) / t.tiers.len().max(1) as f64;
+    let names: Vec<Vec<String>> = t
+        .tiers
+        .iter()
+        .map(|x| wrap_label(&x.name, 8.5, true, group - 4.0, 2))
+        .collect();
+    let name_lines = names.iter().map(Vec::len).max().unwrap_or(1).max(1);
+    let h = b + 40.0 + 10.0 * (name_lines - 1) as f64;
+    let mut d = Drawing::new(w, h);
+    let customers: u64 = t.tiers.iter().map(|x| x.customers).sum();
+    let revenue: f64 = t.tiers.iter().map(|x| x.revenue).sum();
+    let margin: f64 = t.tiers.iter().map(|x| x.margin).sum();
+    let subtitle = format!(
+        "{} customers, {} revenue, {} margin; bars show each tier's share of the total",
+        thousands(customers as i64),
+        money_short(revenue, &t.currency),
+        money_short(margin, &t.currency)
+    );
+    header(&mut d, title, &subtitle);
+    let series = [("Customers", LIGHT), ("Revenue", MID), ("Margin", NAVY)];
+    let legend = TextStyle::new(8.0, INK);
+    let mut x = 0.0;
+    d.text(x, 47.0, "Share of total:", TextStyle::new(8.0, MUTED));
+    x += text_width("Share of total:", 8.0, false) + 10.0;
+    for (name, color) in series {
+        d.rect(
+            x,
+            39.0,
+            10.0,
+            10.0,
+            Some(color),
+            Some(Stroke::solid(NAVY, 0.6)),
+        );
+        d.text(x + 14.0, 47.0, name, legend);
+        x += 14.0 + text_width(name, 8.0, false) + 14.0;
+    }
+
+    let values: Vec<[f64; 3]> = t
+        .tiers
+        .iter()
+        .map(|x| [x.customer_share, x.revenue_share, x.margin_share])
+        .collect();
+    let hi = values.iter().flatten().copied().fold(0.0, f64::max);
+    let lo = values.iter().flatten().copied().fold(0.0, f64::min);
+    let (vmin, vmax, step) = nice_range(lo, hi);
+    let py = |v: f64| b - (v - vmin) / (vmax - vmin) * (b - top);
+    let small = TextStyle::new(8.0, MUTED);
+    let steps = ((vmax - vmin) / step).round() as i64;
+    for i in 0..=steps {
+        let v = vmin + i as f64 * step;
+        if v.abs() > 1e-9 {
+            d.line((l, py(v)), (r, py(v)), Stroke::solid(GRID, 0.6));
+        }
+        d.text(
+            l - 5.0,
+            py(v) + 2.8,
+            percent(v, if step < 0.05 { 1 } else { 0 }),
+            small.end(),
+        );
+    }
+
+    let bar_w = (group * 0.78 / 3.0).min(24.0);
+    let gap = 2.0;
+    let zero = py(0.0);
+    // Value labels already placed: (x0, x1, top, bottom); a label that would overlap one moves
+    // further away from its bar.
+    let mut placed: Vec<(f64, f64, f64, f64)> = Vec::new();
+    for (i, (tier, vals)) in t.tiers.iter().zip(&values).enumerate() {
+        let cx = l + group * (i as f64 + 0.5);
+        let x0 = cx - (3.0 * bar_w + 2.0 * gap) / 2.0;
+        for (k, (&v, (_, color))) in vals.iter().zip(series).enumerate() {
+            let x = x0 + k as f64 * (bar_w + gap);
+            let y = py(v);
+            let (ry, rh) = if v >= 0.0 {
+                (y, zero - y)
+            } else {
+                (zero, y - zero)
+            };
+            d.rect(
+                x,
+                ry,
+                bar_w,
+                rh.max(0.0),
+                Some(color),
+                Some(Stroke::solid(NAVY, 0.6)),
+            );
+            let label = percent_compact(v);
+            let lw = text_width(&label, MIN_TEXT, false);
+            let (x0, x1) = (
+                x + bar_w / 2.0 - lw / 2.0 - 0.5,
+                x + bar_w / 2.0 + lw / 2.0 + 0.5,
+            );
+            let mut ly = if v >= 0.0 { y - 3.0 } else { y + 9.0 };
+            loop {
+                let (top, bottom) = (ly - MIN_TEXT * 0.8, ly + 1.5);
+                match placed
+                    .iter()
+                    .find(|p| x0 < p.1 && p.0 < x1 && top < p.3 && p.2 < bottom)
+                {
+                    Some(p) if v >= 0.0 => ly = p.2 - 1.5 - 0.5,
+                    Some(p) => ly = p.3 + MIN_TEXT * 0.8 + 0.5,
+                    None => break,
+                }
+            }
+            placed.push((x0, x1, ly - MIN_TEXT * 0.8, ly + 1.5));
+            d.text(
+                x + bar_w / 2.0,
+                ly,
+                label,
+                TextStyle::new(MIN_TEXT, INK).middle(),
+            );
+        }
+        let mut ly = b + 13.0;
+        for line in &names[i] {
+            d.text(
+                cx,
+                ly,
+                line.as_str(),
+                TextStyle::new(8.5, INK).bold().middle(),
+            );
+            ly += 10.0;
+        }
+        ly += 1.0;
+        let detail = TextStyle::new(MIN_TEXT, MUTED).middle();
+        let count = thousands(tier.customers as i64);
+        let money = money_short(tier.revenue, &t.currency);
+        for choices in [
+            [
+                format!("{count} customers"),
+                format!("{count} cust."),
+                count.clone(),
+            ],
+            [
+                format!("{money} revenue"),
+                format!("{money} rev."),
+                money.clone(),
+            ],
+        ] {
+            let fitting = choices
+                .iter()
+                .find(|c| text_width(c, MIN_TEXT, false) <= group - 2.0);
+            let line = fitting.cloned().unwrap_or_else(|| choices[2].clone());
+            d.text(cx, ly, line, detail);
+            ly += 9.5;
+        }
+    }
+    d.line((l, zero), (r, zero), Stroke::solid(AXIS, 0.8));
+    d.line((l, top), (l, b), Stroke::solid(AXIS, 0.8));
+    d
+}
+
+/// The shading class of a revenue share (0 = lightest).
+pub fn rfm_class(share: f64) -> usize {
+    RFM_BOUNDS.iter().filter(|&&bound| share >= bound).count()
+}
+
+fn rfm(title: &str, g: &RfmGrid) -> Drawing {
+    let (w, h) = (WIDTH, 322.0);
+    let mut d = Drawing::new(w, h);
+    let customers: u64 = g.cells.iter().flatten().map(|c| c.customers).sum();
+    let revenue: f64 = g.cells.iter().flatten().map(|c| c.revenue).sum();
+    let subtitle = format!(
+        "{} customers, {} revenue; each cell: customers and share of revenue",
+        thousands(customers as i64),
+        money(revenue, &g.currency, 0)
+    );
+    header(&mut d, title, &subtitle);
+    let (cw, ch) = (70.0, 40.0);
+    let (gl, gt) = (64.0, 64.0);
+    let gb = gt + 5.0 * ch;
+    let small = TextStyle::new(8.0, MUTED);
+    d.text(
+        0.0,
+        gt - 10.0,
+        "Recency score (R): 5 = bought most recently",
+        small,
+    );
+    for row in 0..5 {
+        let r_score = 5 - row; // top row is R = 5
+        let cy = gt + ch * row as f64;
+        d.text(
+            gl - 8.0,
+            cy + ch / 2.0 + 3.0,
+            format!("R{r_score}"),
+            TextStyle::new(8.5, INK).bold().end(),
+        );
+        for f in 0..5 {
+            let cell = g.cells[r_score - 1][f];
+            let class = rfm_class(cell.revenue_share);
+            let x = gl + cw * f as f64;
+            d.rect(
+                x,
+                cy,
+                cw,
+                ch,
+                Some(RFM_CLASSES[class]),
+                Some(Stroke::solid(WHITE, 2.0)),
+            );
+            let (ink, sub) = match class {
+                3 | 4 => (WHITE, WHITE),
+                2 => (INK, INK),
+                _ => (INK, MUTED),
+            };
+            let cx = x + cw / 2.0;
+            d.text(
+                cx,
+                cy + 18.0,
+                thousands(cell.customers as i64),
+                TextStyle::new(9.5, ink).bold().middle(),
+            );
+            let share = if cell.customers == 0 && cell.revenue == 0.0 {
+                "no revenue".to_string()
+            } else {
+                format!("{} of rev.", percent_compact(cell.revenue_share))
+            };
+            d.text(cx, cy + 30.0, share, TextStyle::new(MIN_TEXT, sub).middle());
+        }
+    }
+    for f in 0..5 {
+        d.text(
+            gl + cw * (f as f64 + 0.5),
+            gb + 12.0,
+            format!("F{}", f + 1),
+            TextStyle::new(8.5, INK).bold().middle(),
+        );
+    }
+    d.text(
+        gl + 2.5 * cw,
+        gb + 26.0,
+        "Frequency score (F): 5 = buys most often",
+        small.middle(),
+    );
+
+    // Legend: the five shading classes.
+    let ly = gb + 50.0;
+    let labels = ["under 1%", "1–2%", "2–5%", "5–10%", "10% or more"];
+    let mut x = gl;
+    d.text(x, ly, "Share of revenue:", small);
+    x += text_width("Share of revenue:", 8.0, false) + 8.0;
+    for (color, label) in RFM_CLASSES.iter().zip(labels) {
+        d.rect(
+            x,
+            ly - 8.0,
+            14.0,
+            10.0,
+            Some(*color),
+            Some(Stroke::solid(AXIS, 0.5)),
+        );
+        d.text(x + 17.0, ly, label, TextStyle::new(8.0, INK));
+        x += 17.0 + text_width(label, 8.0, false) + 10.0;
+    }
+    debug_assert!(d
+        .shapes
+        .iter()
+        .all(|s| !matches!(s, Shape::Text { anchor: Anchor::Start, x, .. } if *x > w)));
+    d
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::report::charts::{RfmCell, TierBar};
+
+    pub fn sample_pareto() -> Chart {
+        let points: Vec<(f64, f64)> = (0..=100)
+            .map(|i| {
+                let x = f64::from(i) / 100.0;
+                (x, 1.0 - (1.0 - x).powf(4.5))
+            })
+            .collect();
+        Chart::Pareto(Pareto {
+            points,
+            top20_share: 1.0 - 0.8f64.powf(4.5),
+            x_at_80: 1.0 - 0.2f64.powf(1.0 / 4.5),
+            customers: 12_480,
+            total_revenue: 8_423_112.0,
+            currency: "USD".into(),
+        })
+    }
+
+    pub fn sample_tiers() -> Chart {
+        let tier = |name: &str, c: u64, rev: f64, m: f64| TierBar {
+            name: name.into(),
+            customers: c,
+            revenue: rev,
+            margin: m,
+            customer_share: c as f64 / 12_480.0,
+            revenue_share: rev / 8_423_112.0,
+            margin_share: m / 2_100_000.0,
+        };
+        Chart::Tiers(TierBars {
+            tiers: vec![
+                tier("First class", 1_060, 4_950_000.0, 1_480_000.0),
+                tier("Business class", 3_120, 2_400_000.0, 590_000.0),
+                tier("Economy class", 8_300, 1_073_112.0, 30_000.0),
+            ],
+            currency: "USD".into(),
+        })
+    }
+
+    #[allow(clippy::needless_range_loop)]
+    pub fn sample_rfm() -> Chart {
+        let mut cells = [[RfmCell::default(); 5]; 5];
+        let total = 8_423_112.0;
+        for r in 0..5 {
+            for f in 0..5 {
+                let customers = 120 + (r * 5 + f) as u64 * 37;
+                let revenue = total * ((r + 1) * (f + 1)) as f64 / 225.0;
+                cells[r][f] = RfmCell {
+                    customers,
+                    revenue,
+                    revenue_share: revenue / total,
+                };
+            }
+        }
+        Chart::Rfm(RfmGrid {
+            cells,
+            currency: "USD".into(),
+        })
+    }
+
+    #[test]
+    fn text_stays_readable_on_a4() {
+        // A4 text width with the PDF margins is at least WIDTH, so chart units are >= points.
+        let a4_text_width = 595.28 - 2.0 * 70.87;
+        assert!(a4_text_width >= WIDTH);
+        for chart in [sample_pareto(), sample_tiers(), sample_rfm()] {
+            let d = layout(&chart);
+            assert!(
+                d.min_text_size() * a4_text_width / d.width >= 7.0,
+                "{}",
+                chart.title()
+            );
+        }
+    }
+
+    #[test]
+    fn text_stays_inside_the_canvas() {
+        for chart in [sample_pareto(), sample_tiers(), sample_rfm()] {
+            let d = layout(&chart);
+            for shape in &d.shapes {
+                if let Shape::Text {
+                    x,
+                    y,
+                    text,
+                    size,
+                    anchor,
+                    weight,
+                    ..
+                } = shape
+                {
+                    let w = text_width(text, *size, *weight == super::super::drawing::Weight::Bold);
+                    let x0 = match anchor {
+                        Anchor::Start => *x,
+                        Anchor::Middle => x - w / 2.0,
+                        Anchor::End => x - w,
+                    };
+                    assert!(
+                        x0 >= -0.01 && x0 + w <= d.width + 0.01,
+                        "`{text}` spans {x0}..{} in {}",
+                        x0 + w,
+                        chart.title()
+                    );
+                    assert!(
+                        *y - size >= -0.01 && *y <= d.height + 0.01,
+                        "`{text}` at y {y}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn pareto_labels_both_readings() {
+        let d = layout(&sample_pareto());
+        let texts = d.texts().join("\n");
+        assert!(
+            texts.contains("Top 20% of customers: 63% of revenue"),
+            "{texts}"
+        );
+        assert!(
+            texts.contains("80% of revenue: top 30% of customers"),
+            "{texts}"
+        );
+        assert!(texts.contains("100%"));
+    }
+
+    #[test]
+    fn tiers_keep_order_and_label_values() {
+        let d = layout(&sample_tiers());
+        let texts = d.texts();
+        let pos = |s: &str| {
+            texts
+                .iter()
+                .position(|t| *t == s)
+                .unwrap_or_else(|| panic!("{s} missing"))
+        };
+        assert!(pos("First class") < pos("Business class"));
+        assert!(pos("Business class") < pos("Economy class"));
+        assert!(texts.contains(&"8.5%")); // First class customer share
+        assert!(texts.contains(&"$4.9M revenue") || texts.contains(&"$5M revenue"));
+    }
+
+    #[test]
+    fn rfm_classes_are_distinct_in_greyscale() {
+        for pair in RFM_CLASSES.windows(2) {
+            assert!(pair[0].grey_level() - pair[1].grey_level() > 0.1);
+        }
+        let series = [LIGHT, MID, NAVY];
+        for pair in series.windows(2) {
+            assert!(pair[0].grey_level() - pair[1].grey_level() > 0.2);
+        }
+        assert_eq!(rfm_class(0.0), 0);
+        assert_eq!(rfm_class(0.015), 1);
+        assert_eq!(rfm_class(0.2), 4);
+    }
+
+    #[test]
+    fn nice_ranges() {
+        let (lo, hi, step) = nice_range(0.0, 0.58);
+        assert!(lo == 0.0 && (hi - 0.6).abs() < 1e-9 && step == 0.1);
+        let (lo, hi, step) = nice_range(-0.05, 0.7);
+        assert!(lo < 0.0 && hi >= 0.7 && step == 0.2);
+    }
+}

@@ -1,0 +1,210 @@
+//! The YAML front matter block at the top of the report Markdown.
+
+use serde::Deserialize;
+
+use super::PdfError;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PageSize {
+    #[default]
+    A4,
+    Letter,
+}
+
+impl PageSize {
+    /// Width and height in points.
+    pub fn dimensions(self) -> (f64, f64) {
+        match self {
+            PageSize::A4 => (595.28, 841.89),
+            PageSize::Letter => (612.0, 792.0),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FrontMatter {
+    pub title: String,
+    pub subtitle: Option<String>,
+    pub client: String,
+    pub as_of: String,
+    pub prepared_by: String,
+    pub page_size: PageSize,
+}
+
+/// Unknown keys are ignored on purpose: the block is shared with other renderers.
+#[derive(Deserialize)]
+struct Raw {
+    title: Option<String>,
+    subtitle: Option<String>,
+    client: Option<String>,
+    as_of: Option<String>,
+    prepared_by: Option<String>,
+    page_size: Option<String>,
+}
+
+fn err(line: usize, message: impl Into<String>) -> PdfError {
+    PdfError::FrontMatter {
+        line,
+        message: message.into(),
+    }
+}
+
+/// Splits `markdown` into its front matter and body. Returns the front matter and the body
+/// text (everything after the closing `---`), and the 1-based line the body starts on.
+pub fn split(markdown: &str) -> Result<(FrontMatter, &str), PdfError> {
+    let text = markdown.strip_prefix('\u{feff}').unwrap_or(markdown);
+    let mut lines = text.split_inclusive('\n');
+    let first = lines.next().unwrap_or("");
+    if first.trim_end() != "---" {
+        return Err(err(
+            1,
+            "the report must begin with a YAML front matter block (a line `---`)",
+        ));
+    }
+    let yaml_start = first.len();
+    let mut offset = yaml_start;
+    let mut close: Option<(usize, usize)> = None; // (yaml end, body start)
+    for line in lines {
+        let trimmed = line.trim_end();
+        if trimmed == "---" || trimmed == "..." {
+            close = Some((offset, offset + line.len()));
+            break;
+        }
+        offset += line.len();
+    }
+    let (yaml_end, body_start) = close.ok_or_else(|| {
+        err(
+            1,
+            "the front matter block opened on line 1 is never closed with `---`",
+        )
+    })?;
+    let yaml = &text[yaml_start..yaml_end];
+    let fm = parse_yaml(yaml)?;
+    Ok((fm, &text[body_start..]))
+}
+
+/// Line (1-based, in the whole Markdown file) of the first line of the YAML that starts with
+/// `key:`; the opening `---` is line 1.
+fn key_line(yaml: &str, key: &str) -> usize {
+    yaml.lines()
+        .position(|l| {
+            l.trim_start()
+                .strip_prefix(key)
+                .is_some_and(|r| r.trim_start().starts_with(':'))
+        })
+        .map(|i| i + 2)
+        .unwrap_or(1)
+}
+
+fn parse_yaml(yaml: &str) -> Result<FrontMatter, PdfError> {
+    if yaml.trim().is_empty() {
+        return Err(err(
+            2,
+            "the front matter block is empty; it needs title, client, as_of and prepared_by",
+        ));
+    }
+    let raw: Raw = serde_saphyr::from_str(yaml).map_err(|e| {
+        let line = e.location().map(|l| l.line() as usize + 1).unwrap_or(1);
+        let message = e.to_string();
+        let first = message
+            .lines()
+            .next()
+            .unwrap_or("invalid YAML")
+            .trim()
+            .to_string();
+        err(line, first)
+    })?;
+    let required = |value: Option<String>, key: &str| -> Result<String, PdfError> {
+        match value {
+            Some(v) if !v.trim().is_empty() => Ok(v.trim().to_string()),
+            Some(_) => Err(err(key_line(yaml, key), format!("`{key}` is empty"))),
+            None => Err(err(1, format!("missing key `{key}`"))),
+        }
+    };
+    let page_size = match raw.page_size.as_deref().map(str::trim) {
+        None | Some("") => PageSize::A4,
+        Some(s) if s.eq_ignore_ascii_case("a4") => PageSize::A4,
+        Some(s) if s.eq_ignore_ascii_case("letter") => PageSize::Letter,
+        Some(other) => {
+            return Err(err(
+                key_line(yaml, "page_size"),
+                format!("page_size must be A4 or Letter, not `{other}`"),
+            ))
+        }
+    };
+    Ok(FrontMatter {
+        title: required(raw.title, "title")?,
+        subtitle: raw
+            .subtitle
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty()),
+        client: required(raw.client, "client")?,
+        as_of: required(raw.as_of, "as_of")?,
+        prepared_by: required(raw.prepared_by, "prepared_by")?,
+        page_size,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = "---\ntitle: Customer tiers\nclient: Acme Ltd\nas_of: 2026-06-30\nprepared_by: North & Co\nextra: ignored\n---\n# Body\n";
+
+    #[test]
+    fn parses_keys_and_body() {
+        let (fm, body) = split(GOOD).unwrap();
+        assert_eq!(fm.title, "Customer tiers");
+        assert_eq!(fm.client, "Acme Ltd");
+        assert_eq!(fm.as_of, "2026-06-30");
+        assert_eq!(fm.prepared_by, "North & Co");
+        assert_eq!(fm.subtitle, None);
+        assert_eq!(fm.page_size, PageSize::A4);
+        assert_eq!(body, "# Body\n");
+    }
+
+    #[test]
+    fn letter_and_subtitle() {
+        let md = GOOD.replace("extra: ignored", "page_size: Letter\nsubtitle: Board pack");
+        let (fm, _) = split(&md).unwrap();
+        assert_eq!(fm.page_size, PageSize::Letter);
+        assert_eq!(fm.subtitle.as_deref(), Some("Board pack"));
+    }
+
+    #[test]
+    fn bad_page_size_names_its_line() {
+        let md = GOOD.replace("extra: ignored", "page_size: A5");
+        match split(&md) {
+            Err(PdfError::FrontMatter { line, message }) => {
+                assert_eq!(line, 6);
+                assert!(message.contains("A5"));
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn malformed_yaml_reports_the_line() {
+        let md = "---\ntitle: Tiers\nclient: [unclosed\nas_of: x\n---\nbody";
+        match split(md) {
+            Err(PdfError::FrontMatter { line, .. }) => {
+                assert!((3..=5).contains(&line), "line {line}")
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn missing_block_or_key_or_close_is_an_error() {
+        assert!(matches!(
+            split("# No front matter"),
+            Err(PdfError::FrontMatter { line: 1, .. })
+        ));
+        assert!(matches!(
+            split("---\ntitle: x\n"),
+            Err(PdfError::FrontMatter { line: 1, .. })
+        ));
+        let e = split("---\ntitle: x\nclient: y\nas_of: z\n---\n").unwrap_err();
+        assert!(e.to_string().contains("prepared_by"), "{e}");
+    }
+}

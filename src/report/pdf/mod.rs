@@ -1,0 +1,231 @@
+//! Markdown in, board-ready PDF out.
+//!
+//! The report Markdown (front matter + body) is parsed with pulldown-cmark into blocks, laid out
+//! into pieces with the embedded fonts' real glyph advances, paginated (keep-with-next, repeated
+//! table headers) and drawn with printpdf operations. Charts referenced as `charts/NAME.svg`
+//! are drawn as vectors from the same description as the SVG files. Output is byte-identical for
+//! identical input: fixed font resource names and subset tags, fixed dates, and a document ID
+//! derived from the content.
+
+pub mod blocks;
+pub mod fonts;
+pub mod frontmatter;
+pub mod layout;
+pub mod paint;
+pub mod table;
+pub mod text;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use printpdf::{Mm, OffsetDateTime, PdfDocument, PdfFont, PdfPage, PdfSaveOptions, Pt};
+
+use crate::report::charts::Chart;
+use fonts::{fonts, Face};
+pub use frontmatter::{FrontMatter, PageSize};
+
+/// A rendered PDF.
+#[derive(Debug, Clone)]
+pub struct Rendered {
+    pub bytes: Vec<u8>,
+    pub pages: usize,
+    /// Things the reader should know about: missing glyphs, images that are not charts, HTML
+    /// that was skipped. Sorted and without duplicates.
+    pub warnings: Vec<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum PdfError {
+    /// The YAML front matter block is missing, malformed or lacks a required key. `line` is
+    /// 1-based in the Markdown file.
+    #[error("front matter, line {line}: {message}")]
+    FrontMatter { line: usize, message: String },
+}
+
+/// Renders the report Markdown (with its front matter) to PDF. `charts` maps chart names to
+/// charts: `![alt](charts/NAME.svg)` draws `charts["NAME"]`.
+pub fn render(markdown: &str, charts: &BTreeMap<String, Chart>) -> Result<Rendered, PdfError> {
+    let (fm, body) = frontmatter::split(markdown)?;
+    let (w, h) = fm.page_size.dimensions();
+    let geo = layout::Geometry::new(w, h);
+    let mut missing: BTreeSet<char> = BTreeSet::new();
+
+    let (blocks, mut warnings) = blocks::parse(body);
+    let (pieces, layout_warnings) = layout::layout_body(&blocks, &geo, charts, &mut missing);
+    warnings.extend(layout_warnings);
+    let body_pages = if pieces.is_empty() {
+        Vec::new()
+    } else {
+        layout::paginate(&pieces, geo.content_height())
+    };
+    let page_count = 1 + body_pages.len();
+
+    let page = |ops| PdfPage::new(Mm::from(Pt(w as f32)), Mm::from(Pt(h as f32)), ops);
+    let mut pages = Vec::with_capacity(page_count);
+    pages.push(page(layout::title_page_ops(&geo, &fm, &mut missing)));
+    for (i, placed) in body_pages.iter().enumerate() {
+        pages.push(page(layout::body_page_ops(
+            placed,
+            &geo,
+            &fm,
+            i + 2,
+            page_count,
+            &mut missing,
+        )));
+    }
+    warnings.extend(fonts::missing_glyph_warnings(&missing));
+
+    let mut doc = PdfDocument::new(&fm.title);
+    for face in Face::ALL {
+        doc.resources.fonts.map.insert(
+            face.font_id(),
+            PdfFont::new(fonts().face(face).parsed.clone()),
+        );
+    }
+    let date = as_of_date(&fm.as_of);
+    let info = &mut doc.metadata.info;
+    info.author = fm.prepared_by.clone();
+    info.subject = format!("{} - {}", fm.client, fm.as_of);
+    info.creator = "powerbase".to_string();
+    info.producer = "powerbase (printpdf 0.12.8)".to_string();
+    info.creation_date = date;
+    info.modification_date = date;
+    info.metadata_date = date;
+    doc.with_pages(pages);
+    let opts = PdfSaveOptions {
+        optimize: true,
+        subset_fonts: true,
+        secure: true,
+        image_optimization: None,
+    };
+    let mut save_warnings = Vec::new();
+    let mut bytes = doc.save(&opts, &mut save_warnings);
+    set_document_id(&mut bytes);
+    // The writer's own errors would mean a layout bug (e.g. text outside a text section):
+    // report them rather than hide them.
+    for w in save_warnings {
+        if w.severity == printpdf::PdfParseErrorSeverity::Error {
+            warnings.push(format!("PDF writer: {}", w.msg));
+        }
+    }
+    let warnings: Vec<String> = warnings
+        .into_iter()
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    Ok(Rendered {
+        bytes,
+        pages: page_count,
+        warnings,
+    })
+}
+
+/// The as-of date (`YYYY-MM-DD...`) as the document's date, or the Unix epoch when it is not a
+/// date: never the clock, so output stays reproducible.
+fn as_of_date(as_of: &str) -> OffsetDateTime {
+    let epoch = OffsetDateTime::from_unix_timestamp(0).expect("epoch");
+    let parts: Vec<&str> = as_of.get(..10).unwrap_or("").split('-').collect();
+    let [y, m, d] = parts.as_slice() else {
+        return epoch;
+    };
+    let (Ok(y), Ok(m), Ok(d)) = (y.parse::<i64>(), m.parse::<i64>(), d.parse::<i64>()) else {
+        return epoch;
+    };
+    if !(1970..=9999).contains(&y) || !(1..=12).contains(&m) || !(1..=31).contains(&d) {
+        return epoch;
+    }
+    // Days from civil date (Howard Hinnant's algorithm).
+    let y2 = if m <= 2 { y - 1 } else { y };
+    let era = y2.div_euclid(400);
+    let yoe = y2 - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    OffsetDateTime::from_unix_timestamp(days * 86_400).unwrap_or(epoch)
+}
+
+/// 64-bit FNV-1a.
+fn fnv1a(bytes: &[u8], seed: u64) -> u64 {
+    let mut h = 0xcbf2_9ce4_8422_2325u64 ^ seed;
+    for b in bytes {
+        h ^= u64::from(*b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h
+}
+
+/// printpdf writes a random `/ID` into the trailer. Replace both halves, in place and with the
+/// same length, by a hash of the rest of the file, so identical input gives identical bytes.
+fn set_document_id(bytes: &mut [u8]) {
+    let Some(trailer) = find_last(bytes, b"trailer") else {
+        return;
+    };
+    let Some(id_rel) = find_last(&bytes[trailer..], b"/ID") else {
+        return;
+    };
+    let id_start = trailer + id_rel;
+    let digest = {
+        let content = &bytes[..trailer];
+        format!("{:016x}{:016x}", fnv1a(content, 1), fnv1a(content, 2))
+    };
+    let digest = digest.as_bytes();
+    let mut i = id_start;
+    let mut strings_done = 0;
+    while i < bytes.len() && strings_done < 2 {
+        if bytes[i] == b'(' {
+            let start = i + 1;
+            let Some(len) = bytes[start..].iter().position(|&b| b == b')') else {
+                return;
+            };
+            for (k, b) in bytes[start..start + len].iter_mut().enumerate() {
+                *b = digest[k % digest.len()];
+            }
+            strings_done += 1;
+            i = start + len + 1;
+        } else if bytes[i] == b'>' && bytes.get(i + 1) == Some(&b'>') {
+            return;
+        } else {
+            i += 1;
+        }
+    }
+}
+
+fn find_last(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).rposition(|w| w == needle)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MD: &str = "---\ntitle: Tiering review\nclient: Acme\nas_of: 2026-06-30\nprepared_by: North Partners\n---\n\n# Summary\n\nFirst class is 8% of customers and 59% of revenue.\n";
+
+    #[test]
+    fn renders_deterministically() {
+        let charts = BTreeMap::new();
+        let a = render(MD, &charts).unwrap();
+        let b = render(MD, &charts).unwrap();
+        assert_eq!(a.pages, 2);
+        assert!(a.bytes.starts_with(b"%PDF-"));
+        assert!(a.bytes == b.bytes, "same input, same bytes");
+        let c = render(&MD.replace("59%", "60%"), &charts).unwrap();
+        assert!(a.bytes != c.bytes);
+        let text = String::from_utf8_lossy(&a.bytes);
+        assert!(text.contains("/ID"));
+        assert!(text.contains("D:20260630"), "creation date from as_of");
+    }
+
+    #[test]
+    fn as_of_dates() {
+        assert_eq!(as_of_date("1970-01-02").unix_timestamp(), 86_400);
+        assert_eq!(as_of_date("2000-03-01").unix_timestamp(), 951_868_800);
+        assert_eq!(as_of_date("June 2026").unix_timestamp(), 0);
+    }
+
+    #[test]
+    fn front_matter_errors_surface() {
+        let e = render("no front matter", &BTreeMap::new()).unwrap_err();
+        assert!(e.to_string().starts_with("front matter, line 1:"));
+    }
+}
