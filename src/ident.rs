@@ -37,34 +37,35 @@ const RESERVED: &[&str] = &[
     "print",
     "debug",
     "eval",
+    "is",
     "is_def_var",
     "is_def_fn",
     "var",
     "static",
     "shared",
-    "sync",
-    "async",
-    "await",
-    "yield",
-    "go",
-    "spawn",
-    "thread",
-    "with",
+    "goto",
+    "exit",
+    "match",
+    "case",
+    "public",
     "protected",
-    "super",
     "new",
     "use",
+    "with",
     "module",
     "package",
-    "public",
+    "super",
+    "thread",
+    "spawn",
+    "go",
+    "await",
+    "async",
+    "sync",
+    "yield",
     "default",
     "void",
     "null",
     "nil",
-    "match",
-    "case",
-    "goto",
-    "exit",
 ];
 
 /// Whether `name` is reserved by the expression language.
@@ -74,16 +75,13 @@ pub fn is_reserved(name: &str) -> bool {
 
 /// Checks that `name` can be used in expressions: an ASCII identifier, not a reserved word.
 pub fn check(name: &str) -> Result<(), String> {
-    let mut chars = name.chars();
-    let valid = match chars.next() {
-        Some(c) if c.is_ascii_alphabetic() || c == '_' => {
-            chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
-        }
-        _ => false,
-    };
+    // As in Rhai: a letter must come before any digit; underscores anywhere.
+    let first = name.chars().find(|&c| c != '_');
+    let valid = first.is_some_and(|c| c.is_ascii_alphabetic())
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
     if !valid {
         return Err(
-            "a name must start with a letter or `_` and hold only letters, digits and `_`".into(),
+            "a name must hold only letters, digits and `_`, with a letter before any digit".into(),
         );
     }
     if is_reserved(name) {
@@ -102,6 +100,7 @@ mod tests {
     fn identifiers() {
         assert!(check("revenue_12m").is_ok());
         assert!(check("_x").is_ok());
+        assert!(check("_1").is_err());
         assert!(check("12m").is_err());
         assert!(check("first class").is_err());
         assert!(check("").is_err());

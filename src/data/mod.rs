@@ -1,268 +1,237 @@
-//! TEMPORARY placeholder for the data stage (replaced by the parallel loader).
-#![allow(missing_docs)]
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+//! The data loading stage: reads a client's transaction export (delimited text or a spreadsheet)
+//! and an optional customer attribute table, validates every cell, and streams rows into
+//! per-thread [`RowSink`]s.
+//!
+//! The product standard: bad input never passes silently. Every bad cell stops the run with an
+//! error naming the file, the line (or sheet and row), the column, the value and what was
+//! expected ([`DataError`]). When several threads find errors, the earliest line wins, so the
+//! message is the same on every run.
+//!
+//! Delimited text is read by one thread in large blocks cut at record boundaries (quote-aware)
+//! and parsed by as many worker threads as rayon's pool has (`RAYON_NUM_THREADS`), each into its
+//! own sink; memory stays flat however long the file is. Spreadsheets are read whole by calamine
+//! (they hold at most about a million rows) and parsed on one thread.
 
-#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Day(pub i32);
-impl Day {
-    pub fn from_date(d: jiff::civil::Date) -> Day {
-        let epoch = jiff::civil::date(1970, 1, 1);
-        Day(days_between(epoch, d))
-    }
-    pub fn to_date(self) -> jiff::civil::Date {
-        jiff::civil::date(1970, 1, 1)
-            .checked_add(jiff::Span::new().days(self.0 as i64))
-            .unwrap()
-    }
-    pub fn parse_iso(s: &str) -> Option<Day> {
-        s.parse::<jiff::civil::Date>().ok().map(Day::from_date)
-    }
-}
-fn days_between(a: jiff::civil::Date, b: jiff::civil::Date) -> i32 {
-    a.until((jiff::Unit::Day, b)).unwrap().get_days()
-}
-impl std::fmt::Display for Day {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}", self.to_date())
-    }
-}
-#[derive(Debug, Clone, serde::Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct TransactionSource {
-    pub path: PathBuf,
-    pub columns: TransactionColumns,
-    #[serde(default)]
-    pub date_format: Option<String>,
-    #[serde(default)]
-    pub sheet: Option<String>,
-    #[serde(default)]
-    pub delimiter: Option<char>,
-}
-#[derive(Debug, Clone, serde::Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct TransactionColumns {
-    pub customer_id: String,
-    pub date: String,
-    pub amount: String,
-    #[serde(default)]
-    pub cost: Option<String>,
-    #[serde(default)]
-    pub quantity: Option<String>,
-    #[serde(default)]
-    pub order_id: Option<String>,
-    #[serde(default)]
-    pub product: Option<String>,
-    #[serde(default)]
-    pub channel: Option<String>,
-}
-#[derive(Debug, Clone, serde::Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct CustomerSource {
-    pub path: PathBuf,
-    pub columns: BTreeMap<String, String>,
-    #[serde(default)]
-    pub sheet: Option<String>,
-    #[serde(default)]
-    pub delimiter: Option<char>,
-}
+mod attributes;
+mod config;
+mod csv_source;
+mod day;
+mod error;
+mod excel_source;
+mod headers;
+mod parse;
+
+use std::path::Path;
+
+pub use attributes::{
+    identifier, read_customers, AttributeColumn, AttributeTable, AttributeValues,
+};
+pub use config::{CustomerSource, TransactionColumns, TransactionSource};
+pub use day::Day;
+pub use error::{CellError, DataError, Location};
+pub use parse::{format_cents, parse_cents};
+
+use config::FileKind;
+
+/// One parsed transaction row, borrowed from the reader's buffer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Row<'a> {
+    /// The customer id, trimmed of surrounding ASCII whitespace; never empty.
     pub customer_id: &'a str,
+    /// The transaction day.
     pub day: Day,
+    /// The amount in cents; negative for a refund.
     pub amount: i64,
+    /// The cost in cents; 0 when the cost column is not mapped.
     pub cost: i64,
+    /// The quantity; 0 when the quantity column is not mapped.
     pub quantity: i64,
+    /// The order id, if mapped and not empty.
     pub order_id: Option<&'a str>,
+    /// The product, if mapped and not empty.
     pub product: Option<&'a str>,
+    /// The channel, if mapped and not empty.
     pub channel: Option<&'a str>,
 }
+
+/// Receives rows. One sink per worker thread; sinks are merged at the end, in no particular
+/// order, so merging must give the same result whatever the order (sums, counts, min/max, ...).
 pub trait RowSink: Send {
+    /// Takes one row that passed validation and is not after the as-of date.
     fn push(&mut self, row: &Row<'_>);
+    /// Absorbs another thread's sink.
     fn merge(&mut self, other: Self)
     where
         Self: Sized;
 }
-#[derive(Debug, Clone, Default, PartialEq)]
+
+/// What the loader saw, for the report's data-quality section.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
 pub struct LoadStats {
+    /// Data rows in the file (blank lines and the header not counted).
     pub rows_read: u64,
+    /// Rows pushed into the sinks.
     pub rows_used: u64,
+    /// Valid rows dated after the as-of date, left out.
     pub excluded_after_as_of: u64,
+    /// Used rows whose amount is zero.
     pub zero_amount_rows: u64,
+    /// Used rows whose amount is negative.
     pub refund_rows: u64,
+    /// The earliest day over used rows.
     pub first_day: Option<Day>,
+    /// The latest day over used rows.
     pub last_day: Option<Day>,
 }
+
+impl LoadStats {
+    /// Counts one used row.
+    #[inline]
+    pub(crate) fn count_used(&mut self, row: &Row<'_>) {
+        self.rows_used += 1;
+        self.zero_amount_rows += u64::from(row.amount == 0);
+        self.refund_rows += u64::from(row.amount < 0);
+        self.first_day = Some(self.first_day.map_or(row.day, |d| d.min(row.day)));
+        self.last_day = Some(self.last_day.map_or(row.day, |d| d.max(row.day)));
+    }
+
+    /// Adds another part's counts (order-independent).
+    pub fn merge(&mut self, other: &LoadStats) {
+        self.rows_read += other.rows_read;
+        self.rows_used += other.rows_used;
+        self.excluded_after_as_of += other.excluded_after_as_of;
+        self.zero_amount_rows += other.zero_amount_rows;
+        self.refund_rows += other.refund_rows;
+        self.first_day = match (self.first_day, other.first_day) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        self.last_day = match (self.last_day, other.last_day) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        };
+    }
+}
+
+/// Progress callback: bytes (or rows, for spreadsheets) done out of total. Called from one
+/// thread at a time, with `done` never decreasing.
 pub trait Progress: Sync {
+    /// Reports progress.
     fn advance(&self, done: u64, total: u64);
 }
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct DataError(pub String);
 
-fn parse_day(s: &str, fmt: &Option<String>) -> Option<Day> {
-    match fmt.as_deref() {
-        None | Some("%Y-%m-%d") => Day::parse_iso(s),
-        Some(f) => jiff::civil::Date::strptime(f, s).ok().map(Day::from_date),
-    }
-}
-pub fn parse_cents(s: &str) -> Result<i64, &'static str> {
-    let (neg, body) = match s.strip_prefix('-') {
-        Some(b) => (true, b),
-        None => (false, s),
-    };
-    let (w, f) = body.split_once('.').unwrap_or((body, ""));
-    if w.is_empty() && f.is_empty() {
-        return Err("expected an amount");
-    }
-    let f = f.trim_end_matches('0');
-    if f.len() > 2
-        || !w.bytes().all(|b| b.is_ascii_digit())
-        || !f.bytes().all(|b| b.is_ascii_digit())
-    {
-        return Err("expected an amount such as 12.34");
-    }
-    let whole: i64 = if w.is_empty() {
-        0
-    } else {
-        w.parse().map_err(|_| "too large")?
-    };
-    let frac: i64 = format!("{f:0<2}").parse().unwrap_or(0);
-    let v = whole * 100 + frac;
-    Ok(if neg { -v } else { v })
-}
-pub fn format_cents(c: i64) -> String {
-    let sign = if c < 0 { "-" } else { "" };
-    format!(
-        "{sign}{}.{:02}",
-        c.unsigned_abs() / 100,
-        c.unsigned_abs() % 100
-    )
-}
-fn open(
-    src: &TransactionSource,
-    ws: &Path,
-) -> Result<(csv::Reader<std::fs::File>, Vec<usize>, PathBuf), DataError> {
-    let path = ws.join(&src.path);
-    let mut r = csv::ReaderBuilder::new()
-        .from_path(&path)
-        .map_err(|e| DataError(format!("{}: {e}", path.display())))?;
-    let h = r.headers().map_err(|e| DataError(e.to_string()))?.clone();
-    let c = &src.columns;
-    let mut idx = vec![];
-    for name in [
-        Some(&c.customer_id),
-        Some(&c.date),
-        Some(&c.amount),
-        c.cost.as_ref(),
-        c.quantity.as_ref(),
-        c.order_id.as_ref(),
-    ] {
-        idx.push(match name {
-            Some(n) => h
-                .iter()
-                .position(|x| x == n)
-                .ok_or_else(|| DataError(format!("{}: no column {n}", path.display())))?,
-            None => usize::MAX,
-        });
-    }
-    Ok((r, idx, path))
-}
+/// Pass 1 when no as-of date is known: the latest transaction date in the file, `None` when it
+/// has no rows. Only the date column (and each record's field count) is validated here; full
+/// validation happens in [`read_transactions`].
 pub fn latest_day(
     src: &TransactionSource,
-    ws: &Path,
-    _p: Option<&dyn Progress>,
+    workspace: &Path,
+    progress: Option<&dyn Progress>,
 ) -> Result<Option<Day>, DataError> {
-    let (mut r, idx, path) = open(src, ws)?;
-    let mut best = None;
-    for rec in r.records() {
-        let rec = rec.map_err(|e| DataError(e.to_string()))?;
-        let d = parse_day(&rec[idx[1]], &src.date_format)
-            .ok_or_else(|| DataError(format!("{}: bad date", path.display())))?;
-        best = best.max(Some(d));
+    match FileKind::of(&src.path, src.sheet.as_deref(), src.delimiter)? {
+        FileKind::Delimited(delim) => csv_source::latest_day(
+            src,
+            workspace,
+            delim,
+            progress,
+            &csv_source::CsvOptions::default(),
+        ),
+        FileKind::Spreadsheet => excel_source::latest_day(src, workspace, progress),
     }
-    Ok(best)
 }
+
+/// Reads every row, validates it, skips (and counts) rows dated after `as_of`, and pushes the
+/// rest into sinks made by `make_sink` (one per worker thread), merged into one at the end.
+///
+/// Validation: the customer id must not be empty; the date must match `date_format`; amount and
+/// cost must be amounts with at most 2 decimals ([`parse_cents`]); quantity must be a whole
+/// number; mapped cost and quantity cells must not be empty; every record must have as many fields
+/// as the header. Optional text columns (`order_id`, `product`, `channel`) may be empty.
+/// Surrounding ASCII whitespace is trimmed from every value. The first error (by line) stops the
+/// run.
 pub fn read_transactions<S: RowSink>(
     src: &TransactionSource,
-    ws: &Path,
+    workspace: &Path,
     as_of: Day,
     make_sink: impl Fn() -> S + Sync,
-    _p: Option<&dyn Progress>,
+    progress: Option<&dyn Progress>,
 ) -> Result<(S, LoadStats), DataError> {
-    let (mut r, idx, path) = open(src, ws)?;
-    let mut sink = make_sink();
-    let mut st = LoadStats::default();
-    for rec in r.records() {
-        let rec = rec.map_err(|e| DataError(e.to_string()))?;
-        st.rows_read += 1;
-        let line = rec.position().map(|p| p.line()).unwrap_or(0);
-        let bad = |what: &str| DataError(format!("{}, line {line}: {what}", path.display()));
-        let day = parse_day(&rec[idx[1]], &src.date_format).ok_or_else(|| bad("bad date"))?;
-        let amount = parse_cents(&rec[idx[2]]).map_err(bad)?;
-        let cost = if idx[3] == usize::MAX {
-            0
-        } else {
-            parse_cents(&rec[idx[3]]).map_err(bad)?
-        };
-        let quantity = if idx[4] == usize::MAX {
-            0
-        } else {
-            rec[idx[4]].parse().map_err(|_| bad("bad quantity"))?
-        };
-        if day > as_of {
-            st.excluded_after_as_of += 1;
-            continue;
+    match FileKind::of(&src.path, src.sheet.as_deref(), src.delimiter)? {
+        FileKind::Delimited(delim) => csv_source::read_transactions(
+            src,
+            workspace,
+            delim,
+            as_of,
+            make_sink,
+            progress,
+            &csv_source::CsvOptions::default(),
+        ),
+        FileKind::Spreadsheet => {
+            excel_source::read_transactions(src, workspace, as_of, make_sink, progress)
         }
-        st.rows_used += 1;
-        if amount == 0 {
-            st.zero_amount_rows += 1
-        }
-        if amount < 0 {
-            st.refund_rows += 1
-        }
-        st.first_day = Some(st.first_day.map_or(day, |d| d.min(day)));
-        st.last_day = Some(st.last_day.map_or(day, |d| d.max(day)));
-        let order_id = if idx[5] == usize::MAX {
-            None
-        } else {
-            Some(&rec[idx[5]])
-        };
-        sink.push(&Row {
-            customer_id: &rec[idx[0]],
-            day,
-            amount,
-            cost,
-            quantity,
-            order_id,
-            product: None,
-            channel: None,
-        });
-    }
-    Ok((sink, st))
-}
-pub struct AttributeTable {
-    pub path: PathBuf,
-    pub columns: Vec<AttributeColumn>,
-    pub ids: Vec<String>,
-}
-pub struct AttributeColumn {
-    pub name: String,
-    pub header: String,
-    pub values: AttributeValues,
-}
-pub enum AttributeValues {
-    Int(Vec<Option<i64>>),
-    Float(Vec<Option<f64>>),
-    Text(Vec<Option<String>>),
-}
-impl AttributeTable {
-    pub fn row_of(&self, id: &str) -> Option<usize> {
-        self.ids.iter().position(|x| x == id)
     }
 }
-pub fn read_customers(src: &CustomerSource, _ws: &Path) -> Result<AttributeTable, DataError> {
-    Err(DataError(format!(
-        "{}: attribute tables not yet supported",
-        src.path.display()
-    )))
+
+/// What a cell should have held, for error messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Expected {
+    CustomerId,
+    Utf8,
+    Text,
+    Date,
+    Amount,
+    Whole,
 }
+
+impl Expected {
+    /// The text after "expected"; `date` describes the date format.
+    pub(crate) fn describe(self, date: &str) -> String {
+        match self {
+            Expected::CustomerId => "a customer id (it must not be empty)".to_string(),
+            Expected::Utf8 => "UTF-8 text (export or save the file as UTF-8)".to_string(),
+            Expected::Text => "text (not a spreadsheet error such as #N/A)".to_string(),
+            Expected::Date => date.to_string(),
+            Expected::Amount => "an amount such as 12.34 (at most 2 decimals)".to_string(),
+            Expected::Whole => "a whole number such as 3".to_string(),
+        }
+    }
+}
+
+/// A bad cell found by a row parser, before the location is attached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct CellProblem {
+    /// The field (column) index.
+    pub field: usize,
+    /// What was expected.
+    pub expected: Expected,
+    /// A precise reason, if any.
+    pub note: Option<&'static str>,
+}
+
+impl CellProblem {
+    #[cold]
+    pub(crate) fn new(field: usize, expected: Expected) -> Self {
+        CellProblem {
+            field,
+            expected,
+            note: None,
+        }
+    }
+
+    /// A bad amount, with the parser's reason when it says more than "not a number".
+    #[cold]
+    pub(crate) fn amount(field: usize, why: &'static str) -> Self {
+        CellProblem {
+            field,
+            expected: Expected::Amount,
+            note: match why {
+                "not a number" => None,
+                "empty" => Some("the cell is empty"),
+                other => Some(other),
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

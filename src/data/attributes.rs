@@ -1,0 +1,672 @@
+//! The optional customer attribute table (`data.customers`): one row per customer, any number of
+//! attribute columns whose type is inferred.
+
+use std::borrow::Cow;
+use std::path::{Path, PathBuf};
+
+use calamine::Data;
+use csv::ByteRecord;
+use rustc_hash::FxHashMap;
+
+use super::config::{CustomerSource, FileKind};
+use super::csv_source::{count_lines, not_text, scan, LineTracker};
+use super::error::{shown, CellError, DataError, Location};
+use super::excel_source::{id_cell, number_text, open_sheet};
+use super::headers::{clean_header, find_column};
+
+/// Customer attributes, one row per customer, in file order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AttributeTable {
+    /// The file, as configured.
+    pub path: PathBuf,
+    /// The attribute columns, in file order (the id column excluded).
+    pub columns: Vec<AttributeColumn>,
+    /// Customer ids, in row order.
+    pub ids: Vec<String>,
+    index: FxHashMap<Box<str>, usize>,
+}
+
+/// One attribute.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AttributeColumn {
+    /// The attribute's name as used in rules: a valid identifier (see [`identifier`]).
+    pub name: String,
+    /// The header as written in the file.
+    pub header: String,
+    /// One value per row of the table.
+    pub values: AttributeValues,
+}
+
+/// An attribute's values, one per row; `None` for an empty cell.
+///
+/// The type is inferred per column: all non-empty cells whole numbers -> `Int`; all numbers ->
+/// `Float`; anything else (or no values at all) -> `Text`. Numbers are written plainly (`-12`,
+/// `3.5`); a number with a leading zero (`007`, a ZIP code) counts as text so the zero is kept.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AttributeValues {
+    /// Whole numbers.
+    Int(Vec<Option<i64>>),
+    /// Numbers.
+    Float(Vec<Option<f64>>),
+    /// Text, trimmed of surrounding whitespace.
+    Text(Vec<Option<String>>),
+}
+
+impl AttributeValues {
+    /// The number of rows.
+    pub fn len(&self) -> usize {
+        match self {
+            AttributeValues::Int(v) => v.len(),
+            AttributeValues::Float(v) => v.len(),
+            AttributeValues::Text(v) => v.len(),
+        }
+    }
+
+    /// True when the table has no rows.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// `"integer"`, `"number"` or `"text"`.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            AttributeValues::Int(_) => "integer",
+            AttributeValues::Float(_) => "number",
+            AttributeValues::Text(_) => "text",
+        }
+    }
+}
+
+impl AttributeTable {
+    /// Builds a table from its parts; errors on a repeated id or a column of the wrong length.
+    pub fn from_parts(
+        path: PathBuf,
+        columns: Vec<AttributeColumn>,
+        ids: Vec<String>,
+    ) -> Result<AttributeTable, String> {
+        let mut index = FxHashMap::default();
+        index.reserve(ids.len());
+        for (row, id) in ids.iter().enumerate() {
+            if index.insert(id.as_str().into(), row).is_some() {
+                return Err(format!("customer {id:?} appears twice"));
+            }
+        }
+        if let Some(c) = columns.iter().find(|c| c.values.len() != ids.len()) {
+            return Err(format!(
+                "column {:?} has {} values for {} customers",
+                c.name,
+                c.values.len(),
+                ids.len()
+            ));
+        }
+        Ok(AttributeTable {
+            path,
+            columns,
+            ids,
+            index,
+        })
+    }
+
+    /// The row of a customer, if the table has it.
+    pub fn row_of(&self, customer_id: &str) -> Option<usize> {
+        self.index.get(customer_id).copied()
+    }
+
+    /// The column with this attribute name.
+    pub fn column(&self, name: &str) -> Option<&AttributeColumn> {
+        self.columns.iter().find(|c| c.name == name)
+    }
+}
+
+/// Whether a name can be used in rules (see [`crate::ident`]).
+fn valid_name(name: &str) -> bool {
+    crate::ident::check(name).is_ok()
+}
+
+fn suggest(id: &str) -> String {
+    if crate::ident::is_reserved(id) {
+        return format!("{id}_value");
+    }
+    let trimmed = id.trim_matches('_');
+    let split = trimmed
+        .find(|c: char| c.is_ascii_lowercase())
+        .unwrap_or(trimmed.len());
+    let (lead, rest) = trimmed.split_at(split);
+    let lead = lead.trim_matches('_');
+    match (lead.is_empty(), rest.is_empty()) {
+        (_, false) if lead.is_empty() => rest.to_string(),
+        (_, false) => format!("{rest}_{lead}"),
+        (false, true) => format!("col_{lead}"),
+        (true, true) => "my_attribute".to_string(),
+    }
+}
+
+/// The attribute name made from a column header: trimmed, lower case, and every character other
+/// than `a-z`, `0-9` and `_` replaced by `_` (`"Region Name"` -> `region_name`).
+///
+/// Errors, with a message suggesting a `columns:` mapping (e.g.
+/// `columns: { segment_2019: "2019 Segment" }`), when the result is empty, does not start with a
+/// letter (Rhai also rejects `_1`), or is a Rhai keyword or reserved word (`if`, `in`, `type_of`,
+/// `var`, ...).
+pub fn identifier(header: &str) -> Result<String, String> {
+    let id: String = header
+        .trim()
+        .to_lowercase()
+        .chars()
+        .map(|c| {
+            if c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if valid_name(&id) {
+        return Ok(id);
+    }
+    let why = if id.is_empty() {
+        "an empty name".to_string()
+    } else if crate::ident::is_reserved(&id) {
+        format!("{id:?}, a reserved word in rules")
+    } else {
+        format!("{id:?}, which does not start with a letter")
+    };
+    Err(format!(
+        "the column {header:?} would be named {why}; name it in `columns:`, e.g. columns: {{ {}: {header:?} }}",
+        suggest(&id)
+    ))
+}
+
+/// How a non-empty value reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Class {
+    Int,
+    Float,
+    Text,
+}
+
+fn classify(s: &str) -> Class {
+    let b = s.as_bytes();
+    let unsigned = match b.first() {
+        Some(b'-' | b'+') => &b[1..],
+        _ => b,
+    };
+    let digits_before = unsigned.iter().take_while(|c| c.is_ascii_digit()).count();
+    let rest = &unsigned[digits_before..];
+    // A leading zero (other than "0" itself or "0.x") keeps the text.
+    if digits_before > 1 && unsigned[0] == b'0' {
+        return Class::Text;
+    }
+    if rest.is_empty() {
+        if digits_before == 0 {
+            return Class::Text;
+        }
+        return if s.parse::<i64>().is_ok() {
+            Class::Int
+        } else {
+            Class::Text
+        };
+    }
+    if rest[0] == b'.' && rest[1..].iter().all(u8::is_ascii_digit) && digits_before + rest.len() > 1
+    {
+        return match s.parse::<f64>() {
+            Ok(f) if f.is_finite() => Class::Float,
+            _ => Class::Text,
+        };
+    }
+    Class::Text
+}
+
+struct ColumnBuilder {
+    field: usize,
+    name: Option<String>,
+    header: String,
+    cells: Vec<Option<String>>,
+    all_int: bool,
+    all_num: bool,
+    any: bool,
+}
+
+impl ColumnBuilder {
+    fn push(&mut self, value: Option<(String, Class)>) {
+        match value {
+            None => self.cells.push(None),
+            Some((text, class)) => {
+                self.any = true;
+                self.all_int &= class == Class::Int;
+                self.all_num &= class != Class::Text;
+                self.cells.push(Some(text));
+            }
+        }
+    }
+
+    fn finish(self, name: String) -> AttributeColumn {
+        let values = if self.any && self.all_int {
+            AttributeValues::Int(
+                self.cells
+                    .iter()
+                    .map(|c| c.as_ref().and_then(|t| t.parse().ok()))
+                    .collect(),
+            )
+        } else if self.any && self.all_num {
+            AttributeValues::Float(
+                self.cells
+                    .iter()
+                    .map(|c| c.as_ref().and_then(|t| t.parse().ok()))
+                    .collect(),
+            )
+        } else {
+            AttributeValues::Text(self.cells)
+        };
+        AttributeColumn {
+            name,
+            header: self.header,
+            values,
+        }
+    }
+}
+
+/// Collects rows and checks ids.
+struct TableBuilder {
+    path: PathBuf,
+    id_field: usize,
+    columns: Vec<ColumnBuilder>,
+    ids: Vec<String>,
+    index: FxHashMap<Box<str>, usize>,
+    rows: Vec<u64>,
+}
+
+impl TableBuilder {
+    /// Resolves `columns:` against the headers and names every other column.
+    fn new(
+        path: &Path,
+        headers: &[String],
+        map: &std::collections::BTreeMap<String, String>,
+    ) -> Result<TableBuilder, DataError> {
+        let id_header = map.get("customer_id").ok_or_else(|| DataError::Config {
+            path: path.to_path_buf(),
+            message: "`columns:` must map customer_id to the header of the customer id column, \
+                      e.g. columns: { customer_id: \"Cust ID\" }"
+                .to_string(),
+        })?;
+        let id_field = find_column(path, headers, "customer_id", id_header)?;
+        let mut names: Vec<Option<String>> = vec![None; headers.len()];
+        for (name, header) in map.iter().filter(|(n, _)| n.as_str() != "customer_id") {
+            if !valid_name(name) {
+                return Err(DataError::Config {
+                    path: path.to_path_buf(),
+                    message: format!(
+                        "`columns:` entry {name:?} is not a valid attribute name (lower case letters, \
+                         digits and _, starting with a letter, not a reserved word); try {:?}",
+                        identifier(name).unwrap_or_else(|_| suggest(name))
+                    ),
+                });
+            }
+            let field = find_column(path, headers, name, header)?;
+            if field == id_field {
+                return Err(DataError::Config {
+                    path: path.to_path_buf(),
+                    message: format!("`columns:` maps both customer_id and {name} to {header:?}"),
+                });
+            }
+            if let Some(other) = &names[field] {
+                return Err(DataError::Config {
+                    path: path.to_path_buf(),
+                    message: format!("`columns:` maps both {other} and {name} to {header:?}"),
+                });
+            }
+            names[field] = Some(name.clone());
+        }
+        let mut columns = Vec::new();
+        for (field, header) in headers.iter().enumerate() {
+            if field == id_field {
+                continue;
+            }
+            let name = match names[field].take() {
+                Some(n) => Some(n),
+                None if header.is_empty() => None, // decided once the data is read
+                None => Some(
+                    identifier(header).map_err(|message| DataError::AttributeName {
+                        path: path.to_path_buf(),
+                        header: header.clone(),
+                        message,
+                    })?,
+                ),
+            };
+            columns.push(ColumnBuilder {
+                field,
+                name,
+                header: header.clone(),
+                cells: Vec::new(),
+                all_int: true,
+                all_num: true,
+                any: false,
+            });
+        }
+        // Two columns with one name.
+        for (i, a) in columns.iter().enumerate() {
+            let Some(name) = &a.name else { continue };
+            if name == "customer_id" {
+                return Err(DataError::AttributeName {
+                    path: path.to_path_buf(),
+                    header: a.header.clone(),
+                    message: format!(
+                        "the column {:?} would be named customer_id, which is the id column's role; \
+                         name it in `columns:`, e.g. columns: {{ other_customer_id: {:?} }}",
+                        a.header, a.header
+                    ),
+                });
+            }
+            if let Some(b) = columns[i + 1..]
+                .iter()
+                .find(|b| b.name.as_ref() == Some(name))
+            {
+                return Err(DataError::AttributeName {
+                    path: path.to_path_buf(),
+                    header: b.header.clone(),
+                    message: format!(
+                        "the columns {:?} and {:?} would both be named {name}; name one in `columns:`, \
+                         e.g. columns: {{ {name}_2: {:?} }}",
+                        a.header, b.header, b.header
+                    ),
+                });
+            }
+        }
+        Ok(TableBuilder {
+            path: path.to_path_buf(),
+            id_field,
+            columns,
+            ids: Vec::new(),
+            index: FxHashMap::default(),
+            rows: Vec::new(),
+        })
+    }
+
+    /// Adds a row; `location` makes the location of a row number.
+    fn push(
+        &mut self,
+        row: u64,
+        id: String,
+        values: impl FnMut(usize) -> Result<Option<(String, Class)>, DataError>,
+        location: &dyn Fn(u64) -> Location,
+    ) -> Result<(), DataError> {
+        let mut values = values;
+        let n = self.ids.len();
+        if let Some(&first) = self.index.get(id.as_str()) {
+            return Err(DataError::DuplicateCustomer {
+                path: self.path.clone(),
+                id,
+                first: location(self.rows[first]),
+                again: location(row),
+            });
+        }
+        for c in &mut self.columns {
+            let v = values(c.field)?;
+            c.push(v);
+        }
+        self.index.insert(id.as_str().into(), n);
+        self.ids.push(id);
+        self.rows.push(row);
+        Ok(())
+    }
+
+    fn finish(self) -> Result<AttributeTable, DataError> {
+        let mut columns = Vec::new();
+        for c in self.columns {
+            match c.name.clone() {
+                Some(name) => columns.push(c.finish(name)),
+                None if !c.any => {} // an empty column without a header: ignored
+                None => {
+                    return Err(DataError::Format {
+                        path: self.path.clone(),
+                        location: None,
+                        message: format!(
+                            "column {} has values but no header; give it a header",
+                            c.field + 1
+                        ),
+                    })
+                }
+            }
+        }
+        Ok(AttributeTable {
+            path: self.path,
+            columns,
+            ids: self.ids,
+            index: self.index,
+        })
+    }
+}
+
+/// Reads the attribute table (delimited text or a spreadsheet). Errors on a missing or empty
+/// customer id, a repeated customer id, a record with the wrong number of fields, a spreadsheet
+/// error cell (`#N/A`), and on columns that cannot be named.
+pub fn read_customers(src: &CustomerSource, workspace: &Path) -> Result<AttributeTable, DataError> {
+    match FileKind::of(&src.path, src.sheet.as_deref(), src.delimiter)? {
+        FileKind::Delimited(delim) => read_delimited(src, workspace, delim),
+        FileKind::Spreadsheet => read_spreadsheet(src, workspace),
+    }
+}
+
+fn read_delimited(
+    src: &CustomerSource,
+    workspace: &Path,
+    delim: u8,
+) -> Result<AttributeTable, DataError> {
+    let path = &src.path;
+    let bytes = std::fs::read(workspace.join(path)).map_err(|source| DataError::Io {
+        path: path.clone(),
+        source,
+    })?;
+    let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+    let format = |line: Option<u64>, message: String| DataError::Format {
+        path: path.clone(),
+        location: line.map(Location::Line),
+        message,
+    };
+    if let Some(message) = not_text(body) {
+        return Err(format(None, message.to_string()));
+    }
+    if let Some(q) = scan(body, delim).open_quote {
+        let line = 1 + count_lines(&body[..q]);
+        return Err(format(
+            Some(line),
+            "a quoted field starting on this line is never closed".into(),
+        ));
+    }
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(delim)
+        .from_reader(body);
+    let mut record = ByteRecord::new();
+    let mut lines = LineTracker::new(1);
+    let has = rdr
+        .read_byte_record(&mut record)
+        .map_err(|e| format(None, e.to_string()))?;
+    if !has {
+        return Err(format(
+            None,
+            "the file is empty: expected a header line naming the columns".into(),
+        ));
+    }
+    let headers: Vec<String> = record
+        .iter()
+        .map(|h| clean_header(&String::from_utf8_lossy(h)))
+        .collect();
+    let mut table = TableBuilder::new(path, &headers, &src.columns)?;
+    let location = |line: u64| Location::Line(line);
+    loop {
+        let more = rdr
+            .read_byte_record(&mut record)
+            .map_err(|e| format(None, e.to_string()))?;
+        if !more {
+            break;
+        }
+        let line = lines.line_at(body, record.position().map_or(0, |p| p.byte()));
+        if record.len() != headers.len() {
+            return Err(DataError::FieldCount {
+                path: path.clone(),
+                location: Location::Line(line),
+                expected: headers.len(),
+                found: record.len(),
+            });
+        }
+        let cell_error = |field: usize, expected: &str| -> DataError {
+            CellError {
+                path: path.clone(),
+                location: Location::Line(line),
+                column: headers[field].clone(),
+                expected: expected.to_string(),
+                found: shown(record.get(field).unwrap_or(b"")),
+                note: None,
+            }
+            .into()
+        };
+        let text = |field: usize| -> Result<&str, DataError> {
+            std::str::from_utf8(record.get(field).unwrap_or(b"").trim_ascii())
+                .map_err(|_| cell_error(field, "UTF-8 text (export or save the file as UTF-8)"))
+        };
+        let id = text(table.id_field)?;
+        if id.is_empty() {
+            return Err(cell_error(
+                table.id_field,
+                "a customer id (it must not be empty)",
+            ));
+        }
+        table.push(
+            line,
+            id.to_string(),
+            |field| {
+                let t = text(field)?;
+                Ok((!t.is_empty()).then(|| (t.to_string(), classify(t))))
+            },
+            &location,
+        )?;
+    }
+    table.finish()
+}
+
+fn excel_value(c: &Data) -> Result<Option<(String, Class)>, ()> {
+    Ok(match c {
+        Data::Empty => None,
+        Data::String(s) => {
+            let t = s.trim();
+            (!t.is_empty()).then(|| (t.to_string(), classify(t)))
+        }
+        Data::Int(i) => Some((i.to_string(), Class::Int)),
+        Data::Float(f) => match super::parse::float_to_whole(*f) {
+            Some(w) => Some((w.to_string(), Class::Int)),
+            None if f.is_finite() => Some((f.to_string(), Class::Float)),
+            None => Some((f.to_string(), Class::Text)),
+        },
+        Data::Bool(b) => Some((if *b { "TRUE" } else { "FALSE" }.to_string(), Class::Text)),
+        Data::DateTime(_) | Data::DateTimeIso(_) | Data::DurationIso(_) => {
+            Some((number_text(c), Class::Text))
+        }
+        Data::Error(_) => return Err(()),
+    })
+}
+
+fn read_spreadsheet(src: &CustomerSource, workspace: &Path) -> Result<AttributeTable, DataError> {
+    let path = &src.path;
+    let sheet = open_sheet(path, workspace, src.sheet.as_deref())?;
+    let headers = sheet.headers();
+    if headers.is_empty() {
+        return Err(DataError::Format {
+            path: path.clone(),
+            location: None,
+            message: format!(
+                "sheet {:?} is empty: expected a header row naming the columns",
+                sheet.name
+            ),
+        });
+    }
+    let mut table = TableBuilder::new(path, &headers, &src.columns)?;
+    let location = |row: u64| sheet.location(row);
+    for (row, cells) in sheet.data_rows() {
+        let cell = |field: usize| cells.get(field).unwrap_or(&Data::Empty);
+        let cell_error = |field: usize, expected: &str| -> DataError {
+            CellError {
+                path: path.clone(),
+                location: sheet.location(row),
+                column: headers[field].clone(),
+                expected: expected.to_string(),
+                found: shown(number_text(cell(field)).as_bytes()),
+                note: None,
+            }
+            .into()
+        };
+        let id: Cow<'_, str> = match id_cell(cell(table.id_field)) {
+            Ok(Some(id)) => id,
+            _ => {
+                return Err(cell_error(
+                    table.id_field,
+                    "a customer id (it must not be empty)",
+                ))
+            }
+        };
+        table.push(
+            row,
+            id.into_owned(),
+            |field| {
+                excel_value(cell(field)).map_err(|_| {
+                    cell_error(field, "a value (not a spreadsheet error such as #N/A)")
+                })
+            },
+            &location,
+        )?;
+    }
+    table.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identifiers() {
+        assert_eq!(identifier("Region Name").unwrap(), "region_name");
+        assert_eq!(identifier(" segment ").unwrap(), "segment");
+        assert_eq!(identifier("Spend ($)").unwrap(), "spend____");
+        assert_eq!(identifier("Größe").unwrap(), "gr__e");
+        assert_eq!(identifier("_private_flag").unwrap(), "_private_flag");
+        assert_eq!(identifier("segment_2019").unwrap(), "segment_2019");
+        let e = identifier("2019 Segment").unwrap_err();
+        assert!(
+            e.contains("columns: { segment_2019: \"2019 Segment\" }"),
+            "{e}"
+        );
+        assert!(e.contains("does not start with a letter"), "{e}");
+        let e = identifier("If").unwrap_err();
+        assert!(
+            e.contains("reserved word") && e.contains("if_value: \"If\""),
+            "{e}"
+        );
+        for kw in ["in", "type_of", "this", "var", "null", "global"] {
+            assert!(identifier(kw).is_err(), "{kw}");
+        }
+        assert!(identifier("").unwrap_err().contains("an empty name"));
+        assert!(identifier("$$").unwrap_err().contains("my_attribute"));
+        assert!(identifier("_1").is_err());
+        assert!(identifier("2019").unwrap_err().contains("col_2019"));
+    }
+
+    #[test]
+    fn classes() {
+        assert_eq!(classify("12"), Class::Int);
+        assert_eq!(classify("-12"), Class::Int);
+        assert_eq!(classify("0"), Class::Int);
+        assert_eq!(classify("007"), Class::Text);
+        assert_eq!(classify("0.5"), Class::Float);
+        assert_eq!(classify("-3.25"), Class::Float);
+        assert_eq!(classify("3."), Class::Float);
+        assert_eq!(classify(".5"), Class::Float);
+        assert_eq!(classify("1e5"), Class::Text);
+        assert_eq!(classify("1,000"), Class::Text);
+        assert_eq!(classify("inf"), Class::Text);
+        assert_eq!(classify("-"), Class::Text);
+        assert_eq!(classify("."), Class::Text);
+        assert_eq!(classify("99999999999999999999"), Class::Text);
+        assert_eq!(classify("Gold"), Class::Text);
+    }
+}

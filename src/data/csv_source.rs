@@ -1,0 +1,833 @@
+//! Delimited text: one reader thread cuts the file into large blocks at record boundaries, worker
+//! threads parse the blocks with `csv` into their own state.
+//!
+//! Blocks end at the last line break that is outside a quoted field. Quote state is tracked the
+//! way the `csv` parser sees it: a quote opens a quoted field only at the start of a field, `""`
+//! inside a quoted field is an escaped quote, and any other quote is plain data. Each block
+//! carries its first line number (counted over every `\n`, so line numbers are physical lines),
+//! so errors name the exact line. Buffers are recycled: memory is about
+//! `(workers + 1) * block_size` whatever the file's size.
+
+use std::fs::File;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{mpsc, Mutex};
+
+use csv::ByteRecord;
+
+use super::config::TransactionSource;
+use super::day::Day;
+use super::error::{shown, CellError, DataError, Location};
+use super::headers::{clean_header, ColumnPlan};
+use super::parse::{parse_cents_bytes, parse_whole_bytes, DateFormat, DateParser};
+use super::{CellProblem, Expected, LoadStats, Progress, Row, RowSink};
+
+/// Tuning knobs; tests shrink the block size to exercise block boundaries.
+#[derive(Debug, Clone)]
+pub(crate) struct CsvOptions {
+    /// Bytes read per block (a block grows when one record is longer).
+    pub block_size: usize,
+    /// Parsing threads.
+    pub workers: usize,
+    /// The longest record accepted, in bytes; guards against an unclosed quote swallowing the
+    /// whole file into memory.
+    pub max_record: usize,
+}
+
+impl Default for CsvOptions {
+    fn default() -> Self {
+        CsvOptions {
+            block_size: 8 << 20,
+            workers: rayon::current_num_threads().max(1),
+            max_record: 64 << 20,
+        }
+    }
+}
+
+/// An open file whose header has been read.
+pub(crate) struct Opened {
+    /// The path as configured, for messages.
+    pub path: PathBuf,
+    file: File,
+    /// File size in bytes.
+    total: u64,
+    /// Bytes read so far.
+    read: u64,
+    delim: u8,
+    /// The cleaned header cells.
+    pub headers: Vec<String>,
+    /// Bytes already read after the header.
+    rest: Vec<u8>,
+    /// The line number where `rest` starts.
+    rest_line: u64,
+}
+
+fn io_error(path: &Path, source: std::io::Error) -> DataError {
+    DataError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+pub(crate) fn count_lines(b: &[u8]) -> u64 {
+    memchr::memchr_iter(b'\n', b).count() as u64
+}
+
+/// Reads into `buf` until it holds `target` bytes or the file ends; returns true at the end.
+fn fill(
+    file: &mut File,
+    buf: &mut Vec<u8>,
+    target: usize,
+    read: &mut u64,
+) -> std::io::Result<bool> {
+    while buf.len() < target {
+        let want = target - buf.len();
+        buf.reserve(want);
+        let got = file.by_ref().take(want as u64).read_to_end(buf)?;
+        *read += got as u64;
+        if got == 0 {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+/// The result of scanning a buffer that starts at a record boundary.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct Scan {
+    /// Just after the last `\n` outside quotes.
+    pub cut: Option<usize>,
+    /// Where the quoted field still open at the end of the buffer started.
+    pub open_quote: Option<usize>,
+}
+
+/// Finds the last record boundary in `buf` (which starts at one).
+pub(crate) fn scan(buf: &[u8], delim: u8) -> Scan {
+    if memchr::memchr(b'"', buf).is_none() {
+        return Scan {
+            cut: memchr::memrchr(b'\n', buf).map(|i| i + 1),
+            open_quote: None,
+        };
+    }
+    scan_bits(buf, delim).unwrap_or_else(|| scan_exact(buf, delim))
+}
+
+/// The reference scanner: one step per quote or line break, exactly as the csv parser reads.
+pub(crate) fn scan_exact(buf: &[u8], delim: u8) -> Scan {
+    let mut in_quotes = false;
+    let mut open_at = 0;
+    let mut closed_at = usize::MAX; // position of the last closing quote
+    let mut cut = None;
+    for pos in memchr::memchr2_iter(b'"', b'\n', buf) {
+        if buf[pos] == b'\n' {
+            if !in_quotes {
+                cut = Some(pos + 1);
+            }
+        } else if in_quotes {
+            in_quotes = false;
+            closed_at = pos;
+        } else if closed_at.wrapping_add(1) == pos {
+            in_quotes = true; // `""` inside a quoted field: an escaped quote
+        } else if pos == 0 || matches!(buf[pos - 1], b'\n' | b'\r') || buf[pos - 1] == delim {
+            in_quotes = true;
+            open_at = pos;
+        }
+        // Otherwise a quote inside an unquoted field: plain data, as the csv parser reads it.
+    }
+    Scan {
+        cut,
+        open_quote: in_quotes.then_some(open_at),
+    }
+}
+
+/// `0x80` in every byte of `w` equal to `c`, `0` elsewhere (exact, no false positives).
+#[inline(always)]
+fn bytes_equal(w: u64, c: u8) -> u64 {
+    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    let v = w ^ (0x0101_0101_0101_0101 * u64::from(c));
+    !(((v & LOW7) + LOW7) | v) & !LOW7
+}
+
+/// The per-byte flags of [`bytes_equal`] packed into 8 bits (bit k = byte k).
+#[inline(always)]
+fn pack(m: u64) -> u64 {
+    ((m >> 7).wrapping_mul(0x0102_0408_1020_4080)) >> 56
+}
+
+/// A fast scanner for text with quotes, 64 bytes at a time (bit masks and a prefix XOR of the
+/// quote positions, as simdjson does). Quote parity equals the csv parser's state as long as
+/// every quote that opens a quoted field stands at the start of a field (or right after another
+/// quote: an escaped quote); when one does not (a stray quote such as `5" disk`), this returns
+/// `None` and the caller uses [`scan_exact`].
+fn scan_bits(buf: &[u8], delim: u8) -> Option<Scan> {
+    let mut cut = None;
+    let mut open_at = 0usize;
+    let mut in_quotes = 0u64; // 0 or 1: the state after the previous chunk
+    let mut prev_boundary_carry = 1u64; // position 0 starts a field
+    let mut prev_quote_carry = 0u64;
+    let mut padded = [0u8; 64];
+    for (n, chunk) in buf.chunks(64).enumerate() {
+        let chunk: &[u8] = if chunk.len() == 64 {
+            chunk
+        } else {
+            padded[..chunk.len()].copy_from_slice(chunk);
+            padded[chunk.len()..].fill(0);
+            &padded
+        };
+        let (mut quotes, mut newlines, mut boundaries) = (0u64, 0u64, 0u64);
+        for (k, word) in chunk.chunks_exact(8).enumerate() {
+            let w = u64::from_le_bytes(word.try_into().expect("8 bytes"));
+            let nl = bytes_equal(w, b'\n');
+            quotes |= pack(bytes_equal(w, b'"')) << (8 * k);
+            newlines |= pack(nl) << (8 * k);
+            boundaries |= pack(nl | bytes_equal(w, b'\r') | bytes_equal(w, delim)) << (8 * k);
+        }
+        let prev_boundary = (boundaries << 1) | prev_boundary_carry;
+        let prev_quote = (quotes << 1) | prev_quote_carry;
+        prev_boundary_carry = boundaries >> 63;
+        prev_quote_carry = quotes >> 63;
+        // Inside quotes after each byte: prefix XOR of the quote bits, flipped by the carry.
+        let mut inside = quotes;
+        inside ^= inside << 1;
+        inside ^= inside << 2;
+        inside ^= inside << 4;
+        inside ^= inside << 8;
+        inside ^= inside << 16;
+        inside ^= inside << 32;
+        inside ^= 0u64.wrapping_sub(in_quotes);
+        let opening = quotes & inside; // quotes after which we are inside
+        if opening & !(prev_boundary | prev_quote) != 0 {
+            return None; // a stray quote: parity no longer matches the csv parser
+        }
+        let base = n * 64;
+        let real_open = opening & prev_boundary;
+        if real_open != 0 {
+            open_at = base + 63 - real_open.leading_zeros() as usize;
+        }
+        let cuts = newlines & !inside;
+        if cuts != 0 {
+            cut = Some(base + 64 - cuts.leading_zeros() as usize);
+        }
+        in_quotes = inside >> 63;
+    }
+    Some(Scan {
+        cut,
+        open_quote: (in_quotes == 1).then_some(open_at),
+    })
+}
+
+/// A message when the bytes are clearly not UTF-8 delimited text.
+pub(crate) fn not_text(start: &[u8]) -> Option<&'static str> {
+    if start.starts_with(b"PK\x03\x04") || start.starts_with(b"\xD0\xCF\x11\xE0") {
+        Some("this is a spreadsheet file, not delimited text: give it its real extension (.xlsx, .xls, .ods)")
+    } else if start.starts_with(b"\xFF\xFE") || start.starts_with(b"\xFE\xFF") {
+        Some("this text is UTF-16 encoded: export or save it as UTF-8 (\"CSV UTF-8\" in Excel)")
+    } else {
+        None
+    }
+}
+
+/// Opens the file and reads its header record.
+pub(crate) fn open(
+    path: &Path,
+    workspace: &Path,
+    delim: u8,
+    opts: &CsvOptions,
+) -> Result<Opened, DataError> {
+    let full = workspace.join(path);
+    let mut file = File::open(&full).map_err(|e| io_error(path, e))?;
+    let total = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let mut read = 0u64;
+    let mut buf = Vec::new();
+    let mut target = opts.block_size.clamp(1, 1 << 20);
+    let format = |location: Option<u64>, message: String| DataError::Format {
+        path: path.to_path_buf(),
+        location: location.map(Location::Line),
+        message,
+    };
+    // Read until the header record is complete.
+    let (start, end, header_line) = loop {
+        let eof = fill(&mut file, &mut buf, target, &mut read).map_err(|e| io_error(path, e))?;
+        if let Some(message) = not_text(&buf) {
+            return Err(format(None, message.to_string()));
+        }
+        let bom = if buf.starts_with(b"\xEF\xBB\xBF") {
+            3
+        } else {
+            0
+        };
+        // Blank lines before the header are skipped, as the csv parser does.
+        let start = bom
+            + buf[bom..]
+                .iter()
+                .position(|&c| c != b'\n' && c != b'\r')
+                .unwrap_or(buf.len() - bom);
+        let header_line = 1 + count_lines(&buf[..start]);
+        let s = scan_first(&buf[start..], delim);
+        match s {
+            Some(end) => break (start, start + end, header_line),
+            None if eof => {
+                if let Some(q) = scan(&buf[start..], delim).open_quote {
+                    let line = header_line + count_lines(&buf[start..start + q]);
+                    return Err(format(
+                        Some(line),
+                        "a quoted header field is never closed".to_string(),
+                    ));
+                }
+                break (start, buf.len(), header_line);
+            }
+            None if buf.len() >= opts.max_record => {
+                return Err(format(
+                    Some(header_line),
+                    format!(
+                        "the header line is longer than {} MB; is this a text file?",
+                        opts.max_record >> 20
+                    ),
+                ))
+            }
+            None => target = (target * 2).min(opts.max_record),
+        }
+    };
+    let header_bytes = &buf[start..end];
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(delim)
+        .from_reader(header_bytes);
+    let mut record = ByteRecord::new();
+    let has = rdr
+        .read_byte_record(&mut record)
+        .map_err(|e| format(Some(header_line), e.to_string()))?;
+    if !has {
+        return Err(format(
+            None,
+            "the file is empty: expected a header line naming the columns".to_string(),
+        ));
+    }
+    let headers = record
+        .iter()
+        .map(|h| clean_header(&String::from_utf8_lossy(h)))
+        .collect();
+    let rest_line = header_line + count_lines(header_bytes);
+    let rest = buf[end..].to_vec();
+    Ok(Opened {
+        path: path.to_path_buf(),
+        file,
+        total,
+        read,
+        delim,
+        headers,
+        rest,
+        rest_line,
+    })
+}
+
+/// Just after the first `\n` outside quotes.
+fn scan_first(buf: &[u8], delim: u8) -> Option<usize> {
+    let mut from = 0;
+    // Try growing prefixes: the first record is short in practice.
+    loop {
+        let nl = memchr::memchr(b'\n', &buf[from..])? + from;
+        let s = scan(&buf[..=nl], delim);
+        if s.open_quote.is_none() {
+            return s.cut;
+        }
+        from = nl + 1;
+    }
+}
+
+/// Turns record start offsets into physical line numbers, counting newlines incrementally.
+pub(crate) struct LineTracker {
+    pos: usize,
+    line: u64,
+}
+
+impl LineTracker {
+    /// A tracker whose offset 0 is on `line`.
+    pub(crate) fn new(line: u64) -> Self {
+        LineTracker { pos: 0, line }
+    }
+
+    /// The line of the record whose parse started at `byte` (offsets must not decrease). Line
+    /// terminators and blank lines the parser skipped before the record are stepped over.
+    pub(crate) fn line_at(&mut self, buf: &[u8], byte: u64) -> u64 {
+        let mut at = (byte as usize).clamp(self.pos, buf.len());
+        while at < buf.len() && matches!(buf[at], b'\n' | b'\r') {
+            at += 1;
+        }
+        self.line += count_lines(&buf[self.pos..at]);
+        self.pos = at;
+        self.line
+    }
+}
+
+/// One block of whole records.
+struct Block {
+    index: usize,
+    start_line: u64,
+    buf: Vec<u8>,
+}
+
+/// What a worker needs to turn a problem into an error.
+pub(crate) struct Context<'a> {
+    pub path: &'a Path,
+    pub headers: &'a [String],
+    pub date_expected: &'a str,
+}
+
+/// The physical line where the record read last starts.
+fn record_line(buf: &[u8], start_line: u64, record: &ByteRecord) -> u64 {
+    LineTracker::new(start_line).line_at(buf, record.position().map_or(0, |p| p.byte()))
+}
+
+fn parse_block<W, P>(
+    block: &Block,
+    opened_delim: u8,
+    ctx: &Context<'_>,
+    record: &mut ByteRecord,
+    state: &mut W,
+    process: &P,
+) -> Result<(), DataError>
+where
+    P: Fn(&mut W, &ByteRecord) -> Result<(), CellProblem>,
+{
+    let n_fields = ctx.headers.len();
+    let buf = &block.buf[..];
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(opened_delim)
+        .buffer_capacity(64 << 10)
+        .from_reader(buf);
+    loop {
+        match rdr.read_byte_record(record) {
+            Ok(true) => {}
+            Ok(false) => return Ok(()),
+            Err(e) => {
+                return Err(DataError::Format {
+                    path: ctx.path.to_path_buf(),
+                    location: Some(Location::Line(record_line(buf, block.start_line, record))),
+                    message: e.to_string(),
+                })
+            }
+        }
+        if record.len() != n_fields {
+            return Err(DataError::FieldCount {
+                path: ctx.path.to_path_buf(),
+                location: Location::Line(record_line(buf, block.start_line, record)),
+                expected: n_fields,
+                found: record.len(),
+            });
+        }
+        if let Err(p) = process(state, record) {
+            return Err(CellError {
+                path: ctx.path.to_path_buf(),
+                location: Location::Line(record_line(buf, block.start_line, record)),
+                column: ctx.headers.get(p.field).cloned().unwrap_or_default(),
+                expected: p.expected.describe(ctx.date_expected),
+                found: shown(record.get(p.field).unwrap_or(b"")),
+                note: p.note,
+            }
+            .into());
+        }
+    }
+}
+
+/// Keeps the error of the smallest block.
+fn keep_first(slot: &Mutex<Option<(usize, DataError)>>, index: usize, err: DataError) {
+    let mut slot = slot.lock().unwrap_or_else(|e| e.into_inner());
+    if slot.as_ref().is_none_or(|(i, _)| index < *i) {
+        *slot = Some((index, err));
+    }
+}
+
+/// Runs `process` over every data record, in parallel; returns each worker's state.
+pub(crate) fn run<W, MW, P>(
+    mut op: Opened,
+    opts: &CsvOptions,
+    date_expected: &str,
+    make: MW,
+    process: P,
+    progress: Option<&dyn Progress>,
+) -> Result<Vec<W>, DataError>
+where
+    W: Send,
+    MW: Fn() -> W + Sync,
+    P: Fn(&mut W, &ByteRecord) -> Result<(), CellProblem> + Sync,
+{
+    let workers = opts.workers.max(1);
+    let delim = op.delim;
+    let block_size = opts.block_size.max(1);
+    let ctx = Context {
+        path: &op.path,
+        headers: &op.headers,
+        date_expected,
+    };
+    let stop = AtomicUsize::new(usize::MAX); // smallest failing block
+    let first_error: Mutex<Option<(usize, DataError)>> = Mutex::new(None);
+    let (work_tx, work_rx) = mpsc::channel::<Block>();
+    let work_rx = Mutex::new(work_rx);
+    let (free_tx, free_rx) = mpsc::channel::<Vec<u8>>();
+
+    let states = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                let free_tx = free_tx.clone();
+                let (ctx, stop, first_error, work_rx, make, process) =
+                    (&ctx, &stop, &first_error, &work_rx, &make, &process);
+                s.spawn(move || {
+                    let mut state = make();
+                    let mut record = ByteRecord::new();
+                    loop {
+                        let next = work_rx.lock().unwrap_or_else(|e| e.into_inner()).recv();
+                        let Ok(block) = next else { break };
+                        if block.index < stop.load(Ordering::Acquire) {
+                            if let Err(e) =
+                                parse_block(&block, delim, ctx, &mut record, &mut state, process)
+                            {
+                                keep_first(first_error, block.index, e);
+                                stop.fetch_min(block.index, Ordering::AcqRel);
+                            }
+                        }
+                        let _ = free_tx.send(block.buf);
+                    }
+                    state
+                })
+            })
+            .collect();
+        drop(free_tx);
+
+        // The reader: this thread.
+        let mut spare: Vec<Vec<u8>> = (0..=workers).map(|_| Vec::new()).collect();
+        let mut carry = std::mem::take(&mut op.rest);
+        let mut line = op.rest_line;
+        let mut index = 0usize;
+        let mut eof = false;
+        let reader_error = |index: usize, e: DataError| keep_first(&first_error, index, e);
+        while !(eof && carry.is_empty()) && stop.load(Ordering::Acquire) == usize::MAX {
+            let Some(mut buf) = spare.pop().or_else(|| free_rx.recv().ok()) else {
+                break; // every worker is gone (a panic): joining below reports it
+            };
+            buf.clear();
+            buf.append(&mut carry);
+            let mut target = block_size.max(buf.len() + 1);
+            let mut unclosed = None;
+            let cut = loop {
+                match fill(&mut op.file, &mut buf, target, &mut op.read) {
+                    Ok(end) => eof = end,
+                    Err(e) => {
+                        reader_error(index, io_error(&op.path, e));
+                        break None;
+                    }
+                }
+                let sc = scan(&buf, op.delim);
+                if eof {
+                    if let Some(q) = sc.open_quote {
+                        // The records before this one are still parsed: an earlier error wins.
+                        let at = line + count_lines(&buf[..q]);
+                        unclosed = Some(DataError::Format {
+                            path: op.path.clone(),
+                            location: Some(Location::Line(at)),
+                            message: "a quoted field starting on this line is never closed \
+                                      (a stray quote character?)"
+                                .to_string(),
+                        });
+                        break Some(sc.cut.unwrap_or(0));
+                    }
+                    break Some(buf.len());
+                }
+                if let Some(cut) = sc.cut {
+                    break Some(cut);
+                }
+                if buf.len() >= opts.max_record {
+                    let (at, message) = match sc.open_quote {
+                        Some(q) => (
+                            line + count_lines(&buf[..q]),
+                            format!(
+                                "a quoted field starting on this line is not closed within {} MB \
+                                 (a stray quote character?)",
+                                opts.max_record >> 20
+                            ),
+                        ),
+                        None => (
+                            line,
+                            format!("a line longer than {} MB", opts.max_record >> 20),
+                        ),
+                    };
+                    reader_error(
+                        index,
+                        DataError::Format {
+                            path: op.path.clone(),
+                            location: Some(Location::Line(at)),
+                            message,
+                        },
+                    );
+                    break None;
+                }
+                target = (target * 2).min(opts.max_record.max(buf.len() + 1));
+            };
+            let Some(cut) = cut else { break };
+            carry.extend_from_slice(&buf[cut..]);
+            buf.truncate(cut);
+            if buf.is_empty() {
+                spare.push(buf);
+            } else {
+                let start_line = line;
+                line += count_lines(&buf);
+                let block = Block {
+                    index,
+                    start_line,
+                    buf,
+                };
+                if work_tx.send(block).is_err() {
+                    break;
+                }
+                index += 1;
+                if let Some(p) = progress {
+                    p.advance(op.read, op.total.max(op.read));
+                }
+            }
+            if let Some(e) = unclosed {
+                reader_error(index, e);
+                break;
+            }
+        }
+        drop(work_tx);
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect::<Vec<W>>()
+    });
+    if let Some((_, e)) = first_error.into_inner().unwrap_or_else(|e| e.into_inner()) {
+        return Err(e);
+    }
+    Ok(states)
+}
+
+/// A trimmed text field; `None` when empty.
+#[inline]
+fn text(b: &[u8], field: usize) -> Result<Option<&str>, CellProblem> {
+    let b = b.trim_ascii();
+    if b.is_empty() {
+        return Ok(None);
+    }
+    std::str::from_utf8(b)
+        .map(Some)
+        .map_err(|_| CellProblem::new(field, Expected::Utf8))
+}
+
+struct TxState<'f, S> {
+    sink: S,
+    stats: LoadStats,
+    dates: DateParser<'f>,
+}
+
+#[inline]
+fn optional_text(record: &ByteRecord, field: Option<usize>) -> Result<Option<&str>, CellProblem> {
+    match field {
+        Some(i) => text(record.get(i).unwrap_or(b""), i),
+        None => Ok(None),
+    }
+}
+
+/// Validates one record and pushes it.
+#[inline]
+fn process_row<S: RowSink>(
+    plan: &ColumnPlan,
+    as_of: Day,
+    st: &mut TxState<'_, S>,
+    record: &ByteRecord,
+) -> Result<(), CellProblem> {
+    let field = |i: usize| record.get(i).unwrap_or(b"");
+    st.stats.rows_read += 1;
+    let customer_id = text(field(plan.customer_id), plan.customer_id)?
+        .ok_or_else(|| CellProblem::new(plan.customer_id, Expected::CustomerId))?;
+    let day = st
+        .dates
+        .parse(field(plan.date))
+        .ok_or_else(|| CellProblem::new(plan.date, Expected::Date))?;
+    let amount = parse_cents_bytes(field(plan.amount))
+        .map_err(|why| CellProblem::amount(plan.amount, why))?;
+    let cost = match plan.cost {
+        Some(i) => parse_cents_bytes(field(i)).map_err(|why| CellProblem::amount(i, why))?,
+        None => 0,
+    };
+    let quantity = match plan.quantity {
+        Some(i) => {
+            parse_whole_bytes(field(i)).ok_or_else(|| CellProblem::new(i, Expected::Whole))?
+        }
+        None => 0,
+    };
+    let order_id = optional_text(record, plan.order_id)?;
+    let product = optional_text(record, plan.product)?;
+    let channel = optional_text(record, plan.channel)?;
+    if day > as_of {
+        st.stats.excluded_after_as_of += 1;
+        return Ok(());
+    }
+    let row = Row {
+        customer_id,
+        day,
+        amount,
+        cost,
+        quantity,
+        order_id,
+        product,
+        channel,
+    };
+    st.stats.count_used(&row);
+    st.sink.push(&row);
+    Ok(())
+}
+
+fn date_format(src: &TransactionSource) -> Result<DateFormat, DataError> {
+    DateFormat::new(src.date_format.as_deref()).map_err(|message| DataError::Config {
+        path: src.path.clone(),
+        message,
+    })
+}
+
+/// [`super::read_transactions`] for delimited text.
+pub(crate) fn read_transactions<S: RowSink>(
+    src: &TransactionSource,
+    workspace: &Path,
+    delim: u8,
+    as_of: Day,
+    make_sink: impl Fn() -> S + Sync,
+    progress: Option<&dyn Progress>,
+    opts: &CsvOptions,
+) -> Result<(S, LoadStats), DataError> {
+    let format = date_format(src)?;
+    let op = open(&src.path, workspace, delim, opts)?;
+    let plan = ColumnPlan::new(&src.path, op.headers.clone(), &src.columns)?;
+    let states = run(
+        op,
+        opts,
+        &format.expected(),
+        || TxState {
+            sink: make_sink(),
+            stats: LoadStats::default(),
+            dates: DateParser::new(&format),
+        },
+        |st, record| process_row(&plan, as_of, st, record),
+        progress,
+    )?;
+    let mut states = states.into_iter();
+    let first = states.next().expect("at least one worker");
+    let (mut sink, mut stats) = (first.sink, first.stats);
+    for st in states {
+        sink.merge(st.sink);
+        stats.merge(&st.stats);
+    }
+    Ok((sink, stats))
+}
+
+/// [`super::latest_day`] for delimited text: only dates are parsed.
+pub(crate) fn latest_day(
+    src: &TransactionSource,
+    workspace: &Path,
+    delim: u8,
+    progress: Option<&dyn Progress>,
+    opts: &CsvOptions,
+) -> Result<Option<Day>, DataError> {
+    let format = date_format(src)?;
+    let op = open(&src.path, workspace, delim, opts)?;
+    let plan = ColumnPlan::new(&src.path, op.headers.clone(), &src.columns)?;
+    let date = plan.date;
+    let states = run(
+        op,
+        opts,
+        &format.expected(),
+        || (None::<Day>, DateParser::new(&format)),
+        |(latest, dates), record| {
+            let day = dates
+                .parse(record.get(date).unwrap_or(b""))
+                .ok_or_else(|| CellProblem::new(date, Expected::Date))?;
+            if latest.is_none_or(|l| day > l) {
+                *latest = Some(day);
+            }
+            Ok(())
+        },
+        progress,
+    )?;
+    Ok(states.into_iter().filter_map(|(d, _)| d).max())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scan_cuts_outside_quotes() {
+        let s = scan(b"a,b\nc,d\ne", b',');
+        assert_eq!(
+            s,
+            Scan {
+                cut: Some(8),
+                open_quote: None
+            }
+        );
+        // A newline inside a quoted field is not a boundary.
+        let s = scan(b"a,\"x\ny\"\nc,\"open\nmore", b',');
+        assert_eq!(s.cut, Some(8));
+        assert_eq!(s.open_quote, Some(10));
+        // Escaped quotes keep the field open.
+        let s = scan(b"a,\"he said \"\"hi\n\"\"\"\nnext", b',');
+        assert_eq!(s.cut, Some(20));
+        assert_eq!(s.open_quote, None);
+        // A quote inside an unquoted field is data.
+        let s = scan(b"a,5\" disk\nb,c\n", b',');
+        assert_eq!(s.cut, Some(14));
+        assert_eq!(s.open_quote, None);
+        // A closed quoted field followed by more text, then a quote: data.
+        let s = scan(b"\"a\"b\"c\nx\n", b',');
+        assert_eq!(s.cut, Some(9));
+        // Quotes at field start after other delimiters and CR.
+        let s = scan(b"a;\"1\n2\";\r\n\"q\n", b';');
+        assert_eq!(s.cut, Some(10));
+        assert_eq!(s.open_quote, Some(10));
+        assert_eq!(scan(b"no newline", b',').cut, None);
+    }
+
+    #[test]
+    fn bit_scanner_matches_the_exact_one() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(3);
+        let alphabet = b"ab,;\"\"\n\r\"";
+        let mut fast_used = 0;
+        for round in 0..20_000 {
+            let len = (rng.next_u32() % 300) as usize;
+            let delim = if round % 2 == 0 { b',' } else { b';' };
+            let mut buf: Vec<u8> = (0..len)
+                .map(|_| alphabet[(rng.next_u32() % alphabet.len() as u32) as usize])
+                .collect();
+            if round % 3 == 0 {
+                // Well-formed quoting (the common case): quote whole fields only.
+                let text = String::from_utf8(buf.clone()).unwrap().replace('"', "");
+                buf = text
+                    .split(delim as char)
+                    .map(|f| {
+                        if f.len() % 2 == 0 {
+                            format!("\"{}\"", f.replace('a', "\"\""))
+                        } else {
+                            f.to_string()
+                        }
+                    })
+                    .collect::<Vec<_>>()
+                    .join(&(delim as char).to_string())
+                    .into_bytes();
+            }
+            let exact = scan_exact(&buf, delim);
+            if let Some(fast) = scan_bits(&buf, delim) {
+                fast_used += 1;
+                assert_eq!(fast, exact, "{:?}", String::from_utf8_lossy(&buf));
+            }
+            assert_eq!(scan(&buf, delim), exact);
+        }
+        assert!(fast_used > 5_000, "{fast_used}");
+    }
+}

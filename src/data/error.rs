@@ -1,0 +1,230 @@
+//! Errors of the data loading stage.
+//!
+//! Every error names the file as it was written in `powerbase.yaml`, and a bad cell also names its
+//! line (or sheet and row), its column header, the value found and what was expected, so the user
+//! can fix the input without guessing.
+
+use std::fmt;
+use std::path::PathBuf;
+
+/// Where in a file a problem is.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Location {
+    /// A 1-based physical line of a text file; the header is line 1. A record that spans several
+    /// lines (a quoted field with a line break) is reported at its first line.
+    Line(u64),
+    /// A 1-based row of a spreadsheet, as the spreadsheet program numbers it, on a named sheet.
+    Row {
+        /// The sheet's name.
+        sheet: String,
+        /// The row number.
+        row: u64,
+    },
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Location::Line(line) => write!(f, "line {line}"),
+            Location::Row { sheet, row } => write!(f, "sheet {sheet:?}, row {row}"),
+        }
+    }
+}
+
+/// Everything that can go wrong while loading data. The run stops at the first one.
+#[derive(Debug, thiserror::Error)]
+pub enum DataError {
+    /// The file could not be opened or read.
+    #[error("{}: cannot read the file: {source}", path.display())]
+    Io {
+        /// The file, as configured.
+        path: PathBuf,
+        /// The operating system's error.
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// The configuration in `powerbase.yaml` cannot work with this file (bad delimiter, bad
+    /// `date_format`, a `sheet` for a CSV file, ...).
+    #[error("{}: {message}", path.display())]
+    Config {
+        /// The file, as configured.
+        path: PathBuf,
+        /// What is wrong and how to fix it.
+        message: String,
+    },
+
+    /// A mapped column header is not in the file.
+    #[error("{}: there is no column {header:?} (mapped as `{role}` in `columns:`){}; the file's columns are: {}",
+        path.display(),
+        suggestion.as_ref().map(|s| format!("; did you mean {s:?}?")).unwrap_or_default(),
+        list_headers(available))]
+    MissingColumn {
+        /// The file, as configured.
+        path: PathBuf,
+        /// Our name for the column (`amount`, `customer_id`, an attribute name, ...).
+        role: String,
+        /// The header the configuration asked for.
+        header: String,
+        /// The headers the file has.
+        available: Vec<String>,
+        /// The closest existing header, if one is close.
+        suggestion: Option<String>,
+    },
+
+    /// A mapped column header occurs more than once in the file.
+    #[error("{}: the column {header:?} (mapped as `{role}`) occurs {count} times in the header; rename the duplicates in the file", path.display())]
+    DuplicateColumn {
+        /// The file, as configured.
+        path: PathBuf,
+        /// Our name for the column.
+        role: String,
+        /// The repeated header.
+        header: String,
+        /// How often it occurs.
+        count: usize,
+    },
+
+    /// A cell holds a value that is not what its column needs.
+    #[error("{0}")]
+    Cell(Box<CellError>),
+
+    /// A record has a different number of fields than the header.
+    #[error("{}, {location}: expected {expected} fields like the header, found {found}{}",
+        path.display(),
+        if *found > *expected { " (an unquoted delimiter inside a value?)" } else { "" })]
+    FieldCount {
+        /// The file, as configured.
+        path: PathBuf,
+        /// The record's first line.
+        location: Location,
+        /// How many fields the header has.
+        expected: usize,
+        /// How many this record has.
+        found: usize,
+    },
+
+    /// The file's structure is broken: no header, an unclosed quote, a line that never ends, text
+    /// that is not UTF-8 in a header.
+    #[error("{}{}: {message}", path.display(), location.as_ref().map(|l| format!(", {l}")).unwrap_or_default())]
+    Format {
+        /// The file, as configured.
+        path: PathBuf,
+        /// Where, when known.
+        location: Option<Location>,
+        /// What is wrong.
+        message: String,
+    },
+
+    /// The configured sheet is not in the workbook.
+    #[error("{}: there is no sheet {sheet:?}; the workbook's sheets are: {}", path.display(), list_headers(available))]
+    SheetNotFound {
+        /// The file, as configured.
+        path: PathBuf,
+        /// The sheet asked for.
+        sheet: String,
+        /// The sheets that exist.
+        available: Vec<String>,
+    },
+
+    /// The spreadsheet library could not read the workbook.
+    #[error("{}: cannot read the workbook: {message}", path.display())]
+    Excel {
+        /// The file, as configured.
+        path: PathBuf,
+        /// The library's message.
+        message: String,
+    },
+
+    /// The customer attribute table lists a customer twice.
+    #[error("{}, {again}: customer {id:?} already appeared at {first}; each customer must appear once", path.display())]
+    DuplicateCustomer {
+        /// The file, as configured.
+        path: PathBuf,
+        /// The repeated id.
+        id: String,
+        /// Where it first appeared.
+        first: Location,
+        /// Where it appeared again.
+        again: Location,
+    },
+
+    /// A column of the attribute table cannot be used as an attribute name.
+    #[error("{}: {message}", path.display())]
+    AttributeName {
+        /// The file, as configured.
+        path: PathBuf,
+        /// The header as written in the file.
+        header: String,
+        /// Why, with the `columns:` mapping that fixes it.
+        message: String,
+    },
+}
+
+impl DataError {
+    /// The line, or sheet and row, the error is about, when it is about one.
+    pub fn location(&self) -> Option<&Location> {
+        match self {
+            DataError::Cell(c) => Some(&c.location),
+            DataError::FieldCount { location, .. } => Some(location),
+            DataError::Format { location, .. } => location.as_ref(),
+            DataError::DuplicateCustomer { again, .. } => Some(again),
+            _ => None,
+        }
+    }
+}
+
+/// A bad cell: where, which column, what was found and what was expected.
+#[derive(Debug, thiserror::Error)]
+#[error("{}, {location}, column {column:?}: expected {expected}, found {found:?}{}",
+    path.display(), note.map(|n| format!(" ({n})")).unwrap_or_default())]
+pub struct CellError {
+    /// The file, as configured.
+    pub path: PathBuf,
+    /// The line, or sheet and row.
+    pub location: Location,
+    /// The column's header as written in the file.
+    pub column: String,
+    /// What the column needs, e.g. `an amount such as 12.34 (at most 2 decimals)`.
+    pub expected: String,
+    /// The value found (cut short when very long).
+    pub found: String,
+    /// A more precise reason, when there is one.
+    pub note: Option<&'static str>,
+}
+
+impl From<CellError> for DataError {
+    fn from(c: CellError) -> Self {
+        DataError::Cell(Box::new(c))
+    }
+}
+
+fn list_headers(headers: &[String]) -> String {
+    const MAX: usize = 40;
+    let mut out = headers
+        .iter()
+        .take(MAX)
+        .map(|h| format!("{h:?}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    if headers.len() > MAX {
+        out.push_str(&format!(", ... ({} in all)", headers.len()));
+    }
+    if headers.is_empty() {
+        out.push_str("(none)");
+    }
+    out
+}
+
+/// Shortens a found value for an error message: at most 80 characters, lossy UTF-8.
+pub(crate) fn shown(bytes: &[u8]) -> String {
+    const MAX: usize = 80;
+    let text = String::from_utf8_lossy(bytes);
+    if text.chars().count() <= MAX {
+        text.into_owned()
+    } else {
+        let mut cut: String = text.chars().take(MAX).collect();
+        cut.push('…');
+        cut
+    }
+}

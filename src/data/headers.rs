@@ -1,0 +1,162 @@
+//! Matching configured column names to a file's header row.
+
+use std::path::Path;
+
+use super::config::TransactionColumns;
+use super::error::DataError;
+
+/// A header cell as compared: surrounding whitespace and a UTF-8 byte order mark removed.
+pub(crate) fn clean_header(h: &str) -> String {
+    h.trim_start_matches('\u{feff}').trim().to_string()
+}
+
+/// The index of `wanted` among `headers` (already cleaned). Errors name the role, the headers
+/// that exist and the closest one.
+pub(crate) fn find_column(
+    path: &Path,
+    headers: &[String],
+    role: &str,
+    wanted: &str,
+) -> Result<usize, DataError> {
+    let wanted_clean = clean_header(wanted);
+    let mut hits = headers
+        .iter()
+        .enumerate()
+        .filter(|(_, h)| **h == wanted_clean);
+    match (hits.next(), hits.count()) {
+        (Some((i, _)), 0) => Ok(i),
+        (Some(_), more) => Err(DataError::DuplicateColumn {
+            path: path.to_path_buf(),
+            role: role.to_string(),
+            header: wanted_clean,
+            count: more + 1,
+        }),
+        (None, _) => Err(DataError::MissingColumn {
+            path: path.to_path_buf(),
+            role: role.to_string(),
+            header: wanted.to_string(),
+            available: headers.to_vec(),
+            suggestion: closest(headers, &wanted_clean).map(str::to_string),
+        }),
+    }
+}
+
+/// The header most like `wanted`: equal ignoring case and punctuation, or else within a small
+/// edit distance.
+pub(crate) fn closest<'h>(headers: &'h [String], wanted: &str) -> Option<&'h str> {
+    let norm = |s: &str| -> String {
+        s.chars()
+            .filter(|c| c.is_alphanumeric())
+            .flat_map(char::to_lowercase)
+            .collect()
+    };
+    let w = norm(wanted);
+    if let Some(h) = headers.iter().find(|h| norm(h) == w && !w.is_empty()) {
+        return Some(h);
+    }
+    let wl = wanted.to_lowercase();
+    let limit = (wl.chars().count() / 3).max(2);
+    headers
+        .iter()
+        .map(|h| (levenshtein(&h.to_lowercase(), &wl), h))
+        .filter(|(d, _)| *d <= limit)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, h)| h.as_str())
+}
+
+fn levenshtein(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    let mut cur = vec![0; b.len() + 1];
+    for (i, ca) in a.chars().enumerate() {
+        cur[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let sub = prev[j] + usize::from(ca != *cb);
+            cur[j + 1] = sub.min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    prev[b.len()]
+}
+
+/// Field indexes of the transaction columns in one file.
+#[derive(Debug, Clone)]
+pub(crate) struct ColumnPlan {
+    pub customer_id: usize,
+    pub date: usize,
+    pub amount: usize,
+    pub cost: Option<usize>,
+    pub quantity: Option<usize>,
+    pub order_id: Option<usize>,
+    pub product: Option<usize>,
+    pub channel: Option<usize>,
+    /// The file's headers (cleaned), for error messages.
+    pub headers: Vec<String>,
+}
+
+impl ColumnPlan {
+    /// Resolves every mapped column; the first missing one is the error.
+    pub(crate) fn new(
+        path: &Path,
+        headers: Vec<String>,
+        cols: &TransactionColumns,
+    ) -> Result<ColumnPlan, DataError> {
+        let find = |role: &str, h: &str| find_column(path, &headers, role, h);
+        let opt = |role: &str, h: &Option<String>| h.as_deref().map(|h| find(role, h)).transpose();
+        Ok(ColumnPlan {
+            customer_id: find("customer_id", &cols.customer_id)?,
+            date: find("date", &cols.date)?,
+            amount: find("amount", &cols.amount)?,
+            cost: opt("cost", &cols.cost)?,
+            quantity: opt("quantity", &cols.quantity)?,
+            order_id: opt("order_id", &cols.order_id)?,
+            product: opt("product", &cols.product)?,
+            channel: opt("channel", &cols.channel)?,
+            headers,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hs(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| clean_header(s)).collect()
+    }
+
+    #[test]
+    fn cleaning_and_exact_match() {
+        let headers = hs(&["\u{feff}customer_id", " date ", "Dollar Value"]);
+        assert_eq!(headers[0], "customer_id");
+        assert_eq!(headers[1], "date");
+        let p = Path::new("t.csv");
+        assert_eq!(find_column(p, &headers, "date", "date").unwrap(), 1);
+        assert_eq!(find_column(p, &headers, "date", " date").unwrap(), 1);
+        // Case matters for the match itself, but the suggestion finds it.
+        let e = find_column(p, &headers, "amount", "dollar_value").unwrap_err();
+        let text = e.to_string();
+        assert!(text.contains("no column \"dollar_value\""), "{text}");
+        assert!(text.contains("`amount`"), "{text}");
+        assert!(text.contains("did you mean \"Dollar Value\"?"), "{text}");
+        assert!(
+            text.contains("\"customer_id\", \"date\", \"Dollar Value\""),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn suggestions() {
+        let headers = hs(&["customer_id", "order_date", "revenue"]);
+        assert_eq!(closest(&headers, "custmer_id"), Some("customer_id"));
+        assert_eq!(closest(&headers, "Revenue"), Some("revenue"));
+        assert_eq!(closest(&headers, "quantity"), None);
+    }
+
+    #[test]
+    fn duplicate_header_is_an_error() {
+        let headers = hs(&["id", "amount", "amount"]);
+        let e = find_column(Path::new("t.csv"), &headers, "amount", "amount").unwrap_err();
+        assert!(e.to_string().contains("occurs 2 times"), "{e}");
+    }
+}

@@ -1,0 +1,442 @@
+//! Hand-written parsers for the hot path: money as exact integer cents, whole numbers, dates.
+
+use rustc_hash::FxHashMap;
+
+use super::day::{checked_day, parse_compact_bytes, parse_iso_bytes, Day};
+
+/// Parses a money amount into exact integer cents.
+///
+/// Accepted: an optional sign, digits, and an optional decimal point followed by digits: `12`,
+/// `12.3`, `12.30`, `-0.50`, `+3`, `.5`, `7.`. At most 2 significant decimals: further decimals must
+/// be zeros (`1.500` is 150 cents, `1.505` is rejected, never rounded). Surrounding ASCII whitespace
+/// is ignored. Rejected, with the reason: empty text, exponents (`1e2`), thousands separators or
+/// decimal commas (`1,000`, `12,50`), currency signs and anything else, and amounts whose cents do
+/// not fit an `i64`.
+pub fn parse_cents(s: &str) -> Result<i64, &'static str> {
+    parse_cents_bytes(s.as_bytes())
+}
+
+/// [`parse_cents`] over bytes.
+#[inline]
+pub(crate) fn parse_cents_bytes(b: &[u8]) -> Result<i64, &'static str> {
+    let b = b.trim_ascii();
+    let (neg, b) = match b.first() {
+        Some(b'-') => (true, &b[1..]),
+        Some(b'+') => (false, &b[1..]),
+        Some(_) => (false, b),
+        None => return Err("empty"),
+    };
+    let mut i = 0;
+    let mut whole: i64 = 0;
+    while i < b.len() {
+        let d = b[i].wrapping_sub(b'0');
+        if d > 9 {
+            break;
+        }
+        whole = whole
+            .checked_mul(10)
+            .and_then(|w| w.checked_add(i64::from(d)))
+            .ok_or(TOO_LARGE)?;
+        i += 1;
+    }
+    let int_digits = i;
+    let mut frac: i64 = 0;
+    let mut frac_digits = 0usize;
+    if i < b.len() && b[i] == b'.' {
+        i += 1;
+        while i < b.len() {
+            let d = b[i].wrapping_sub(b'0');
+            if d > 9 {
+                break;
+            }
+            if frac_digits < 2 {
+                frac = frac * 10 + i64::from(d);
+            } else if d != 0 {
+                return Err("more than 2 decimals");
+            }
+            frac_digits += 1;
+            i += 1;
+        }
+    }
+    if i < b.len() {
+        return Err(match b[i] {
+            b',' => "thousands separators and decimal commas are not accepted",
+            b'e' | b'E' => "exponents are not accepted",
+            b'.' => "more than one decimal point",
+            _ => "not a number",
+        });
+    }
+    if int_digits + frac_digits == 0 {
+        return Err("not a number");
+    }
+    if frac_digits == 1 {
+        frac *= 10;
+    }
+    let cents = whole
+        .checked_mul(100)
+        .and_then(|w| w.checked_add(frac))
+        .ok_or(TOO_LARGE)?;
+    Ok(if neg { -cents } else { cents })
+}
+
+const TOO_LARGE: &str = "too large";
+
+/// Formats cents as a plain decimal with 2 decimals and no separators: `-0.50`, `12.00`,
+/// `1234567.89`.
+pub fn format_cents(cents: i64) -> String {
+    let abs = cents.unsigned_abs();
+    format!(
+        "{}{}.{:02}",
+        if cents < 0 { "-" } else { "" },
+        abs / 100,
+        abs % 100
+    )
+}
+
+/// Parses a whole number (a quantity): optional sign, digits, and optionally a decimal point
+/// followed only by zeros (`3`, `-1`, `2.0`). Surrounding ASCII whitespace is ignored.
+#[inline]
+pub(crate) fn parse_whole_bytes(b: &[u8]) -> Option<i64> {
+    let b = b.trim_ascii();
+    let (neg, b) = match b.first()? {
+        b'-' => (true, &b[1..]),
+        b'+' => (false, &b[1..]),
+        _ => (false, b),
+    };
+    let mut i = 0;
+    let mut v: i64 = 0;
+    while i < b.len() && b[i].is_ascii_digit() {
+        v = v.checked_mul(10)?.checked_add(i64::from(b[i] - b'0'))?;
+        i += 1;
+    }
+    if i == 0 {
+        return None;
+    }
+    if i < b.len() && (b[i] != b'.' || !b[i + 1..].iter().all(|&c| c == b'0')) {
+        return None;
+    }
+    Some(if neg { -v } else { v })
+}
+
+/// Converts a spreadsheet number (a float) to cents when it is within 1e-6 of a whole cent.
+pub(crate) fn float_to_cents(x: f64) -> Option<i64> {
+    if !x.is_finite() {
+        return None;
+    }
+    let scaled = x * 100.0;
+    let rounded = scaled.round();
+    if (scaled - rounded).abs() > 1e-4 || rounded.abs() >= 9.0e18 {
+        return None;
+    }
+    Some(rounded as i64)
+}
+
+/// Converts a spreadsheet number to a whole number when it is one.
+pub(crate) fn float_to_whole(x: f64) -> Option<i64> {
+    if x.is_finite() && x.fract() == 0.0 && x.abs() < 9.0e15 {
+        Some(x as i64)
+    } else {
+        None
+    }
+}
+
+/// Converts an Excel serial date number (1900 date system, Lotus leap-year bug included) to a day.
+/// The time part is dropped. Serial 60 (the non-existent 1900-02-29) and values outside Excel's
+/// range are rejected.
+pub(crate) fn excel_serial_to_day(serial: f64) -> Option<Day> {
+    if !(1.0..2_958_466.0).contains(&serial) {
+        return None;
+    }
+    let whole = serial.floor() as i32;
+    // 1899-12-31 is serial 0 for serials below 60; from serial 61 on, serial 0 is 1899-12-30.
+    let base = checked_day(1900, 1, 1)?.0 - 1;
+    match whole {
+        60 => None,
+        w if w < 60 => Some(Day(base + w)),
+        w => Some(Day(base - 1 + w)),
+    }
+}
+
+/// How date cells are written, parsed from `date_format`.
+#[derive(Debug, Clone)]
+pub(crate) enum DateFormat {
+    /// `%Y-%m-%d` (the default), with a hand-written fast path.
+    Iso,
+    /// `%Y%m%d`, with a hand-written fast path.
+    Compact,
+    /// Any other strftime-style format, parsed by `jiff::fmt::strtime`.
+    Strftime(String),
+}
+
+impl DateFormat {
+    /// Checks a `date_format` by formatting a sample date-time with it and parsing it back.
+    pub(crate) fn new(format: Option<&str>) -> Result<DateFormat, String> {
+        let Some(format) = format else {
+            return Ok(DateFormat::Iso);
+        };
+        let fmt = match format {
+            "%Y-%m-%d" | "%F" => DateFormat::Iso,
+            "%Y%m%d" => DateFormat::Compact,
+            other => DateFormat::Strftime(other.to_string()),
+        };
+        let sample = jiff::civil::date(2024, 7, 15).at(13, 45, 30, 0);
+        let text = jiff::fmt::strtime::format(format, sample).map_err(|e| {
+            format!("date_format {format:?} is not a usable strftime format ({e}); write it like \"%d/%m/%Y\"")
+        })?;
+        match fmt.parse_slow(text.as_bytes()) {
+            Some(d) if d == Day::from_date(sample.date()) => Ok(fmt),
+            _ => Err(format!(
+                "date_format {format:?} does not describe a full date (year, month and day): \
+                 2024-07-15 would be written {text:?} and could not be read back; \
+                 write it like \"%d/%m/%Y\""
+            )),
+        }
+    }
+
+    /// The configured format text.
+    pub(crate) fn text(&self) -> &str {
+        match self {
+            DateFormat::Iso => "%Y-%m-%d",
+            DateFormat::Compact => "%Y%m%d",
+            DateFormat::Strftime(s) => s,
+        }
+    }
+
+    /// What an error message says was expected, with an example in this format.
+    pub(crate) fn expected(&self) -> String {
+        let sample = jiff::civil::date(2024, 7, 15).at(13, 45, 30, 0);
+        let example = jiff::fmt::strtime::format(self.text(), sample)
+            .unwrap_or_else(|_| "2024-07-15".to_string());
+        format!("a date such as {example:?} (date_format {:?})", self.text())
+    }
+
+    /// Parses with jiff (no fast path, no cache).
+    fn parse_slow(&self, b: &[u8]) -> Option<Day> {
+        let b = b.trim_ascii();
+        let tm = jiff::fmt::strtime::parse(self.text(), b).ok()?;
+        let date = tm.to_date().ok()?;
+        // Keep to the years the fast paths accept.
+        checked_day(
+            i32::from(date.year()),
+            date.month() as u32,
+            date.day() as u32,
+        )
+    }
+}
+
+/// A per-thread date parser: the fast paths, then jiff with a cache (exports repeat the same few
+/// thousand date strings millions of times).
+pub(crate) struct DateParser<'f> {
+    format: &'f DateFormat,
+    cache: FxHashMap<Box<[u8]>, Day>,
+}
+
+impl<'f> DateParser<'f> {
+    /// A parser for one thread.
+    pub(crate) fn new(format: &'f DateFormat) -> Self {
+        DateParser {
+            format,
+            cache: FxHashMap::default(),
+        }
+    }
+
+    /// The format.
+    pub(crate) fn format(&self) -> &'f DateFormat {
+        self.format
+    }
+
+    /// Parses a date cell; `None` when it is not a valid date in the format.
+    #[inline]
+    pub(crate) fn parse(&mut self, b: &[u8]) -> Option<Day> {
+        let fast = match self.format {
+            DateFormat::Iso => parse_iso_bytes(b),
+            DateFormat::Compact => parse_compact_bytes(b),
+            DateFormat::Strftime(_) => None,
+        };
+        if fast.is_some() {
+            return fast;
+        }
+        self.parse_cached(b)
+    }
+
+    #[cold]
+    fn parse_cached(&mut self, b: &[u8]) -> Option<Day> {
+        if let Some(&d) = self.cache.get(b) {
+            return Some(d);
+        }
+        let d = self.format.parse_slow(b)?;
+        if self.cache.len() >= 1 << 16 {
+            self.cache.clear(); // distinct timestamps: keep memory bounded
+        }
+        self.cache.insert(b.into(), d);
+        Some(d)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jiff::civil::date;
+
+    fn day(y: i16, m: i8, d: i8) -> Day {
+        Day::from_date(date(y, m, d))
+    }
+
+    #[test]
+    fn cents_exact() {
+        let ok = [
+            ("12", 1200),
+            ("12.3", 1230),
+            ("12.30", 1230),
+            ("12.34", 1234),
+            ("-0.50", -50),
+            ("-.5", -50),
+            ("+3", 300),
+            ("0", 0),
+            ("-0", 0),
+            ("0.00", 0),
+            ("1.500", 150),
+            ("1.5000000", 150),
+            ("7.", 700),
+            (".07", 7),
+            (" 42.10 ", 4210),
+            ("0.29", 29), // 0.29 * 100 is 28.999999999999996 as f64
+            ("1234567.89", 123_456_789),
+            ("92233720368547758.07", i64::MAX),
+            ("-92233720368547758.07", -i64::MAX),
+        ];
+        for (text, cents) in ok {
+            assert_eq!(parse_cents(text), Ok(cents), "{text}");
+        }
+    }
+
+    #[test]
+    fn cents_rejects() {
+        let bad = [
+            ("", "empty"),
+            ("   ", "empty"),
+            ("-", "not a number"),
+            (".", "not a number"),
+            ("1.505", "more than 2 decimals"),
+            ("0.001", "more than 2 decimals"),
+            ("1e2", "exponents are not accepted"),
+            ("1E2", "exponents are not accepted"),
+            (
+                "1,000",
+                "thousands separators and decimal commas are not accepted",
+            ),
+            (
+                "12,50",
+                "thousands separators and decimal commas are not accepted",
+            ),
+            ("1.2.3", "more than one decimal point"),
+            ("$12", "not a number"),
+            ("12 34", "not a number"),
+            ("--1", "not a number"),
+            ("abc", "not a number"),
+            ("NaN", "not a number"),
+            ("92233720368547758.08", "too large"),
+            ("99999999999999999999", "too large"),
+        ];
+        for (text, why) in bad {
+            assert_eq!(parse_cents(text), Err(why), "{text}");
+        }
+    }
+
+    #[test]
+    fn cents_format_round_trip() {
+        assert_eq!(format_cents(-50), "-0.50");
+        assert_eq!(format_cents(1200), "12.00");
+        assert_eq!(format_cents(123_456_789), "1234567.89");
+        assert_eq!(format_cents(0), "0.00");
+        assert_eq!(format_cents(-5), "-0.05");
+        assert_eq!(format_cents(i64::MIN), "-92233720368547758.08");
+        for c in [-100_001, -99, -1, 0, 1, 9, 10, 99, 100, 12_345, i64::MAX] {
+            assert_eq!(parse_cents(&format_cents(c)), Ok(c));
+        }
+    }
+
+    #[test]
+    fn whole_numbers() {
+        assert_eq!(parse_whole_bytes(b"3"), Some(3));
+        assert_eq!(parse_whole_bytes(b"-1"), Some(-1));
+        assert_eq!(parse_whole_bytes(b" 2.00 "), Some(2));
+        assert_eq!(parse_whole_bytes(b"2."), Some(2));
+        assert_eq!(parse_whole_bytes(b"2.5"), None);
+        assert_eq!(parse_whole_bytes(b""), None);
+        assert_eq!(parse_whole_bytes(b".0"), None);
+        assert_eq!(parse_whole_bytes(b"1e3"), None);
+        assert_eq!(parse_whole_bytes(b"99999999999999999999"), None);
+    }
+
+    #[test]
+    fn floats_to_cents() {
+        assert_eq!(float_to_cents(12.34), Some(1234));
+        assert_eq!(float_to_cents(0.29), Some(29));
+        assert_eq!(float_to_cents(-0.5), Some(-50));
+        assert_eq!(float_to_cents(1.0 / 3.0), None);
+        assert_eq!(float_to_cents(12.345), None);
+        assert_eq!(float_to_cents(f64::NAN), None);
+        assert_eq!(float_to_whole(3.0), Some(3));
+        assert_eq!(float_to_whole(3.5), None);
+    }
+
+    #[test]
+    fn excel_serials() {
+        assert_eq!(excel_serial_to_day(1.0), Some(day(1900, 1, 1)));
+        assert_eq!(excel_serial_to_day(59.0), Some(day(1900, 2, 28)));
+        assert_eq!(excel_serial_to_day(60.0), None);
+        assert_eq!(excel_serial_to_day(61.0), Some(day(1900, 3, 1)));
+        assert_eq!(excel_serial_to_day(45_306.75), Some(day(2024, 1, 15)));
+        assert_eq!(excel_serial_to_day(0.5), None);
+        assert_eq!(excel_serial_to_day(20_240_115.0), None);
+    }
+
+    #[test]
+    fn date_fast_paths_and_fallback() {
+        let iso = DateFormat::new(None).unwrap();
+        let mut p = DateParser::new(&iso);
+        assert_eq!(p.parse(b"2024-02-29"), Some(day(2024, 2, 29)));
+        assert_eq!(p.parse(b"2023-02-29"), None);
+        assert_eq!(p.parse(b"2024-13-01"), None);
+        // Not the strict shape: jiff decides (single-digit month and day are fine for %m/%d).
+        assert_eq!(p.parse(b"2024-7-5"), Some(day(2024, 7, 5)));
+        assert_eq!(p.parse(b" 2024-07-05 "), Some(day(2024, 7, 5)));
+        assert_eq!(p.parse(b"2024-07-05 10:00:00"), None);
+        assert_eq!(p.parse(b""), None);
+
+        let compact = DateFormat::new(Some("%Y%m%d")).unwrap();
+        assert!(matches!(compact, DateFormat::Compact));
+        let mut p = DateParser::new(&compact);
+        assert_eq!(p.parse(b"19970101"), Some(day(1997, 1, 1)));
+        assert_eq!(p.parse(b"19970230"), None);
+        assert_eq!(p.parse(b"1997-01-01"), None);
+    }
+
+    #[test]
+    fn date_strftime() {
+        let us = DateFormat::new(Some("%m/%d/%Y")).unwrap();
+        let mut p = DateParser::new(&us);
+        assert_eq!(p.parse(b"07/15/2024"), Some(day(2024, 7, 15)));
+        assert_eq!(p.parse(b"7/5/2024"), Some(day(2024, 7, 5)));
+        assert_eq!(p.parse(b"07/15/2024"), Some(day(2024, 7, 15))); // cached
+        assert_eq!(p.parse(b"15/07/2024"), None);
+        assert_eq!(p.parse(b"02/30/2024"), None);
+
+        let with_time = DateFormat::new(Some("%Y-%m-%d %H:%M:%S")).unwrap();
+        let mut p = DateParser::new(&with_time);
+        assert_eq!(p.parse(b"2024-07-15 23:59:59"), Some(day(2024, 7, 15)));
+        assert_eq!(p.parse(b"2024-07-15"), None);
+
+        let eu = DateFormat::new(Some("%d.%m.%y")).unwrap();
+        assert_eq!(
+            DateParser::new(&eu).parse(b"15.07.24"),
+            Some(day(2024, 7, 15))
+        );
+        assert!(eu.expected().contains("\"15.07.24\""), "{}", eu.expected());
+
+        assert!(DateFormat::new(Some("%Y-%m")).is_err());
+        assert!(DateFormat::new(Some("%Q")).is_err());
+        assert!(DateFormat::new(Some("nonsense")).is_err());
+    }
+}

@@ -1,0 +1,1026 @@
+//! Tests across the module: files on disk, block boundaries, threads, spreadsheets, real data.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use rand::{Rng, SeedableRng};
+
+use super::csv_source::{self, CsvOptions};
+use super::*;
+
+/// Owned copy of a row, for exact comparisons.
+type OwnedRow = (
+    String,
+    Day,
+    i64,
+    i64,
+    i64,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
+
+/// Keeps every row (sorted at the end) and per-customer totals.
+#[derive(Default, Debug, PartialEq)]
+struct Collect {
+    rows: Vec<OwnedRow>,
+    totals: BTreeMap<String, (i64, u32)>,
+}
+
+impl RowSink for Collect {
+    fn push(&mut self, r: &Row<'_>) {
+        self.rows.push((
+            r.customer_id.to_string(),
+            r.day,
+            r.amount,
+            r.cost,
+            r.quantity,
+            r.order_id.map(str::to_string),
+            r.product.map(str::to_string),
+            r.channel.map(str::to_string),
+        ));
+        let t = self.totals.entry(r.customer_id.to_string()).or_default();
+        t.0 += r.amount;
+        t.1 += 1;
+    }
+    fn merge(&mut self, other: Self) {
+        self.rows.extend(other.rows);
+        for (k, (a, n)) in other.totals {
+            let t = self.totals.entry(k).or_default();
+            t.0 += a;
+            t.1 += n;
+        }
+    }
+}
+
+impl Collect {
+    fn sorted(mut self) -> Self {
+        self.rows.sort();
+        self
+    }
+}
+
+fn day(s: &str) -> Day {
+    Day::parse_iso(s).unwrap()
+}
+
+fn far_future() -> Day {
+    day("9999-12-31")
+}
+
+fn columns(id: &str, date: &str, amount: &str) -> TransactionColumns {
+    TransactionColumns {
+        customer_id: id.into(),
+        date: date.into(),
+        amount: amount.into(),
+        cost: None,
+        quantity: None,
+        order_id: None,
+        product: None,
+        channel: None,
+    }
+}
+
+fn source(path: &str, columns: TransactionColumns) -> TransactionSource {
+    TransactionSource {
+        path: PathBuf::from(path),
+        columns,
+        date_format: None,
+        sheet: None,
+        delimiter: None,
+    }
+}
+
+/// The standard test columns: id, date, amount, cost, quantity, product.
+fn full_columns() -> TransactionColumns {
+    TransactionColumns {
+        cost: Some("cost".into()),
+        quantity: Some("qty".into()),
+        product: Some("product".into()),
+        ..columns("id", "date", "amount")
+    }
+}
+
+fn write(dir: &Path, name: &str, content: &[u8]) {
+    std::fs::write(dir.join(name), content).unwrap();
+}
+
+fn opts(block_size: usize, workers: usize) -> CsvOptions {
+    CsvOptions {
+        block_size,
+        workers,
+        max_record: 1 << 20,
+    }
+}
+
+fn read_with(
+    src: &TransactionSource,
+    ws: &Path,
+    as_of: Day,
+    o: &CsvOptions,
+) -> Result<(Collect, LoadStats), DataError> {
+    csv_source::read_transactions(src, ws, b',', as_of, Collect::default, None, o)
+        .map(|(c, s)| (c.sorted(), s))
+}
+
+/// Block sizes and worker counts that exercise boundaries (1 byte blocks: every byte a cut).
+const SHAPES: &[(usize, usize)] = &[
+    (1, 1),
+    (1, 3),
+    (2, 2),
+    (3, 2),
+    (5, 1),
+    (7, 3),
+    (13, 2),
+    (64, 2),
+    (1 << 20, 1),
+    (1 << 20, 4),
+];
+
+#[test]
+fn quoted_fields_across_block_boundaries() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = "id,date,amount,cost,qty,product\n\
+               A1,2024-01-01,10.00,4.00,1,plain\n\
+               \"B,2\",2024-01-02,\"1.50\",0.5,2,\"multi\nline, with \"\"quotes\"\"\"\n\
+               A1,2024-01-03,-2.25,-1,1,\"\"\n\
+               \r\n\
+               \"C\"\"3\",2024-01-04,0,0,3,\"x\r\ny\"\r\n\
+               A1,2024-01-05,7.10,3.55,-1,\"5\"\" disk\"\n\
+               D4,2024-01-06,99.99,50,1,5\" disk";
+    write(dir.path(), "t.csv", csv.as_bytes());
+    let src = source("t.csv", full_columns());
+    let mut expected = Collect::default();
+    for (id, d, amount, cost, qty, product) in [
+        ("A1", "2024-01-01", 1000, 400, 1, Some("plain")),
+        (
+            "B,2",
+            "2024-01-02",
+            150,
+            50,
+            2,
+            Some("multi\nline, with \"quotes\""),
+        ),
+        ("A1", "2024-01-03", -225, -100, 1, None),
+        ("C\"3", "2024-01-04", 0, 0, 3, Some("x\r\ny")),
+        ("A1", "2024-01-05", 710, 355, -1, Some("5\" disk")),
+        ("D4", "2024-01-06", 9999, 5000, 1, Some("5\" disk")),
+    ] {
+        expected.push(&Row {
+            customer_id: id,
+            day: day(d),
+            amount,
+            cost,
+            quantity: qty,
+            order_id: None,
+            product,
+            channel: None,
+        });
+    }
+    let expected = expected.sorted();
+    for &(bs, w) in SHAPES {
+        let (got, stats) = read_with(&src, dir.path(), far_future(), &opts(bs, w)).unwrap();
+        assert_eq!(got, expected, "block {bs}, workers {w}");
+        assert_eq!(stats.rows_read, 6);
+        assert_eq!(stats.rows_used, 6);
+        assert_eq!(stats.refund_rows, 1);
+        assert_eq!(stats.zero_amount_rows, 1);
+        assert_eq!(stats.first_day, Some(day("2024-01-01")));
+        assert_eq!(stats.last_day, Some(day("2024-01-06")));
+    }
+}
+
+/// A file whose line 9 has a bad amount, after a quoted field spanning lines 3-5, CRLF endings
+/// and a blank line.
+fn file_with_bad_line() -> String {
+    let mut s = String::from("id,date,amount,cost,qty,product\r\n"); // 1
+    s.push_str("A,2024-01-01,1.00,0,1,p\r\n"); // 2
+    s.push_str("B,2024-01-01,1.00,0,1,\"three\r\nline\nfield\"\r\n"); // 3-5
+    s.push_str("\r\n"); // 6 (blank)
+    s.push_str("C,2024-01-01,1.00,0,1,\"q\"\r\n"); // 7
+    s.push_str("D,2024-01-01,2.00,0,1,p\r\n"); // 8
+    s.push_str("E,2024-01-02,12,50,0,1,p\r\n"); // 9: a decimal comma splits the field
+    s.push_str("F,2024-01-02,1.00,0,1,p\r\n"); // 10
+    s
+}
+
+#[test]
+fn error_lines_are_physical_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "t.csv", file_with_bad_line().as_bytes());
+    let src = source("t.csv", full_columns());
+    for &(bs, w) in SHAPES {
+        let e = read_with(&src, dir.path(), far_future(), &opts(bs, w)).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "t.csv, line 9: expected 6 fields like the header, found 7 (an unquoted delimiter inside a value?)",
+            "block {bs}, workers {w}"
+        );
+        assert_eq!(e.location(), Some(&Location::Line(9)));
+    }
+    // The same line with a bad amount instead.
+    let text = file_with_bad_line().replace("12,50,0,1,p", "\"12,50\",0,1,p");
+    write(dir.path(), "t.csv", text.as_bytes());
+    for &(bs, w) in SHAPES {
+        let e = read_with(&src, dir.path(), far_future(), &opts(bs, w)).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "t.csv, line 9, column \"amount\": expected an amount such as 12.34 (at most 2 decimals), \
+             found \"12,50\" (thousands separators and decimal commas are not accepted)",
+            "block {bs}, workers {w}"
+        );
+    }
+}
+
+#[test]
+fn the_earliest_error_wins_across_threads() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = String::from("id,date,amount\n");
+    for i in 0..5000 {
+        let amount = match i {
+            3000 => "bad".to_string(),
+            4000 => "1.234".to_string(),
+            _ => format!("{i}.5"),
+        };
+        s.push_str(&format!("C{i},2024-02-03,{amount}\n"));
+    }
+    write(dir.path(), "t.csv", s.as_bytes());
+    let src = source("t.csv", columns("id", "date", "amount"));
+    for &(bs, w) in &[(100, 2), (1000, 3), (64, 4), (1 << 20, 2)] {
+        for _ in 0..3 {
+            let e = read_with(&src, dir.path(), far_future(), &opts(bs, w)).unwrap_err();
+            assert_eq!(
+                e.location(),
+                Some(&Location::Line(3002)),
+                "block {bs}, workers {w}"
+            );
+            assert!(e.to_string().contains("found \"bad\""), "{e}");
+        }
+    }
+}
+
+#[test]
+fn cell_errors_name_line_column_value_and_expectation() {
+    let dir = tempfile::tempdir().unwrap();
+    let header = "id,date,amount,cost,qty,product\n";
+    let cases: &[(&str, &str)] = &[
+        (
+            ",2024-01-01,1,1,1,p",
+            "line 2, column \"id\": expected a customer id (it must not be empty), found \"\"",
+        ),
+        (
+            "A,2024-02-30,1,1,1,p",
+            "line 2, column \"date\": expected a date such as \"2024-07-15\" (date_format \"%Y-%m-%d\"), found \"2024-02-30\"",
+        ),
+        (
+            "A,2024-01-01,,1,1,p",
+            "line 2, column \"amount\": expected an amount such as 12.34 (at most 2 decimals), found \"\" (the cell is empty)",
+        ),
+        (
+            "A,2024-01-01,1,,1,p",
+            "line 2, column \"cost\": expected an amount such as 12.34 (at most 2 decimals), found \"\" (the cell is empty)",
+        ),
+        (
+            "A,2024-01-01,1,1e3,1,p",
+            "line 2, column \"cost\": expected an amount such as 12.34 (at most 2 decimals), found \"1e3\" (exponents are not accepted)",
+        ),
+        (
+            "A,2024-01-01,1,1,1.5,p",
+            "line 2, column \"qty\": expected a whole number such as 3, found \"1.5\"",
+        ),
+        (
+            "A,2024-01-01,1,1,,p",
+            "line 2, column \"qty\": expected a whole number such as 3, found \"\"",
+        ),
+        (
+            "A,2024-01-01,1,1,1",
+            "line 2: expected 6 fields like the header, found 5",
+        ),
+        (
+            "A,2024-01-01,1,1,1,\"never closed\nB,2024-01-01,1,1,1,p\n",
+            "line 2: a quoted field starting on this line is never closed (a stray quote character?)",
+        ),
+    ];
+    let src = source("t.csv", full_columns());
+    for (row, message) in cases {
+        write(dir.path(), "t.csv", format!("{header}{row}").as_bytes());
+        for &(bs, w) in &[(1, 2), (1 << 20, 1)] {
+            let e = read_with(&src, dir.path(), far_future(), &opts(bs, w)).unwrap_err();
+            assert_eq!(
+                e.to_string(),
+                format!("t.csv, {message}"),
+                "block {bs}, workers {w}"
+            );
+        }
+    }
+    // Invalid UTF-8 in an id.
+    write(
+        dir.path(),
+        "t.csv",
+        b"id,date,amount,cost,qty,product\nA\xff,2024-01-01,1,1,1,p\n",
+    );
+    let e = read_with(&src, dir.path(), far_future(), &opts(1 << 20, 1)).unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("line 2, column \"id\": expected UTF-8 text"),
+        "{e}"
+    );
+    // A non-ISO date format appears in the message with an example.
+    let mut src = source("t.csv", columns("id", "date", "amount"));
+    src.date_format = Some("%d/%m/%Y".into());
+    write(
+        dir.path(),
+        "t.csv",
+        b"id,date,amount\nA,15/07/2024,1\nA,2024-07-15,1\n",
+    );
+    let e = read_with(&src, dir.path(), far_future(), &opts(1 << 20, 1)).unwrap_err();
+    assert!(
+        e.to_string().ends_with(
+            "line 3, column \"date\": expected a date such as \"15/07/2024\" (date_format \"%d/%m/%Y\"), found \"2024-07-15\""
+        ),
+        "{e}"
+    );
+}
+
+#[test]
+fn missing_header_error_text() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "t.csv",
+        "\u{feff}customer_id , date,Dollar Value\nA,2024-01-01,1\n".as_bytes(),
+    );
+    let src = source("t.csv", columns("customer_id", "date", "dollar_value"));
+    let e = read_with(&src, dir.path(), far_future(), &CsvOptions::default()).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "t.csv: there is no column \"dollar_value\" (mapped as `amount` in `columns:`); \
+         did you mean \"Dollar Value\"?; the file's columns are: \"customer_id\", \"date\", \"Dollar Value\""
+    );
+    // The BOM and spaces around headers do not matter.
+    let src = source("t.csv", columns("customer_id", "date", "Dollar Value"));
+    let (c, _) = read_with(&src, dir.path(), far_future(), &CsvOptions::default()).unwrap();
+    assert_eq!(c.totals["A"], (100, 1));
+}
+
+#[test]
+fn rows_after_as_of_are_counted_not_used() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = "id,date,amount\nA,2024-01-01,1\nA,2024-06-30,2\nB,2024-07-01,4\nB,2025-01-01,-8\nC,2024-03-01,0\n";
+    write(dir.path(), "t.csv", csv.as_bytes());
+    let src = source("t.csv", columns("id", "date", "amount"));
+    for &(bs, w) in &[(3, 2), (1 << 20, 1)] {
+        let (c, stats) = read_with(&src, dir.path(), day("2024-06-30"), &opts(bs, w)).unwrap();
+        assert_eq!(
+            stats,
+            LoadStats {
+                rows_read: 5,
+                rows_used: 3,
+                excluded_after_as_of: 2,
+                zero_amount_rows: 1,
+                refund_rows: 0,
+                first_day: Some(day("2024-01-01")),
+                last_day: Some(day("2024-06-30")),
+            }
+        );
+        assert_eq!(c.totals.len(), 2);
+        assert_eq!(c.totals["A"], (300, 2));
+    }
+    // Rows after the as-of date are still validated.
+    write(
+        dir.path(),
+        "t.csv",
+        b"id,date,amount\nA,2024-01-01,1\nA,2030-01-01,x\n",
+    );
+    assert!(read_with(&src, dir.path(), day("2024-06-30"), &opts(1 << 20, 1)).is_err());
+    // latest_day sees every row.
+    write(dir.path(), "t.csv", csv.as_bytes());
+    let latest = csv_source::latest_day(&src, dir.path(), b',', None, &opts(4, 2)).unwrap();
+    assert_eq!(latest, Some(day("2025-01-01")));
+    assert_eq!(
+        latest_day(&src, dir.path(), None).unwrap(),
+        Some(day("2025-01-01"))
+    );
+}
+
+#[test]
+fn header_only_empty_and_odd_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = source("t.csv", columns("id", "date", "amount"));
+    write(dir.path(), "t.csv", b"id,date,amount");
+    let (c, stats) = read_with(&src, dir.path(), far_future(), &opts(2, 2)).unwrap();
+    assert!(c.rows.is_empty());
+    assert_eq!(stats, LoadStats::default());
+    assert_eq!(latest_day(&src, dir.path(), None).unwrap(), None);
+
+    write(dir.path(), "t.csv", b"");
+    let e = read_with(&src, dir.path(), far_future(), &opts(2, 2)).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "t.csv: the file is empty: expected a header line naming the columns"
+    );
+
+    // Blank lines before the header and between rows; no final newline; semicolons.
+    write(
+        dir.path(),
+        "t.csv",
+        b"\n\nid;date;amount\nA;2024-01-01;1\n\n\nB;2024-01-01;x",
+    );
+    let e = csv_source::read_transactions(
+        &src,
+        dir.path(),
+        b';',
+        far_future(),
+        Collect::default,
+        None,
+        &opts(3, 2),
+    )
+    .err()
+    .unwrap();
+    assert_eq!(e.location(), Some(&Location::Line(7)));
+
+    let e = read_with(
+        &source("nope.csv", columns("a", "b", "c")),
+        dir.path(),
+        far_future(),
+        &opts(2, 2),
+    )
+    .unwrap_err();
+    assert!(
+        e.to_string().starts_with("nope.csv: cannot read the file"),
+        "{e}"
+    );
+
+    // Configuration mistakes.
+    let mut bad = src.clone();
+    bad.date_format = Some("%Y-%m".into());
+    let e = read_transactions(&bad, dir.path(), far_future(), Collect::default, None).unwrap_err();
+    assert!(
+        e.to_string().contains("does not describe a full date"),
+        "{e}"
+    );
+    let mut bad = src.clone();
+    bad.sheet = Some("Sheet1".into());
+    assert!(read_transactions(&bad, dir.path(), far_future(), Collect::default, None).is_err());
+}
+
+#[test]
+fn a_never_closed_quote_does_not_swallow_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = String::from("id,date,amount\nA,2024-01-01,\"1\n");
+    for _ in 0..2000 {
+        s.push_str("B,2024-01-01,1\n");
+    }
+    write(dir.path(), "t.csv", s.as_bytes());
+    let src = source("t.csv", columns("id", "date", "amount"));
+    let o = CsvOptions {
+        block_size: 1000,
+        workers: 2,
+        max_record: 8000,
+    };
+    let e = read_with(&src, dir.path(), far_future(), &o).unwrap_err();
+    assert_eq!(e.location(), Some(&Location::Line(2)));
+    assert!(e.to_string().contains("not closed within"), "{e}");
+}
+
+/// Random rows (seeded) with quotes, embedded delimiters and newlines in some fields.
+fn random_file(n: usize, seed: u64) -> (String, Collect) {
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+    let mut s = String::from("id,date,amount,cost,qty,product\n");
+    let mut expected = Collect::default();
+    for _ in 0..n {
+        let c = rng.next_u32() % 300;
+        let id = if c % 7 == 0 {
+            format!("C,{c}")
+        } else {
+            format!("{c:05}")
+        };
+        let d = Day(19_000 + (rng.next_u32() % 700) as i32);
+        let amount = i64::from(rng.next_u32() % 100_000) - 2_000;
+        let cost = amount / 2;
+        let qty = i64::from(rng.next_u32() % 5) + 1;
+        let product = match rng.next_u32() % 4 {
+            0 => None,
+            1 => Some("line\nbreak".to_string()),
+            2 => Some("say \"hi\"".to_string()),
+            _ => Some(format!("p{}", rng.next_u32() % 10)),
+        };
+        let quote = |t: &str| {
+            if t.contains([',', '"', '\n']) {
+                format!("\"{}\"", t.replace('"', "\"\""))
+            } else {
+                t.to_string()
+            }
+        };
+        s.push_str(&format!(
+            "{},{d},{},{},{qty},{}\n",
+            quote(&id),
+            format_cents(amount),
+            format_cents(cost),
+            quote(product.as_deref().unwrap_or(""))
+        ));
+        expected.push(&Row {
+            customer_id: &id,
+            day: d,
+            amount,
+            cost,
+            quantity: qty,
+            order_id: None,
+            product: product.as_deref(),
+            channel: None,
+        });
+    }
+    (s, expected.sorted())
+}
+
+#[test]
+fn parallel_equals_sequential() {
+    let dir = tempfile::tempdir().unwrap();
+    let (text, expected) = random_file(20_000, 7);
+    write(dir.path(), "t.csv", text.as_bytes());
+    let src = source("t.csv", full_columns());
+    let (seq, seq_stats) =
+        read_with(&src, dir.path(), day("2023-01-01"), &opts(1 << 30, 1)).unwrap();
+    for &(bs, w) in &[(97, 2), (4096, 3), (65_536, 2), (1 << 20, 4)] {
+        let (par, par_stats) =
+            read_with(&src, dir.path(), day("2023-01-01"), &opts(bs, w)).unwrap();
+        assert_eq!(par.totals, seq.totals, "block {bs}, workers {w}");
+        assert_eq!(par.rows, seq.rows, "block {bs}, workers {w}");
+        assert_eq!(par_stats, seq_stats, "block {bs}, workers {w}");
+    }
+    assert!(seq_stats.excluded_after_as_of > 0 && seq_stats.rows_used > 0);
+    let (all, stats) = read_with(&src, dir.path(), far_future(), &opts(4096, 2)).unwrap();
+    assert_eq!(all, expected);
+    assert_eq!(stats.rows_used, 20_000);
+}
+
+#[test]
+fn progress_reaches_the_total() {
+    struct P(std::sync::Mutex<Vec<(u64, u64)>>);
+    impl Progress for P {
+        fn advance(&self, done: u64, total: u64) {
+            self.0.lock().unwrap().push((done, total));
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (text, _) = random_file(2000, 1);
+    write(dir.path(), "t.csv", text.as_bytes());
+    let src = source("t.csv", full_columns());
+    let p = P(Default::default());
+    csv_source::read_transactions(
+        &src,
+        dir.path(),
+        b',',
+        far_future(),
+        Collect::default,
+        Some(&p),
+        &opts(4096, 2),
+    )
+    .unwrap();
+    let calls = p.0.into_inner().unwrap();
+    assert!(calls.len() > 5);
+    assert!(calls.windows(2).all(|w| w[0].0 <= w[1].0));
+    let last = calls.last().unwrap();
+    assert_eq!(last.0, last.1);
+    assert_eq!(last.1, text.len() as u64);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Spreadsheets
+
+fn write_workbook(path: &Path) {
+    use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
+    let mut wb = Workbook::new();
+    let date_fmt = Format::new().set_num_format("yyyy-mm-dd");
+    let notes = wb.add_worksheet();
+    notes.set_name("Notes").unwrap();
+    notes.write_string(0, 0, "Read me").unwrap();
+
+    let sales = wb.add_worksheet();
+    sales.set_name("Sales").unwrap();
+    for (c, h) in ["Cust ID", "Order Date", "Net", "Units", "Channel"]
+        .iter()
+        .enumerate()
+    {
+        sales.write_string(0, c as u16, *h).unwrap();
+    }
+    // Row 2: numeric id, date cell, float amount.
+    sales.write_number(1, 0, 1234.0).unwrap();
+    let d = ExcelDateTime::from_ymd(2024, 1, 15).unwrap();
+    sales
+        .write_datetime_with_format(1, 1, &d, &date_fmt)
+        .unwrap();
+    sales.write_number(1, 2, 12.34).unwrap();
+    sales.write_number(1, 3, 2.0).unwrap();
+    sales.write_string(1, 4, "web").unwrap();
+    // Row 3: text id with leading zeros, date with a time, text amount.
+    sales.write_string(2, 0, "00042").unwrap();
+    let dt = ExcelDateTime::from_ymd(2024, 2, 29)
+        .unwrap()
+        .and_hms(23, 59, 0)
+        .unwrap();
+    sales
+        .write_datetime_with_format(2, 1, &dt, &date_fmt)
+        .unwrap();
+    sales.write_string(2, 2, "-0.50").unwrap();
+    sales.write_number(2, 3, -1.0).unwrap();
+    // Row 4 is empty (skipped). Row 5: a plain serial number as date, text date further down.
+    sales.write_number(4, 0, 7.0).unwrap();
+    sales.write_number(4, 1, 45_306.0).unwrap(); // 2024-01-15
+    sales.write_number(4, 2, 0.29).unwrap();
+    sales.write_number(4, 3, 1.0).unwrap();
+    sales.write_number(4, 4, 3.0).unwrap();
+    sales.write_string(5, 0, "X9").unwrap();
+    sales.write_string(5, 1, "2024-03-01").unwrap();
+    sales.write_number(5, 2, 1e6).unwrap();
+    sales.write_number(5, 3, 1.0).unwrap();
+
+    let bad = wb.add_worksheet();
+    bad.set_name("Bad").unwrap();
+    for (c, h) in ["Cust ID", "Order Date", "Net", "Units", "Channel"]
+        .iter()
+        .enumerate()
+    {
+        bad.write_string(0, c as u16, *h).unwrap();
+    }
+    bad.write_string(1, 0, "A").unwrap();
+    bad.write_string(1, 1, "2024-01-01").unwrap();
+    bad.write_number(1, 2, 12.345).unwrap();
+    bad.write_number(1, 3, 1.0).unwrap();
+
+    let customers = wb.add_worksheet();
+    customers.set_name("Customers").unwrap();
+    for (c, h) in [
+        "Cust ID",
+        "2019 Segment",
+        "Region Name",
+        "Score",
+        "Visits",
+        "Zip",
+        "",
+    ]
+    .iter()
+    .enumerate()
+    {
+        customers.write_string(0, c as u16, *h).unwrap();
+    }
+    let rows: [(f64, &str, &str, f64, f64, &str); 3] = [
+        (1234.0, "Gold", "North", 1.5, 3.0, "02134"),
+        (42.0, "Silver", "South", 2.0, 10.0, "10001"),
+        (7.0, "", "East", -0.25, 0.0, "94103"),
+    ];
+    for (r, (id, seg, region, score, visits, zip)) in rows.iter().enumerate() {
+        let r = r as u32 + 1;
+        customers.write_number(r, 0, *id).unwrap();
+        if !seg.is_empty() {
+            customers.write_string(r, 1, *seg).unwrap();
+        }
+        customers.write_string(r, 2, *region).unwrap();
+        customers.write_number(r, 3, *score).unwrap();
+        customers.write_number(r, 4, *visits).unwrap();
+        customers.write_string(r, 5, *zip).unwrap();
+    }
+    wb.save(path).unwrap();
+}
+
+fn excel_source(sheet: Option<&str>) -> TransactionSource {
+    TransactionSource {
+        path: PathBuf::from("book.xlsx"),
+        columns: TransactionColumns {
+            quantity: Some("Units".into()),
+            channel: Some("Channel".into()),
+            ..columns("Cust ID", "Order Date", "Net")
+        },
+        date_format: None,
+        sheet: sheet.map(str::to_string),
+        delimiter: None,
+    }
+}
+
+#[test]
+fn excel_transactions() {
+    let dir = tempfile::tempdir().unwrap();
+    write_workbook(&dir.path().join("book.xlsx"));
+    let src = excel_source(Some("Sales"));
+    let (c, stats) =
+        read_transactions(&src, dir.path(), far_future(), Collect::default, None).unwrap();
+    let c = c.sorted();
+    let got: Vec<(&str, String, i64, i64, Option<&str>)> = c
+        .rows
+        .iter()
+        .map(|r| (r.0.as_str(), r.1.to_string(), r.2, r.4, r.7.as_deref()))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            ("00042", "2024-02-29".to_string(), -50, -1, None),
+            ("1234", "2024-01-15".to_string(), 1234, 2, Some("web")),
+            ("7", "2024-01-15".to_string(), 29, 1, Some("3")),
+            ("X9", "2024-03-01".to_string(), 100_000_000, 1, None),
+        ]
+    );
+    assert_eq!(stats.rows_read, 4);
+    assert_eq!(stats.refund_rows, 1);
+    assert_eq!(
+        latest_day(&src, dir.path(), None).unwrap(),
+        Some(day("2024-03-01"))
+    );
+
+    // As-of exclusion works the same way.
+    let (_, stats) =
+        read_transactions(&src, dir.path(), day("2024-02-01"), Collect::default, None).unwrap();
+    assert_eq!((stats.rows_used, stats.excluded_after_as_of), (2, 2));
+
+    // The first sheet is the default: "Notes" has no such columns.
+    let e = read_transactions(
+        &excel_source(None),
+        dir.path(),
+        far_future(),
+        Collect::default,
+        None,
+    )
+    .unwrap_err();
+    assert!(
+        e.to_string().contains("there is no column \"Cust ID\""),
+        "{e}"
+    );
+    assert!(e.to_string().contains("\"Read me\""), "{e}");
+
+    // A sheet that does not exist lists the sheets.
+    let e = read_transactions(
+        &excel_source(Some("Sale")),
+        dir.path(),
+        far_future(),
+        Collect::default,
+        None,
+    )
+    .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "book.xlsx: there is no sheet \"Sale\"; the workbook's sheets are: \"Notes\", \"Sales\", \"Bad\", \"Customers\""
+    );
+
+    // A float that is not a whole number of cents.
+    let e = read_transactions(
+        &excel_source(Some("Bad")),
+        dir.path(),
+        far_future(),
+        Collect::default,
+        None,
+    )
+    .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "book.xlsx, sheet \"Bad\", row 2, column \"Net\": expected an amount such as 12.34 (at most 2 decimals), \
+         found \"12.345\" (the number is not a whole number of cents)"
+    );
+}
+
+#[test]
+fn excel_customers() {
+    let dir = tempfile::tempdir().unwrap();
+    write_workbook(&dir.path().join("book.xlsx"));
+    let mut map = BTreeMap::new();
+    map.insert("customer_id".to_string(), "Cust ID".to_string());
+    map.insert("segment_2019".to_string(), "2019 Segment".to_string());
+    let src = CustomerSource {
+        path: PathBuf::from("book.xlsx"),
+        columns: map.clone(),
+        sheet: Some("Customers".into()),
+        delimiter: None,
+    };
+    let t = read_customers(&src, dir.path()).unwrap();
+    assert_eq!(t.ids, vec!["1234", "42", "7"]);
+    assert_eq!(t.row_of("42"), Some(1));
+    assert_eq!(t.row_of("42.0"), None);
+    let names: Vec<&str> = t.columns.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(
+        names,
+        vec!["segment_2019", "region_name", "score", "visits", "zip"]
+    );
+    assert_eq!(
+        t.column("segment_2019").unwrap().values,
+        AttributeValues::Text(vec![Some("Gold".into()), Some("Silver".into()), None])
+    );
+    assert_eq!(t.column("segment_2019").unwrap().header, "2019 Segment");
+    assert_eq!(
+        t.column("score").unwrap().values,
+        AttributeValues::Float(vec![Some(1.5), Some(2.0), Some(-0.25)])
+    );
+    assert_eq!(
+        t.column("visits").unwrap().values,
+        AttributeValues::Int(vec![Some(3), Some(10), Some(0)])
+    );
+    assert_eq!(t.column("zip").unwrap().values.type_name(), "text");
+
+    // Without the mapping, "2019 Segment" cannot be named.
+    map.remove("segment_2019");
+    let e = read_customers(
+        &CustomerSource {
+            columns: map,
+            ..src
+        },
+        dir.path(),
+    )
+    .unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("e.g. columns: { segment_2019: \"2019 Segment\" }"),
+        "{e}"
+    );
+}
+
+#[test]
+fn csv_customers() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "c.csv",
+        b"Segment,id,Spend,Since,Zip,Note\nGold,001,12.5,3,02134,\"multi\nline\"\nSilver,002,7,4,10001,\n,003,,-2,,x\n",
+    );
+    let mut map = BTreeMap::new();
+    map.insert("customer_id".to_string(), "id".to_string());
+    let src = CustomerSource {
+        path: PathBuf::from("c.csv"),
+        columns: map.clone(),
+        sheet: None,
+        delimiter: None,
+    };
+    let t = read_customers(&src, dir.path()).unwrap();
+    assert_eq!(t.ids, vec!["001", "002", "003"]);
+    assert_eq!(t.row_of("003"), Some(2));
+    assert_eq!(t.row_of("3"), None);
+    let col = |n: &str| &t.column(n).unwrap().values;
+    assert_eq!(
+        col("segment"),
+        &AttributeValues::Text(vec![Some("Gold".into()), Some("Silver".into()), None])
+    );
+    assert_eq!(
+        col("spend"),
+        &AttributeValues::Float(vec![Some(12.5), Some(7.0), None])
+    );
+    assert_eq!(
+        col("since"),
+        &AttributeValues::Int(vec![Some(3), Some(4), Some(-2)])
+    );
+    assert_eq!(
+        col("zip"),
+        &AttributeValues::Text(vec![Some("02134".into()), Some("10001".into()), None])
+    );
+    assert_eq!(
+        col("note"),
+        &AttributeValues::Text(vec![Some("multi\nline".into()), None, Some("x".into())])
+    );
+
+    // A repeated id names both lines (line 4 comes after a two-line record).
+    write(dir.path(), "c.csv", b"id,Note\n1,\"a\nb\"\n2,c\n1,d\n");
+    let e = read_customers(&src, dir.path()).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "c.csv, line 5: customer \"1\" already appeared at line 2; each customer must appear once"
+    );
+    // An empty id.
+    write(dir.path(), "c.csv", b"id,Note\r\n1,a\r\n,b\r\n");
+    let e = read_customers(&src, dir.path()).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "c.csv, line 3, column \"id\": expected a customer id (it must not be empty), found \"\""
+    );
+    // Two headers that make one name.
+    write(dir.path(), "c.csv", b"id,Region,region \n1,a,b\n");
+    let e = read_customers(&src, dir.path()).unwrap_err();
+    assert!(e.to_string().contains("would both be named region"), "{e}");
+    // A mapped header that is missing.
+    map.insert("tier".to_string(), "Tier".to_string());
+    write(dir.path(), "c.csv", b"id,tiers\n1,a\n");
+    let e = read_customers(
+        &CustomerSource {
+            columns: map.clone(),
+            ..src.clone()
+        },
+        dir.path(),
+    )
+    .unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("no column \"Tier\" (mapped as `tier`"),
+        "{e}"
+    );
+    assert!(e.to_string().contains("did you mean \"tiers\"?"), "{e}");
+    // A mapping name that is not an identifier.
+    map.remove("tier");
+    map.insert("in".to_string(), "tiers".to_string());
+    let e = read_customers(
+        &CustomerSource {
+            columns: map.clone(),
+            ..src.clone()
+        },
+        dir.path(),
+    )
+    .unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("\"in\" is not a valid attribute name"),
+        "{e}"
+    );
+    // No customer_id mapping.
+    let e = read_customers(
+        &CustomerSource {
+            columns: BTreeMap::new(),
+            ..src
+        },
+        dir.path(),
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("must map customer_id"), "{e}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Real data
+
+/// CDNOW: 69,659 rows, 23,570 customers, 1997-01-01..1998-06-30. The revenue is checked against
+/// an independent naive parse (split on commas, f64, rounded to cents).
+#[test]
+fn cdnow_real_data() {
+    let path = std::env::var("POWERBASE_CDNOW")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| PathBuf::from("/work/shared/data/cdnow/transactions.csv"));
+    if !path.exists() {
+        eprintln!("skipping cdnow_real_data: {} not found", path.display());
+        return;
+    }
+    let text = std::fs::read_to_string(&path).unwrap();
+    let mut naive_revenue = 0i64;
+    let mut naive_customers = std::collections::HashSet::new();
+    for line in text.lines().skip(1).filter(|l| !l.is_empty()) {
+        let f: Vec<&str> = line.split(',').collect();
+        naive_revenue += (f[3].parse::<f64>().unwrap() * 100.0).round() as i64;
+        naive_customers.insert(f[0].to_string());
+    }
+    let src = TransactionSource {
+        path: path.clone(),
+        columns: TransactionColumns {
+            quantity: Some("number_of_cds".into()),
+            ..columns("customer_id", "date", "dollar_value")
+        },
+        date_format: Some("%Y%m%d".into()),
+        sheet: None,
+        delimiter: None,
+    };
+    let ws = Path::new("/");
+    for o in [opts(64 << 10, 2), CsvOptions::default(), opts(1 << 30, 1)] {
+        let (c, stats) =
+            csv_source::read_transactions(&src, ws, b',', far_future(), Collect::default, None, &o)
+                .unwrap();
+        assert_eq!(stats.rows_read, 69_659);
+        assert_eq!(stats.rows_used, 69_659);
+        assert_eq!(stats.zero_amount_rows, 80);
+        assert_eq!(stats.refund_rows, 0);
+        assert_eq!(c.totals.len(), 23_570);
+        assert_eq!(c.totals.len(), naive_customers.len());
+        assert!(c.totals.contains_key("00001"));
+        let revenue: i64 = c.totals.values().map(|t| t.0).sum();
+        assert_eq!(revenue, naive_revenue);
+        assert_eq!(stats.first_day, Some(day("1997-01-01")));
+        assert_eq!(stats.last_day, Some(day("1998-06-30")));
+    }
+    assert_eq!(latest_day(&src, ws, None).unwrap(), Some(day("1998-06-30")));
+}
+
+/// Differential test: random files with quotes in odd places give the same rows, or the same
+/// error, whether read as one block on one thread (plain csv parsing) or cut into tiny blocks.
+#[test]
+fn block_cutting_never_changes_the_result() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = source("t.csv", full_columns());
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(11);
+    let alphabet = b"ab ,\"\"\n\r";
+    for round in 0..300 {
+        let mut s = String::from("id,date,amount,cost,qty,product\n");
+        for i in 0..(rng.next_u32() % 12) {
+            let len = rng.next_u32() % 8;
+            let product: String = (0..len)
+                .map(|_| alphabet[(rng.next_u32() % alphabet.len() as u32) as usize] as char)
+                .collect();
+            let product = match rng.next_u32() % 3 {
+                0 => format!("\"{}\"", product.replace('"', "\"\"")),
+                _ => product,
+            };
+            s.push_str(&format!(
+                "C{i},2024-01-0{},1.{i}0,0,1,{product}\n",
+                1 + i % 9
+            ));
+        }
+        write(dir.path(), "t.csv", s.as_bytes());
+        let reference =
+            read_with(&src, dir.path(), far_future(), &opts(1 << 30, 1)).map_err(|e| e.to_string());
+        for &(bs, w) in &[(1, 2), (3, 3), (16, 2), (64, 1)] {
+            let got =
+                read_with(&src, dir.path(), far_future(), &opts(bs, w)).map_err(|e| e.to_string());
+            assert_eq!(
+                got, reference,
+                "round {round}, block {bs}, workers {w}: {s:?}"
+            );
+        }
+    }
+}
