@@ -23,6 +23,20 @@ pub struct Prepared {
     pub templates: Templates,
 }
 
+/// How long each stage took, in order.
+#[derive(Debug, Clone, Default)]
+pub struct Timings(pub Vec<(&'static str, std::time::Duration)>);
+
+impl Timings {
+    /// Runs `f` and records its time under `stage`.
+    pub fn time<T>(&mut self, stage: &'static str, f: impl FnOnce() -> T) -> T {
+        let start = std::time::Instant::now();
+        let out = f();
+        self.0.push((stage, start.elapsed()));
+        out
+    }
+}
+
 /// What one evaluation produced, before rendering.
 pub struct Outcome {
     /// Customers with built-in, attribute and derived metrics.
@@ -33,6 +47,8 @@ pub struct Outcome {
     pub analysis: Analysis,
     /// What the loader saw.
     pub stats: LoadStats,
+    /// How long the stages took.
+    pub timings: Timings,
 }
 
 /// Loads and compiles a workspace: every policy file parsed, every expression and template
@@ -116,22 +132,28 @@ impl Prepared {
     /// Loads the data as of `as_of`, computes metrics, evaluates the rules and analyses the result.
     pub fn evaluate(&self, as_of: Day, progress: Option<&dyn Progress>) -> Result<Outcome> {
         let policy = &self.workspace.policy;
-        let (acc, stats) = data::read_transactions(
-            &policy.transactions,
-            &self.workspace.root,
-            as_of,
-            || Accumulator::new(as_of),
-            progress,
-        )?;
-        let mut table = acc.finish();
+        let mut timings = Timings::default();
+        let (acc, stats) = timings.time("load and aggregate transactions", || {
+            data::read_transactions(
+                &policy.transactions,
+                &self.workspace.root,
+                as_of,
+                || Accumulator::new(as_of),
+                progress,
+            )
+        })?;
+        let mut table = timings.time("built-in metrics", || acc.finish());
         let orphans = match &self.attributes {
             Some(attrs) => join_attributes(&mut table, attrs),
             None => 0,
         };
         let order: Vec<String> = policy.metrics.iter().map(|m| m.name.clone()).collect();
-        let evaluation = self.program.evaluate(&mut table, &order)?;
-        let analysis = analysis::analyse(policy, &table, &evaluation, &stats, orphans);
+        let evaluation = timings.time("rules", || self.program.evaluate(&mut table, &order))?;
+        let analysis = timings.time("analysis", || {
+            analysis::analyse(policy, &table, &evaluation, &stats, orphans)
+        });
         Ok(Outcome {
+            timings,
             table,
             evaluation,
             analysis,
@@ -214,10 +236,18 @@ pub fn run(
     as_of: Option<Day>,
     progress: Option<&dyn Progress>,
 ) -> Result<RunSummary> {
+    let start = std::time::Instant::now();
     let prepared = prepare(root)?;
     let as_of = prepared.as_of(as_of, progress)?;
-    let outcome = prepared.evaluate(as_of, progress)?;
+    let prepare_time = start.elapsed();
+    let mut outcome = prepared.evaluate(as_of, progress)?;
+    outcome
+        .timings
+        .0
+        .insert(0, ("load and compile workspace", prepare_time));
+    let render_start = std::time::Instant::now();
     let (files, warnings) = prepared.render(&outcome)?;
+    outcome.timings.0.push(("render", render_start.elapsed()));
     let out = out
         .map(Path::to_path_buf)
         .unwrap_or_else(|| root.join("out"));
@@ -228,7 +258,9 @@ pub fn run(
             workspace::POLICY_FILE
         )));
     }
-    report::write_atomically(&out, &files)?;
+    outcome
+        .timings
+        .time("write outputs", || report::write_atomically(&out, &files))?;
     Ok(RunSummary {
         out,
         files: files.iter().map(|f| f.path.clone()).collect(),

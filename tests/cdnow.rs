@@ -25,8 +25,10 @@ fn minimal_policy_metrics_tiers_and_summary() {
     run_ok(ws.path(), &["--quiet"]);
     let rows = customers(ws.path());
     assert_eq!(rows.len(), 23_570);
-    let by_id: HashMap<&str, &BTreeMap<String, String>> =
-        rows.iter().map(|r| (r["customer_id"].as_str(), r)).collect();
+    let by_id: HashMap<&str, &BTreeMap<String, String>> = rows
+        .iter()
+        .map(|r| (r["customer_id"].as_str(), r))
+        .collect();
 
     // Worked out by hand from the raw rows (as of 1998-06-30; 12 months = after 1997-06-30).
     // 00002: two rows on 1997-01-12, $12.00 + $77.00, 1 + 5 CDs.
@@ -79,7 +81,10 @@ fn minimal_policy_metrics_tiers_and_summary() {
     let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
     for r in &rows {
         let revenue = raw[&r["customer_id"]];
-        assert_eq!(r["revenue"], format!("{}.{:02}", revenue / 100, revenue % 100));
+        assert_eq!(
+            r["revenue"],
+            format!("{}.{:02}", revenue / 100, revenue % 100)
+        );
         let orders: i64 = r["orders"].parse().unwrap();
         let expected = if revenue >= 500_00 {
             "First"
@@ -98,7 +103,10 @@ fn minimal_policy_metrics_tiers_and_summary() {
     assert_eq!(s["transactions"]["used"], 69_659);
     assert_eq!(s["transactions"]["excluded_after_as_of"], 0);
     let total: i64 = raw.values().sum();
-    assert_eq!(s["total_revenue"].to_string(), format!("{}.{:02}", total / 100, total % 100));
+    assert_eq!(
+        s["total_revenue"].to_string(),
+        format!("{}.{:02}", total / 100, total % 100)
+    );
     let tiers = s["tiers"].as_array().unwrap();
     assert_eq!(tiers.len(), 3);
     for t in tiers {
@@ -111,7 +119,10 @@ fn minimal_policy_metrics_tiers_and_summary() {
     let top20 = s["concentration"]["top20_share"].as_f64().unwrap();
     assert!((top20 - top as f64 / total as f64).abs() < 1e-12);
     let gini = s["concentration"]["gini"].as_f64().unwrap();
-    assert!((0.6..0.7).contains(&gini), "CDNOW revenue is concentrated: gini {gini}");
+    assert!(
+        (0.6..0.7).contains(&gini),
+        "CDNOW revenue is concentrated: gini {gini}"
+    );
 }
 
 #[test]
@@ -119,7 +130,11 @@ fn as_of_flag_excludes_later_transactions_and_counts_them() {
     let ws = workspace(MINIMAL, None, &[]);
     run_ok(ws.path(), &["--quiet", "--as-of", "1997-12-31"]);
     let text = std::fs::read_to_string(cdnow_csv()).unwrap();
-    let later = text.lines().skip(1).filter(|l| l.split(',').nth(1).unwrap() > "19971231").count();
+    let later = text
+        .lines()
+        .skip(1)
+        .filter(|l| l.split(',').nth(1).unwrap() > "19971231")
+        .count();
     let s = summary(ws.path());
     assert_eq!(s["as_of"], "1997-12-31");
     assert_eq!(s["transactions"]["excluded_after_as_of"], later as u64);
@@ -148,7 +163,12 @@ fn example_workspace_runs_and_is_deterministic() {
     let first: Vec<(String, Vec<u8>)> = read_tree(&ws.join("out"));
     run_ok(&ws, &["--quiet"]);
     let second = read_tree(&ws.join("out"));
-    assert_eq!(first.len(), 7, "{:?}", first.iter().map(|f| &f.0).collect::<Vec<_>>());
+    assert_eq!(
+        first.len(),
+        7,
+        "{:?}",
+        first.iter().map(|f| &f.0).collect::<Vec<_>>()
+    );
     for (a, b) in first.iter().zip(&second) {
         assert_eq!(a.0, b.0);
         assert!(a.1 == b.1, "{} differs between two runs", a.0);
@@ -156,7 +176,12 @@ fn example_workspace_runs_and_is_deterministic() {
     // Derived metrics, plugin functions and built-in rule files all reach customers.csv.
     let header = std::fs::read_to_string(ws.join("out/customers.csv")).unwrap();
     let header = header.lines().next().unwrap();
-    assert!(header.ends_with("cum_revenue_share,price_per_cd,yearly_value,top_yearly,rfm_code,rfm_segment"), "{header}");
+    assert!(
+        header.ends_with(
+            "cum_revenue_share,price_per_cd,yearly_value,top_yearly,rfm_code,rfm_segment"
+        ),
+        "{header}"
+    );
 }
 
 fn read_tree(dir: &std::path::Path) -> Vec<(String, Vec<u8>)> {
@@ -164,7 +189,10 @@ fn read_tree(dir: &std::path::Path) -> Vec<(String, Vec<u8>)> {
     for e in walkdir::WalkDir::new(dir).sort_by_file_name() {
         let e = e.unwrap();
         if e.file_type().is_file() {
-            out.push((e.path().strip_prefix(dir).unwrap().display().to_string(), std::fs::read(e.path()).unwrap()));
+            out.push((
+                e.path().strip_prefix(dir).unwrap().display().to_string(),
+                std::fs::read(e.path()).unwrap(),
+            ));
         }
     }
     out

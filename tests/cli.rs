@@ -40,7 +40,10 @@ fn refunds_lower_revenue_and_later_rows_are_left_out() {
     assert_eq!(a["revenue"], "110.50", "80 - 30 + 60.50");
     assert_eq!(a["orders"], "2", "the refund is not an order");
     assert_eq!(a["purchase_days"], "2");
-    assert_eq!(a["last_purchase"], "2024-03-01", "the refund does not move the last purchase");
+    assert_eq!(
+        a["last_purchase"], "2024-03-01",
+        "the refund does not move the last purchase"
+    );
     assert_eq!(a["margin"], "40.25");
     assert_eq!(a["tier"], "Top");
     let b = &rows[1];
@@ -64,14 +67,25 @@ fn a_bad_amount_names_file_line_and_column_and_keeps_old_outputs() {
     let ws = workspace(POLICY, Some(CSV), &[]);
     run_ok(ws.path(), &["--quiet"]);
     let before = std::fs::read(ws.path().join("out/customers.csv")).unwrap();
-    std::fs::write(ws.path().join("data/transactions.csv"), format!("{CSV}d,2024-07-01,12;50,1\n")).unwrap();
+    std::fs::write(
+        ws.path().join("data/transactions.csv"),
+        format!("{CSV}d,2024-07-01,12;50,1\n"),
+    )
+    .unwrap();
     let err = run_err(ws.path(), &["--quiet"]);
     assert!(err.contains("transactions.csv"), "{err}");
     assert!(err.contains("line 8"), "{err}");
     assert!(err.contains("amount"), "{err}");
     assert!(err.contains("12;50"), "{err}");
-    assert_eq!(std::fs::read(ws.path().join("out/customers.csv")).unwrap(), before, "the failed run left the outputs alone");
-    let names: Vec<_> = std::fs::read_dir(ws.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(
+        std::fs::read(ws.path().join("out/customers.csv")).unwrap(),
+        before,
+        "the failed run left the outputs alone"
+    );
+    let names: Vec<_> = std::fs::read_dir(ws.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
     assert_eq!(names.len(), 3, "no staging folder left: {names:?}");
 }
 
@@ -79,7 +93,10 @@ fn a_bad_amount_names_file_line_and_column_and_keeps_old_outputs() {
 fn a_bad_date_is_an_error_too() {
     let ws = workspace(POLICY, Some("id,day,amount,cost\na,2024-02-30,1,0\n"), &[]);
     let err = run_err(ws.path(), &[]);
-    assert!(err.contains("line 2") && err.contains("day") && err.contains("2024-02-30"), "{err}");
+    assert!(
+        err.contains("line 2") && err.contains("day") && err.contains("2024-02-30"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -103,7 +120,14 @@ tiers:
     when: true
 "#;
     let rule = "params:\n  min: 3\nchecks:\n  - name: x\n    when: orders >= (\n    message: hi\n";
-    let ws = workspace(policy, Some(CSV), &[("rules/extra.yaml", rule), ("scripts/bad.rhai", "fn broken( {\n")]);
+    let ws = workspace(
+        policy,
+        Some(CSV),
+        &[
+            ("rules/extra.yaml", rule),
+            ("scripts/bad.rhai", "fn broken( {\n"),
+        ],
+    );
     let out = powerbase().arg("check").arg(ws.path()).output().unwrap();
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
@@ -127,34 +151,74 @@ tiers:
 #[test]
 fn check_reports_a_yaml_structure_error_with_its_line() {
     let policy = POLICY.replace("  - name: Rest\n", "  - name: Rest\n    whn: x\n");
-    let ws = workspace(&policy, Some(CSV), &[("rules/other.yaml", "checks: [ {name: x}\n")]);
+    let ws = workspace(
+        &policy,
+        Some(CSV),
+        &[("rules/other.yaml", "checks: [ {name: x}\n")],
+    );
     let out = powerbase().arg("check").arg(ws.path()).output().unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success());
-    assert!(err.contains("unknown field `whn`") && err.contains("powerbase.yaml:16"), "{err}");
-    assert!(err.contains("rules/other.yaml"), "each file's first YAML error: {err}");
+    assert!(
+        err.contains("unknown field `whn`") && err.contains("powerbase.yaml:16"),
+        "{err}"
+    );
+    assert!(
+        err.contains("rules/other.yaml"),
+        "each file's first YAML error: {err}"
+    );
 }
 
 #[test]
 fn check_passes_on_the_example() {
-    powerbase().arg("check").arg(repo().join("examples/cdnow")).assert().success();
+    powerbase()
+        .arg("check")
+        .arg(repo().join("examples/cdnow"))
+        .assert()
+        .success();
 }
 
 #[test]
 fn a_runaway_script_is_stopped_with_a_clear_error() {
-    let policy = POLICY.replace("  - name: Rest\n", "  - name: Rest\nmetrics:\n  spin: forever()\n");
-    let ws = workspace(&policy, Some(CSV), &[("scripts/spin.rhai", "fn forever() { loop { } }\n")]);
+    let policy = POLICY.replace(
+        "  - name: Rest\n",
+        "  - name: Rest\nmetrics:\n  spin: forever()\n",
+    );
+    let ws = workspace(
+        &policy,
+        Some(CSV),
+        &[("scripts/spin.rhai", "fn forever() { loop { } }\n")],
+    );
     let err = run_err(ws.path(), &[]);
-    assert!(err.contains("metric `spin`") && err.contains("too many operations"), "{err}");
+    assert!(
+        err.contains("metric `spin`") && err.contains("too many operations"),
+        "{err}"
+    );
 }
 
 #[test]
 fn scripts_cannot_reach_files_or_eval() {
-    let policy = POLICY.replace("  - name: Rest\n", "  - name: Rest\nmetrics:\n  x: peek()\n");
-    let ws = workspace(&policy, Some(CSV), &[("scripts/peek.rhai", "fn peek() { import \"secrets\" as s; 1 }\n")]);
+    let policy = POLICY.replace(
+        "  - name: Rest\n",
+        "  - name: Rest\nmetrics:\n  x: peek()\n",
+    );
+    let ws = workspace(
+        &policy,
+        Some(CSV),
+        &[(
+            "scripts/peek.rhai",
+            "fn peek() { import \"secrets\" as s; 1 }\n",
+        )],
+    );
     let err = run_err(ws.path(), &[]);
-    assert!(err.contains("metric `x`") && err.contains("secrets"), "{err}");
-    let policy = POLICY.replace("  - name: Rest\n", "  - name: Rest\nmetrics:\n  x: eval(\"1\")\n");
+    assert!(
+        err.contains("metric `x`") && err.contains("secrets"),
+        "{err}"
+    );
+    let policy = POLICY.replace(
+        "  - name: Rest\n",
+        "  - name: Rest\nmetrics:\n  x: eval(\"1\")\n",
+    );
     let ws = workspace(&policy, Some(CSV), &[]);
     let out = powerbase().arg("check").arg(ws.path()).output().unwrap();
     assert!(!out.status.success(), "eval is disabled");
@@ -174,7 +238,10 @@ fn attributes_join_by_customer_and_work_in_rules() {
     assert_eq!(rows[1]["tier"], "Top", "b is in the North");
     assert_eq!(rows[2]["region"], "", "c has no attribute row");
     let report = std::fs::read_to_string(ws.path().join("out/report.md")).unwrap();
-    assert!(report.contains("Attribute rows without transactions | 1"), "z is counted, not dropped");
+    assert!(
+        report.contains("Attribute rows without transactions | 1"),
+        "z is counted, not dropped"
+    );
 }
 
 #[test]
@@ -193,14 +260,20 @@ fn excel_transactions_give_the_same_result_as_csv() {
         }
     }
     book.save(&xlsx).unwrap();
-    let policy = POLICY.replace("path: data/transactions.csv", "path: data/t.xlsx\n    sheet: Sales");
+    let policy = POLICY.replace(
+        "path: data/transactions.csv",
+        "path: data/t.xlsx\n    sheet: Sales",
+    );
     let ws = workspace(&policy, Some(""), &[]);
     std::fs::copy(&xlsx, ws.path().join("data/t.xlsx")).unwrap();
     run_ok(ws.path(), &["--quiet"]);
     let from_excel = std::fs::read(ws.path().join("out/customers.csv")).unwrap();
     let csv_ws = workspace(POLICY, Some(CSV), &[]);
     run_ok(csv_ws.path(), &["--quiet"]);
-    assert_eq!(from_excel, std::fs::read(csv_ws.path().join("out/customers.csv")).unwrap());
+    assert_eq!(
+        from_excel,
+        std::fs::read(csv_ws.path().join("out/customers.csv")).unwrap()
+    );
 }
 
 #[test]
@@ -212,7 +285,11 @@ fn init_makes_a_workspace_that_runs() {
     run_ok(&dir, &["--quiet"]);
     assert!(dir.join("out/report.pdf").exists());
     let header = std::fs::read_to_string(dir.join("out/customers.csv")).unwrap();
-    assert!(header.lines().next().unwrap().ends_with("spend_per_visit,yearly_value"));
+    assert!(header
+        .lines()
+        .next()
+        .unwrap()
+        .ends_with("spend_per_visit,yearly_value"));
     let again = powerbase().arg("init").arg(&dir).output().unwrap();
     assert!(!again.status.success(), "init refuses a non-empty folder");
 }
@@ -224,7 +301,10 @@ fn a_workspace_template_can_extend_the_builtin_one() {
     run_ok(ws.path(), &["--quiet"]);
     let report = std::fs::read_to_string(ws.path().join("out/report.md")).unwrap();
     assert!(report.contains("## Our own advice") && report.contains("Call Top customers first."));
-    assert!(report.contains("## Data quality"), "the rest of the built-in report stays");
+    assert!(
+        report.contains("## Data quality"),
+        "the rest of the built-in report stays"
+    );
     assert!(!report.contains("## What to do with each tier"));
 }
 
@@ -241,5 +321,8 @@ fn customer_ids_cannot_break_the_markdown() {
 fn help_speaks_to_a_consultant() {
     let out = powerbase().arg("run").arg("--help").output().unwrap();
     let help = String::from_utf8_lossy(&out.stdout);
-    assert!(help.contains("--as-of") && help.contains("output folder"), "{help}");
+    assert!(
+        help.contains("--as-of") && help.contains("output folder"),
+        "{help}"
+    );
 }

@@ -233,6 +233,37 @@ fn output_is_byte_identical() {
 }
 
 #[test]
+fn tier_chart_without_cost_data_has_no_margin_series() {
+    let md = doc("# Tiers\n\n![Tiers](charts/tiers.svg)\n");
+    let read = |charts, name| {
+        let rendered = render(&md, &charts).expect("renders");
+        assert!(rendered.warnings.is_empty(), "{:?}", rendered.warnings);
+        squash(&text(&write(&rendered, name), &[]))
+    };
+    let with = read(common::sample_charts(), "tiers_with_margin");
+    assert!(
+        with.contains("Customers, revenue and margin by tier"),
+        "{with}"
+    );
+    assert!(with.contains("Margin") && with.contains("70%"), "{with}");
+
+    let without = read(
+        common::sample_charts_without_margin(),
+        "tiers_without_margin",
+    );
+    assert!(
+        without.contains("Customers and revenue by tier"),
+        "{without}"
+    );
+    assert!(
+        without.contains("Revenue") && without.contains("8.5%"),
+        "{without}"
+    );
+    assert!(!without.to_lowercase().contains("margin"), "{without}");
+    assert!(!without.contains("70%"), "margin label drawn: {without}");
+}
+
+#[test]
 fn links_are_clickable() {
     let (rendered, _) = fixture("links_are_clickable");
     let raw = String::from_utf8_lossy(&rendered.bytes);

@@ -48,6 +48,9 @@ enum Command {
         /// Print nothing but errors.
         #[arg(long, short)]
         quiet: bool,
+        /// Print how long each stage took (on stderr).
+        #[arg(long)]
+        timings: bool,
     },
     /// Check a workspace without running it: every policy file parsed, every expression and
     /// template compiled. Lists every problem with file and line; exits non-zero if there is one.
@@ -76,7 +79,8 @@ pub fn dispatch(cli: Cli) -> powerbase::Result<()> {
             out,
             as_of,
             quiet,
-        } => run::run(&workspace, out.as_deref(), as_of, quiet),
+            timings,
+        } => run::run(&workspace, out.as_deref(), as_of, quiet, timings),
         Command::Check { workspace } => check::check(&workspace),
         Command::Init { dir } => init::init(&dir),
     }

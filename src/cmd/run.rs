@@ -13,11 +13,17 @@ pub fn run(
     out: Option<&Path>,
     as_of: Option<Day>,
     quiet: bool,
+    timings: bool,
 ) -> powerbase::Result<()> {
     let bar = Bar::new(quiet);
     let result = powerbase::pipeline::run(workspace, out, as_of, Some(&bar));
     bar.finish();
     let summary = result?;
+    if timings {
+        for (stage, took) in &summary.outcome.timings.0 {
+            eprintln!("{:>8.3} s  {stage}", took.as_secs_f64());
+        }
+    }
     if quiet {
         return Ok(());
     }

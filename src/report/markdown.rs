@@ -81,17 +81,26 @@ impl Filter<&Value, TeraResult<Value>> for Yaml {
     }
 }
 
-/// `{{ chart(name="pareto") }}`: the Markdown image of a chart.
-struct Chart;
+/// `{{ chart(name="pareto") }}`: the Markdown image of a chart. Knows whether margin is shown,
+/// so the tier chart's caption matches what it draws.
+struct Chart {
+    has_margin: bool,
+}
 impl Function<TeraResult<Value>> for Chart {
     fn call(&self, kwargs: Kwargs, _: &State) -> TeraResult<Value> {
         let name: &str = kwargs.must_get("name")?;
         let caption = kwargs.get::<&str>("caption")?;
         match CHARTS.iter().find(|(n, _)| *n == name) {
-            Some((n, default)) => Ok(Value::safe_string(&format!(
-                "![{}](charts/{n}.svg)",
-                caption.unwrap_or(default)
-            ))),
+            Some((n, default)) => {
+                let default = match *n {
+                    "tiers" if !self.has_margin => "Customers and revenue by tier",
+                    _ => default,
+                };
+                Ok(Value::safe_string(&format!(
+                    "![{}](charts/{n}.svg)",
+                    caption.unwrap_or(default)
+                )))
+            }
             None => Err(tera::Error::message(format!(
                 "no chart named `{name}`; charts: {}",
                 CHARTS
@@ -119,7 +128,12 @@ impl Templates {
         tera.register_filter("pct", pct);
         tera.register_filter("num", num);
         tera.register_filter("yaml", Yaml);
-        tera.register_function("chart", Chart);
+        tera.register_function(
+            "chart",
+            Chart {
+                has_margin: policy.transactions.columns.cost.is_some(),
+            },
+        );
         let mut sources: Vec<(String, String)> = Vec::new();
         for (name, text) in builtin::templates() {
             let short = name.trim_start_matches(builtin::PREFIX).to_string();

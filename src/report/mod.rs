@@ -38,7 +38,7 @@ pub const CHARTS: &[(&str, &str)] = &[
 ];
 
 /// The charts of an analysis, by name (the names of [`CHARTS`]).
-pub fn charts_of(analysis: &Analysis, currency: &str) -> BTreeMap<String, Chart> {
+pub fn charts_of(analysis: &Analysis, currency: &str, has_margin: bool) -> BTreeMap<String, Chart> {
     let units = |cents: i64| cents as f64 / 100.0;
     let c = &analysis.concentration;
     let pareto = Chart::Pareto(Pareto {
@@ -64,6 +64,7 @@ pub fn charts_of(analysis: &Analysis, currency: &str) -> BTreeMap<String, Chart>
             })
             .collect(),
         currency: currency.to_string(),
+        has_margin,
     });
     let total = analysis.total_revenue;
     let rfm = Chart::Rfm(RfmGrid {
@@ -94,7 +95,11 @@ pub fn charts_and_pdf(
     analysis: &Analysis,
     policy: &Policy,
 ) -> Result<(Vec<OutputFile>, Vec<String>), Error> {
-    let charts = charts_of(analysis, &policy.currency);
+    let charts = charts_of(
+        analysis,
+        &policy.currency,
+        policy.transactions.columns.cost.is_some(),
+    );
     let mut files: Vec<OutputFile> = charts
         .iter()
         .map(|(name, chart)| OutputFile {

@@ -50,6 +50,7 @@ pub fn sample_charts() -> BTreeMap<String, Chart> {
             tier("Economy class", 8_300, 1_073_112.0, 30_000.0),
         ],
         currency: "USD".into(),
+        has_margin: true,
     };
 
     // Customers and revenue by recency (rows) and frequency (columns) score.
@@ -88,6 +89,15 @@ pub fn sample_charts() -> BTreeMap<String, Chart> {
     charts.insert("pareto".to_string(), Chart::Pareto(pareto));
     charts.insert("tiers".to_string(), Chart::Tiers(tiers));
     charts.insert("rfm".to_string(), Chart::Rfm(rfm));
+    charts
+}
+
+/// [`sample_charts`] as for data without a cost column: the tiers chart has no margin series.
+pub fn sample_charts_without_margin() -> BTreeMap<String, Chart> {
+    let mut charts = sample_charts();
+    if let Some(Chart::Tiers(t)) = charts.get_mut("tiers") {
+        t.has_margin = false;
+    }
     charts
 }
 
@@ -131,6 +141,7 @@ pub fn edge_charts() -> BTreeMap<String, Chart> {
         Chart::Tiers(TierBars {
             tiers,
             currency: "EUR".into(),
+            has_margin: true,
         }),
     );
     charts.insert(

@@ -7,6 +7,7 @@
 pub struct Rgb(pub u8, pub u8, pub u8);
 
 impl Rgb {
+    /// CSS/SVG notation, `#rrggbb`.
     pub fn hex(self) -> String {
         format!("#{:02x}{:02x}{:02x}", self.0, self.1, self.2)
     }
@@ -17,15 +18,19 @@ impl Rgb {
     }
 }
 
+/// How a line or outline is stroked.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Stroke {
+    /// Line colour.
     pub color: Rgb,
+    /// Line width in chart units.
     pub width: f64,
     /// Dash and gap lengths; `None` for a solid line.
     pub dash: Option<(f64, f64)>,
 }
 
 impl Stroke {
+    /// A solid line.
     pub fn solid(color: Rgb, width: f64) -> Stroke {
         Stroke {
             color,
@@ -34,6 +39,7 @@ impl Stroke {
         }
     }
 
+    /// A dashed line: `dash` drawn, `gap` left out, repeated.
     pub fn dashed(color: Rgb, width: f64, dash: f64, gap: f64) -> Stroke {
         Stroke {
             color,
@@ -43,6 +49,7 @@ impl Stroke {
     }
 }
 
+/// Which point of a text line its x coordinate gives (as SVG's `text-anchor`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Anchor {
     Start,
@@ -50,12 +57,14 @@ pub enum Anchor {
     End,
 }
 
+/// Font weight of a text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Weight {
     Normal,
     Bold,
 }
 
+/// One element of a drawing, in chart units.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Shape {
     Line {
@@ -92,15 +101,19 @@ pub enum Shape {
     },
 }
 
+/// A chart laid out as shapes on a canvas of `width` x `height` chart units.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Drawing {
+    /// Canvas width in chart units.
     pub width: f64,
+    /// Canvas height in chart units.
     pub height: f64,
     /// Painted in order.
     pub shapes: Vec<Shape>,
 }
 
 impl Drawing {
+    /// An empty canvas.
     pub fn new(width: f64, height: f64) -> Drawing {
         Drawing {
             width,
@@ -109,10 +122,12 @@ impl Drawing {
         }
     }
 
+    /// Adds a straight line.
     pub fn line(&mut self, from: (f64, f64), to: (f64, f64), stroke: Stroke) {
         self.shapes.push(Shape::Line { from, to, stroke });
     }
 
+    /// Adds a rectangle; `(x, y)` is its top-left corner.
     pub fn rect(
         &mut self,
         x: f64,
@@ -132,6 +147,7 @@ impl Drawing {
         });
     }
 
+    /// Adds a line of text with its baseline at `y`.
     pub fn text(&mut self, x: f64, y: f64, text: impl Into<String>, style: TextStyle) {
         self.shapes.push(Shape::Text {
             x,
@@ -167,6 +183,7 @@ impl Drawing {
     }
 }
 
+/// Size, anchor, weight and colour of a text; built with [`TextStyle::new`] and the modifiers.
 #[derive(Debug, Clone, Copy)]
 pub struct TextStyle {
     pub size: f64,
@@ -176,6 +193,7 @@ pub struct TextStyle {
 }
 
 impl TextStyle {
+    /// Normal weight, anchored at the start.
     pub fn new(size: f64, color: Rgb) -> TextStyle {
         TextStyle {
             size,
@@ -185,16 +203,19 @@ impl TextStyle {
         }
     }
 
+    /// Bold weight.
     pub fn bold(mut self) -> TextStyle {
         self.weight = Weight::Bold;
         self
     }
 
+    /// Centred on its x coordinate.
     pub fn middle(mut self) -> TextStyle {
         self.anchor = Anchor::Middle;
         self
     }
 
+    /// Ending at its x coordinate.
     pub fn end(mut self) -> TextStyle {
         self.anchor = Anchor::End;
         self

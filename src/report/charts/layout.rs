@@ -14,19 +14,28 @@ pub const MIN_TEXT: f64 = 7.5;
 
 // Palette: one blue hue in clearly different lightness steps, so series stay distinct when
 // printed in greyscale (grey levels ~21%, ~51%, ~79%); every bar and cell is also labelled.
+/// Main text.
 pub const INK: Rgb = Rgb(0x1a, 0x24, 0x33);
+/// Secondary text (subtitles, axis labels, details).
 pub const MUTED: Rgb = Rgb(0x55, 0x5f, 0x6d);
+/// Axes and reference lines.
 pub const AXIS: Rgb = Rgb(0x6b, 0x74, 0x80);
+/// Grid lines.
 pub const GRID: Rgb = Rgb(0xe1, 0xe5, 0xea);
 /// Grid lines that must stay visible over the light area fill.
 pub const GRID_ON_AREA: Rgb = Rgb(0xd0, 0xd8, 0xe2);
+/// Darkest series colour (margin bars, the Pareto curve).
 pub const NAVY: Rgb = Rgb(0x1f, 0x3a, 0x5f);
+/// Middle series colour (revenue bars).
 pub const MID: Rgb = Rgb(0x5b, 0x8d, 0xb8);
+/// Lightest series colour (customer bars, callout borders).
 pub const LIGHT: Rgb = Rgb(0xbc, 0xcd, 0xe0);
+/// Fill under the Pareto curve.
 pub const AREA: Rgb = Rgb(0xe8, 0xee, 0xf5);
+/// White, for text on dark cells and callout boxes.
 pub const WHITE: Rgb = Rgb(0xff, 0xff, 0xff);
 
-/// Shading classes for the RFM grid, lightest first, and their lower bounds (share of revenue).
+/// Shading classes for the RFM grid, lightest first.
 pub const RFM_CLASSES: [Rgb; 5] = [
     Rgb(0xf1, 0xf4, 0xf8),
     Rgb(0xc9, 0xd6, 0xe5),
@@ -34,6 +43,7 @@ pub const RFM_CLASSES: [Rgb; 5] = [
     Rgb(0x4f, 0x72, 0x9b),
     Rgb(0x1f, 0x3a, 0x5f),
 ];
+/// Lower bounds (share of revenue) of [`RFM_CLASSES`] 1 to 4; class 0 is everything below.
 pub const RFM_BOUNDS: [f64; 4] = [0.01, 0.02, 0.05, 0.10];
 
 /// Turns a chart into its drawing.
@@ -267,20 +277,32 @@ fn tiers(title: &str, t: &TierBars) -> Drawing {
     let mut d = Drawing::new(w, h);
     let customers: u64 = t.tiers.iter().map(|x| x.customers).sum();
     let revenue: f64 = t.tiers.iter().map(|x| x.revenue).sum();
-    let margin: f64 = t.tiers.iter().map(|x| x.margin).sum();
-    let subtitle = format!(
-        "{} customers, {} revenue, {} margin; bars show each tier's share of the total",
-        thousands(customers as i64),
-        money_short(revenue, &t.currency),
-        money_short(margin, &t.currency)
-    );
+    let totals = if t.has_margin {
+        let margin: f64 = t.tiers.iter().map(|x| x.margin).sum();
+        format!(
+            "{} customers, {} revenue, {} margin",
+            thousands(customers as i64),
+            money_short(revenue, &t.currency),
+            money_short(margin, &t.currency)
+        )
+    } else {
+        format!(
+            "{} customers, {} revenue",
+            thousands(customers as i64),
+            money_short(revenue, &t.currency)
+        )
+    };
+    let subtitle = format!("{totals}; bars show each tier's share of the total");
     header(&mut d, title, &subtitle);
-    let series = [("Customers", LIGHT), ("Revenue", MID), ("Margin", NAVY)];
+    // Without a cost column margin would just repeat revenue: leave the series out entirely.
+    let all_series = [("Customers", LIGHT), ("Revenue", MID), ("Margin", NAVY)];
+    let series = &all_series[..if t.has_margin { 3 } else { 2 }];
+    let n_series = series.len() as f64;
     let legend = TextStyle::new(8.0, INK);
     let mut x = 0.0;
     d.text(x, 47.0, "Share of total:", TextStyle::new(8.0, MUTED));
     x += text_width("Share of total:", 8.0, false) + 10.0;
-    for (name, color) in series {
+    for &(name, color) in series {
         d.rect(
             x,
             39.0,
@@ -293,10 +315,10 @@ fn tiers(title: &str, t: &TierBars) -> Drawing {
         x += 14.0 + text_width(name, 8.0, false) + 14.0;
     }
 
-    let values: Vec<[f64; 3]> = t
+    let values: Vec<Vec<f64>> = t
         .tiers
         .iter()
-        .map(|x| [x.customer_share, x.revenue_share, x.margin_share])
+        .map(|x| [x.customer_share, x.revenue_share, x.margin_share][..series.len()].to_vec())
         .collect();
     let hi = values.iter().flatten().copied().fold(0.0, f64::max);
     let lo = values.iter().flatten().copied().fold(0.0, f64::min);
@@ -317,7 +339,7 @@ fn tiers(title: &str, t: &TierBars) -> Drawing {
         );
     }
 
-    let bar_w = (group * 0.78 / 3.0).min(24.0);
+    let bar_w = (group * 0.78 / n_series).min(24.0);
     let gap = 2.0;
     let zero = py(0.0);
     // Value labels already placed: (x0, x1, top, bottom); a label that would overlap one moves
@@ -325,8 +347,8 @@ fn tiers(title: &str, t: &TierBars) -> Drawing {
     let mut placed: Vec<(f64, f64, f64, f64)> = Vec::new();
     for (i, (tier, vals)) in t.tiers.iter().zip(&values).enumerate() {
         let cx = l + group * (i as f64 + 0.5);
-        let x0 = cx - (3.0 * bar_w + 2.0 * gap) / 2.0;
-        for (k, (&v, (_, color))) in vals.iter().zip(series).enumerate() {
+        let x0 = cx - (n_series * bar_w + (n_series - 1.0) * gap) / 2.0;
+        for (k, (&v, &(_, color))) in vals.iter().zip(series).enumerate() {
             let x = x0 + k as f64 * (bar_w + gap);
             let y = py(v);
             let (ry, rh) = if v >= 0.0 {
@@ -519,6 +541,7 @@ pub(crate) mod tests {
     use super::*;
     use crate::report::charts::{RfmCell, TierBar};
 
+    /// A Pareto chart shaped like a real customer base.
     pub fn sample_pareto() -> Chart {
         let points: Vec<(f64, f64)> = (0..=100)
             .map(|i| {
@@ -536,6 +559,7 @@ pub(crate) mod tests {
         })
     }
 
+    /// Three tiers with margin.
     pub fn sample_tiers() -> Chart {
         let tier = |name: &str, c: u64, rev: f64, m: f64| TierBar {
             name: name.into(),
@@ -553,9 +577,20 @@ pub(crate) mod tests {
                 tier("Economy class", 8_300, 1_073_112.0, 30_000.0),
             ],
             currency: "USD".into(),
+            has_margin: true,
         })
     }
 
+    /// [`sample_tiers`] as for data without a cost column.
+    pub fn sample_tiers_without_margin() -> Chart {
+        let mut chart = sample_tiers();
+        if let Chart::Tiers(t) = &mut chart {
+            t.has_margin = false;
+        }
+        chart
+    }
+
+    /// An RFM grid with revenue rising towards R5/F5.
     #[allow(clippy::needless_range_loop)]
     pub fn sample_rfm() -> Chart {
         let mut cells = [[RfmCell::default(); 5]; 5];
@@ -582,7 +617,12 @@ pub(crate) mod tests {
         // A4 text width with the PDF margins is at least WIDTH, so chart units are >= points.
         let a4_text_width = 595.28 - 2.0 * 70.87;
         assert!(a4_text_width >= WIDTH);
-        for chart in [sample_pareto(), sample_tiers(), sample_rfm()] {
+        for chart in [
+            sample_pareto(),
+            sample_tiers(),
+            sample_tiers_without_margin(),
+            sample_rfm(),
+        ] {
             let d = layout(&chart);
             assert!(
                 d.min_text_size() * a4_text_width / d.width >= 7.0,
@@ -594,7 +634,12 @@ pub(crate) mod tests {
 
     #[test]
     fn text_stays_inside_the_canvas() {
-        for chart in [sample_pareto(), sample_tiers(), sample_rfm()] {
+        for chart in [
+            sample_pareto(),
+            sample_tiers(),
+            sample_tiers_without_margin(),
+            sample_rfm(),
+        ] {
             let d = layout(&chart);
             for shape in &d.shapes {
                 if let Shape::Text {
@@ -657,6 +702,65 @@ pub(crate) mod tests {
         assert!(pos("Business class") < pos("Economy class"));
         assert!(texts.contains(&"8.5%")); // First class customer share
         assert!(texts.contains(&"$4.9M revenue") || texts.contains(&"$5M revenue"));
+    }
+
+    /// Bars (and legend swatches) filled with a series colour.
+    fn filled_with(d: &Drawing, color: Rgb) -> usize {
+        d.shapes
+            .iter()
+            .filter(|s| matches!(s, Shape::Rect { fill: Some(f), .. } if *f == color))
+            .count()
+    }
+
+    #[test]
+    fn tiers_without_margin_leave_the_margin_series_out() {
+        let with = layout(&sample_tiers());
+        let texts = with.texts();
+        assert!(texts.contains(&"Margin"));
+        assert!(texts.contains(&"70%") && texts.contains(&"1.4%")); // margin-only labels
+        assert!(texts.iter().any(|t| t.contains("margin;")));
+        // One legend swatch and one bar per tier for each series.
+        assert_eq!(filled_with(&with, NAVY), 1 + 3);
+        assert_eq!(filled_with(&with, MID), 1 + 3);
+
+        let chart = sample_tiers_without_margin();
+        assert_eq!(chart.title(), "Customers and revenue by tier");
+        let without = layout(&chart);
+        let texts = without.texts();
+        assert!(
+            !texts.iter().any(|t| t.to_lowercase().contains("margin")),
+            "{texts:?}"
+        );
+        for margin_label in ["70%", "1.4%"] {
+            assert!(
+                !texts.contains(&margin_label),
+                "{margin_label} in {texts:?}"
+            );
+        }
+        assert_eq!(filled_with(&without, NAVY), 0, "no margin bars or swatch");
+        assert_eq!(filled_with(&without, MID), 1 + 3);
+        assert_eq!(filled_with(&without, LIGHT), 1 + 3);
+        assert!(texts.contains(&"8.5%") && texts.contains(&"Revenue"));
+        // Bars stay centred on their tier: two bars per group, symmetric around its centre.
+        let bars: Vec<(f64, f64)> = without
+            .shapes
+            .iter()
+            .filter_map(|s| match s {
+                Shape::Rect {
+                    x,
+                    w,
+                    fill: Some(f),
+                    ..
+                } if *f == LIGHT || *f == MID => Some((*x, *w)),
+                _ => None,
+            })
+            .skip(2) // legend swatches
+            .collect();
+        let group = (WIDTH - 4.0 - 40.0) / 3.0;
+        for (i, pair) in bars.chunks(2).enumerate() {
+            let centre = (pair[0].0 + pair[1].0 + pair[1].1) / 2.0;
+            assert!((centre - (40.0 + group * (i as f64 + 0.5))).abs() < 1e-6);
+        }
     }
 
     #[test]

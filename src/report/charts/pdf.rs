@@ -6,24 +6,12 @@ use std::collections::BTreeSet;
 use printpdf::Op;
 
 use super::drawing::{Anchor, Drawing, Shape, Weight};
-use super::{layout, Chart};
 use crate::report::pdf::fonts::Face;
 use crate::report::pdf::paint;
 
-/// Draws `chart` scaled to `width` points (keeping its aspect ratio) with its top-left corner at
-/// (`x`, `top`) in PDF page coordinates (origin bottom-left). Returns the drawn height.
-pub fn draw_chart(
-    chart: &Chart,
-    x: f64,
-    top: f64,
-    width: f64,
-    ops: &mut Vec<Op>,
-    missing: &mut BTreeSet<char>,
-) -> f64 {
-    draw(&layout(chart), x, top, width, ops, missing)
-}
-
-/// Draws any drawing; see [`draw_chart`].
+/// Draws a chart's drawing (from [`super::layout`]) scaled to `width` points, keeping its aspect
+/// ratio, with its top-left corner at (`x0`, `top`) in PDF page coordinates (origin bottom-left).
+/// Characters the fonts lack are added to `missing`. Returns the drawn height.
 pub fn draw(
     d: &Drawing,
     x0: f64,

@@ -4,6 +4,7 @@ use pulldown_cmark::{Alignment, Event, HeadingLevel, Options, Parser, Tag, TagEn
 
 use super::text::{Span, Style};
 
+/// Column alignment of a table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Align {
     /// Not given in the Markdown: numbers right, text left.
@@ -13,16 +14,21 @@ pub enum Align {
     Right,
 }
 
+/// A block-level element of the report body.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Block {
+    /// `#` to `######`.
     Heading {
+        /// 1 to 6.
         level: u8,
         spans: Vec<Span>,
     },
     Paragraph(Vec<Span>),
     Quote(Vec<Block>),
     Code(String),
+    /// A bullet list, or a numbered one when `start` is given.
     List {
+        /// First number of an ordered list.
         start: Option<u64>,
         items: Vec<Vec<Block>>,
     },
@@ -31,6 +37,7 @@ pub enum Block {
         head: Vec<Vec<Span>>,
         rows: Vec<Vec<Vec<Span>>>,
     },
+    /// An image; `charts/NAME.svg` draws a chart, anything else a placeholder.
     Image {
         url: String,
         alt: String,

@@ -33,6 +33,7 @@ pub enum Face {
 }
 
 impl Face {
+    /// Every face, in resource order.
     pub const ALL: [Face; 5] = [
         Face::Regular,
         Face::Bold,
@@ -70,6 +71,7 @@ impl Face {
         }
     }
 
+    /// The printpdf font id ([`Face::resource_name`]).
     pub fn font_id(self) -> FontId {
         FontId(self.resource_name().to_string())
     }
@@ -79,14 +81,13 @@ impl Face {
 const TABLE_LEN: usize = 0x0530;
 const MISSING: u16 = u16::MAX;
 
+/// One parsed face with its advance table.
 pub struct FontData {
+    /// The font as printpdf parsed it (embedded and subset on save).
     pub parsed: ParsedFont,
     units_per_em: f32,
     /// Advance in font units for chars below TABLE_LEN, MISSING when the font has no glyph.
     table: Vec<u16>,
-    /// Ascender and descender (positive, below the baseline) in em.
-    pub ascent: f32,
-    pub descent: f32,
 }
 
 impl FontData {
@@ -103,14 +104,10 @@ impl FontData {
                 }
             }
         }
-        let ascent = parsed.font_metrics.ascent / units_per_em;
-        let descent = parsed.font_metrics.descent.abs() / units_per_em;
         FontData {
             parsed,
             units_per_em,
             table,
-            ascent,
-            descent,
         }
     }
 
@@ -126,6 +123,7 @@ impl FontData {
         }
     }
 
+    /// Whether the face has a glyph for `c`.
     pub fn has(&self, c: char) -> bool {
         self.advance_units(c).is_some()
     }
@@ -138,6 +136,7 @@ impl FontData {
     }
 }
 
+/// All embedded faces, parsed once; see [`fonts`].
 pub struct Fonts {
     faces: Vec<FontData>,
 }
@@ -155,6 +154,7 @@ pub fn fonts() -> &'static Fonts {
 }
 
 impl Fonts {
+    /// The data of one face.
     pub fn face(&self, face: Face) -> &FontData {
         &self.faces[face.index()]
     }

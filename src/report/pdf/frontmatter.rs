@@ -4,6 +4,7 @@ use serde::Deserialize;
 
 use super::PdfError;
 
+/// Paper size (`page_size: A4 | Letter`), A4 by default.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum PageSize {
     #[default]
@@ -21,6 +22,8 @@ impl PageSize {
     }
 }
 
+/// The report's metadata, shown on the title page, in running headers and footers and in the
+/// PDF's document information.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FrontMatter {
     pub title: String,
@@ -100,7 +103,7 @@ fn parse_yaml(yaml: &str) -> Result<FrontMatter, PdfError> {
     if yaml.trim().is_empty() {
         return Err(err(
             2,
-            "the front matter block is empty; it needs title, client, as_of and prepared_by",
+            "the front matter block is empty; it needs title, client and as_of",
         ));
     }
     let raw: Raw = serde_saphyr::from_str(yaml).map_err(|e| {
@@ -140,7 +143,10 @@ fn parse_yaml(yaml: &str) -> Result<FrontMatter, PdfError> {
             .filter(|s| !s.is_empty()),
         client: required(raw.client, "client")?,
         as_of: required(raw.as_of, "as_of")?,
-        prepared_by: required(raw.prepared_by, "prepared_by")?,
+        prepared_by: raw
+            .prepared_by
+            .map(|s| s.trim().to_string())
+            .unwrap_or_default(),
         page_size,
     })
 }
@@ -204,7 +210,10 @@ mod tests {
             split("---\ntitle: x\n"),
             Err(PdfError::FrontMatter { line: 1, .. })
         ));
-        let e = split("---\ntitle: x\nclient: y\nas_of: z\n---\n").unwrap_err();
-        assert!(e.to_string().contains("prepared_by"), "{e}");
+        let e = split("---\ntitle: x\nas_of: z\n---\n").unwrap_err();
+        assert!(e.to_string().contains("client"), "{e}");
+        // prepared_by is optional: the title page leaves it out.
+        let (fm, _) = split("---\ntitle: x\nclient: y\nas_of: z\n---\n").unwrap();
+        assert_eq!(fm.prepared_by, "");
     }
 }

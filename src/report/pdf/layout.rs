@@ -49,6 +49,7 @@ pub struct Geometry {
 }
 
 impl Geometry {
+    /// The report's fixed margins on a page of the given size.
     pub fn new(page_w: f64, page_h: f64) -> Geometry {
         Geometry {
             page_w,
@@ -60,10 +61,12 @@ impl Geometry {
         }
     }
 
+    /// Width between the left and right margins.
     pub fn text_width(&self) -> f64 {
         self.page_w - self.left - self.right
     }
 
+    /// Height between the top and bottom margins.
     pub fn content_height(&self) -> f64 {
         self.page_h - self.top - self.bottom
     }
@@ -123,11 +126,16 @@ struct Decor {
     extend_up: bool,
 }
 
+/// An unbreakable slice of the body: a text line, a table row, a figure.
 #[derive(Debug, Clone, Default)]
 pub struct Piece {
+    /// Height of the slice itself.
     pub height: f64,
+    /// Gap above it, dropped at the top of a page.
     pub space_before: f64,
+    /// What to draw, relative to the piece's top-left corner.
     pub cmds: Vec<Cmd>,
+    /// Whether it must share a page with the next piece (headings, orphan lines).
     pub keep_with_next: bool,
     decor: Vec<Decor>,
     /// Table header to repeat when this row starts a page.
@@ -1199,11 +1207,14 @@ pub fn title_page_ops(geo: &Geometry, fm: &FrontMatter, missing: &mut BTreeSet<c
     });
 
     // Who, when, by whom: three columns of label over value, near the foot of the page.
-    let rows = [
+    let rows: Vec<(&str, &str)> = [
         ("PREPARED FOR", fm.client.as_str()),
         ("AS OF", fm.as_of.as_str()),
         ("PREPARED BY", fm.prepared_by.as_str()),
-    ];
+    ]
+    .into_iter()
+    .filter(|(_, value)| !value.is_empty())
+    .collect();
     let y0 = geo.page_h - geo.bottom - 90.0;
     cmds.push(Cmd::Line {
         x1: 0.0,

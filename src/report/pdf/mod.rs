@@ -7,13 +7,13 @@
 //! identical input: fixed font resource names and subset tags, fixed dates, and a document ID
 //! derived from the content.
 
-pub mod blocks;
-pub mod fonts;
-pub mod frontmatter;
-pub mod layout;
-pub mod paint;
-pub mod table;
-pub mod text;
+mod blocks;
+pub(crate) mod fonts;
+mod frontmatter;
+mod layout;
+pub(crate) mod paint;
+mod table;
+mod text;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -21,25 +21,32 @@ use printpdf::{Mm, OffsetDateTime, PdfDocument, PdfFont, PdfPage, PdfSaveOptions
 
 use crate::report::charts::Chart;
 use fonts::{fonts, Face};
-pub use frontmatter::{FrontMatter, PageSize};
 
 /// A rendered PDF.
 #[derive(Debug, Clone)]
 pub struct Rendered {
+    /// The PDF file, byte-identical for identical input.
     pub bytes: Vec<u8>,
+    /// Number of pages, title page included.
     pub pages: usize,
     /// Things the reader should know about: missing glyphs, images that are not charts, HTML
     /// that was skipped. Sorted and without duplicates.
     pub warnings: Vec<String>,
 }
 
+/// Why a report could not be rendered.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum PdfError {
     /// The YAML front matter block is missing, malformed or lacks a required key. `line` is
     /// 1-based in the Markdown file.
     #[error("front matter, line {line}: {message}")]
-    FrontMatter { line: usize, message: String },
+    FrontMatter {
+        /// 1-based line in the Markdown file.
+        line: usize,
+        /// What is wrong, for the reader.
+        message: String,
+    },
 }
 
 /// Renders the report Markdown (with its front matter) to PDF. `charts` maps chart names to

@@ -11,6 +11,7 @@ use printpdf::{
 use super::fonts::{fonts, Face};
 use crate::report::charts::drawing::Rgb;
 
+/// A chart colour as a printpdf colour.
 pub fn color(c: Rgb) -> Color {
     Color::Rgb(printpdf::Rgb::new(
         f32::from(c.0) / 255.0,

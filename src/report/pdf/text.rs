@@ -32,6 +32,7 @@ pub struct Span {
 }
 
 impl Span {
+    /// Unstyled text.
     pub fn plain(text: impl Into<String>) -> Span {
         Span {
             text: text.into(),
@@ -55,6 +56,7 @@ pub struct TextSpec {
 }
 
 impl TextSpec {
+    /// Regular sans at `size` points.
     pub fn new(size: f64) -> TextSpec {
         TextSpec {
             size,
@@ -89,6 +91,7 @@ pub struct Frag {
     pub style: Style,
 }
 
+/// One broken line: its fragments and total width.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Line {
     pub frags: Vec<Frag>,
@@ -96,6 +99,8 @@ pub struct Line {
 }
 
 impl Line {
+    /// The line's text, fragments joined.
+    #[cfg(test)]
     pub fn text(&self) -> String {
         self.frags.iter().map(|f| f.text.as_str()).collect()
     }
