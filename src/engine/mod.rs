@@ -4,6 +4,7 @@
 //! records which checks fire for whom.
 
 mod convert;
+mod native;
 pub mod sandbox;
 pub mod scan;
 
@@ -15,7 +16,8 @@ use rhai::{Dynamic, Engine, EvalAltResult, Module, Position, Scope, AST};
 
 use crate::error::{Diagnostic, Error, Origin};
 use crate::metrics::{population, CustomerTable, Origin as ColumnOrigin};
-use crate::workspace::{Expr, Severity, SourceFile, Workspace};
+use crate::workspace::{Expr, ParamValue, Severity, SourceFile, Workspace};
+use native::Native;
 use sandbox::{Output, Populations};
 
 /// The compiled policy, ready to evaluate against a customer table.
@@ -24,6 +26,7 @@ pub struct Program {
     populations: Arc<Populations>,
     output: Output,
     params: Vec<(String, Dynamic)>,
+    raw_params: Vec<(String, ParamValue)>,
     derived: Vec<Compiled>,
     tiers: Vec<(String, Option<Compiled>)>,
     checks: Vec<CheckRule>,
@@ -215,11 +218,17 @@ pub fn compile(workspace: &Workspace, attributes: &[String]) -> Result<Program, 
         .iter()
         .map(|p| (p.name.clone(), convert::param(&p.value)))
         .collect();
+    let raw_params = policy
+        .params
+        .iter()
+        .map(|p| (p.name.clone(), p.value.clone()))
+        .collect();
     Ok(Program {
         engine,
         populations,
         output,
         params,
+        raw_params,
         derived,
         tiers,
         checks,
@@ -424,12 +433,11 @@ impl Program {
         rule: &Compiled,
         what: &str,
     ) -> Result<Vec<Dynamic>, Error> {
-        self.prepare(table, rule);
-        let sources = self.sources(table, rule);
+        let ready = self.ready(table, rule);
         let results: Vec<Result<Dynamic, Box<EvalAltResult>>> = (0..table.len())
             .into_par_iter()
             .map_init(Scope::new, |scope, i| {
-                self.eval_one(scope, table, &sources, rule, i)
+                self.eval_one(scope, table, &ready, i)
             })
             .collect();
         let mut out = Vec::with_capacity(results.len());
@@ -442,48 +450,65 @@ impl Program {
         Ok(out)
     }
 
+    /// A rule ready to evaluate on `table`: population figures in place, the values it reads
+    /// located, and the native fast path compiled when the expression allows it.
+    fn ready<'r>(&self, table: &CustomerTable, rule: &'r Compiled) -> Ready<'r> {
+        self.prepare(table, rule);
+        let names = native::Names {
+            table,
+            params: &self.raw_params,
+        };
+        Ready {
+            rule,
+            sources: self.sources(table, rule),
+            native: Native::compile(&rule.expr.text, &names),
+        }
+    }
+
     fn eval_one(
         &self,
         scope: &mut Scope<'static>,
         table: &CustomerTable,
-        sources: &[(String, Source)],
-        rule: &Compiled,
+        ready: &Ready<'_>,
         i: usize,
     ) -> Result<Dynamic, Box<EvalAltResult>> {
+        if let Some(v) = ready.native.as_ref().and_then(|n| n.eval(table, i)) {
+            return Ok(match v {
+                native::Val::Int(i) => Dynamic::from_int(i),
+                native::Val::Float(f) => Dynamic::from_float(f),
+                native::Val::Bool(b) => Dynamic::from_bool(b),
+            });
+        }
         scope.clear();
-        for (name, source) in sources {
+        for (name, source) in &ready.sources {
             let value = match source {
                 Source::Column(c) => convert::dynamic(table.columns[*c].column.get(i)),
                 Source::Param(v) => v.clone(),
             };
             scope.push_dynamic(name.as_str(), value);
         }
-        self.engine.eval_ast_with_scope::<Dynamic>(scope, &rule.ast)
+        self.engine
+            .eval_ast_with_scope::<Dynamic>(scope, &ready.rule.ast)
     }
 
     fn assign_tiers(&self, table: &CustomerTable) -> Result<Vec<u16>, Error> {
-        let rules: Vec<Option<(&Compiled, Vec<(String, Source)>)>> = self
+        let rules: Vec<Option<Ready<'_>>> = self
             .tiers
             .iter()
-            .map(|(_, c)| {
-                c.as_ref().map(|c| {
-                    self.prepare(table, c);
-                    (c, self.sources(table, c))
-                })
-            })
+            .map(|(_, c)| c.as_ref().map(|c| self.ready(table, c)))
             .collect();
         let last = (self.tiers.len() - 1) as u16;
         let results: Vec<Result<u16, Error>> = (0..table.len())
             .into_par_iter()
             .map_init(Scope::new, |scope, i| {
                 for (t, rule) in rules.iter().enumerate() {
-                    let Some((rule, sources)) = rule else {
+                    let Some(ready) = rule else {
                         return Ok(t as u16);
                     };
                     let v = self
-                        .eval_one(scope, table, sources, rule, i)
-                        .map_err(|e| runtime_error("tier", rule, &table.ids[i], &e))?;
-                    if expect_bool(&v, "tier", rule, &table.ids[i])? {
+                        .eval_one(scope, table, ready, i)
+                        .map_err(|e| runtime_error("tier", ready.rule, &table.ids[i], &e))?;
+                    if expect_bool(&v, "tier", ready.rule, &table.ids[i])? {
                         return Ok(t as u16);
                     }
                 }
@@ -497,6 +522,12 @@ impl Program {
 enum Source {
     Column(usize),
     Param(Dynamic),
+}
+
+struct Ready<'r> {
+    rule: &'r Compiled,
+    sources: Vec<(String, Source)>,
+    native: Option<Native>,
 }
 
 fn expect_bool(v: &Dynamic, what: &str, rule: &Compiled, customer: &str) -> Result<bool, Error> {

@@ -1,6 +1,6 @@
 //! The customer table: one row per customer, sorted by id, with typed columns.
 
-use crate::data::{format_cents, Day};
+use crate::data::Day;
 
 use super::Kind;
 
@@ -61,17 +61,45 @@ impl Value<'_> {
     }
 
     /// The value as `customers.csv` writes it: money with two decimals, floats in shortest
-    /// round-trip form, dates ISO, empty as nothing.
+    /// round-trip form, dates ISO, empty as nothing (unquoted; see [`Value::write_csv`]).
     pub fn to_csv(&self) -> String {
+        let mut out = Vec::new();
+        self.write_raw(&mut out);
+        String::from_utf8(out).expect("values are UTF-8")
+    }
+
+    /// Appends the value as a CSV field, quoted when it holds a comma, quote or line break.
+    pub fn write_csv(&self, out: &mut Vec<u8>) {
         match *self {
-            Value::Empty => String::new(),
-            Value::Int(v) => v.to_string(),
-            Value::Money(c) => format_cents(c),
-            Value::Float(v) if v.is_nan() => String::new(),
-            Value::Float(v) => v.to_string(),
-            Value::Date(d) => d.to_string(),
-            Value::Text(t) => t.to_string(),
-            Value::Bool(b) => b.to_string(),
+            Value::Text(t) if t.bytes().any(|b| matches!(b, b',' | b'"' | b'\n' | b'\r')) => {
+                out.push(b'"');
+                for b in t.bytes() {
+                    if b == b'"' {
+                        out.push(b'"');
+                    }
+                    out.push(b);
+                }
+                out.push(b'"');
+            }
+            _ => self.write_raw(out),
+        }
+    }
+
+    fn write_raw(&self, out: &mut Vec<u8>) {
+        use std::io::Write;
+        match *self {
+            Value::Empty => {}
+            Value::Int(v) => write!(out, "{v}").expect("writing to memory"),
+            Value::Money(c) => {
+                let abs = c.unsigned_abs();
+                let sign = if c < 0 { "-" } else { "" };
+                write!(out, "{sign}{}.{:02}", abs / 100, abs % 100).expect("writing to memory")
+            }
+            Value::Float(v) if v.is_nan() => {}
+            Value::Float(v) => write!(out, "{v}").expect("writing to memory"),
+            Value::Date(d) => write!(out, "{d}").expect("writing to memory"),
+            Value::Text(t) => out.extend_from_slice(t.as_bytes()),
+            Value::Bool(b) => write!(out, "{b}").expect("writing to memory"),
         }
     }
 }
