@@ -92,6 +92,44 @@ pub fn check(name: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// The candidate most like `wanted`, for "did you mean": equal ignoring case and punctuation,
+/// or else within a small edit distance. Used for column headers and for names in expressions.
+pub fn closest<'h>(headers: &'h [String], wanted: &str) -> Option<&'h str> {
+    let norm = |s: &str| -> String {
+        s.chars()
+            .filter(|c| c.is_alphanumeric())
+            .flat_map(char::to_lowercase)
+            .collect()
+    };
+    let w = norm(wanted);
+    if let Some(h) = headers.iter().find(|h| norm(h) == w && !w.is_empty()) {
+        return Some(h);
+    }
+    let wl = wanted.to_lowercase();
+    let limit = (wl.chars().count() / 3).max(2);
+    headers
+        .iter()
+        .map(|h| (levenshtein(&h.to_lowercase(), &wl), h))
+        .filter(|(d, _)| *d <= limit)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, h)| h.as_str())
+}
+
+fn levenshtein(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    let mut cur = vec![0; b.len() + 1];
+    for (i, ca) in a.chars().enumerate() {
+        cur[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let sub = prev[j] + usize::from(ca != *cb);
+            cur[j + 1] = sub.min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    prev[b.len()]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -105,5 +143,15 @@ mod tests {
         assert!(check("first class").is_err());
         assert!(check("").is_err());
         assert!(check("if").unwrap_err().contains("reserved"));
+    }
+
+    #[test]
+    fn closest_names() {
+        let names: Vec<String> = ["revenue", "revenue_12m", "Dollar Value"]
+            .map(String::from)
+            .to_vec();
+        assert_eq!(closest(&names, "revenu"), Some("revenue"));
+        assert_eq!(closest(&names, "dollar_value"), Some("Dollar Value"));
+        assert_eq!(closest(&names, "tenure"), None);
     }
 }

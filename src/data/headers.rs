@@ -41,42 +41,9 @@ pub(crate) fn find_column(
     }
 }
 
-/// The header most like `wanted`: equal ignoring case and punctuation, or else within a small
-/// edit distance.
+/// The header most like `wanted` (see [`crate::ident::closest`]).
 pub(crate) fn closest<'h>(headers: &'h [String], wanted: &str) -> Option<&'h str> {
-    let norm = |s: &str| -> String {
-        s.chars()
-            .filter(|c| c.is_alphanumeric())
-            .flat_map(char::to_lowercase)
-            .collect()
-    };
-    let w = norm(wanted);
-    if let Some(h) = headers.iter().find(|h| norm(h) == w && !w.is_empty()) {
-        return Some(h);
-    }
-    let wl = wanted.to_lowercase();
-    let limit = (wl.chars().count() / 3).max(2);
-    headers
-        .iter()
-        .map(|h| (levenshtein(&h.to_lowercase(), &wl), h))
-        .filter(|(d, _)| *d <= limit)
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, h)| h.as_str())
-}
-
-fn levenshtein(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    let mut cur = vec![0; b.len() + 1];
-    for (i, ca) in a.chars().enumerate() {
-        cur[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let sub = prev[j] + usize::from(ca != *cb);
-            cur[j + 1] = sub.min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        std::mem::swap(&mut prev, &mut cur);
-    }
-    prev[b.len()]
+    crate::ident::closest(headers, wanted)
 }
 
 /// Field indexes of the transaction columns in one file.

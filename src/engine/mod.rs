@@ -619,31 +619,8 @@ fn origin_at(start: &Origin, p: Position) -> Origin {
 
 /// "did you mean" for a misspelt name.
 fn suggest(name: &str, known: &[String]) -> String {
-    let best = known
-        .iter()
-        .map(|k| (strsim(name, k), k))
-        .filter(|(d, k)| *d <= (k.len() / 3).max(2))
-        .min_by_key(|(d, _)| *d);
-    match best {
-        Some((_, k)) => format!("did you mean `{k}`?"),
+    match crate::ident::closest(known, name) {
+        Some(k) => format!("did you mean `{k}`?"),
         None => format!("known names: {}", known.join(", ")),
     }
-}
-
-/// Levenshtein distance.
-fn strsim(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            cur.push(
-                (prev[j] + usize::from(ca != *cb))
-                    .min(prev[j + 1] + 1)
-                    .min(cur[j] + 1),
-            );
-        }
-        prev = cur;
-    }
-    prev[b.len()]
 }
