@@ -23,28 +23,32 @@ pub fn customers_csv(policy: &Policy, table: &CustomerTable, evaluation: &Evalua
         Value::Text(name).write_csv(&mut out);
     }
     out.push(b'\n');
-    let chunks: Vec<Vec<u8>> = (0..table.len())
-        .into_par_iter()
-        .step_by(CHUNK)
-        .map(|start| {
-            let end = (start + CHUNK).min(table.len());
-            let mut buf = Vec::with_capacity((end - start) * 160);
-            for i in start..end {
-                Value::Text(&table.ids[i]).write_csv(&mut buf);
-                buf.push(b',');
-                let tier = &policy.tiers[evaluation.tiers[i] as usize].name;
-                Value::Text(tier).write_csv(&mut buf);
-                for c in &table.columns {
+    // Format a batch of chunks in parallel, append them in order, then the next batch: the
+    // formatted copies never hold more than a batch beside the output.
+    let starts: Vec<usize> = (0..table.len()).step_by(CHUNK).collect();
+    for batch in starts.chunks(4 * rayon::current_num_threads()) {
+        let chunks: Vec<Vec<u8>> = batch
+            .par_iter()
+            .map(|&start| {
+                let end = (start + CHUNK).min(table.len());
+                let mut buf = Vec::with_capacity((end - start) * 160);
+                for i in start..end {
+                    Value::Text(&table.ids[i]).write_csv(&mut buf);
                     buf.push(b',');
-                    c.column.get(i).write_csv(&mut buf);
+                    let tier = &policy.tiers[evaluation.tiers[i] as usize].name;
+                    Value::Text(tier).write_csv(&mut buf);
+                    for c in &table.columns {
+                        buf.push(b',');
+                        c.column.get(i).write_csv(&mut buf);
+                    }
+                    buf.push(b'\n');
                 }
-                buf.push(b'\n');
-            }
-            buf
-        })
-        .collect();
-    for c in chunks {
-        out.extend_from_slice(&c);
+                buf
+            })
+            .collect();
+        for c in chunks {
+            out.extend_from_slice(&c);
+        }
     }
     out
 }
