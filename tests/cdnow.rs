@@ -207,3 +207,52 @@ fn report_snapshot() {
     let report = std::fs::read_to_string(ws.join("out/report.md")).unwrap();
     insta::assert_snapshot!("cdnow_report_md", report);
 }
+
+#[test]
+fn the_pdf_says_what_the_markdown_says() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ws = tmp.path().join("cdnow");
+    copy_dir(&repo().join("examples/cdnow"), &ws);
+    run_ok(&ws, &["--quiet"]);
+    let pdf = ws.join("out/report.pdf");
+    let text = std::process::Command::new("pdftotext")
+        .arg(&pdf)
+        .arg("-")
+        .output()
+        .expect("poppler-utils is installed");
+    let text = String::from_utf8(text.stdout).unwrap();
+    let md = std::fs::read_to_string(ws.join("out/report.md")).unwrap();
+    // Headline figures appear in both, in the order the Markdown has them.
+    let mut at = 0;
+    for needle in [
+        "In brief",
+        "$1,087,015",
+        "Who the core customers are",
+        "How concentrated revenue is",
+        "The largest customers",
+        "07592",
+        "Findings",
+        "Data quality",
+        "69,659",
+    ] {
+        assert!(md.contains(needle), "{needle} in report.md");
+        let pos = text[at..]
+            .find(needle)
+            .unwrap_or_else(|| panic!("{needle} missing or out of order in report.pdf"));
+        at += pos;
+    }
+    // Charts are drawn as vectors: their labels are text in the PDF.
+    assert!(
+        text.contains("Top 20% of customers: 68% of revenue"),
+        "pareto label"
+    );
+    let fonts = std::process::Command::new("pdffonts")
+        .arg(&pdf)
+        .output()
+        .unwrap();
+    let fonts = String::from_utf8(fonts.stdout).unwrap();
+    assert!(
+        fonts.lines().skip(2).all(|l| l.contains(" yes yes yes ")),
+        "every font embedded, subset, with a Unicode map:\n{fonts}"
+    );
+}
