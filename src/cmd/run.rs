@@ -42,20 +42,24 @@ pub fn run(
         format::money(a.total_revenue as f64 / 100.0, policy_currency, 0),
         format::percent(a.concentration.top20_share, 1)
     );
-    for t in &a.tiers {
+    let shares = |f: fn(&powerbase::analysis::TierSummary) -> f64| {
+        format::percents_summing_to_100(&a.tiers.iter().map(f).collect::<Vec<_>>(), 1)
+    };
+    let (customer_pcts, revenue_pcts) = (shares(|t| t.customer_share), shares(|t| t.revenue_share));
+    for (i, t) in a.tiers.iter().enumerate() {
         println!(
             "  {:<16} {:>10} customers {:>7}  {:>16} revenue {:>7}",
             t.name,
             format::thousands(t.customers as i64),
-            format::percent(t.customer_share, 1),
+            customer_pcts[i],
             format::money(t.revenue as f64 / 100.0, policy_currency, 0),
-            format::percent(t.revenue_share, 1)
+            revenue_pcts[i]
         );
     }
     for f in &a.findings {
         println!(
-            "  finding ({:?}): {} — {} customers",
-            f.severity,
+            "  {:<8} {}: {} customers",
+            format!("{:?}", f.severity).to_lowercase(),
             f.name,
             format::thousands(f.customers as i64)
         );
