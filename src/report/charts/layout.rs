@@ -265,7 +265,7 @@ fn wrap_label(text: &str, size: f64, bold: bool, width: f64, max_lines: usize) -
 fn tiers(title: &str, t: &TierBars) -> Drawing {
     let w = WIDTH;
     let (l, r, top) = (40.0, w - 4.0, 70.0);
-    let b = top + 178.0;
+    let b = top + 150.0;
     let group = (r - l) / t.tiers.len().max(1) as f64;
     let names: Vec<Vec<String>> = t
         .tiers
