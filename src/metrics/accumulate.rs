@@ -1,59 +1,225 @@
 //! Streaming aggregation of transaction rows into per-customer built-in metrics. Memory grows with
-//! customers and their distinct purchase days, not with rows.
+//! customers and their purchase days, not with rows.
+//!
+//! Each loader thread keeps its customers in a dense list (one cache line each, the id stored
+//! inline when short) found through an open-addressing index, and its purchase days as
+//! `(customer, day)` pairs ([`DayPairs`]). Merging remaps the other thread's customer positions;
+//! finishing counts distinct days, sorts the ids and fills the columns, in parallel.
+//!
+//! The customer tables are far larger than the caches, so finding a row's customer is a cache
+//! (and TLB) miss or two. Rows are therefore added in batches: a batch's lookups first only load
+//! what they will need, independent loads whose misses the CPU overlaps, then do the work on
+//! cached data (see [`Customers::touch`]). Merging and finishing do the same.
 
-use rustc_hash::{FxHashMap, FxHashSet};
+use std::hint::black_box;
+
+use rayon::prelude::*;
+use rustc_hash::FxHashSet;
 
 use crate::data::{Day, Row, RowSink};
 
 use super::column::{Column, CustomerTable, Origin, EMPTY_DATE, EMPTY_INT};
+use super::days::{self, Counted, DayPairs};
+use super::key::{hash_id, Inline, Key, Probe};
 use super::population;
 
-/// One customer's running totals.
+/// Rows (or customers, when merging or finishing) handled at a time.
+const BATCH: usize = 32;
+
+/// The day list of a customer id hash.
+#[inline]
+fn day_list(hash: u64) -> usize {
+    (hash >> 56) as usize % days::LISTS
+}
+
+/// One customer's running totals: one cache line. The first purchase day is not kept here but
+/// found from the day pairs at the end, and order ids live in [`Accumulator::orders`].
 #[derive(Debug, Clone)]
-struct Totals {
+#[repr(align(64))]
+struct Customer {
+    key: Key,
     revenue: i64,
     revenue_12m: i64,
     cost: i64,
     quantity: i64,
-    purchase_rows: i64,
-    first: i32,
+    /// The latest purchase day, `i32::MIN` before the first; its day pair is always recorded
+    /// (see [`Accumulator::add`]).
     last: i32,
-    /// Purchase days; adjacent repeats skipped while reading, sorted and deduplicated at the end.
-    days: Vec<i32>,
-    /// Distinct order ids of purchase rows, when `order_id` is mapped.
-    orders: Option<FxHashSet<Box<str>>>,
+    /// Purchase (non-refund) rows.
+    purchase_rows: u32,
 }
 
-impl Totals {
-    fn new() -> Self {
-        Totals {
+/// Four billion purchase rows of one customer would not fit; no export comes near.
+const TOO_MANY_ROWS: &str = "more than 4 billion purchase rows for one customer";
+
+impl Customer {
+    fn new(key: Key) -> Self {
+        Customer {
+            key,
             revenue: 0,
             revenue_12m: 0,
             cost: 0,
             quantity: 0,
-            purchase_rows: 0,
-            first: i32::MAX,
             last: i32::MIN,
-            days: Vec::new(),
-            orders: None,
+            purchase_rows: 0,
         }
     }
 
-    fn merge(&mut self, other: Totals) {
+    /// Loads the record, for batching.
+    #[inline]
+    fn touch(&self) -> bool {
+        matches!(self.key, Key::Inline(_))
+    }
+
+    /// Adds another thread's totals for the same customer (their days and orders are moved
+    /// separately).
+    fn merge(&mut self, other: Customer) {
         self.revenue += other.revenue;
         self.revenue_12m += other.revenue_12m;
         self.cost += other.cost;
         self.quantity += other.quantity;
-        self.purchase_rows += other.purchase_rows;
-        self.first = self.first.min(other.first);
+        self.purchase_rows = (self.purchase_rows)
+            .checked_add(other.purchase_rows)
+            .expect(TOO_MANY_ROWS);
         self.last = self.last.max(other.last);
-        self.days.extend(other.days);
-        match (&mut self.orders, other.orders) {
-            (Some(mine), Some(theirs)) => mine.extend(theirs),
-            (mine @ None, theirs) => *mine = theirs,
-            (Some(_), None) => {}
+    }
+}
+
+/// Distinct order ids of one customer's purchase rows.
+type OrderSet = Option<Box<FxHashSet<Key>>>;
+
+/// Adds `theirs` to `mine`.
+fn merge_orders(mine: &mut OrderSet, theirs: OrderSet) {
+    match (mine, theirs) {
+        (Some(mine), Some(mut theirs)) => {
+            if mine.len() < theirs.len() {
+                std::mem::swap(mine, &mut theirs);
+            }
+            mine.extend(*theirs);
+        }
+        (mine @ None, theirs) => *mine = theirs,
+        (Some(_), None) => {}
+    }
+}
+
+/// Customers in first-seen order, with an open-addressing index from id to position.
+#[derive(Debug, Default)]
+struct Customers {
+    /// Power-of-two table, at most half full. A used slot holds the id hash's high 32 bits
+    /// (whose top bits are also the home slot) and the position + 1; 0 is an empty slot.
+    slots: Vec<u64>,
+    list: Vec<Customer>,
+}
+
+impl Customers {
+    /// Makes room for `n` more customers.
+    #[inline]
+    fn reserve(&mut self, n: usize) {
+        while (self.list.len() + n) * 2 > self.slots.len() {
+            self.grow();
         }
     }
+
+    #[cold]
+    fn grow(&mut self) {
+        let bits = if self.slots.is_empty() {
+            12
+        } else {
+            self.slots.len().trailing_zeros() + 1
+        };
+        assert!(bits <= 32, "too many customers");
+        let mut slots = vec![0u64; 1 << bits];
+        let mask = slots.len() - 1;
+        for &s in self.slots.iter().filter(|&&s| s != 0) {
+            let mut pos = (s >> (64 - bits)) as usize;
+            while slots[pos] != 0 {
+                pos = (pos + 1) & mask;
+            }
+            slots[pos] = s;
+        }
+        self.slots = slots;
+    }
+
+    /// The home slot of a hash.
+    #[inline]
+    fn home(&self, hash: u64) -> usize {
+        (hash >> (64 - self.slots.len().trailing_zeros())) as usize
+    }
+
+    /// Loads, for each hash, its home slot and the record that slot points to, and nothing
+    /// else: independent loads, so the CPU overlaps their misses, and the lookups that follow
+    /// find them cached. Call [`Customers::reserve`] first.
+    #[inline]
+    fn touch(&self, hashes: &[u64]) {
+        let slots = &self.slots;
+        black_box(hashes.iter().fold(0, |acc, &h| acc ^ slots[self.home(h)]));
+        black_box(hashes.iter().fold(false, |acc, &h| {
+            let s = slots[self.home(h)];
+            match self.list.get((s as u32).wrapping_sub(1) as usize) {
+                Some(c) if s >> 32 == h >> 32 => acc ^ c.touch(),
+                _ => acc,
+            }
+        }));
+    }
+
+    /// The position of the customer with this id and hash (`Ok`), or the empty slot where it
+    /// belongs (`Err`). Call [`Customers::reserve`] first.
+    #[inline]
+    fn find(&self, hash: u64, probe: &Probe<'_>) -> Result<usize, usize> {
+        let tag = hash >> 32;
+        let mask = self.slots.len() - 1;
+        let mut pos = self.home(hash);
+        loop {
+            let s = self.slots[pos];
+            if s == 0 {
+                return Err(pos);
+            }
+            if s >> 32 == tag {
+                let i = (s as u32 - 1) as usize;
+                if self.list[i].key.matches(probe) {
+                    return Ok(i);
+                }
+            }
+            pos = (pos + 1) & mask;
+        }
+    }
+
+    /// Adds a customer in the empty slot `slot` found by [`Customers::find`]; its position.
+    #[inline]
+    fn insert(&mut self, slot: usize, hash: u64, customer: Customer) -> usize {
+        let i = self.list.len();
+        assert!(i < u32::MAX as usize - 1, "too many customers");
+        self.slots[slot] = (hash >> 32) << 32 | (i as u64 + 1);
+        self.list.push(customer);
+        i
+    }
+
+    /// The position of the customer with this id and hash, added if new. Call
+    /// [`Customers::reserve`] first.
+    #[inline]
+    fn position(&mut self, hash: u64, probe: Probe<'_>) -> usize {
+        match self.find(hash, &probe) {
+            Ok(i) => i,
+            Err(slot) => self.insert(slot, hash, Customer::new(probe.to_key())),
+        }
+    }
+
+    /// Whether the customer with this id and hash is known.
+    fn contains(&self, hash: u64, probe: &Probe<'_>) -> bool {
+        !self.slots.is_empty() && self.find(hash, probe).is_ok()
+    }
+}
+
+/// A row waiting in [`Accumulator::pending`]: one whose ids are short enough to copy inline.
+#[derive(Debug, Clone, Copy)]
+struct Pending {
+    id: Inline,
+    hash: u64,
+    order: Option<Inline>,
+    day: i32,
+    amount: i64,
+    cost: i64,
+    quantity: i64,
 }
 
 /// Aggregates rows, as of a date, into per-customer totals. One per loader thread; merged at the
@@ -61,7 +227,180 @@ impl Totals {
 #[derive(Debug)]
 pub struct Accumulator {
     as_of: Day,
-    by_customer: FxHashMap<Box<str>, Totals>,
+    customers: Customers,
+    /// The days of purchase rows; a day repeating the customer's latest is left out.
+    days: DayPairs,
+    /// Order ids by customer position, when `order_id` is mapped (empty otherwise; shorter than
+    /// the customer list when the last customers have none).
+    orders: Vec<OrderSet>,
+    /// Rows not yet added, at most [`BATCH`] (see [`Accumulator::flush`]).
+    pending: Vec<Pending>,
+}
+
+/// The output columns of [`Accumulator::finish`], or a slice of them (one row per customer).
+struct Out<'a> {
+    ids: &'a mut [String],
+    orders: &'a mut [i64],
+    purchase_days: &'a mut [i64],
+    frequency: &'a mut [i64],
+    revenue: &'a mut [i64],
+    revenue_12m: &'a mut [i64],
+    quantity: &'a mut [i64],
+    cost: &'a mut [i64],
+    margin: &'a mut [i64],
+    margin_pct: &'a mut [f64],
+    first: &'a mut [i32],
+    last: &'a mut [i32],
+    recency: &'a mut [i64],
+    tenure: &'a mut [i64],
+    aov: &'a mut [f64],
+}
+
+impl<'a> Out<'a> {
+    /// The first `mid` rows and the rest.
+    fn split_at(self, mid: usize) -> (Out<'a>, Out<'a>) {
+        let (ids, ids2) = self.ids.split_at_mut(mid);
+        let (orders, orders2) = self.orders.split_at_mut(mid);
+        let (purchase_days, purchase_days2) = self.purchase_days.split_at_mut(mid);
+        let (frequency, frequency2) = self.frequency.split_at_mut(mid);
+        let (revenue, revenue2) = self.revenue.split_at_mut(mid);
+        let (revenue_12m, revenue_12m2) = self.revenue_12m.split_at_mut(mid);
+        let (quantity, quantity2) = self.quantity.split_at_mut(mid);
+        let (cost, cost2) = self.cost.split_at_mut(mid);
+        let (margin, margin2) = self.margin.split_at_mut(mid);
+        let (margin_pct, margin_pct2) = self.margin_pct.split_at_mut(mid);
+        let (first, first2) = self.first.split_at_mut(mid);
+        let (last, last2) = self.last.split_at_mut(mid);
+        let (recency, recency2) = self.recency.split_at_mut(mid);
+        let (tenure, tenure2) = self.tenure.split_at_mut(mid);
+        let (aov, aov2) = self.aov.split_at_mut(mid);
+        (
+            Out {
+                ids,
+                orders,
+                purchase_days,
+                frequency,
+                revenue,
+                revenue_12m,
+                quantity,
+                cost,
+                margin,
+                margin_pct,
+                first,
+                last,
+                recency,
+                tenure,
+                aov,
+            },
+            Out {
+                ids: ids2,
+                orders: orders2,
+                purchase_days: purchase_days2,
+                frequency: frequency2,
+                revenue: revenue2,
+                revenue_12m: revenue_12m2,
+                quantity: quantity2,
+                cost: cost2,
+                margin: margin2,
+                margin_pct: margin_pct2,
+                first: first2,
+                last: last2,
+                recency: recency2,
+                tenure: tenure2,
+                aov: aov2,
+            },
+        )
+    }
+
+    /// Fills row `r` from customer `c`, who has `days` distinct purchase days from `first` on
+    /// and these orders.
+    #[inline]
+    fn set(
+        &mut self,
+        r: usize,
+        c: &Customer,
+        (days, first): (u32, i32),
+        orders: Option<&FxHashSet<Key>>,
+        as_of: i32,
+    ) {
+        let order_count = match orders {
+            Some(set) => set.len() as i64,
+            None => i64::from(c.purchase_rows),
+        };
+        let days = i64::from(days);
+        let bought = days > 0;
+        self.ids[r] = c.key.as_str().to_owned();
+        self.orders[r] = order_count;
+        self.purchase_days[r] = days;
+        self.frequency[r] = if days > 0 { days - 1 } else { EMPTY_INT };
+        self.revenue[r] = c.revenue;
+        self.revenue_12m[r] = c.revenue_12m;
+        self.quantity[r] = c.quantity;
+        self.cost[r] = c.cost;
+        let m = c.revenue - c.cost;
+        self.margin[r] = m;
+        self.margin_pct[r] = if c.revenue == 0 {
+            f64::NAN
+        } else {
+            m as f64 / c.revenue as f64
+        };
+        self.first[r] = if bought { first } else { EMPTY_DATE };
+        self.last[r] = if bought { c.last } else { EMPTY_DATE };
+        self.recency[r] = if bought {
+            (as_of - c.last) as i64
+        } else {
+            EMPTY_INT
+        };
+        self.tenure[r] = if bought {
+            (as_of - first) as i64
+        } else {
+            EMPTY_INT
+        };
+        self.aov[r] = if order_count == 0 {
+            f64::NAN
+        } else {
+            c.revenue as f64 / 100.0 / order_count as f64
+        };
+    }
+}
+
+/// The length of the longest common prefix of `a` and `b`.
+fn common_prefix(a: &[u8], b: &[u8]) -> usize {
+    a.iter().zip(b).take_while(|(x, y)| x == y).count()
+}
+
+/// What [`fill`] reads, by customer position.
+struct Sources<'a> {
+    list: &'a [Customer],
+    days: &'a Counted,
+    orders: &'a [OrderSet],
+    as_of: i32,
+}
+
+/// Fills `out` (rows in id order) from the customers at positions `order`, in parallel.
+fn fill(out: Out<'_>, order: &[u32], from: &Sources<'_>) {
+    const CHUNK: usize = 1 << 13;
+    if order.len() > CHUNK {
+        let mid = order.len() / 2;
+        let (a, b) = out.split_at(mid);
+        let (oa, ob) = order.split_at(mid);
+        rayon::join(|| fill(a, oa, from), || fill(b, ob, from));
+        return;
+    }
+    let mut out = out;
+    for (start, batch) in (0..).step_by(BATCH).zip(order.chunks(BATCH)) {
+        // Random records: load the batch's together (see `Customers::touch`).
+        black_box(batch.iter().fold(false, |acc, &i| {
+            let i = i as usize;
+            acc ^ from.list[i].touch() ^ (from.days.get(i).0 == 0)
+        }));
+        for (r, &i) in (start..).zip(batch) {
+            let i = i as usize;
+            let days = from.days.get(i);
+            let orders = from.orders.get(i).and_then(|o| o.as_deref());
+            out.set(r, &from.list[i], days, orders, from.as_of);
+        }
+    }
 }
 
 impl Accumulator {
@@ -69,92 +408,200 @@ impl Accumulator {
     pub fn new(as_of: Day) -> Self {
         Accumulator {
             as_of,
-            by_customer: FxHashMap::default(),
+            customers: Customers::default(),
+            days: DayPairs::new(),
+            orders: Vec::new(),
+            pending: Vec::with_capacity(BATCH),
         }
     }
 
     /// The number of customers seen so far.
     pub fn customers(&self) -> usize {
-        self.by_customer.len()
+        let mut new: Vec<&Inline> = Vec::new();
+        for p in &self.pending {
+            if !self.customers.contains(p.hash, &Probe::Inline(p.id)) && !new.contains(&&p.id) {
+                new.push(&p.id);
+            }
+        }
+        self.customers.list.len() + new.len()
+    }
+
+    /// Adds the pending rows to the totals, a batch at a time (see [`Customers::touch`]).
+    fn flush(&mut self) {
+        if self.pending.is_empty() {
+            return;
+        }
+        let pending = std::mem::take(&mut self.pending);
+        let mut hashes = [0u64; BATCH];
+        for (h, p) in hashes.iter_mut().zip(&pending) {
+            *h = p.hash;
+        }
+        self.customers.reserve(pending.len());
+        self.customers.touch(&hashes[..pending.len()]);
+        let mut at = [0u32; BATCH];
+        for (a, p) in at.iter_mut().zip(&pending) {
+            *a = self.customers.position(p.hash, Probe::Inline(p.id)) as u32;
+        }
+        for (&a, p) in at.iter().zip(&pending) {
+            let order = p.order.map(Probe::Inline);
+            self.add(
+                a as usize, p.hash, p.day, p.amount, p.cost, p.quantity, order,
+            );
+        }
+        self.pending = pending;
+        self.pending.clear();
+    }
+
+    /// Adds one row to the totals of the customer at position `i`, whose id hash is `hash`.
+    #[inline]
+    #[allow(clippy::too_many_arguments)]
+    fn add(
+        &mut self,
+        i: usize,
+        hash: u64,
+        day: i32,
+        amount: i64,
+        cost: i64,
+        quantity: i64,
+        order: Option<Probe<'_>>,
+    ) {
+        let c = &mut self.customers.list[i];
+        c.revenue += amount;
+        if day > self.as_of.0 - 365 {
+            c.revenue_12m += amount;
+        }
+        c.cost += cost;
+        c.quantity += quantity;
+        if amount >= 0 {
+            c.purchase_rows = c.purchase_rows.checked_add(1).expect(TOO_MANY_ROWS);
+            // The pair of the latest day is already recorded, so repeats of it (the common case
+            // in a file sorted by date) are skipped.
+            if day != c.last {
+                c.last = c.last.max(day);
+                self.days.push(day_list(hash), days::pair(i, day));
+            }
+            if let Some(order) = order {
+                if self.orders.len() <= i {
+                    self.orders.resize_with(i + 1, || None);
+                }
+                let set = self.orders[i].get_or_insert_with(Default::default);
+                if !set.contains(order.as_bytes()) {
+                    set.insert(order.to_key());
+                }
+            }
+        }
     }
 
     /// Turns the totals into the customer table of built-in metrics, sorted by customer id.
-    pub fn finish(self) -> CustomerTable {
-        let as_of = self.as_of.0;
-        let mut entries: Vec<(Box<str>, Totals)> = self.by_customer.into_iter().collect();
-        entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-        let n = entries.len();
-        let mut ids = Vec::with_capacity(n);
-        let mut orders = Vec::with_capacity(n);
-        let mut purchase_days = Vec::with_capacity(n);
-        let mut frequency = Vec::with_capacity(n);
-        let mut revenue = Vec::with_capacity(n);
-        let mut revenue_12m = Vec::with_capacity(n);
-        let mut quantity = Vec::with_capacity(n);
-        let mut cost = Vec::with_capacity(n);
-        let mut margin = Vec::with_capacity(n);
-        let mut margin_pct = Vec::with_capacity(n);
-        let mut first = Vec::with_capacity(n);
-        let mut last = Vec::with_capacity(n);
-        let mut recency = Vec::with_capacity(n);
-        let mut tenure = Vec::with_capacity(n);
-        let mut aov = Vec::with_capacity(n);
-        for (id, mut t) in entries {
-            t.days.sort_unstable();
-            t.days.dedup();
-            let days = t.days.len() as i64;
-            let order_count = match &t.orders {
-                Some(set) => set.len() as i64,
-                None => t.purchase_rows,
-            };
-            let bought = t.first <= t.last;
-            ids.push(id.into_string());
-            orders.push(order_count);
-            purchase_days.push(days);
-            frequency.push(if days > 0 { days - 1 } else { EMPTY_INT });
-            revenue.push(t.revenue);
-            revenue_12m.push(t.revenue_12m);
-            quantity.push(t.quantity);
-            cost.push(t.cost);
-            let m = t.revenue - t.cost;
-            margin.push(m);
-            margin_pct.push(if t.revenue == 0 {
-                f64::NAN
-            } else {
-                m as f64 / t.revenue as f64
-            });
-            first.push(if bought { t.first } else { EMPTY_DATE });
-            last.push(if bought { t.last } else { EMPTY_DATE });
-            recency.push(if bought {
-                (as_of - t.last) as i64
-            } else {
-                EMPTY_INT
-            });
-            tenure.push(if bought {
-                (as_of - t.first) as i64
-            } else {
-                EMPTY_INT
-            });
-            aov.push(if order_count == 0 {
-                f64::NAN
-            } else {
-                t.revenue as f64 / 100.0 / order_count as f64
-            });
-        }
+    pub fn finish(mut self) -> CustomerTable {
+        self.flush();
+        let Accumulator {
+            as_of,
+            customers,
+            days,
+            orders: order_sets,
+            ..
+        } = self;
+        let Customers { slots, list } = customers;
+        drop(slots);
+        let n = list.len();
+        let days = days.count(n);
+
+        // Id order: 16 bytes after the prefix all ids share settle almost every comparison
+        // without touching `list`.
+        let keys = || list.par_iter().map(|c| &c.key);
+        let skip = match (keys().min(), keys().max()) {
+            (Some(a), Some(b)) => common_prefix(a.as_bytes(), b.as_bytes()),
+            _ => 0,
+        };
+        let mut sorted: Vec<(u64, u64, u32)> = list
+            .par_iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let (hi, lo) = c.key.sort_prefix(skip);
+                (hi, lo, i as u32)
+            })
+            .collect();
+        sorted.par_sort_unstable_by(|a, b| {
+            (a.0, a.1)
+                .cmp(&(b.0, b.1))
+                .then_with(|| list[a.2 as usize].key.cmp(&list[b.2 as usize].key))
+        });
+        let order: Vec<u32> = sorted.into_par_iter().map(|(_, _, i)| i).collect();
+
+        let mut ids = vec![String::new(); n];
+        let mut orders = vec![0i64; n];
+        let mut purchase_days = vec![0i64; n];
+        let mut frequency = vec![0i64; n];
+        let mut revenue = vec![0i64; n];
+        let mut revenue_12m = vec![0i64; n];
+        let mut quantity = vec![0i64; n];
+        let mut cost = vec![0i64; n];
+        let mut margin = vec![0i64; n];
+        let mut margin_pct = vec![0f64; n];
+        let mut first = vec![0i32; n];
+        let mut last = vec![0i32; n];
+        let mut recency = vec![0i64; n];
+        let mut tenure = vec![0i64; n];
+        let mut aov = vec![0f64; n];
+        fill(
+            Out {
+                ids: &mut ids,
+                orders: &mut orders,
+                purchase_days: &mut purchase_days,
+                frequency: &mut frequency,
+                revenue: &mut revenue,
+                revenue_12m: &mut revenue_12m,
+                quantity: &mut quantity,
+                cost: &mut cost,
+                margin: &mut margin,
+                margin_pct: &mut margin_pct,
+                first: &mut first,
+                last: &mut last,
+                recency: &mut recency,
+                tenure: &mut tenure,
+                aov: &mut aov,
+            },
+            &order,
+            &Sources {
+                list: &list,
+                days: &days,
+                orders: &order_sets,
+                as_of: as_of.0,
+            },
+        );
+        drop((list, order, days, order_sets));
+
+        let recency = Column::Int(recency);
+        let purchase_days = Column::Int(purchase_days);
+        let revenue = Column::Money(revenue);
+        let Column::Money(cents) = &revenue else {
+            unreachable!("just built")
+        };
+        let ((r_score, f_score), (m_score, cum_share)) = rayon::join(
+            || {
+                rayon::join(
+                    || population::scores(&recency, false),
+                    || population::scores(&purchase_days, true),
+                )
+            },
+            || {
+                rayon::join(
+                    || population::scores(&revenue, true),
+                    || population::cumulative_share(&ids, cents),
+                )
+            },
+        );
         let mut table = CustomerTable {
-            as_of: self.as_of,
+            as_of,
             ids,
             columns: Vec::new(),
         };
-        let r_score = population::scores(&Column::Int(recency.clone()), false);
-        let f_score = population::scores(&Column::Int(purchase_days.clone()), true);
-        let m_score = population::scores(&Column::Money(revenue.clone()), true);
-        let cum_share = population::cumulative_share(&table.ids, &revenue);
         let b = Origin::Builtin;
         table.push("orders", b, Column::Int(orders));
-        table.push("purchase_days", b, Column::Int(purchase_days));
+        table.push("purchase_days", b, purchase_days);
         table.push("frequency", b, Column::Int(frequency));
-        table.push("revenue", b, Column::Money(revenue));
+        table.push("revenue", b, revenue);
         table.push("revenue_12m", b, Column::Money(revenue_12m));
         table.push("quantity", b, Column::Int(quantity));
         table.push("cost", b, Column::Money(cost));
@@ -162,7 +609,7 @@ impl Accumulator {
         table.push("margin_pct", b, Column::Float(margin_pct));
         table.push("first_purchase", b, Column::Date(first));
         table.push("last_purchase", b, Column::Date(last));
-        table.push("recency_days", b, Column::Int(recency));
+        table.push("recency_days", b, recency);
         table.push("tenure_days", b, Column::Int(tenure));
         table.push("avg_order_value", b, Column::Float(aov));
         table.push("r_score", b, Column::Int(r_score));
@@ -179,55 +626,86 @@ impl Accumulator {
 }
 
 impl RowSink for Accumulator {
+    #[inline]
     fn push(&mut self, row: &Row<'_>) {
-        let t = match self.by_customer.get_mut(row.customer_id) {
-            Some(t) => t,
-            None => self
-                .by_customer
-                .entry(row.customer_id.into())
-                .or_insert_with(Totals::new),
-        };
-        let day = row.day.0;
-        t.revenue += row.amount;
-        if day > self.as_of.0 - 365 {
-            t.revenue_12m += row.amount;
-        }
-        t.cost += row.cost;
-        t.quantity += row.quantity;
-        if row.amount >= 0 {
-            t.purchase_rows += 1;
-            t.first = t.first.min(day);
-            t.last = t.last.max(day);
-            if t.days.last() != Some(&day) {
-                t.days.push(day);
-            }
-            if let Some(order) = row.order_id {
-                let set = t.orders.get_or_insert_with(FxHashSet::default);
-                if !set.contains(order) {
-                    set.insert(order.into());
+        let id = Inline::new(row.customer_id);
+        let order = row.order_id.map(Inline::new);
+        match (id, order) {
+            (Some(id), None | Some(Some(_))) => {
+                self.pending.push(Pending {
+                    id,
+                    hash: hash_id(row.customer_id.as_bytes()),
+                    order: order.flatten(),
+                    day: row.day.0,
+                    amount: row.amount,
+                    cost: row.cost,
+                    quantity: row.quantity,
+                });
+                if self.pending.len() == BATCH {
+                    self.flush();
                 }
+            }
+            // A long id: added at once rather than copied.
+            _ => {
+                let probe = Probe::new(row.customer_id);
+                let hash = hash_id(probe.as_bytes());
+                self.customers.reserve(1);
+                let i = self.customers.position(hash, probe);
+                let order = row.order_id.map(Probe::new);
+                let (day, amount) = (row.day.0, row.amount);
+                self.add(i, hash, day, amount, row.cost, row.quantity, order);
             }
         }
     }
 
-    fn merge(&mut self, other: Self) {
-        if self.by_customer.len() < other.by_customer.len() {
-            let mine = std::mem::replace(&mut self.by_customer, other.by_customer);
-            self.absorb(mine);
-        } else {
-            self.absorb(other.by_customer);
+    fn merge(&mut self, mut other: Self) {
+        self.flush();
+        other.flush();
+        if self.customers.list.len() < other.customers.list.len() {
+            std::mem::swap(self, &mut other);
         }
-    }
-}
-
-impl Accumulator {
-    fn absorb(&mut self, other: FxHashMap<Box<str>, Totals>) {
-        for (id, totals) in other {
-            match self.by_customer.get_mut(&id) {
-                Some(t) => t.merge(totals),
-                None => {
-                    self.by_customer.insert(id, totals);
+        let Accumulator {
+            customers,
+            days,
+            orders,
+            ..
+        } = other;
+        let Customers { slots, list } = customers;
+        drop(slots);
+        // Where each of the other's customers is now.
+        let mut remap: Vec<u32> = Vec::with_capacity(list.len());
+        let mut theirs = list.into_iter();
+        let mut batch: Vec<Customer> = Vec::with_capacity(BATCH);
+        let mut hashes = [0u64; BATCH];
+        loop {
+            batch.extend(theirs.by_ref().take(BATCH));
+            if batch.is_empty() {
+                break;
+            }
+            for (h, c) in hashes.iter_mut().zip(&batch) {
+                *h = hash_id(c.key.as_bytes());
+            }
+            self.customers.reserve(batch.len());
+            self.customers.touch(&hashes[..batch.len()]);
+            for (c, &hash) in batch.drain(..).zip(&hashes) {
+                let i = match self.customers.find(hash, &c.key.probe()) {
+                    Ok(i) => {
+                        self.customers.list[i].merge(c);
+                        i
+                    }
+                    Err(slot) => self.customers.insert(slot, hash, c),
+                };
+                remap.push(i as u32);
+            }
+        }
+        self.days.append(days, &remap);
+        for (p, set) in orders.into_iter().enumerate() {
+            if set.is_some() {
+                let i = remap[p] as usize;
+                if self.orders.len() <= i {
+                    self.orders.resize_with(i + 1, || None);
                 }
+                merge_orders(&mut self.orders[i], set);
             }
         }
     }
@@ -337,5 +815,306 @@ mod tests {
         }
         b.merge(a);
         assert_eq!(csv_cells(&one.finish()), csv_cells(&b.finish()));
+    }
+    /// A tiny deterministic generator (xorshift), so the tests need no crates.
+    struct Rng(u64);
+
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0
+        }
+
+        fn below(&mut self, n: u64) -> u64 {
+            self.next() % n
+        }
+    }
+
+    /// An owned row.
+    #[derive(Clone)]
+    struct TestRow {
+        id: String,
+        day: i32,
+        amount: i64,
+        cost: i64,
+        quantity: i64,
+        order: Option<String>,
+    }
+
+    impl TestRow {
+        fn row(&self) -> Row<'_> {
+            Row {
+                customer_id: &self.id,
+                day: Day(self.day),
+                amount: self.amount,
+                cost: self.cost,
+                quantity: self.quantity,
+                order_id: self.order.as_deref(),
+                product: None,
+                channel: None,
+            }
+        }
+    }
+
+    /// Rows with short, inline-limit and long ids (many sharing long prefixes), days on both
+    /// sides of 1970, refunds, zero amounts and, when `orders`, short and long order ids.
+    fn random_rows(seed: u64, n: usize, customers: u64, orders: bool) -> Vec<TestRow> {
+        let mut rng = Rng(seed);
+        let long = "customer-with-a-long-shared-prefix-";
+        (0..n)
+            .map(|_| {
+                let c = rng.below(customers);
+                let id = match c % 4 {
+                    0 => format!("C{c:07}"),
+                    1 => format!("{c}"),
+                    2 => format!("{long}{c}"),
+                    _ => format!("{:0>22}", c), // exactly the inline limit
+                };
+                let amount = match rng.below(10) {
+                    0 => -(rng.below(5_000) as i64),
+                    1 => 0,
+                    _ => rng.below(100_000) as i64,
+                };
+                let order = (orders && rng.below(4) != 0).then(|| match rng.below(3) {
+                    0 => format!("o{}", rng.below(8)),
+                    1 => format!("order-id-long-enough-to-be-boxed-{}", rng.below(8)),
+                    _ => format!("{c}-{}", rng.below(3)),
+                });
+                TestRow {
+                    id,
+                    day: rng.below(800) as i32 - 100,
+                    amount,
+                    cost: rng.below(1_000) as i64,
+                    quantity: rng.below(5) as i64,
+                    order,
+                }
+            })
+            .collect()
+    }
+
+    /// The built-in cells up to `avg_order_value` (the ones not computed over the population),
+    /// by the definitions, with plain maps.
+    fn reference(rows: &[TestRow], as_of: i32) -> Vec<(String, Vec<String>)> {
+        use std::collections::{BTreeMap, BTreeSet};
+        #[derive(Default)]
+        struct T {
+            revenue: i64,
+            revenue_12m: i64,
+            cost: i64,
+            quantity: i64,
+            purchase_rows: i64,
+            days: BTreeSet<i32>,
+            orders: Option<BTreeSet<String>>,
+        }
+        let mut by_id: BTreeMap<&str, T> = BTreeMap::new();
+        for r in rows {
+            let t = by_id.entry(&r.id).or_default();
+            t.revenue += r.amount;
+            if r.day > as_of - 365 {
+                t.revenue_12m += r.amount;
+            }
+            t.cost += r.cost;
+            t.quantity += r.quantity;
+            if r.amount >= 0 {
+                t.purchase_rows += 1;
+                t.days.insert(r.day);
+                if let Some(o) = &r.order {
+                    t.orders.get_or_insert_with(BTreeSet::new).insert(o.clone());
+                }
+            }
+        }
+        let int = |v: i64| Value::Int(v).to_csv();
+        let money = |v: i64| Value::Money(v).to_csv();
+        let float = |v: f64| Value::Float(v).to_csv();
+        let date = |v: i32| Value::Date(Day(v)).to_csv();
+        by_id
+            .into_iter()
+            .map(|(id, t)| {
+                let orders = t
+                    .orders
+                    .as_ref()
+                    .map_or(t.purchase_rows, |o| o.len() as i64);
+                let days = t.days.len() as i64;
+                let (first, last) = (t.days.first(), t.days.last());
+                let m = t.revenue - t.cost;
+                let cells = vec![
+                    int(orders),
+                    int(days),
+                    if days > 0 {
+                        int(days - 1)
+                    } else {
+                        String::new()
+                    },
+                    money(t.revenue),
+                    money(t.revenue_12m),
+                    int(t.quantity),
+                    money(t.cost),
+                    money(m),
+                    if t.revenue == 0 {
+                        String::new()
+                    } else {
+                        float(m as f64 / t.revenue as f64)
+                    },
+                    first.map_or(String::new(), |&d| date(d)),
+                    last.map_or(String::new(), |&d| date(d)),
+                    last.map_or(String::new(), |&d| int((as_of - d) as i64)),
+                    first.map_or(String::new(), |&d| int((as_of - d) as i64)),
+                    if orders == 0 {
+                        String::new()
+                    } else {
+                        float(t.revenue as f64 / 100.0 / orders as f64)
+                    },
+                ];
+                (id.to_string(), cells)
+            })
+            .collect()
+    }
+
+    /// The table's ids with the same cells as [`reference`].
+    fn leading_cells(t: &CustomerTable) -> Vec<(String, Vec<String>)> {
+        let cells = csv_cells(t);
+        t.ids
+            .iter()
+            .cloned()
+            .zip(cells.into_iter().map(|mut c| {
+                c.truncate(14);
+                c
+            }))
+            .collect()
+    }
+
+    /// Rows dealt to `parts` accumulators in runs of random length, merged in a mixed order.
+    fn split_and_merge(rows: &[TestRow], parts: usize, as_of: Day, seed: u64) -> Accumulator {
+        let mut rng = Rng(seed);
+        let mut accs: Vec<Accumulator> = (0..parts).map(|_| Accumulator::new(as_of)).collect();
+        let mut at = 0;
+        while at < rows.len() {
+            let run = 1 + rng.below(300) as usize;
+            let target = rng.below(parts as u64) as usize;
+            for r in &rows[at..(at + run).min(rows.len())] {
+                accs[target].push(&r.row());
+            }
+            at += run;
+        }
+        while accs.len() > 1 {
+            let i = rng.below(accs.len() as u64) as usize;
+            let other = accs.swap_remove(i);
+            let j = rng.below(accs.len() as u64) as usize;
+            accs[j].merge(other);
+        }
+        accs.pop().unwrap()
+    }
+
+    #[test]
+    fn matches_the_definitions_whatever_the_split() {
+        let as_of = Day(600);
+        for (seed, orders) in [(1, false), (2, true), (3, true)] {
+            // Enough customers to grow the index a few times and fill many day chunks.
+            let rows = random_rows(seed, 60_000, 9_000, orders);
+            let expected = reference(&rows, as_of.0);
+            let mut one = Accumulator::new(as_of);
+            for r in &rows {
+                one.push(&r.row());
+            }
+            assert_eq!(one.customers(), expected.len());
+            let one = one.finish();
+            assert_eq!(leading_cells(&one), expected);
+            for parts in [2, 5] {
+                let merged = split_and_merge(&rows, parts, as_of, seed + parts as u64);
+                assert_eq!(merged.customers(), expected.len());
+                assert_eq!(csv_cells(&merged.finish()), csv_cells(&one));
+            }
+        }
+    }
+
+    #[test]
+    fn ids_sort_by_bytes_whatever_their_length() {
+        let long = "x".repeat(super::super::key::INLINE + 1);
+        let ids = [
+            "b".to_string(),
+            "a".to_string(),
+            "a\0".to_string(),
+            "".to_string(),
+            "é".to_string(),
+            long.clone(),
+            format!("{long}a"),
+            format!("{long}\0"),
+            "x".repeat(16),
+            "x".repeat(17),
+        ];
+        let mut acc = Accumulator::new(day("2024-12-31"));
+        for (i, id) in ids.iter().enumerate() {
+            acc.push(&row(id, "2024-01-01", i as i64, None));
+        }
+        let t = acc.finish();
+        let mut sorted = ids.to_vec();
+        sorted.sort();
+        assert_eq!(t.ids, sorted);
+        // Each kept its own revenue.
+        for (i, id) in ids.iter().enumerate() {
+            let at = t.ids.iter().position(|x| x == id).unwrap();
+            assert_eq!(t.money("revenue")[at], i as i64);
+        }
+    }
+
+    #[test]
+    fn merging_remaps_customers_and_their_order_ids() {
+        let as_of = day("2024-12-31");
+        let long_order = "an-order-id-longer-than-the-inline-limit";
+        let mut a = Accumulator::new(as_of);
+        a.push(&row("x", "2024-01-01", 1_00, Some("o1")));
+        a.push(&row("y", "2024-01-01", 1_00, Some(long_order)));
+        a.push(&row("z", "2024-01-01", 1_00, None));
+        let mut b = Accumulator::new(as_of);
+        // Other first-seen order, so positions differ; overlapping and new orders and days.
+        b.push(&row("w", "2024-02-01", 1_00, Some("o9")));
+        b.push(&row("y", "2024-01-01", 1_00, Some(long_order)));
+        b.push(&row("y", "2024-01-02", 1_00, Some("o2")));
+        b.push(&row("x", "2024-01-01", 1_00, Some("o1")));
+        b.push(&row("x", "2024-01-03", 1_00, Some("o3")));
+        b.push(&row("x", "2024-01-04", -1_00, Some("o4"))); // refund: not an order
+        assert_eq!(b.customers(), 3);
+        a.merge(b);
+        assert_eq!(a.customers(), 4);
+        let t = a.finish();
+        assert_eq!(t.ids, vec!["w", "x", "y", "z"]);
+        let col = |name: &str| (0..4).map(|i| value(&t, name, i)).collect::<Vec<_>>();
+        assert_eq!(col("orders"), vec!["1", "2", "2", "1"]);
+        assert_eq!(col("purchase_days"), vec!["1", "2", "2", "1"]);
+        assert_eq!(
+            col("first_purchase"),
+            vec!["2024-02-01", "2024-01-01", "2024-01-01", "2024-01-01"]
+        );
+        assert_eq!(
+            col("last_purchase"),
+            vec!["2024-02-01", "2024-01-03", "2024-01-02", "2024-01-01"]
+        );
+        assert_eq!(col("revenue"), vec!["1.00", "2.00", "3.00", "1.00"]);
+    }
+
+    #[test]
+    fn counts_customers_still_waiting_in_a_batch() {
+        let mut acc = Accumulator::new(day("2024-12-31"));
+        assert_eq!(acc.customers(), 0);
+        acc.push(&row("a", "2024-01-01", 1, None));
+        acc.push(&row("a", "2024-01-02", 1, None));
+        acc.push(&row("b", "2024-01-01", 1, None));
+        assert_eq!(acc.customers(), 2);
+        for i in 0..100 {
+            acc.push(&row(&format!("c{}", i % 40), "2024-01-01", 1, None));
+        }
+        assert_eq!(acc.customers(), 42);
+        assert_eq!(acc.finish().len(), 42);
+    }
+
+    #[test]
+    fn an_empty_accumulator_gives_an_empty_table() {
+        let mut a = Accumulator::new(day("2024-12-31"));
+        a.merge(Accumulator::new(day("2024-12-31")));
+        let t = a.finish();
+        assert!(t.is_empty());
+        assert_eq!(t.columns.len(), super::super::BUILTINS.len());
     }
 }

@@ -4,6 +4,8 @@
 
 mod accumulate;
 mod column;
+mod days;
+mod key;
 pub mod population;
 
 pub use accumulate::Accumulator;
