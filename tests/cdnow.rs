@@ -86,9 +86,10 @@ fn minimal_policy_metrics_tiers_and_summary() {
             format!("{}.{:02}", revenue / 100, revenue % 100)
         );
         let orders: i64 = r["orders"].parse().unwrap();
-        let expected = if revenue >= 500_00 {
+        let expected = if revenue >= 50_000 {
+            // $500 in cents
             "First"
-        } else if revenue >= 100_00 || orders >= 5 {
+        } else if revenue >= 10_000 || orders >= 5 {
             "Business"
         } else {
             "Economy"
