@@ -238,6 +238,19 @@ impl<'a> Ctx<'a> {
 
     /// Keeps the pieces from `first` on together on one page when they take at most a third of
     /// a page (short quotes and code blocks are not split).
+    /// Ends a framed block (quote, code) that started at piece `first`: its last line keeps with
+    /// the closing padding, and a short block is kept on one page.
+    fn close_framed(&mut self, first: usize) {
+        if let Some(last) = self.pieces.last_mut() {
+            last.keep_with_next = true;
+        }
+        self.push(Piece {
+            height: 6.0,
+            ..Piece::default()
+        });
+        self.keep_together(first);
+    }
+
     fn keep_together(&mut self, first: usize) {
         let pieces = &mut self.pieces[first..];
         let height: f64 = pieces.iter().map(|p| p.space_before + p.height).sum();
@@ -419,14 +432,7 @@ impl<'a> Ctx<'a> {
         });
         self.gap = Some(0.0);
         self.blocks(inner);
-        if let Some(last) = self.pieces.last_mut() {
-            last.keep_with_next = true;
-        }
-        self.push(Piece {
-            height: 6.0,
-            ..Piece::default()
-        });
-        self.keep_together(first);
+        self.close_framed(first);
         (self.x, self.width, self.italic, self.color) = saved;
         self.decor.pop();
     }
@@ -498,14 +504,7 @@ impl<'a> Ctx<'a> {
                 ..Piece::default()
             });
         }
-        if let Some(last) = self.pieces.last_mut() {
-            last.keep_with_next = true;
-        }
-        self.push(Piece {
-            height: 6.0,
-            ..Piece::default()
-        });
-        self.keep_together(first);
+        self.close_framed(first);
         self.decor.pop();
     }
 
