@@ -457,6 +457,7 @@ impl Program {
         let names = native::Names {
             table,
             params: &self.raw_params,
+            populations: &self.populations,
         };
         Ready {
             rule,

@@ -12,7 +12,7 @@
 use crate::metrics::{population, Column, CustomerTable, EMPTY_INT};
 use crate::workspace::ParamValue;
 
-use super::sandbox::POPULATION_FUNCTIONS;
+use super::sandbox::{Populations, POPULATION_FUNCTIONS};
 
 /// A value during native evaluation.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -59,10 +59,13 @@ pub struct Native {
 
 /// What the parser may look names up in.
 pub struct Names<'a> {
-    /// The customer table (columns by name, and population figures).
+    /// The customer table (columns by name).
     pub table: &'a CustomerTable,
     /// The policy's params.
     pub params: &'a [(String, ParamValue)],
+    /// The sorted values population functions read: the same the Rhai functions use, so both
+    /// paths give the same figure.
+    pub populations: &'a Populations,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -272,7 +275,7 @@ impl Parser<'_, '_> {
         if self.next()? != Tok::RParen {
             return None;
         }
-        let sorted = population::sorted_numbers(self.names.table.column(&metric)?);
+        let sorted = self.names.populations.sorted(&metric)?;
         let value = match function {
             "percentile" => population::percentile(&sorted, share?)?,
             "median" => population::percentile(&sorted, 0.5)?,
@@ -420,6 +423,15 @@ mod tests {
     use crate::metrics::Origin;
     use rhai::{Dynamic, Engine, Scope};
 
+    fn populations(t: &CustomerTable) -> Populations {
+        let p = Populations::default();
+        p.insert(
+            "revenue",
+            population::sorted_numbers(t.column("revenue").unwrap()),
+        );
+        p
+    }
+
     fn table() -> CustomerTable {
         let mut t = CustomerTable {
             as_of: Day(0),
@@ -491,9 +503,11 @@ mod tests {
             ("min".to_string(), ParamValue::Int(5)),
             ("cut".to_string(), ParamValue::Float(500.5)),
         ];
+        let pops = populations(&t);
         let names = Names {
             table: &t,
             params: &params,
+            populations: &pops,
         };
         let exprs = [
             "revenue >= 500",
@@ -534,9 +548,11 @@ mod tests {
     #[test]
     fn gives_up_where_rhai_must_decide() {
         let t = table();
+        let pops = populations(&t);
         let names = Names {
             table: &t,
             params: &[],
+            populations: &pops,
         };
         let n = Native::compile("orders + 1", &names).unwrap();
         assert_eq!(n.eval(&t, 3), None, "empty value");

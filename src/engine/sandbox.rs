@@ -45,6 +45,15 @@ impl Populations {
             .contains_key(name)
     }
 
+    /// The sorted values of `name`, if they were made available.
+    pub fn sorted(&self, name: &str) -> Option<Arc<Vec<f64>>> {
+        self.sorted
+            .read()
+            .expect("population lock")
+            .get(name)
+            .cloned()
+    }
+
     fn get(&self, name: &str) -> Result<Arc<Vec<f64>>, Box<EvalAltResult>> {
         self.sorted
             .read()
