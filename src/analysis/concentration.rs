@@ -17,11 +17,14 @@ pub struct Concentration {
     pub gini: f64,
 }
 
-/// Concentration figures of customer revenue (cents), computed exactly in integers where it matters.
-pub fn concentration(revenue_cents: &[i64]) -> Concentration {
-    let n = revenue_cents.len();
-    let mut desc: Vec<i64> = revenue_cents.to_vec();
-    desc.sort_unstable_by(|a, b| b.cmp(a));
+/// Concentration figures of customer revenue (cents, sorted largest first), computed exactly in
+/// integers where it matters.
+pub fn concentration(desc: &[i64]) -> Concentration {
+    debug_assert!(
+        desc.windows(2).all(|w| w[0] >= w[1]),
+        "sorted largest first"
+    );
+    let n = desc.len();
     let total: i128 = desc.iter().map(|&c| c as i128).sum();
     let top20_customers = (n as u128 * 2).div_ceil(10) as usize;
     let top: i128 = desc[..top20_customers].iter().map(|&c| c as i128).sum();
@@ -62,12 +65,14 @@ pub fn concentration(revenue_cents: &[i64]) -> Concentration {
     }
 }
 
-/// The concentration curve: (share of customers, cumulative share of revenue), customers ranked by
-/// revenue largest first, from (0, 0) to (1, 1), with at most about `max_points` points.
-pub fn pareto_curve(revenue_cents: &[i64], max_points: usize) -> Vec<(f64, f64)> {
-    let n = revenue_cents.len();
-    let mut desc: Vec<i64> = revenue_cents.to_vec();
-    desc.sort_unstable_by(|a, b| b.cmp(a));
+/// The concentration curve: (share of customers, cumulative share of revenue), from (0, 0) to
+/// (1, 1), with at most about `max_points` points. `desc` is customer revenue (cents), largest first.
+pub fn pareto_curve(desc: &[i64], max_points: usize) -> Vec<(f64, f64)> {
+    debug_assert!(
+        desc.windows(2).all(|w| w[0] >= w[1]),
+        "sorted largest first"
+    );
+    let n = desc.len();
     let total: i128 = desc.iter().map(|&c| c as i128).sum();
     let mut points = vec![(0.0, 0.0)];
     if n == 0 || total <= 0 {
@@ -92,6 +97,7 @@ mod tests {
     #[test]
     fn equal_customers_have_no_concentration() {
         let c = concentration(&[100; 10]);
+
         assert_eq!(c.gini, 0.0);
         assert_eq!(c.top20_customers, 2);
         assert!((c.top20_share - 0.2).abs() < 1e-12);
@@ -100,7 +106,7 @@ mod tests {
 
     #[test]
     fn gini_matches_the_pair_definition() {
-        let x = [0i64, 100, 300, 600, 1000, 5];
+        let x = [1000i64, 600, 300, 100, 5, 0];
         let n = x.len() as f64;
         let mean = x.iter().sum::<i64>() as f64 / n;
         let mut pairs = 0.0;
@@ -115,7 +121,7 @@ mod tests {
 
     #[test]
     fn one_customer_with_everything() {
-        let c = concentration(&[0, 0, 0, 0, 1000]);
+        let c = concentration(&[1000, 0, 0, 0, 0]);
         assert_eq!(c.top20_share, 1.0);
         assert_eq!(c.customers_for_80, 1);
         assert!((c.gini - 0.8).abs() < 1e-12);
@@ -123,7 +129,7 @@ mod tests {
 
     #[test]
     fn curve_runs_from_origin_to_one() {
-        let p = pareto_curve(&[5, 1, 3, 1], 100);
+        let p = pareto_curve(&[5, 3, 1, 1], 100);
         assert_eq!(p.first(), Some(&(0.0, 0.0)));
         assert_eq!(p.last(), Some(&(1.0, 1.0)));
         assert_eq!(p[1], (0.25, 0.5));

@@ -203,6 +203,7 @@ pub fn analyse(
     }
 
     let rank = population::revenue_rank(revenue);
+    let desc: Vec<i64> = rank.iter().map(|&i| revenue[i]).collect();
     let cum = match table.column("cum_revenue_share") {
         Some(Column::Float(v)) => v.clone(),
         _ => vec![f64::NAN; n],
@@ -264,8 +265,8 @@ pub fn analyse(
         total_revenue,
         total_margin,
         tiers,
-        concentration: concentration(revenue),
-        curve: pareto_curve(revenue, 200),
+        concentration: concentration(&desc),
+        curve: pareto_curve(&desc, 200),
         top_customers,
         findings,
         rfm,
