@@ -326,3 +326,15 @@ fn help_speaks_to_a_consultant() {
         "{help}"
     );
 }
+
+#[test]
+fn without_as_of_the_latest_transaction_date_is_used() {
+    let policy = POLICY.replace("as_of: 2024-12-31\n", "");
+    let ws = workspace(&policy, Some(CSV), &[]);
+    run_ok(ws.path(), &["--quiet"]);
+    let s = summary(ws.path());
+    assert_eq!(s["as_of"], "2025-01-02");
+    assert_eq!(s["transactions"]["excluded_after_as_of"], 0);
+    let rows = customers(ws.path());
+    assert_eq!(rows[1]["revenue"], "1009.99", "b's 2025 row now counts");
+}
