@@ -54,6 +54,16 @@ pub struct Outcome {
 /// Loads and compiles a workspace: every policy file parsed, every expression and template
 /// compiled, the attribute table read. All problems are reported together.
 pub fn prepare(root: &Path) -> Result<Prepared> {
+    prepare_checked(root, false)
+}
+
+/// [`prepare`], and also opens the transaction source to check that every mapped column exists
+/// (what `powerbase check` does; `run` finds the same problems while loading).
+pub fn check(root: &Path) -> Result<Prepared> {
+    prepare_checked(root, true)
+}
+
+fn prepare_checked(root: &Path, check_source: bool) -> Result<Prepared> {
     let workspace = match workspace::load(root) {
         Ok(w) => w,
         Err(mut problems) => {
@@ -64,6 +74,12 @@ pub fn prepare(root: &Path) -> Result<Prepared> {
         }
     };
     let mut problems = workspace.problems.clone();
+    if check_source {
+        if let Err(e) = data::check_source(&workspace.policy.transactions, root) {
+            let file = workspace.policy.transactions.path.clone();
+            problems.push(Diagnostic::at(Origin::file(file), e.to_string()));
+        }
+    }
     let attributes = match &workspace.policy.customers {
         Some(src) => match data::read_customers(src, root) {
             Ok(t) => Some(t),

@@ -170,6 +170,19 @@ fn check_reports_a_yaml_structure_error_with_its_line() {
 }
 
 #[test]
+fn check_opens_the_data_to_find_a_wrong_column() {
+    let policy = POLICY.replace("amount: amount,", "amount: amout,");
+    let ws = workspace(&policy, Some(CSV), &[]);
+    let out = powerbase().arg("check").arg(ws.path()).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        err.contains("\"amout\"") && err.contains("did you mean \"amount\""),
+        "{err}"
+    );
+}
+
+#[test]
 fn check_passes_on_the_example() {
     powerbase()
         .arg("check")

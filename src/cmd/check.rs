@@ -4,7 +4,7 @@ use std::path::Path;
 
 /// Loads and compiles a workspace; prints what was checked or every problem found.
 pub fn check(workspace: &Path) -> powerbase::Result<()> {
-    let prepared = powerbase::pipeline::prepare(workspace)?;
+    let prepared = powerbase::pipeline::check(workspace)?;
     let policy = &prepared.workspace.policy;
     println!(
         "{}: ok ({} policy files, {} scripts, {} templates; {} params, {} metrics, {} tiers, {} checks)",

@@ -20,8 +20,8 @@ use super::config::TransactionSource;
 use super::day::Day;
 use super::error::{shown, CellError, DataError, Location};
 use super::headers::{clean_header, ColumnPlan};
-use super::parse::{parse_cents_bytes, parse_whole_bytes, DateFormat, DateParser};
-use super::{CellProblem, Expected, LoadStats, Progress, Row, RowSink};
+use super::parse::{parse_cents_bytes, parse_whole_bytes, DateParser};
+use super::{date_format, CellProblem, Expected, LoadStats, Progress, Row, RowSink};
 
 /// Tuning knobs; tests shrink the block size to exercise block boundaries.
 #[derive(Debug, Clone)]
@@ -682,13 +682,6 @@ fn process_row<S: RowSink>(
     st.stats.count_used(&row);
     st.sink.push(&row);
     Ok(())
-}
-
-fn date_format(src: &TransactionSource) -> Result<DateFormat, DataError> {
-    DateFormat::new(src.date_format.as_deref()).map_err(|message| DataError::Config {
-        path: src.path.clone(),
-        message,
-    })
 }
 
 /// [`super::read_transactions`] for delimited text.

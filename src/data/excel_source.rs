@@ -22,7 +22,7 @@ use super::parse::{
     excel_serial_to_day, float_to_cents, float_to_whole, parse_cents_bytes, parse_whole_bytes,
     DateFormat, DateParser,
 };
-use super::{CellProblem, Expected, LoadStats, Progress, Row, RowSink};
+use super::{date_format, CellProblem, Expected, LoadStats, Progress, Row, RowSink};
 
 /// One worksheet's used range.
 pub(crate) struct Sheet {
@@ -250,13 +250,6 @@ fn cell_error(
         note: p.note,
     }
     .into()
-}
-
-fn date_format(src: &TransactionSource) -> Result<DateFormat, DataError> {
-    DateFormat::new(src.date_format.as_deref()).map_err(|message| DataError::Config {
-        path: src.path.clone(),
-        message,
-    })
 }
 
 /// Validates one spreadsheet row and pushes it.

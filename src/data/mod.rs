@@ -120,6 +120,35 @@ pub trait Progress: Sync {
     fn advance(&self, done: u64, total: u64);
 }
 
+/// The source's date format, parsed (a bad `date_format` is a configuration error).
+pub(crate) fn date_format(src: &TransactionSource) -> Result<parse::DateFormat, DataError> {
+    parse::DateFormat::new(src.date_format.as_deref()).map_err(|message| DataError::Config {
+        path: src.path.clone(),
+        message,
+    })
+}
+
+/// Checks a transaction source without reading its rows: the file opens, every mapped column
+/// exists, and the date format is valid. For `powerbase check`.
+pub fn check_source(src: &TransactionSource, workspace: &Path) -> Result<(), DataError> {
+    date_format(src)?;
+    let headers = match FileKind::of(&src.path, src.sheet.as_deref(), src.delimiter)? {
+        FileKind::Delimited(delim) => {
+            csv_source::open(
+                &src.path,
+                workspace,
+                delim,
+                &csv_source::CsvOptions::default(),
+            )?
+            .headers
+        }
+        FileKind::Spreadsheet => {
+            excel_source::open_sheet(&src.path, workspace, src.sheet.as_deref())?.headers()
+        }
+    };
+    headers::ColumnPlan::new(&src.path, headers, &src.columns).map(|_| ())
+}
+
 /// Pass 1 when no as-of date is known: the latest transaction date in the file, `None` when it
 /// has no rows. Only the date column (and each record's field count) is validated here; full
 /// validation happens in [`read_transactions`].
