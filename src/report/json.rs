@@ -67,6 +67,7 @@ pub fn summary_json(policy: &Policy, analysis: &Analysis) -> Vec<u8> {
         },
         "customers": analysis.customers,
         "customers_net_nonpositive": q.customers_net_nonpositive,
+        "attribute_rows_without_transactions": q.attribute_rows_without_transactions,
         "total_revenue": money(analysis.total_revenue),
         "total_margin": money(analysis.total_margin),
         "concentration": {
