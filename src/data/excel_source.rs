@@ -308,6 +308,17 @@ fn process_row<S: RowSink>(
     Ok(())
 }
 
+/// The transaction sheet, its column plan and date format: what both passes start from.
+fn open_transactions(
+    src: &TransactionSource,
+    workspace: &Path,
+) -> Result<(Sheet, ColumnPlan, DateFormat), DataError> {
+    let format = date_format(src)?;
+    let sheet = open_sheet(&src.path, workspace, src.sheet.as_deref())?;
+    let plan = ColumnPlan::new(&src.path, sheet.headers(), &src.columns)?;
+    Ok((sheet, plan, format))
+}
+
 /// [`super::read_transactions`] for spreadsheets (one thread, one sink).
 pub(crate) fn read_transactions<S: RowSink>(
     src: &TransactionSource,
@@ -316,9 +327,7 @@ pub(crate) fn read_transactions<S: RowSink>(
     make_sink: impl Fn() -> S + Sync,
     progress: Option<&dyn Progress>,
 ) -> Result<(S, LoadStats), DataError> {
-    let format = date_format(src)?;
-    let sheet = open_sheet(&src.path, workspace, src.sheet.as_deref())?;
-    let plan = ColumnPlan::new(&src.path, sheet.headers(), &src.columns)?;
+    let (sheet, plan, format) = open_transactions(src, workspace)?;
     let date_expected = format.expected();
     let mut dates = DateParser::new(&format);
     let mut sink = make_sink();
@@ -354,9 +363,7 @@ pub(crate) fn latest_day(
     workspace: &Path,
     progress: Option<&dyn Progress>,
 ) -> Result<Option<Day>, DataError> {
-    let format = date_format(src)?;
-    let sheet = open_sheet(&src.path, workspace, src.sheet.as_deref())?;
-    let plan = ColumnPlan::new(&src.path, sheet.headers(), &src.columns)?;
+    let (sheet, plan, format) = open_transactions(src, workspace)?;
     let date_expected = format.expected();
     let mut dates = DateParser::new(&format);
     let mut latest = None;

@@ -238,6 +238,19 @@ impl<'a> Ctx<'a> {
 
     /// Keeps the pieces from `first` on together on one page when they take at most a third of
     /// a page (short quotes and code blocks are not split).
+    /// Starts a framed block (quote, code) with its top padding, kept with what follows; returns
+    /// the index of its first piece for [`Ctx::close_framed`].
+    fn open_framed(&mut self, gap: f64) -> usize {
+        let first = self.pieces.len();
+        self.push(Piece {
+            height: 6.0,
+            space_before: gap,
+            keep_with_next: true,
+            ..Piece::default()
+        });
+        first
+    }
+
     /// Ends a framed block (quote, code) that started at piece `first`: its last line keeps with
     /// the closing padding, and a short block is kept on one page.
     fn close_framed(&mut self, first: usize) {
@@ -423,13 +436,7 @@ impl<'a> Ctx<'a> {
         self.width -= 16.0 + 10.0;
         self.italic = true;
         self.color = QUOTE_INK;
-        let first = self.pieces.len();
-        self.push(Piece {
-            height: 6.0,
-            space_before: gap,
-            keep_with_next: true,
-            ..Piece::default()
-        });
+        let first = self.open_framed(gap);
         self.gap = Some(0.0);
         self.blocks(inner);
         self.close_framed(first);
@@ -449,13 +456,7 @@ impl<'a> Ctx<'a> {
             },
             false,
         ));
-        let first = self.pieces.len();
-        self.push(Piece {
-            height: 6.0,
-            space_before: gap,
-            keep_with_next: true,
-            ..Piece::default()
-        });
+        let first = self.open_framed(gap);
         let f = fonts();
         let avail = self.width - 20.0;
         let baseline = baseline_in(CODE_LEADING, CODE_SIZE);
