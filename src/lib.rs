@@ -18,6 +18,7 @@ mod ident;
 pub mod metrics;
 /// The stages chained: prepare a workspace, evaluate it, render and write the outputs.
 pub mod pipeline;
+pub mod provenance;
 pub mod report;
 pub mod workspace;
 
