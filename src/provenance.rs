@@ -213,7 +213,10 @@ mod tests {
         sh(repo, &["init", "-q"]);
         sh(repo, &["add", "."]);
         sh(repo, &["commit", "-q", "-m", "one"]);
-        let head = git(repo, &["rev-parse", "HEAD"]).unwrap().trim().to_string();
+        let head = git(repo, &["rev-parse", "HEAD"])
+            .unwrap()
+            .trim()
+            .to_string();
         let clean = PolicyVersion::Git {
             commit: head.clone(),
             uncommitted_changes: false,
