@@ -12,6 +12,7 @@
 
 pub mod analysis;
 pub mod data;
+pub mod diagnostic;
 pub mod engine;
 pub mod error;
 mod ident;

@@ -1,0 +1,286 @@
+//! Renderers for diagnostics: for people ([`human`]: the source line with a caret under the
+//! place, as rustc and ruff print it) and for editors and CI ([`json`]).
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use serde_json::{json, Value};
+
+use super::{Diagnostic, Origin};
+
+/// The text of the files diagnostics point into, by the name they use.
+pub trait Sources {
+    /// The text of `file`, if known.
+    fn text(&self, file: &Path) -> Option<&str>;
+}
+
+/// Source texts kept in memory.
+#[derive(Debug, Clone, Default)]
+pub struct SourceMap {
+    files: BTreeMap<PathBuf, String>,
+}
+
+impl SourceMap {
+    /// Keeps `text` as the contents of `file`.
+    pub fn insert(&mut self, file: impl Into<PathBuf>, text: impl Into<String>) {
+        self.files.insert(file.into(), text.into());
+    }
+}
+
+impl Sources for SourceMap {
+    fn text(&self, file: &Path) -> Option<&str> {
+        self.files.get(file).map(String::as_str)
+    }
+}
+
+/// No sources: locations only.
+impl Sources for () {
+    fn text(&self, _: &Path) -> Option<&str> {
+        None
+    }
+}
+
+/// Characters of a source line shown at most; longer lines are cut around the caret.
+const MAX_LINE: usize = 120;
+
+/// Renders diagnostics for a person:
+///
+/// ```text
+/// error[expr/unknown-name]: tier `First`: unknown name `revenu`
+///   --> powerbase.yaml:12:11
+///    |
+/// 12 |     when: revenu >= 500
+///    |           ^^^^^^
+///    = help: did you mean `revenue`?
+/// ```
+pub fn human(diagnostics: &[Diagnostic], sources: &dyn Sources) -> String {
+    let mut out = String::new();
+    for (i, d) in diagnostics.iter().enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        one(&mut out, d, sources);
+    }
+    let errors = diagnostics
+        .iter()
+        .filter(|d| d.level == super::Level::Error)
+        .count();
+    if errors > 1 {
+        let _ = writeln!(out, "\n{errors} problems found");
+    }
+    out
+}
+
+fn one(out: &mut String, d: &Diagnostic, sources: &dyn Sources) {
+    let _ = writeln!(out, "{}[{}]: {}", d.level, d.code, d.message);
+    let mut places: Vec<(&Origin, Option<&str>, char)> = Vec::new();
+    if let Some(o) = &d.origin {
+        places.push((o, None, '^'));
+    }
+    for l in &d.labels {
+        places.push((&l.origin, Some(l.message.as_str()), '-'));
+    }
+    let width = places
+        .iter()
+        .map(|(o, _, _)| o.line.to_string().len())
+        .max()
+        .unwrap_or(1);
+    let pad = " ".repeat(width);
+    for (k, (origin, label, mark)) in places.iter().enumerate() {
+        let arrow = if k == 0 && d.origin.is_some() {
+            "-->"
+        } else {
+            ":::"
+        };
+        let _ = writeln!(out, "{pad} {arrow} {origin}");
+        match snippet(origin, sources) {
+            Some((line, col, len)) => {
+                let _ = writeln!(out, "{pad} |");
+                let _ = writeln!(out, "{:>width$} | {line}", origin.line);
+                let under: String = std::iter::repeat_n(*mark, len).collect();
+                let text = label.map(|l| format!(" {l}")).unwrap_or_default();
+                let _ = writeln!(out, "{pad} | {}{under}{text}", " ".repeat(col));
+            }
+            None => {
+                if let Some(l) = label {
+                    let _ = writeln!(out, "{pad} = {l}");
+                }
+            }
+        }
+    }
+    if let Some(help) = &d.help {
+        let mut lines = help.lines();
+        if let Some(first) = lines.next() {
+            let _ = writeln!(out, "{pad} = help: {first}");
+        }
+        for rest in lines {
+            let _ = writeln!(out, "{pad}         {rest}");
+        }
+    }
+}
+
+/// The source line at `origin` (cut to [`MAX_LINE`] characters around the place), the caret's
+/// offset in characters and the length of the token it underlines.
+fn snippet(origin: &Origin, sources: &dyn Sources) -> Option<(String, usize, usize)> {
+    if origin.line == 0 {
+        return None;
+    }
+    let text = sources.text(&origin.file)?;
+    let line: Vec<char> = text
+        .lines()
+        .nth(origin.line as usize - 1)?
+        .trim_end()
+        .chars()
+        .collect();
+    let col = (origin.column.max(1) as usize - 1).min(line.len());
+    let len = token_len(&line[col..]);
+    // Cut long lines so the place stays visible.
+    let start = col.saturating_sub(MAX_LINE / 2).min(line.len());
+    let end = (start + MAX_LINE).min(line.len());
+    let shown: String = line[start..end].iter().collect();
+    let (shown, col) = if start > 0 {
+        (format!("…{shown}"), col - start + 1)
+    } else {
+        (shown, col)
+    };
+    Some((shown, col, len.clamp(1, MAX_LINE)))
+}
+
+/// How many characters the token starting `rest` spans: a name or number, a quoted string, or one
+/// character.
+fn token_len(rest: &[char]) -> usize {
+    match rest.first() {
+        None => 1,
+        Some(&q @ ('"' | '\'')) => rest[1..]
+            .iter()
+            .position(|&c| c == q)
+            .map_or(rest.len(), |p| p + 2),
+        Some(c) if c.is_alphanumeric() || *c == '_' => rest
+            .iter()
+            .take_while(|c| c.is_alphanumeric() || **c == '_' || **c == '.')
+            .count(),
+        Some(_) => 1,
+    }
+}
+
+/// The diagnostics as a JSON array of objects with `code`, `severity`, `message`, `file`, `line`,
+/// `column`, `help` and `labels` (each with `file`, `line`, `column`, `message`); unknown values are
+/// `null`.
+pub fn json(diagnostics: &[Diagnostic]) -> String {
+    let place = |o: Option<&Origin>| {
+        let o = o.filter(|o| !o.file.as_os_str().is_empty());
+        (
+            o.map(|o| o.file.to_string_lossy().replace('\\', "/")),
+            o.and_then(|o| (o.line > 0).then_some(o.line)),
+            o.and_then(|o| (o.column > 0).then_some(o.column)),
+        )
+    };
+    let items: Vec<Value> = diagnostics
+        .iter()
+        .map(|d| {
+            let (file, line, column) = place(d.origin.as_ref());
+            let labels: Vec<Value> = d
+                .labels
+                .iter()
+                .map(|l| {
+                    let (file, line, column) = place(Some(&l.origin));
+                    json!({ "file": file, "line": line, "column": column, "message": l.message })
+                })
+                .collect();
+            json!({
+                "code": d.code,
+                "severity": d.level,
+                "message": d.message,
+                "file": file,
+                "line": line,
+                "column": column,
+                "help": d.help,
+                "labels": labels,
+            })
+        })
+        .collect();
+    let mut s = serde_json::to_string_pretty(&items).expect("JSON of plain values");
+    s.push('\n');
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sources() -> SourceMap {
+        let mut m = SourceMap::default();
+        m.insert(
+            "powerbase.yaml",
+            "client: A\ntiers:\n  - name: First\n    when: revenu >= 500\n",
+        );
+        m
+    }
+
+    fn unknown_name() -> Diagnostic {
+        Diagnostic::at(
+            Origin::new("powerbase.yaml", 4, 11),
+            "tier `First`: unknown name `revenu`",
+        )
+        .code("expr/unknown-name")
+        .with_help("did you mean `revenue`?")
+    }
+
+    #[test]
+    fn human_shows_the_line_with_a_caret_under_the_token() {
+        let text = human(&[unknown_name()], &sources());
+        assert_eq!(
+            text,
+            "error[expr/unknown-name]: tier `First`: unknown name `revenu`\n  \
+             --> powerbase.yaml:4:11\n  |\n4 |     when: revenu >= 500\n  |           ^^^^^^\n  \
+             = help: did you mean `revenue`?\n"
+        );
+    }
+
+    #[test]
+    fn secondary_labels_and_missing_sources() {
+        let d = Diagnostic::at(
+            Origin::new("rules/b.yaml", 2, 3),
+            "param `x` is defined twice",
+        )
+        .code("policy/duplicate-name")
+        .with_label(Origin::new("powerbase.yaml", 1, 1), "first defined here");
+        let text = human(&[d.clone(), d], &sources());
+        // No source for rules/b.yaml: location only; powerbase.yaml's line is shown with dashes.
+        assert!(text.contains(" --> rules/b.yaml:2:3\n"), "{text}");
+        assert!(text.contains("1 | client: A\n"), "{text}");
+        assert!(text.contains("  | ------ first defined here\n"), "{text}");
+        assert!(text.ends_with("\n2 problems found\n"), "{text}");
+    }
+
+    #[test]
+    fn json_has_the_documented_fields() {
+        let v: Value =
+            serde_json::from_str(&json(&[unknown_name(), Diagnostic::new("x")])).unwrap();
+        assert_eq!(v[0]["code"], "expr/unknown-name");
+        assert_eq!(v[0]["severity"], "error");
+        assert_eq!(v[0]["file"], "powerbase.yaml");
+        assert_eq!(v[0]["line"], 4);
+        assert_eq!(v[0]["column"], 11);
+        assert_eq!(v[0]["help"], "did you mean `revenue`?");
+        assert_eq!(v[1]["file"], Value::Null);
+        assert_eq!(v[1]["line"], Value::Null);
+        assert_eq!(v[1]["code"], crate::diagnostic::UNCLASSIFIED);
+    }
+
+    #[test]
+    fn long_lines_are_cut_around_the_place() {
+        let mut m = SourceMap::default();
+        let long = format!("{}target{}", "x ".repeat(200), " y".repeat(200));
+        m.insert("f.txt", long);
+        let d = Diagnostic::at(Origin::new("f.txt", 1, 401), "here");
+        let text = human(&[d], &m);
+        let caret_line = text.lines().find(|l| l.contains('^')).unwrap();
+        let src_line = text.lines().find(|l| l.contains("target")).unwrap();
+        let caret = caret_line.chars().position(|c| c == '^').unwrap();
+        let under: String = src_line.chars().skip(caret).take(6).collect();
+        assert_eq!(under, "target", "{text}");
+        assert!(src_line.chars().count() < 140);
+    }
+}
