@@ -2,6 +2,7 @@
 //! customers, findings from checks, the RFM grid and data quality: plain values the report renders.
 
 mod concentration;
+pub mod migration;
 
 pub use concentration::{concentration, pareto_curve, Concentration};
 
