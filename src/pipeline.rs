@@ -9,6 +9,7 @@ use crate::engine::{self, Evaluation, Program};
 use crate::error::{Diagnostic, Error, Origin, Result};
 use crate::metrics::{Accumulator, Column, CustomerTable, Origin as ColumnOrigin, EMPTY_INT};
 use crate::report::{self, OutputFile, Templates};
+use crate::workspace::overrides::Override;
 use crate::workspace::{self, Workspace};
 
 /// A workspace with everything compiled: ready to run against its data.
@@ -37,6 +38,17 @@ impl Timings {
     }
 }
 
+/// The customer table as loaded from the data, before any rule ran.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    /// Customers with built-in metrics and attribute columns.
+    pub table: CustomerTable,
+    /// What the loader saw.
+    pub stats: LoadStats,
+    /// Attribute rows without a customer who has transactions.
+    pub orphans: usize,
+}
+
 /// What one evaluation produced, before rendering.
 pub struct Outcome {
     /// Customers with built-in, attribute and derived metrics.
@@ -54,17 +66,22 @@ pub struct Outcome {
 /// Loads and compiles a workspace: every policy file parsed, every expression and template
 /// compiled, the attribute table read. All problems are reported together.
 pub fn prepare(root: &Path) -> Result<Prepared> {
-    prepare_checked(root, false)
+    prepare_checked(root, false, &[])
+}
+
+/// [`prepare`] with what-if overrides (`--set KEY=VALUE`) applied to the policy before compiling.
+pub fn prepare_with(root: &Path, overrides: &[Override]) -> Result<Prepared> {
+    prepare_checked(root, false, overrides)
 }
 
 /// [`prepare`], and also opens the transaction source to check that every mapped column exists
 /// (what `powerbase check` does; `run` finds the same problems while loading).
 pub fn check(root: &Path) -> Result<Prepared> {
-    prepare_checked(root, true)
+    prepare_checked(root, true, &[])
 }
 
-fn prepare_checked(root: &Path, check_source: bool) -> Result<Prepared> {
-    let workspace = match workspace::load(root) {
+fn prepare_checked(root: &Path, check_source: bool, overrides: &[Override]) -> Result<Prepared> {
+    let mut workspace = match workspace::load(root) {
         Ok(w) => w,
         Err(mut problems) => {
             // No policy to compile, but the plugins can still be checked in the same pass.
@@ -73,6 +90,7 @@ fn prepare_checked(root: &Path, check_source: bool) -> Result<Prepared> {
             return Err(Error::Workspace(problems));
         }
     };
+    workspace::overrides::apply(&mut workspace.policy, overrides).map_err(Error::Workspace)?;
     let mut problems = workspace.problems.clone();
     if check_source {
         if let Err(e) = data::check_source(&workspace.policy.transactions, root) {
@@ -127,6 +145,33 @@ fn prepare_checked(root: &Path, check_source: bool) -> Result<Prepared> {
 }
 
 impl Prepared {
+    /// The same workspace with what-if overrides applied and its rules and templates compiled again;
+    /// the attribute table already read is reused.
+    pub fn with_overrides(&self, overrides: &[Override]) -> Result<Prepared> {
+        let mut workspace = self.workspace.clone();
+        workspace::overrides::apply(&mut workspace.policy, overrides).map_err(Error::Workspace)?;
+        let names: Vec<String> = self
+            .attributes
+            .iter()
+            .flat_map(|t| t.columns.iter().map(|c| c.name.clone()))
+            .collect();
+        let program = engine::compile(&workspace, &names);
+        let templates = Templates::load(&workspace);
+        match (program, templates) {
+            (Ok(program), Ok(templates)) => Ok(Prepared {
+                attributes: self.attributes.clone(),
+                workspace,
+                program,
+                templates,
+            }),
+            (p, t) => {
+                let mut problems = p.err().unwrap_or_default();
+                problems.extend(t.err().unwrap_or_default());
+                Err(Error::Workspace(problems))
+            }
+        }
+    }
+
     /// The as-of date: the override, else the policy's, else the latest transaction date.
     pub fn as_of(
         &self,
@@ -147,8 +192,20 @@ impl Prepared {
 
     /// Loads the data as of `as_of`, computes metrics, evaluates the rules and analyses the result.
     pub fn evaluate(&self, as_of: Day, progress: Option<&dyn Progress>) -> Result<Outcome> {
-        let policy = &self.workspace.policy;
         let mut timings = Timings::default();
+        let data = self.load(as_of, progress, &mut timings)?;
+        self.decide(data, timings)
+    }
+
+    /// Loads the transactions as of `as_of` into the customer table with the built-in metrics and
+    /// the attribute columns: what every evaluation of this data starts from.
+    pub fn load(
+        &self,
+        as_of: Day,
+        progress: Option<&dyn Progress>,
+        timings: &mut Timings,
+    ) -> Result<Loaded> {
+        let policy = &self.workspace.policy;
         let (acc, stats) = timings.time("load and aggregate transactions", || {
             data::read_transactions(
                 &policy.transactions,
@@ -163,6 +220,21 @@ impl Prepared {
             Some(attrs) => join_attributes(&mut table, attrs),
             None => 0,
         };
+        Ok(Loaded {
+            table,
+            stats,
+            orphans,
+        })
+    }
+
+    /// Evaluates the rules on loaded data and analyses the result.
+    pub fn decide(&self, data: Loaded, mut timings: Timings) -> Result<Outcome> {
+        let policy = &self.workspace.policy;
+        let Loaded {
+            mut table,
+            stats,
+            orphans,
+        } = data;
         let order: Vec<String> = policy.metrics.iter().map(|m| m.name.clone()).collect();
         let evaluation = timings.time("rules", || self.program.evaluate(&mut table, &order))?;
         let analysis = timings.time("analysis", || {
@@ -250,10 +322,11 @@ pub fn run(
     root: &Path,
     out: Option<&Path>,
     as_of: Option<Day>,
+    overrides: &[Override],
     progress: Option<&dyn Progress>,
 ) -> Result<RunSummary> {
     let start = std::time::Instant::now();
-    let prepared = prepare(root)?;
+    let prepared = prepare_with(root, overrides)?;
     let as_of = prepared.as_of(as_of, progress)?;
     let prepare_time = start.elapsed();
     let mut outcome = prepared.evaluate(as_of, progress)?;

@@ -128,7 +128,9 @@ mod tests {
         // An independent count of the pairs.
         let mut expected = std::collections::BTreeMap::new();
         for i in 0..5 {
-            let e = expected.entry((before[i], after[i])).or_insert((0u64, 0i64));
+            let e = expected
+                .entry((before[i], after[i]))
+                .or_insert((0u64, 0i64));
             e.0 += 1;
             e.1 += revenue[i];
         }
@@ -153,12 +155,22 @@ mod tests {
         let ids = names(&["a", "b"]);
         let before_tiers = names(&["Gold", "Rest"]);
         let after_tiers = names(&["Platinum", "Gold", "Rest"]);
-        let m = migration(&ids, &[10, 20], &[0, 1], &[1, 0], &before_tiers, &after_tiers);
+        let m = migration(
+            &ids,
+            &[10, 20],
+            &[0, 1],
+            &[1, 0],
+            &before_tiers,
+            &after_tiers,
+        );
         // a stays Gold (same name: no move); b goes Rest -> Platinum (up).
         assert_eq!(m.moved.len(), 1);
         assert_eq!(m.moved[0].id, "b");
         assert!(m.moved[0].up);
         let json = serde_json::to_string(&m.matrix[0]).unwrap();
-        assert_eq!(json, r#"{"from":"Gold","to":"Gold","customers":1,"revenue":0.10}"#);
+        assert_eq!(
+            json,
+            r#"{"from":"Gold","to":"Gold","customers":1,"revenue":0.10}"#
+        );
     }
 }

@@ -4,11 +4,13 @@ mod check;
 mod init;
 mod progress;
 mod run;
+mod whatif;
 
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand};
+use clap::{Parser, Subcommand, ValueEnum};
 use powerbase::data::Day;
+use powerbase::workspace::overrides::Override;
 
 /// powerbase: decide which customers are core, sort the base into tiers and write the board report.
 ///
@@ -51,6 +53,28 @@ enum Command {
         /// Print how long each stage took (on stderr).
         #[arg(long)]
         timings: bool,
+        /// Override a param or a tier's condition for this run only, e.g. `--set
+        /// first_class_min=8000` or `--set tiers.First.when="revenue >= 900"` (repeatable). Values
+        /// are read as YAML scalars and checked like the policy's; the overrides are recorded in
+        /// summary.json and the report.
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        set: Vec<Override>,
+    },
+    /// Try overrides without writing anything: the tier table before and after `--set KEY=VALUE`
+    /// and how many customers (and how much revenue) move between each pair of tiers.
+    Whatif {
+        /// The workspace folder (holding powerbase.yaml).
+        #[arg(default_value = ".")]
+        workspace: PathBuf,
+        /// A param or tier condition to change (repeatable), as for `run --set`.
+        #[arg(long = "set", value_name = "KEY=VALUE", required = true)]
+        set: Vec<Override>,
+        /// Evaluate as of this date (YYYY-MM-DD), as for `run --as-of`.
+        #[arg(long, value_parser = parse_day)]
+        as_of: Option<Day>,
+        /// `human` (a table) or `json`.
+        #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
+        format: OutputFormat,
     },
     /// Check a workspace without running it: every policy file parsed, every expression and
     /// template compiled. Lists every problem with file and line; exits non-zero if there is one.
@@ -67,6 +91,15 @@ enum Command {
     },
 }
 
+/// How a command prints its result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// For people.
+    Human,
+    /// For scripts, editors and CI.
+    Json,
+}
+
 fn parse_day(s: &str) -> Result<Day, String> {
     Day::parse_iso(s).ok_or_else(|| format!("expected a date like 1998-06-30, found `{s}`"))
 }
@@ -80,7 +113,14 @@ pub fn dispatch(cli: Cli) -> powerbase::Result<()> {
             as_of,
             quiet,
             timings,
-        } => run::run(&workspace, out.as_deref(), as_of, quiet, timings),
+            set,
+        } => run::run(&workspace, out.as_deref(), as_of, &set, quiet, timings),
+        Command::Whatif {
+            workspace,
+            set,
+            as_of,
+            format,
+        } => whatif::whatif(&workspace, &set, as_of, format),
         Command::Check { workspace } => check::check(&workspace),
         Command::Init { dir } => init::init(&dir),
     }

@@ -4,6 +4,7 @@ use std::path::Path;
 
 use powerbase::data::Day;
 use powerbase::report::format;
+use powerbase::workspace::overrides::Override;
 
 use super::progress::Bar;
 
@@ -12,11 +13,12 @@ pub fn run(
     workspace: &Path,
     out: Option<&Path>,
     as_of: Option<Day>,
+    overrides: &[Override],
     quiet: bool,
     timings: bool,
 ) -> powerbase::Result<()> {
     let bar = Bar::new(quiet);
-    let result = powerbase::pipeline::run(workspace, out, as_of, Some(&bar));
+    let result = powerbase::pipeline::run(workspace, out, as_of, overrides, Some(&bar));
     bar.finish();
     let summary = result?;
     if timings {

@@ -62,8 +62,14 @@ fn target(key: &str) -> Result<Target<'_>, String> {
     Ok(Target::Param(name))
 }
 
-/// Where an override's value is, for diagnostics: `--set KEY` column 1 of the value.
+/// Where an override is, for diagnostics: `--set KEY`.
 fn origin(o: &Override) -> Origin {
+    Origin::file(format!("--set {}", o.key))
+}
+
+/// Where an overriding expression starts: line 1, column 1 of the value, so positions inside it
+/// can be shown.
+fn expr_origin(o: &Override) -> Origin {
     Origin::new(format!("--set {}", o.key), 1, 1)
 }
 
@@ -166,7 +172,7 @@ fn set_tier_when(policy: &mut Policy, tier: &str, o: &Override) -> Result<(), Di
     }
     policy.tiers[i].when = Some(Expr {
         text: o.value.clone(),
-        origin: origin(o),
+        origin: expr_origin(o),
     });
     Ok(())
 }
