@@ -8,6 +8,7 @@ use crate::data::{self, AttributeValues, Day, LoadStats, Progress};
 use crate::engine::{self, Evaluation, Program};
 use crate::error::{Diagnostic, Error, Origin, Result};
 use crate::metrics::{Accumulator, Column, CustomerTable, Origin as ColumnOrigin, EMPTY_INT};
+use crate::provenance::{self, Provenance};
 use crate::report::{self, OutputFile, Templates};
 use crate::workspace::overrides::Override;
 use crate::workspace::{self, Workspace};
@@ -249,10 +250,31 @@ impl Prepared {
         })
     }
 
-    /// Renders every output file of a run, sorted by path, with the renderer's warnings.
-    pub fn render(&self, outcome: &Outcome) -> Result<(Vec<OutputFile>, Vec<String>)> {
+    /// The provenance of a run of this workspace writing to `out` with `overrides`: the git state of
+    /// the workspace and the SHA-256 of every data file it reads.
+    pub fn provenance(&self, out: Option<&Path>, overrides: &[Override]) -> Result<Provenance> {
         let policy = &self.workspace.policy;
-        let context = report::context(policy, &outcome.analysis);
+        let mut files: Vec<&Path> = vec![policy.transactions.path.as_path()];
+        if let Some(c) = &policy.customers {
+            files.push(c.path.as_path());
+        }
+        let overrides: Vec<String> = overrides.iter().map(ToString::to_string).collect();
+        provenance::collect(&self.workspace.root, out, &files, &overrides).map_err(|e| {
+            Error::Data(data::DataError::Io {
+                path: files[0].to_path_buf(),
+                source: e,
+            })
+        })
+    }
+
+    /// Renders every output file of a run, sorted by path, with the renderer's warnings.
+    pub fn render(
+        &self,
+        outcome: &Outcome,
+        provenance: Option<&Provenance>,
+    ) -> Result<(Vec<OutputFile>, Vec<String>)> {
+        let policy = &self.workspace.policy;
+        let context = report::context(policy, &outcome.analysis, provenance);
         let markdown = self.templates.render(&context).map_err(Error::Render)?;
         let mut files = vec![
             OutputFile {
@@ -261,7 +283,7 @@ impl Prepared {
             },
             OutputFile {
                 path: "summary.json".into(),
-                bytes: report::summary_json(policy, &outcome.analysis),
+                bytes: report::summary_json(policy, &outcome.analysis, provenance),
             },
         ];
         let (rendered, warnings) = report::charts_and_pdf(&markdown, &outcome.analysis, policy)?;
@@ -317,29 +339,46 @@ pub struct RunSummary {
     pub warnings: Vec<String>,
 }
 
+/// How to run a workspace.
+#[derive(Debug, Clone, Default)]
+pub struct RunOptions {
+    /// The output folder; `WORKSPACE/out` when `None`.
+    pub out: Option<PathBuf>,
+    /// The as-of date overriding the policy's.
+    pub as_of: Option<Day>,
+    /// What-if overrides of params and tier conditions.
+    pub overrides: Vec<Override>,
+    /// Leave the provenance stamp (version, git commit, data file hashes) out of the outputs, so
+    /// they compare byte for byte across commits and machines.
+    pub no_provenance: bool,
+}
+
 /// The whole job: prepare, evaluate, render and replace the output folder in one step.
 pub fn run(
     root: &Path,
-    out: Option<&Path>,
-    as_of: Option<Day>,
-    overrides: &[Override],
+    options: &RunOptions,
     progress: Option<&dyn Progress>,
 ) -> Result<RunSummary> {
     let start = std::time::Instant::now();
-    let prepared = prepare_with(root, overrides)?;
-    let as_of = prepared.as_of(as_of, progress)?;
+    let prepared = prepare_with(root, &options.overrides)?;
+    let as_of = prepared.as_of(options.as_of, progress)?;
     let prepare_time = start.elapsed();
     let mut outcome = prepared.evaluate(as_of, progress)?;
     outcome
         .timings
         .0
         .insert(0, ("load and compile workspace", prepare_time));
+    let out = options.out.clone().unwrap_or_else(|| root.join("out"));
+    let provenance = if options.no_provenance {
+        None
+    } else {
+        Some(outcome.timings.time("provenance", || {
+            prepared.provenance(Some(&out), &options.overrides)
+        })?)
+    };
     let render_start = std::time::Instant::now();
-    let (files, warnings) = prepared.render(&outcome)?;
+    let (files, warnings) = prepared.render(&outcome, provenance.as_ref())?;
     outcome.timings.0.push(("render", render_start.elapsed()));
-    let out = out
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|| root.join("out"));
     if out.join(workspace::POLICY_FILE).exists() {
         return Err(Error::Usage(format!(
             "{} holds a {}: refusing to replace a workspace with outputs",

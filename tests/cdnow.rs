@@ -204,7 +204,7 @@ fn report_snapshot() {
     let tmp = tempfile::tempdir().unwrap();
     let ws = tmp.path().join("cdnow");
     copy_dir(&repo().join("examples/cdnow"), &ws);
-    run_ok(&ws, &["--quiet"]);
+    run_ok(&ws, &["--quiet", "--no-provenance"]);
     let report = std::fs::read_to_string(ws.join("out/report.md")).unwrap();
     insta::assert_snapshot!("cdnow_report_md", report);
 }
@@ -256,4 +256,38 @@ fn the_pdf_says_what_the_markdown_says() {
         fonts.lines().skip(2).all(|l| l.contains(" yes yes yes ")),
         "every font embedded, subset, with a Unicode map:\n{fonts}"
     );
+}
+
+#[test]
+fn provenance_names_the_policy_state_and_the_data_files_hash() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ws = tmp.path().join("cdnow");
+    copy_dir(&repo().join("examples/cdnow"), &ws);
+    run_ok(&ws, &["--quiet", "--set", "first_class_min=250"]);
+    let s = summary(&ws);
+    let p = &s["provenance"];
+    assert_eq!(p["powerbase"], env!("CARGO_PKG_VERSION"));
+    assert_eq!(p["policy"]["state"], "not_in_git");
+    assert_eq!(p["overrides"][0], "first_class_min=250");
+    // The hash as coreutils computes it.
+    let out = std::process::Command::new("sha256sum")
+        .arg(ws.join("data/transactions.csv"))
+        .output()
+        .unwrap();
+    let expected = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(p["data_files"][0]["path"], "data/transactions.csv");
+    assert_eq!(
+        p["data_files"][0]["sha256"].as_str().unwrap(),
+        expected.split_whitespace().next().unwrap()
+    );
+    let md = std::fs::read_to_string(ws.join("out/report.md")).unwrap();
+    assert!(md.contains("Policy not in git"), "{md}");
+    assert!(md.contains("first\\_class\\_min=250"), "overrides in the method section");
+
+    // --no-provenance leaves the stamp out entirely.
+    run_ok(&ws, &["--quiet", "--no-provenance"]);
+    let s = summary(&ws);
+    assert!(s.get("provenance").is_none());
+    let md = std::fs::read_to_string(ws.join("out/report.md")).unwrap();
+    assert!(!md.contains("SHA-256"));
 }

@@ -59,6 +59,10 @@ enum Command {
         /// summary.json and the report.
         #[arg(long = "set", value_name = "KEY=VALUE")]
         set: Vec<Override>,
+        /// Leave the provenance stamp (powerbase version, the policy's git commit, the data files'
+        /// SHA-256) out of summary.json and the report, so outputs compare byte for byte.
+        #[arg(long)]
+        no_provenance: bool,
     },
     /// Try overrides without writing anything: the tier table before and after `--set KEY=VALUE`
     /// and how many customers (and how much revenue) move between each pair of tiers.
@@ -114,7 +118,16 @@ pub fn dispatch(cli: Cli) -> powerbase::Result<()> {
             quiet,
             timings,
             set,
-        } => run::run(&workspace, out.as_deref(), as_of, &set, quiet, timings),
+            no_provenance,
+        } => run::run(
+            &workspace,
+            out.as_deref(),
+            as_of,
+            &set,
+            no_provenance,
+            quiet,
+            timings,
+        ),
         Command::Whatif {
             workspace,
             set,

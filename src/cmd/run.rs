@@ -3,6 +3,7 @@
 use std::path::Path;
 
 use powerbase::data::Day;
+use powerbase::pipeline::RunOptions;
 use powerbase::report::format;
 use powerbase::workspace::overrides::Override;
 
@@ -14,11 +15,18 @@ pub fn run(
     out: Option<&Path>,
     as_of: Option<Day>,
     overrides: &[Override],
+    no_provenance: bool,
     quiet: bool,
     timings: bool,
 ) -> powerbase::Result<()> {
     let bar = Bar::new(quiet);
-    let result = powerbase::pipeline::run(workspace, out, as_of, overrides, Some(&bar));
+    let options = RunOptions {
+        out: out.map(Path::to_path_buf),
+        as_of,
+        overrides: overrides.to_vec(),
+        no_provenance,
+    };
+    let result = powerbase::pipeline::run(workspace, &options, Some(&bar));
     bar.finish();
     let summary = result?;
     if timings {

@@ -6,6 +6,7 @@ use tera::Context;
 
 use super::format::percents_summing_to_100;
 use crate::analysis::Analysis;
+use crate::provenance::Provenance;
 use crate::workspace::{ParamValue, Policy};
 
 #[derive(Serialize)]
@@ -13,6 +14,7 @@ struct Tier<'a> {
     rank: usize,
     name: &'a str,
     description: Option<&'a str>,
+    rule: Option<&'a str>,
     customers: usize,
     customer_share: f64,
     customer_pct: String,
@@ -89,7 +91,41 @@ struct Report<'a> {
     top_customers: Vec<TopCustomer<'a>>,
     findings: Vec<Finding<'a>>,
     quality: Quality,
-    params: serde_json::Map<String, serde_json::Value>,
+    params: indexmap::IndexMap<&'a str, Param<'a>>,
+    /// The params in policy order (iterating a map in a template has no fixed order).
+    param_list: Vec<NamedParam<'a>>,
+    provenance: Option<ProvenanceContext<'a>>,
+}
+
+/// A param's value as templates see it: a plain number, flag or text.
+#[derive(Serialize, Clone, Copy)]
+#[serde(untagged)]
+enum Param<'a> {
+    Int(i64),
+    Float(f64),
+    Bool(bool),
+    Text(&'a str),
+}
+
+#[derive(Serialize)]
+struct NamedParam<'a> {
+    name: &'a str,
+    value: Param<'a>,
+}
+
+#[derive(Serialize)]
+struct ProvenanceContext<'a> {
+    powerbase: &'a str,
+    policy: String,
+    overrides: &'a [String],
+    data_files: Vec<DataFile<'a>>,
+}
+
+#[derive(Serialize)]
+struct DataFile<'a> {
+    path: &'a str,
+    sha256: &'a str,
+    sha256_short: &'a str,
 }
 
 fn units(cents: i64) -> f64 {
@@ -97,7 +133,7 @@ fn units(cents: i64) -> f64 {
 }
 
 /// The template context of a run.
-pub fn context(policy: &Policy, analysis: &Analysis) -> Context {
+pub fn context(policy: &Policy, analysis: &Analysis, provenance: Option<&Provenance>) -> Context {
     let customer_pcts = percents_summing_to_100(
         &analysis
             .tiers
@@ -130,6 +166,11 @@ pub fn context(policy: &Policy, analysis: &Analysis) -> Context {
             rank: i + 1,
             name: &t.name,
             description: t.description.as_deref(),
+            rule: policy
+                .tiers
+                .get(i)
+                .and_then(|p| p.when.as_ref())
+                .map(|w| w.text.as_str()),
             customers: t.customers,
             customer_share: t.customer_share,
             customer_pct: customer_pcts[i].clone(),
@@ -145,17 +186,17 @@ pub fn context(policy: &Policy, analysis: &Analysis) -> Context {
         .collect();
     let q = &analysis.quality;
     let c = &analysis.concentration;
-    let params = policy
+    let params: indexmap::IndexMap<&str, Param<'_>> = policy
         .params
         .iter()
         .map(|p| {
             let v = match &p.value {
-                ParamValue::Int(i) => serde_json::json!(i),
-                ParamValue::Float(f) => serde_json::json!(f),
-                ParamValue::Bool(b) => serde_json::json!(b),
-                ParamValue::Text(t) => serde_json::json!(t),
+                ParamValue::Int(i) => Param::Int(*i),
+                ParamValue::Float(f) => Param::Float(*f),
+                ParamValue::Bool(b) => Param::Bool(*b),
+                ParamValue::Text(t) => Param::Text(t),
             };
-            (p.name.clone(), v)
+            (p.name.as_str(), v)
         })
         .collect();
     let report = Report {
@@ -220,7 +261,28 @@ pub fn context(policy: &Policy, analysis: &Analysis) -> Context {
             last_date: q.last_day.map(|d| d.to_string()),
             attribute_rows_without_transactions: q.attribute_rows_without_transactions,
         },
+        param_list: params
+            .iter()
+            .map(|(name, value)| NamedParam {
+                name,
+                value: *value,
+            })
+            .collect(),
         params,
+        provenance: provenance.map(|p| ProvenanceContext {
+            powerbase: &p.powerbase,
+            policy: p.policy.describe(),
+            overrides: &p.overrides,
+            data_files: p
+                .data_files
+                .iter()
+                .map(|f| DataFile {
+                    path: &f.path,
+                    sha256: &f.sha256,
+                    sha256_short: &f.sha256[..f.sha256.len().min(16)],
+                })
+                .collect(),
+        }),
     };
     Context::from_serialize(&report).expect("the report context serialises")
 }

@@ -7,6 +7,7 @@ use serde_json::{json, Number, Value};
 
 use crate::analysis::Analysis;
 use crate::data::format_cents;
+use crate::provenance::Provenance;
 use crate::workspace::Policy;
 
 /// Money as a JSON number with exactly two decimals (the exact value).
@@ -19,7 +20,11 @@ fn float(v: f64) -> Value {
 }
 
 /// The summary as pretty-printed JSON bytes, keys in a fixed order.
-pub fn summary_json(policy: &Policy, analysis: &Analysis) -> Vec<u8> {
+pub fn summary_json(
+    policy: &Policy,
+    analysis: &Analysis,
+    provenance: Option<&Provenance>,
+) -> Vec<u8> {
     let q = &analysis.quality;
     let tiers: Vec<Value> = analysis
         .tiers
@@ -52,7 +57,7 @@ pub fn summary_json(policy: &Policy, analysis: &Analysis) -> Vec<u8> {
         })
         .collect();
     let c = &analysis.concentration;
-    let summary = json!({
+    let mut summary = json!({
         "client": policy.client,
         "currency": policy.currency,
         "as_of": analysis.as_of.to_string(),
@@ -80,6 +85,12 @@ pub fn summary_json(policy: &Policy, analysis: &Analysis) -> Vec<u8> {
         "tiers": tiers,
         "findings": findings,
     });
+    if let (Some(p), Value::Object(map)) = (provenance, &mut summary) {
+        map.insert(
+            "provenance".into(),
+            serde_json::to_value(p).expect("plain values"),
+        );
+    }
     let mut out = Vec::new();
     let mut ser = serde_json::Serializer::with_formatter(
         &mut out,
