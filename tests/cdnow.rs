@@ -179,9 +179,62 @@ fn example_workspace_runs_and_is_deterministic() {
     let header = header.lines().next().unwrap();
     assert!(
         header.ends_with(
-            "cum_revenue_share,price_per_cd,yearly_value,top_yearly,rfm_code,rfm_segment"
+            "cum_revenue_share,price_per_cd,yearly_value,top_yearly,rfm_code,rfm_segment,\
+             check_lapsed_first_class_spenders,check_one_and_done,check_net_negative_customers,\
+             check_refunds_only"
         ),
         "{header}"
+    );
+    assert!(
+        header.starts_with("customer_id,tier,reason,orders,"),
+        "{header}"
+    );
+}
+
+#[test]
+fn reason_and_check_columns_follow_the_rules() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ws = tmp.path().join("cdnow");
+    copy_dir(&repo().join("examples/cdnow"), &ws);
+    run_ok(&ws, &["--quiet", "--no-provenance"]);
+    let rows = customers(&ws);
+    // Independent: purchase days per customer from the raw rows (refunds are not purchases).
+    let text = std::fs::read_to_string(cdnow_csv()).unwrap();
+    let mut days: HashMap<String, std::collections::BTreeSet<String>> = HashMap::new();
+    for line in text.lines().skip(1) {
+        let f: Vec<&str> = line.split(',').collect();
+        let e = days.entry(f[0].to_string()).or_default();
+        if !f[3].starts_with('-') {
+            e.insert(f[1].to_string());
+        }
+    }
+    let mut one_and_done = 0;
+    for r in &rows {
+        let single = days[&r["customer_id"]].len() == 1;
+        assert_eq!(
+            r["check_one_and_done"],
+            single.to_string(),
+            "{}",
+            r["customer_id"]
+        );
+        one_and_done += usize::from(single);
+        let expected_reason = if r["tier"] == "Economy" {
+            "(last tier)"
+        } else {
+            r["tier"].as_str()
+        };
+        assert_eq!(r["reason"], expected_reason);
+    }
+    let s = summary(&ws);
+    let finding = s["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["name"] == "one_and_done")
+        .unwrap();
+    assert_eq!(
+        finding["customers"].as_u64().unwrap() as usize,
+        one_and_done
     );
 }
 
@@ -282,7 +335,10 @@ fn provenance_names_the_policy_state_and_the_data_files_hash() {
     );
     let md = std::fs::read_to_string(ws.join("out/report.md")).unwrap();
     assert!(md.contains("Policy not in git"), "{md}");
-    assert!(md.contains("first\\_class\\_min=250"), "overrides in the method section");
+    assert!(
+        md.contains("first\\_class\\_min=250"),
+        "overrides in the method section"
+    );
 
     // --no-provenance leaves the stamp out entirely.
     run_ok(&ws, &["--quiet", "--no-provenance"]);

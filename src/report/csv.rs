@@ -1,4 +1,5 @@
-//! `customers.csv`: one row per customer, sorted by id: id, tier, built-ins, attributes, derived.
+//! `customers.csv`: one row per customer, sorted by id: id, tier, the reason (the rule that placed
+//! the customer), built-ins, attributes, derived metrics, then one `check_<name>` column per check.
 
 use rayon::prelude::*;
 
@@ -13,15 +14,33 @@ const CHUNK: usize = 16 * 1024;
 /// The customer table as CSV bytes.
 pub fn customers_csv(policy: &Policy, table: &CustomerTable, evaluation: &Evaluation) -> Vec<u8> {
     let mut out = Vec::with_capacity(table.len() * 160 + 1024);
-    let header = ["customer_id", "tier"]
+    let check_headers: Vec<String> = evaluation
+        .checks
+        .iter()
+        .map(|c| format!("check_{}", c.name))
+        .collect();
+    let header = ["customer_id", "tier", "reason"]
         .into_iter()
-        .chain(table.columns.iter().map(|c| c.name.as_str()));
+        .chain(table.columns.iter().map(|c| c.name.as_str()))
+        .chain(check_headers.iter().map(String::as_str));
     for (i, name) in header.enumerate() {
         if i > 0 {
             out.push(b',');
         }
         Value::Text(name).write_csv(&mut out);
     }
+    let reasons = reasons(policy);
+    let fired: Vec<Vec<bool>> = evaluation
+        .checks
+        .iter()
+        .map(|c| {
+            let mut f = vec![false; table.len()];
+            for &i in &c.customers {
+                f[i as usize] = true;
+            }
+            f
+        })
+        .collect();
     out.push(b'\n');
     // Format a batch of chunks in parallel, append them in order, then the next batch: the
     // formatted copies never hold more than a batch beside the output.
@@ -35,11 +54,17 @@ pub fn customers_csv(policy: &Policy, table: &CustomerTable, evaluation: &Evalua
                 for i in start..end {
                     Value::Text(&table.ids[i]).write_csv(&mut buf);
                     buf.push(b',');
-                    let tier = &policy.tiers[evaluation.tiers[i] as usize].name;
-                    Value::Text(tier).write_csv(&mut buf);
+                    let t = evaluation.tiers[i] as usize;
+                    Value::Text(&policy.tiers[t].name).write_csv(&mut buf);
+                    buf.push(b',');
+                    Value::Text(&reasons[t]).write_csv(&mut buf);
                     for c in &table.columns {
                         buf.push(b',');
                         c.column.get(i).write_csv(&mut buf);
+                    }
+                    for f in &fired {
+                        buf.push(b',');
+                        Value::Bool(f[i]).write_csv(&mut buf);
                     }
                     buf.push(b'\n');
                 }
@@ -51,6 +76,19 @@ pub fn customers_csv(policy: &Policy, table: &CustomerTable, evaluation: &Evalua
         }
     }
     out
+}
+
+/// The `reason` of each tier: the name of the rule that places customers there (the tier's own
+/// name, first match wins), or `(last tier)` for the catch-all.
+fn reasons(policy: &Policy) -> Vec<String> {
+    policy
+        .tiers
+        .iter()
+        .map(|t| match t.when {
+            Some(_) => t.name.clone(),
+            None => "(last tier)".to_string(),
+        })
+        .collect()
 }
 
 #[cfg(test)]
