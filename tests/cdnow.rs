@@ -208,9 +208,13 @@ fn reason_and_check_columns_follow_the_rules() {
             e.insert(f[1].to_string());
         }
     }
-    let mut one_and_done = 0;
+    let raw = raw_revenue();
+    let (mut one_and_done, mut at_stake) = (0, 0i64);
     for r in &rows {
         let single = days[&r["customer_id"]].len() == 1;
+        if single {
+            at_stake += raw[&r["customer_id"]];
+        }
         assert_eq!(
             r["check_one_and_done"],
             single.to_string(),
@@ -236,6 +240,13 @@ fn reason_and_check_columns_follow_the_rules() {
         finding["customers"].as_u64().unwrap() as usize,
         one_and_done
     );
+    assert_eq!(
+        finding["revenue"].to_string(),
+        format!("{}.{:02}", at_stake / 100, at_stake % 100)
+    );
+    let total = s["total_revenue"].as_f64().unwrap();
+    let share = finding["revenue_share"].as_f64().unwrap();
+    assert!((share - at_stake as f64 / 100.0 / total).abs() < 1e-12);
 }
 
 fn read_tree(dir: &std::path::Path) -> Vec<(String, Vec<u8>)> {

@@ -93,6 +93,10 @@ pub struct Finding {
     pub message: String,
     /// How many customers it concerns.
     pub customers: usize,
+    /// The revenue at stake: the flagged customers' revenue, in cents.
+    pub revenue: i64,
+    /// Their share of total revenue (0 when total revenue is not positive).
+    pub revenue_share: f64,
     /// The largest of them by revenue (ties: lowest id).
     pub largest: Option<FindingCustomer>,
 }
@@ -237,11 +241,14 @@ pub fn analyse(
                     id: table.ids[i].clone(),
                     revenue: revenue[i],
                 });
+            let at_stake: i64 = c.customers.iter().map(|&i| revenue[i as usize]).sum();
             Finding {
                 name: c.name.clone(),
                 severity: c.severity,
                 message: c.message.clone(),
                 customers: c.customers.len(),
+                revenue: at_stake,
+                revenue_share: share(at_stake, total_revenue),
                 largest,
             }
         })

@@ -45,6 +45,8 @@ struct Finding<'a> {
     message: &'a str,
     customers: usize,
     customer_share: f64,
+    revenue: f64,
+    revenue_share: f64,
     largest_id: Option<&'a str>,
     largest_revenue: Option<f64>,
 }
@@ -245,6 +247,8 @@ pub fn context(policy: &Policy, analysis: &Analysis, provenance: Option<&Provena
                 } else {
                     0.0
                 },
+                revenue: units(f.revenue),
+                revenue_share: f.revenue_share,
                 largest_id: f.largest.as_ref().map(|l| l.id.as_str()),
                 largest_revenue: f.largest.as_ref().map(|l| units(l.revenue)),
             })

@@ -52,6 +52,8 @@ pub fn summary_json(
                 "severity": f.severity,
                 "message": f.message,
                 "customers": f.customers,
+                "revenue": money(f.revenue),
+                "revenue_share": float(f.revenue_share),
                 "largest": f.largest.as_ref().map(|c| json!({ "customer_id": c.id, "revenue": money(c.revenue) })),
             })
         })
