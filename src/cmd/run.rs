@@ -16,7 +16,12 @@ pub fn run(
     timings: bool,
 ) -> powerbase::Result<()> {
     let bar = Bar::new(quiet);
-    let result = powerbase::pipeline::run(workspace, out, as_of, Some(&bar));
+    let notice = |message: &str| {
+        if !quiet {
+            eprintln!("{message}");
+        }
+    };
+    let result = powerbase::pipeline::run_with(workspace, out, as_of, Some(&bar), &notice);
     bar.finish();
     let summary = result?;
     if timings {
@@ -32,6 +37,9 @@ pub fn run(
     }
     for warning in &summary.warnings {
         eprintln!("warning: report.pdf: {warning}");
+    }
+    for warning in &summary.output_warnings {
+        eprintln!("warning: {warning}");
     }
     let a = &summary.outcome.analysis;
     let policy_currency = &summary.currency;
