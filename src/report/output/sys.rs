@@ -161,7 +161,10 @@ pub fn exchange(_: &Path, _: &Path) -> io::Result<bool> {
     Ok(false)
 }
 
-/// Whether the process `pid` has ended (a zombie waiting for its parent has ended too).
+/// Whether the process `pid` has ended or is ending: no such process, a zombie waiting for its
+/// parent, or one that is exiting. The last matters: a killed process lets go of its lock file
+/// while exiting, before it turns into a zombie, and a run that gets the lock right then must
+/// already see it as gone.
 #[cfg(target_os = "linux")]
 pub fn process_gone(pid: u32) -> bool {
     if !Path::new("/proc/self/stat").exists() {
@@ -169,12 +172,26 @@ pub fn process_gone(pid: u32) -> bool {
     }
     match fs::read_to_string(format!("/proc/{pid}/stat")) {
         Err(_) => true,
-        // "pid (command) state ...": the command may hold anything, so look after the last ')'.
-        Ok(stat) => stat
-            .rsplit_once(')')
-            .and_then(|(_, rest)| rest.trim_start().chars().next())
-            .is_some_and(|state| state == 'Z' || state == 'X'),
+        Ok(stat) => stat_says_gone(&stat),
     }
+}
+
+/// Reads `/proc/PID/stat`: "pid (command) state ppid pgrp session tty tpgid flags ...". The
+/// command may hold anything, so the fields are counted after the last ')'.
+#[cfg(target_os = "linux")]
+fn stat_says_gone(stat: &str) -> bool {
+    /// The kernel's PF_EXITING: set when the process starts to exit.
+    const EXITING: u64 = 0x4;
+    let Some((_, rest)) = stat.rsplit_once(')') else {
+        return false;
+    };
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let zombie = matches!(fields.first(), Some(&("Z" | "X" | "x")));
+    let exiting = fields
+        .get(6)
+        .and_then(|f| f.parse::<u64>().ok())
+        .is_some_and(|flags| flags & EXITING != 0);
+    zombie || exiting
 }
 
 /// Whether the process `pid` has ended.
@@ -275,6 +292,15 @@ mod tests {
         }
         assert!(process_gone(child.id()));
         child.wait().unwrap();
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn an_exiting_process_counts_as_gone() {
+        let running = "42 (a) b) R 1 42 42 0 -1 4194304 0 0";
+        assert!(!stat_says_gone(running));
+        assert!(stat_says_gone("42 (a) b) R 1 42 42 0 -1 4194308 0 0"));
+        assert!(stat_says_gone("42 (x) Z 1 42 42 0 -1 4194304 0 0"));
     }
 
     #[cfg(target_os = "linux")]
