@@ -9,7 +9,8 @@
 //! to `.NAME.powerbase-old-PID` first). The previous outputs are removed last. A failure before the
 //! swap leaves the previous outputs untouched and removes the staging folder; a process killed at
 //! any point leaves either the old or the new outputs in place, and its staging folder is removed by
-//! the next run into the same folder.
+//! the next run into the same folder (as are the `.NAME.new-PID` and `.NAME.old-PID` folders of
+//! earlier versions), once its process has ended.
 
 mod place;
 mod sys;
@@ -59,6 +60,18 @@ pub fn check_out_dir(dir: &Path, workspace: &Path, inputs: &[PathBuf]) -> Result
     Ok(target)
 }
 
+/// What runs leave beside the output folder `NAME` while they write it, as `.NAME.KIND-PID`, and
+/// whether it holds the previous outputs (to be put back if the folder is missing). `new` and `old`
+/// are the names of powerbase versions before the lock, whose leftovers are cleared as well.
+const LEFTOVERS: [(&str, bool); 4] = [
+    (STAGING, false),
+    (ASIDE, true),
+    ("new", false),
+    ("old", true),
+];
+const STAGING: &str = "powerbase-staging";
+const ASIDE: &str = "powerbase-old";
+
 /// The names beside the output folder `NAME` that belong to one run.
 struct Names {
     parent: PathBuf,
@@ -80,9 +93,9 @@ impl Names {
         self.parent.join(format!(".{}.powerbase-lock", self.name))
     }
 
-    /// `kind` is `staging` or `old`.
+    /// `.NAME.KIND-`, followed by a process id; `kind` is one of [`LEFTOVERS`].
     fn prefix(&self, kind: &str) -> String {
-        format!(".{}.powerbase-{kind}-", self.name)
+        format!(".{}.{kind}-", self.name)
     }
 
     fn own(&self, kind: &str) -> PathBuf {
@@ -109,7 +122,7 @@ pub fn write_atomically(
     let _lock = sys::Lock::acquire(&lock_path, on_wait).map_err(io(&lock_path))?;
     let existing = check_contents(dir, &target)?;
     let mut warnings = clear_stale(&names, &target);
-    let staging = names.own("staging");
+    let staging = names.own(STAGING);
     if let Err(e) = stage(&staging, files) {
         let _ = fs::remove_dir_all(&staging);
         return Err(e);
@@ -176,7 +189,7 @@ fn swap_in(
     if sys::exchange(staging, target).map_err(io(target))? {
         return Ok(Some(staging.to_path_buf()));
     }
-    let aside = names.own("old");
+    let aside = names.own(ASIDE);
     fs::rename(target, &aside).map_err(io(target))?;
     if let Err(e) = fs::rename(staging, target) {
         let _ = fs::rename(&aside, target);
@@ -212,12 +225,10 @@ fn clear_stale(names: &Names, target: &Path) -> Vec<String> {
         .flatten()
         .filter_map(|e| {
             let file_name = e.file_name().to_string_lossy().into_owned();
-            let is_old = file_name.starts_with(&names.prefix("old"));
-            let pid = ["old", "staging"]
-                .iter()
-                .find_map(|kind| file_name.strip_prefix(&names.prefix(kind)))?
-                .parse::<u32>()
-                .ok()?;
+            let (pid, is_old) = LEFTOVERS.iter().find_map(|(kind, is_old)| {
+                let pid = file_name.strip_prefix(&names.prefix(kind))?;
+                Some((pid.parse::<u32>().ok()?, *is_old))
+            })?;
             let dead = pid == std::process::id() || sys::process_gone(pid);
             let is_dir = e.file_type().is_ok_and(|t| t.is_dir());
             (dead && is_dir).then(|| (is_old, e.path()))
@@ -338,6 +349,25 @@ mod tests {
             other.exists(),
             "another output folder's staging is not ours to judge"
         );
+    }
+
+    #[test]
+    fn leftovers_of_earlier_versions_go_too() {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("out");
+        write(&out, &[file("a.txt", "1")]).unwrap();
+        let mut child = std::process::Command::new("true").spawn().unwrap();
+        let dead = child.id();
+        child.wait().unwrap();
+        for kind in ["new", "old"] {
+            let d = tmp.path().join(format!(".out.{kind}-{dead}"));
+            fs::create_dir(&d).unwrap();
+            fs::write(d.join("customers.csv"), "x").unwrap();
+        }
+        fs::write(tmp.path().join(format!(".out.new-{dead}.txt")), "not ours").unwrap();
+        write(&out, &[file("a.txt", "2")]).unwrap();
+        let not_ours = format!(".out.new-{dead}.txt");
+        assert_eq!(entries(tmp.path()), [not_ours.as_str(), "out"]);
     }
 
     #[test]
