@@ -28,6 +28,10 @@ pub enum Error {
         /// Why.
         source: std::io::Error,
     },
+    /// The output folder may not be used (it holds files powerbase did not write, is a file, is
+    /// the workspace or lies inside it, or cannot be replaced); nothing was changed.
+    #[error("{0}")]
+    OutputFolder(Diagnostic),
     /// A command-line value was wrong.
     #[error("{0}")]
     Usage(String),

@@ -253,18 +253,11 @@ impl Prepared {
     /// The provenance of a run of this workspace writing to `out` with `overrides`: the git state of
     /// the workspace and the SHA-256 of every data file it reads.
     pub fn provenance(&self, out: Option<&Path>, overrides: &[Override]) -> Result<Provenance> {
-        let policy = &self.workspace.policy;
-        let mut files: Vec<&Path> = vec![policy.transactions.path.as_path()];
-        if let Some(c) = &policy.customers {
-            files.push(c.path.as_path());
-        }
+        let inputs = self.inputs();
+        let files: Vec<&Path> = inputs.iter().map(PathBuf::as_path).collect();
         let overrides: Vec<String> = overrides.iter().map(ToString::to_string).collect();
-        provenance::collect(&self.workspace.root, out, &files, &overrides).map_err(|e| {
-            Error::Data(data::DataError::Io {
-                path: files[0].to_path_buf(),
-                source: e,
-            })
-        })
+        provenance::collect(&self.workspace.root, out, &files, &overrides)
+            .map_err(|(path, source)| Error::Data(data::DataError::Io { path, source }))
     }
 
     /// Renders every output file of a run, sorted by path, with the renderer's warnings.
@@ -337,6 +330,8 @@ pub struct RunSummary {
     pub currency: String,
     /// What the reader should know about the rendered report (missing glyphs, unknown images).
     pub warnings: Vec<String>,
+    /// What could not be cleaned up around the output folder (the outputs are complete all the same).
+    pub output_warnings: Vec<String>,
 }
 
 /// How to run a workspace.
@@ -353,14 +348,29 @@ pub struct RunOptions {
     pub no_provenance: bool,
 }
 
-/// The whole job: prepare, evaluate, render and replace the output folder in one step.
+/// The whole job: prepare, evaluate, render and replace the output folder in one step. The output
+/// folder (`out`, default `WORKSPACE/out`) is checked right after the workspace is loaded, before the
+/// data is read, and again when it is written (see [`report::output`]).
 pub fn run(
     root: &Path,
     options: &RunOptions,
     progress: Option<&dyn Progress>,
 ) -> Result<RunSummary> {
+    run_with(root, options, progress, &|_| ())
+}
+
+/// [`run`], telling `notice` when it has to wait for another run writing the same output folder.
+pub fn run_with(
+    root: &Path,
+    options: &RunOptions,
+    progress: Option<&dyn Progress>,
+    notice: &dyn Fn(&str),
+) -> Result<RunSummary> {
     let start = std::time::Instant::now();
     let prepared = prepare_with(root, &options.overrides)?;
+    let out = options.out.clone().unwrap_or_else(|| root.join("out"));
+    let inputs = prepared.inputs();
+    report::output::check_out_dir(&out, root, &inputs)?;
     let as_of = prepared.as_of(options.as_of, progress)?;
     let prepare_time = start.elapsed();
     let mut outcome = prepared.evaluate(as_of, progress)?;
@@ -368,7 +378,6 @@ pub fn run(
         .timings
         .0
         .insert(0, ("load and compile workspace", prepare_time));
-    let out = options.out.clone().unwrap_or_else(|| root.join("out"));
     let provenance = if options.no_provenance {
         None
     } else {
@@ -377,24 +386,39 @@ pub fn run(
         })?)
     };
     let render_start = std::time::Instant::now();
+    report::output::pause_for_tests("render");
     let (files, warnings) = prepared.render(&outcome, provenance.as_ref())?;
     outcome.timings.0.push(("render", render_start.elapsed()));
-    if out.join(workspace::POLICY_FILE).exists() {
-        return Err(Error::Usage(format!(
-            "{} holds a {}: refusing to replace a workspace with outputs",
-            out.display(),
-            workspace::POLICY_FILE
-        )));
-    }
-    outcome
-        .timings
-        .time("write outputs", || report::write_atomically(&out, &files))?;
+    let output_warnings = outcome.timings.time("write outputs", || {
+        report::output::check_placement(&out, root, &inputs)?;
+        report::write_atomically(&out, &files, &|holder| {
+            let by = holder
+                .map(|pid| format!(" (process {pid})"))
+                .unwrap_or_default();
+            notice(&format!(
+                "waiting for another powerbase run{by} to finish writing {}",
+                out.display()
+            ));
+        })
+    })?;
     Ok(RunSummary {
         out,
         files: files.iter().map(|f| f.path.clone()).collect(),
         printed: outcome.evaluation.printed.clone(),
         currency: prepared.workspace.policy.currency.clone(),
         warnings,
+        output_warnings,
         outcome,
     })
+}
+
+impl Prepared {
+    /// The data files the workspace reads, as written in the policy (relative to the workspace or
+    /// absolute): an output folder may never hold one.
+    pub fn inputs(&self) -> Vec<PathBuf> {
+        let policy = &self.workspace.policy;
+        std::iter::once(policy.transactions.path.clone())
+            .chain(policy.customers.iter().map(|c| c.path.clone()))
+            .collect()
+    }
 }

@@ -3,7 +3,7 @@
 //! of outputs. A board pack can then be traced back to the exact inputs that produced it.
 
 use std::io::Read;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use serde::Serialize;
@@ -67,19 +67,20 @@ pub struct DataFile {
 }
 
 /// Collects the provenance of a run of the workspace at `root` that read `data_files` (paths as
-/// the policy names them, relative to `root`). `out` is the output folder, left out when looking
+/// the policy names them, relative to `root`). A file that cannot be read is returned with its
+/// error. `out` is the output folder, left out when looking
 /// for uncommitted changes so that a run does not make its own workspace look changed.
 pub fn collect(
     root: &Path,
     out: Option<&Path>,
     data_files: &[&Path],
     overrides: &[String],
-) -> std::io::Result<Provenance> {
+) -> Result<Provenance, (PathBuf, std::io::Error)> {
     let mut files = Vec::with_capacity(data_files.len());
     for path in data_files {
         files.push(DataFile {
             path: path.to_string_lossy().replace('\\', "/"),
-            sha256: sha256_file(&root.join(path))?,
+            sha256: sha256_file(&root.join(path)).map_err(|e| (path.to_path_buf(), e))?,
         });
     }
     Ok(Provenance {

@@ -302,7 +302,7 @@ fn init_makes_a_workspace_that_runs() {
         .lines()
         .next()
         .unwrap()
-        .ends_with("spend_per_visit,yearly_value"));
+        .ends_with("spend_per_visit,yearly_value,check_lapsed_big_spenders"));
     let again = powerbase().arg("init").arg(&dir).output().unwrap();
     assert!(!again.status.success(), "init refuses a non-empty folder");
 }

@@ -35,12 +35,16 @@ enum Command {
     /// Run the workspace: load the data, compute metrics, assign tiers, and write customers.csv,
     /// summary.json, report.md, report.pdf and charts/ to the output folder.
     ///
-    /// The output folder is replaced as a whole: a failed run leaves the previous outputs as they were.
+    /// The output folder is replaced as a whole, in one atomic step: a failed or interrupted run
+    /// leaves the previous outputs as they were. powerbase only replaces a folder it made itself
+    /// (marked by a .powerbase-output file); concurrent runs into one folder take turns.
     Run {
         /// The workspace folder (holding powerbase.yaml).
         #[arg(default_value = ".")]
         workspace: PathBuf,
-        /// Where to write the outputs [default: WORKSPACE/out].
+        /// Where to write the outputs [default: WORKSPACE/out]. A new folder, an empty one, or one
+        /// powerbase wrote before; a folder holding other files, a file, the workspace itself, a
+        /// folder containing it or one inside it other than out/ is refused and left as it is.
         #[arg(long, short)]
         out: Option<PathBuf>,
         /// Compute everything as of this date (YYYY-MM-DD); later transactions are left out and

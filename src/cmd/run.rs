@@ -26,7 +26,12 @@ pub fn run(
         overrides: overrides.to_vec(),
         no_provenance,
     };
-    let result = powerbase::pipeline::run(workspace, &options, Some(&bar));
+    let notice = |message: &str| {
+        if !quiet {
+            eprintln!("{message}");
+        }
+    };
+    let result = powerbase::pipeline::run_with(workspace, &options, Some(&bar), &notice);
     bar.finish();
     let summary = result?;
     if timings {
@@ -42,6 +47,9 @@ pub fn run(
     }
     for warning in &summary.warnings {
         eprintln!("warning: report.pdf: {warning}");
+    }
+    for warning in &summary.output_warnings {
+        eprintln!("warning: {warning}");
     }
     let a = &summary.outcome.analysis;
     let policy_currency = &summary.currency;
