@@ -1,4 +1,6 @@
-//! The `powerbase` command line: parse arguments, call the command, map errors to exit codes.
+//! The `powerbase` command line: parse arguments, call the command, map errors to exit codes. A
+//! reader of standard output that goes away early (`powerbase run | head -1`) ends the command
+//! quietly with success, as in other command-line tools.
 
 mod cmd;
 
@@ -10,6 +12,7 @@ fn main() -> ExitCode {
     let cli = cmd::Cli::parse();
     match cmd::dispatch(cli) {
         Ok(()) => ExitCode::SUCCESS,
+        Err(e) if cmd::is_closed_stdout(&e) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e}");
             ExitCode::from(match e {

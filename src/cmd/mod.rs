@@ -5,7 +5,7 @@ mod init;
 mod progress;
 mod run;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::{Parser, Subcommand};
 use powerbase::data::Day;
@@ -65,6 +65,24 @@ enum Command {
         /// The folder to create (it must not exist or be empty).
         dir: PathBuf,
     },
+}
+
+/// What failed writes to standard output are reported as.
+const STDOUT: &str = "standard output";
+
+/// A failed write to standard output, as an error.
+fn stdout_error(source: std::io::Error) -> powerbase::Error {
+    powerbase::Error::Output {
+        path: PathBuf::from(STDOUT),
+        source,
+    }
+}
+
+/// Whether `e` means the reader of standard output went away (`powerbase run | head -1`): not a
+/// failure, the command just has no one left to tell.
+pub fn is_closed_stdout(e: &powerbase::Error) -> bool {
+    matches!(e, powerbase::Error::Output { path, source }
+        if path == Path::new(STDOUT) && source.kind() == std::io::ErrorKind::BrokenPipe)
 }
 
 fn parse_day(s: &str) -> Result<Day, String> {
