@@ -341,3 +341,19 @@ fn a_reader_that_goes_away_ends_the_run_quietly() {
     assert!(err.is_empty(), "nothing to say about it: {err}");
     assert!(ws.path().join("out/report.md").exists());
 }
+
+#[test]
+fn main_only_keys_in_a_rule_file_are_named_where_written() {
+    let policy = format!("{HEAD}{TIERS}");
+    let rule = "params:\n  x: 1\nclient: Other\nreport:\n  title: T\n";
+    let err = check_err(&policy, &[("rules/extra.yaml", rule)]);
+    for expected in [
+        "`client` belongs in powerbase.yaml, not in a rule file",
+        "rules/extra.yaml:3:9",
+        "`report` belongs in powerbase.yaml, not in a rule file",
+        "rules/extra.yaml:5:3",
+        "2 problems found",
+    ] {
+        assert!(err.contains(expected), "missing {expected:?} in:\n{err}");
+    }
+}

@@ -324,45 +324,46 @@ impl Names {
     }
 }
 
-/// The keys only `powerbase.yaml` may hold, as found in all files.
+/// The keys only `powerbase.yaml` may hold.
 #[derive(Default)]
 struct MainKeys {
-    client: Option<String>,
+    client: Option<Spanned<String>>,
     currency: Option<Spanned<String>>,
     as_of: Option<Spanned<String>>,
-    data: Option<schema::DataSection>,
-    report: Option<schema::ReportSection>,
+    data: Option<Spanned<schema::DataSection>>,
+    report: Option<Spanned<schema::ReportSection>>,
 }
 
 impl MainKeys {
-    /// Takes the main-only keys of `file`: kept from `powerbase.yaml`, reported from a rule file.
+    /// Takes the main-only keys of the file `name`: kept from `powerbase.yaml`, reported from a
+    /// rule file.
     fn take(&mut self, name: &str, file: &mut PolicyFile, problems: &mut Vec<Diagnostic>) {
-        let is_main = name == POLICY_FILE;
-        let mut misplaced = |key: &str, origin: Origin| {
-            problems.push(
-                Diagnostic::at(
-                    origin,
-                    format!("`{key}` belongs in {POLICY_FILE}, not in a rule file"),
-                )
-                .with_help("rule files hold params, metrics, tiers, checks and include"),
-            );
-        };
-        macro_rules! take {
-            ($key:ident, $keep:expr) => {
-                if let Some(v) = file.$key.take() {
-                    if is_main {
-                        self.$key = Some($keep(v));
-                    } else {
-                        misplaced(stringify!($key), at(name, &v));
-                    }
-                }
-            };
+        if name == POLICY_FILE {
+            self.client = file.client.take();
+            self.currency = file.currency.take();
+            self.as_of = file.as_of.take();
+            self.data = file.data.take();
+            self.report = file.report.take();
+            return;
         }
-        take!(client, |v: Spanned<String>| v.value);
-        take!(currency, |v| v);
-        take!(as_of, |v| v);
-        take!(data, |v: Spanned<schema::DataSection>| v.value);
-        take!(report, |v: Spanned<schema::ReportSection>| v.value);
+        let found = [
+            ("client", file.client.as_ref().map(|v| at(name, v))),
+            ("currency", file.currency.as_ref().map(|v| at(name, v))),
+            ("as_of", file.as_of.as_ref().map(|v| at(name, v))),
+            ("data", file.data.as_ref().map(|v| at(name, v))),
+            ("report", file.report.as_ref().map(|v| at(name, v))),
+        ];
+        for (key, origin) in found {
+            if let Some(origin) = origin {
+                problems.push(
+                    Diagnostic::at(
+                        origin,
+                        format!("`{key}` belongs in {POLICY_FILE}, not in a rule file"),
+                    )
+                    .with_help("rule files hold params, metrics, tiers, checks and include"),
+                );
+            }
+        }
     }
 }
 
@@ -386,28 +387,7 @@ fn merge(
         for (pname, value) in file.params {
             let origin = at(&name, &value);
             names.declare("param", &pname, &origin, problems);
-            match value.value {
-                ParamEntry::Value(value) => params.push(Param {
-                    name: pname,
-                    value,
-                    origin,
-                }),
-                ParamEntry::Other(found) => {
-                    problems.push(Diagnostic::at(
-                        origin.clone(),
-                        format!(
-                            "param `{pname}`: expected a number, text, true/false or a date, found {found}"
-                        ),
-                    ));
-                    // Kept with an empty text so expressions using it compile without a second
-                    // error; the problem above keeps the workspace from running.
-                    params.push(Param {
-                        name: pname,
-                        value: ParamValue::Text(String::new()),
-                        origin,
-                    });
-                }
-            }
+            params.push(param(pname, value.value, origin, problems));
         }
         for (mname, text) in file.metrics {
             let e = expr(&name, &text);
@@ -424,7 +404,7 @@ fn merge(
             add_check(&name, c, &mut checks, problems);
         }
     }
-    let Some(data) = main.data.take() else {
+    let Some(data) = main.data.map(|d| d.value) else {
         problems.push(
             Diagnostic::at(Origin::file(POLICY_FILE), "no `data:` section: powerbase needs to know where the transactions are")
                 .with_help("data:\n    transactions:\n      path: data/transactions.csv\n      columns: { customer_id: ..., date: ..., amount: ... }"),
@@ -448,7 +428,7 @@ fn merge(
     };
     let as_of = main.as_of.and_then(|v| as_of_day(&v, problems));
     let currency = currency_code(main.currency, problems);
-    let report = main.report.unwrap_or_default();
+    let report = main.report.map(|r| r.value).unwrap_or_default();
     Some(Policy {
         report: ReportSettings {
             title: report.title.unwrap_or_else(|| "Core customers".to_string()),
@@ -458,7 +438,9 @@ fn merge(
             page_size: report.page_size.unwrap_or_else(|| "A4".to_string()),
             top_customers: report.top_customers.unwrap_or(10),
         },
-        client: main.client.unwrap_or_else(|| "Client".to_string()),
+        client: main
+            .client
+            .map_or_else(|| "Client".to_string(), |c| c.value),
         currency,
         as_of,
         transactions: data.transactions,
@@ -469,6 +451,29 @@ fn merge(
         checks: checks.into_iter().map(|(_, c)| c).collect(),
         files: file_names,
     })
+}
+
+/// A param as written, or a problem when it is not a value a param can hold.
+fn param(name: String, entry: ParamEntry, origin: Origin, problems: &mut Vec<Diagnostic>) -> Param {
+    let value = match entry {
+        ParamEntry::Value(value) => value,
+        ParamEntry::Other(found) => {
+            problems.push(Diagnostic::at(
+                origin.clone(),
+                format!(
+                    "param `{name}`: expected a number, text, true/false or a date, found {found}"
+                ),
+            ));
+            // Kept with an empty text so expressions using it compile without a second error;
+            // the problem above keeps the workspace from running.
+            ParamValue::Text(String::new())
+        }
+    };
+    Param {
+        name,
+        value,
+        origin,
+    }
 }
 
 /// Takes the `tiers:` list of the file `name`, unless another file already defined tiers.
