@@ -4,6 +4,7 @@
 
 mod cmd;
 
+use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -12,9 +13,10 @@ fn main() -> ExitCode {
     let cli = cmd::Cli::parse();
     match cmd::dispatch(cli) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(e) if cmd::is_closed_stdout(&e) => ExitCode::SUCCESS,
+        Err(e) if cmd::is_closed_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e}");
+            // Nothing more can be done if standard error is gone too.
+            let _ = writeln!(std::io::stderr(), "error: {e}");
             ExitCode::from(match e {
                 powerbase::Error::Usage(_) => 2,
                 _ => 1,

@@ -317,21 +317,25 @@ fn zero_or_negative_revenue_shows_a_dash_not_nan() {
     );
 }
 
-#[test]
-fn a_reader_that_goes_away_ends_the_run_quietly() {
-    let policy = format!("{HEAD}{TIERS}");
-    let ws = workspace(&policy, Some(CSV), &[]);
-    // A pipe whose only reader has exited: every write to it fails with a broken pipe.
+/// A pipe whose only reader has exited: every write to it fails with a broken pipe.
+fn pipe_without_reader() -> std::process::ChildStdin {
     let mut reader = std::process::Command::new("true")
         .stdin(Stdio::piped())
         .spawn()
         .unwrap();
     let write_end = reader.stdin.take().unwrap();
     reader.wait().unwrap();
+    write_end
+}
+
+#[test]
+fn a_reader_that_goes_away_ends_the_run_quietly() {
+    let policy = format!("{HEAD}{TIERS}");
+    let ws = workspace(&policy, Some(CSV), &[]);
     let out = std::process::Command::new(assert_cmd::cargo::cargo_bin("powerbase"))
         .arg("run")
         .arg(ws.path())
-        .stdout(Stdio::from(write_end))
+        .stdout(Stdio::from(pipe_without_reader()))
         .stderr(Stdio::piped())
         .output()
         .unwrap();
@@ -340,6 +344,23 @@ fn a_reader_that_goes_away_ends_the_run_quietly() {
     assert!(out.status.success(), "exit {:?}: {err}", out.status);
     assert!(err.is_empty(), "nothing to say about it: {err}");
     assert!(ws.path().join("out/report.md").exists());
+}
+
+#[test]
+fn a_reader_of_both_outputs_that_goes_away_ends_the_run_quietly() {
+    // `powerbase run --timings 2>&1 | head -1`: the timings go to standard error first.
+    let policy = format!("{HEAD}{TIERS}");
+    let ws = workspace(&policy, Some(CSV), &[]);
+    let pipe = std::os::fd::OwnedFd::from(pipe_without_reader());
+    let out = std::process::Command::new(assert_cmd::cargo::cargo_bin("powerbase"))
+        .arg("run")
+        .arg(ws.path())
+        .arg("--timings")
+        .stderr(Stdio::from(pipe.try_clone().unwrap()))
+        .stdout(Stdio::from(pipe))
+        .status()
+        .unwrap();
+    assert!(out.success(), "a panic exits with 101: {out:?}");
 }
 
 #[test]

@@ -67,8 +67,9 @@ enum Command {
     },
 }
 
-/// What failed writes to standard output are reported as.
+/// What failed writes to standard output and standard error are reported as.
 const STDOUT: &str = "standard output";
+const STDERR: &str = "standard error";
 
 /// A failed write to standard output, as an error.
 fn stdout_error(source: std::io::Error) -> powerbase::Error {
@@ -78,11 +79,20 @@ fn stdout_error(source: std::io::Error) -> powerbase::Error {
     }
 }
 
-/// Whether `e` means the reader of standard output went away (`powerbase run | head -1`): not a
-/// failure, the command just has no one left to tell.
-pub fn is_closed_stdout(e: &powerbase::Error) -> bool {
+/// A failed write to standard error, as an error.
+fn stderr_error(source: std::io::Error) -> powerbase::Error {
+    powerbase::Error::Output {
+        path: PathBuf::from(STDERR),
+        source,
+    }
+}
+
+/// Whether `e` means the reader of standard output or error went away (`powerbase run | head
+/// -1`): not a failure, the command just has no one left to tell.
+pub fn is_closed_pipe(e: &powerbase::Error) -> bool {
     matches!(e, powerbase::Error::Output { path, source }
-        if path == Path::new(STDOUT) && source.kind() == std::io::ErrorKind::BrokenPipe)
+        if (path == Path::new(STDOUT) || path == Path::new(STDERR))
+            && source.kind() == std::io::ErrorKind::BrokenPipe)
 }
 
 fn parse_day(s: &str) -> Result<Day, String> {

@@ -1,5 +1,6 @@
-//! `powerbase run`. The headline goes to standard output through a writer, so a reader that
-//! stops early (`powerbase run | head -1`) ends the command quietly instead of a panic.
+//! `powerbase run`. The headline goes to standard output and notes to standard error through
+//! writers, so a reader that stops early (`powerbase run | head -1`) ends the command quietly
+//! instead of a panic.
 
 use std::io::Write;
 use std::path::Path;
@@ -23,21 +24,32 @@ pub fn run(
     bar.finish();
     let summary = result?;
     if timings {
-        for (stage, took) in &summary.outcome.timings.0 {
-            eprintln!("{:>8.3} s  {stage}", took.as_secs_f64());
-        }
+        timings_table(&mut std::io::stderr().lock(), &summary).map_err(super::stderr_error)?;
     }
     if quiet {
         return Ok(());
     }
+    notes(&mut std::io::stderr().lock(), &summary).map_err(super::stderr_error)?;
+    headline(&mut std::io::stdout().lock(), &summary).map_err(super::stdout_error)
+}
+
+/// How long each stage took.
+fn timings_table(err: &mut impl Write, summary: &RunSummary) -> std::io::Result<()> {
+    for (stage, took) in &summary.outcome.timings.0 {
+        writeln!(err, "{:>8.3} s  {stage}", took.as_secs_f64())?;
+    }
+    Ok(())
+}
+
+/// What scripts printed and what the PDF layout warned about.
+fn notes(err: &mut impl Write, summary: &RunSummary) -> std::io::Result<()> {
     for line in &summary.printed {
-        eprintln!("script: {line}");
+        writeln!(err, "script: {line}")?;
     }
     for warning in &summary.warnings {
-        eprintln!("warning: report.pdf: {warning}");
+        writeln!(err, "warning: report.pdf: {warning}")?;
     }
-    let mut out = std::io::stdout().lock();
-    headline(&mut out, &summary).map_err(super::stdout_error)
+    Ok(())
 }
 
 /// The headline figures, tiers, findings and where the outputs went.
