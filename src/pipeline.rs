@@ -84,10 +84,10 @@ pub fn check(root: &Path) -> Result<Prepared> {
 fn prepare_checked(root: &Path, check_source: bool, overrides: &[Override]) -> Result<Prepared> {
     let mut workspace = match workspace::load(root) {
         Ok(w) => w,
-        Err(mut problems) => {
+        Err(failed) => {
             // No policy to compile, but the plugins can still be checked in the same pass.
-            let scripts = workspace::scripts(root, &mut problems);
-            problems.extend(engine::check_scripts(&scripts));
+            let mut problems = failed.problems;
+            problems.extend(engine::check_scripts(&failed.scripts));
             return Err(Error::Workspace(problems));
         }
     };

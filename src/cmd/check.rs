@@ -1,12 +1,14 @@
 //! `powerbase check`.
 
+use std::io::Write;
 use std::path::Path;
 
 /// Loads and compiles a workspace; prints what was checked or every problem found.
 pub fn check(workspace: &Path) -> powerbase::Result<()> {
     let prepared = powerbase::pipeline::check(workspace)?;
     let policy = &prepared.workspace.policy;
-    println!(
+    writeln!(
+        std::io::stdout().lock(),
         "{}: ok ({} policy files, {} scripts, {} templates; {} params, {} metrics, {} tiers, {} checks)",
         workspace.display(),
         policy.files.len(),
@@ -16,6 +18,6 @@ pub fn check(workspace: &Path) -> powerbase::Result<()> {
         policy.metrics.len(),
         policy.tiers.len(),
         policy.checks.len()
-    );
-    Ok(())
+    )
+    .map_err(super::stdout_error)
 }

@@ -1,5 +1,6 @@
 //! `powerbase init`: a commented workspace with a small sample of real data that runs as it is.
 
+use std::io::Write;
 use std::path::Path;
 
 use include_dir::{include_dir, Dir};
@@ -20,9 +21,10 @@ pub fn init(dir: &Path) -> powerbase::Result<()> {
         )));
     }
     write(&SCAFFOLD, dir)?;
-    println!("created workspace {}", dir.display());
-    println!("next: powerbase run {}", dir.display());
-    Ok(())
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "created workspace {}", dir.display())
+        .and_then(|()| writeln!(out, "next: powerbase run {}", dir.display()))
+        .map_err(super::stdout_error)
 }
 
 fn write(from: &Dir<'_>, to: &Path) -> powerbase::Result<()> {

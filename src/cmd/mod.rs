@@ -6,7 +6,7 @@ mod progress;
 mod run;
 mod whatif;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::{Parser, Subcommand, ValueEnum};
 use powerbase::data::Day;
@@ -106,6 +106,34 @@ pub enum OutputFormat {
     Human,
     /// For scripts, editors and CI.
     Json,
+}
+
+/// What failed writes to standard output and standard error are reported as.
+const STDOUT: &str = "standard output";
+const STDERR: &str = "standard error";
+
+/// A failed write to standard output, as an error.
+fn stdout_error(source: std::io::Error) -> powerbase::Error {
+    powerbase::Error::Output {
+        path: PathBuf::from(STDOUT),
+        source,
+    }
+}
+
+/// A failed write to standard error, as an error.
+fn stderr_error(source: std::io::Error) -> powerbase::Error {
+    powerbase::Error::Output {
+        path: PathBuf::from(STDERR),
+        source,
+    }
+}
+
+/// Whether `e` means the reader of standard output or error went away (`powerbase run | head
+/// -1`): not a failure, the command just has no one left to tell.
+pub fn is_closed_pipe(e: &powerbase::Error) -> bool {
+    matches!(e, powerbase::Error::Output { path, source }
+        if (path == Path::new(STDOUT) || path == Path::new(STDERR))
+            && source.kind() == std::io::ErrorKind::BrokenPipe)
 }
 
 fn parse_day(s: &str) -> Result<Day, String> {

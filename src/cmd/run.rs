@@ -1,9 +1,12 @@
-//! `powerbase run`.
+//! `powerbase run`. The headline goes to standard output and notes to standard error through
+//! writers, so a reader that stops early (`powerbase run | head -1`) ends the command quietly
+//! instead of a panic.
 
+use std::io::Write;
 use std::path::Path;
 
 use powerbase::data::Day;
-use powerbase::pipeline::RunOptions;
+use powerbase::pipeline::{RunOptions, RunSummary};
 use powerbase::report::format;
 use powerbase::workspace::overrides::Override;
 
@@ -28,71 +31,101 @@ pub fn run(
     };
     let notice = |message: &str| {
         if !quiet {
-            eprintln!("{message}");
+            let _ = writeln!(std::io::stderr(), "{message}");
         }
     };
     let result = powerbase::pipeline::run_with(workspace, &options, Some(&bar), &notice);
     bar.finish();
     let summary = result?;
     if timings {
-        for (stage, took) in &summary.outcome.timings.0 {
-            eprintln!("{:>8.3} s  {stage}", took.as_secs_f64());
-        }
+        timings_table(&mut std::io::stderr().lock(), &summary).map_err(super::stderr_error)?;
     }
     if quiet {
         return Ok(());
     }
+    notes(&mut std::io::stderr().lock(), &summary).map_err(super::stderr_error)?;
+    headline(&mut std::io::stdout().lock(), &summary).map_err(super::stdout_error)
+}
+
+/// How long each stage took.
+fn timings_table(err: &mut impl Write, summary: &RunSummary) -> std::io::Result<()> {
+    for (stage, took) in &summary.outcome.timings.0 {
+        writeln!(err, "{:>8.3} s  {stage}", took.as_secs_f64())?;
+    }
+    Ok(())
+}
+
+/// What scripts printed and what the PDF layout warned about.
+fn notes(err: &mut impl Write, summary: &RunSummary) -> std::io::Result<()> {
     for line in &summary.printed {
-        eprintln!("script: {line}");
+        writeln!(err, "script: {line}")?;
     }
     for warning in &summary.warnings {
-        eprintln!("warning: report.pdf: {warning}");
+        writeln!(err, "warning: report.pdf: {warning}")?;
     }
     for warning in &summary.output_warnings {
-        eprintln!("warning: {warning}");
+        writeln!(err, "warning: {warning}")?;
     }
+    Ok(())
+}
+
+/// The headline figures, tiers, findings and where the outputs went.
+fn headline(out: &mut impl Write, summary: &RunSummary) -> std::io::Result<()> {
     let a = &summary.outcome.analysis;
     let policy_currency = &summary.currency;
-    println!(
+    writeln!(
+        out,
         "{} customers as of {}, {} revenue; top 20% hold {}",
         format::thousands(a.customers as i64),
         a.as_of,
         format::money(a.total_revenue as f64 / 100.0, policy_currency, 0),
-        format::percent(a.concentration.top20_share, 1)
+        format::percent(
+            format::share_of(a.concentration.top20_share, a.total_revenue),
+            1
+        )
+    )?;
+    let customer_pcts = format::percents_summing_to_100(
+        &a.tiers.iter().map(|t| t.customer_share).collect::<Vec<_>>(),
+        1,
     );
-    let shares = |f: fn(&powerbase::analysis::TierSummary) -> f64| {
-        format::percents_summing_to_100(&a.tiers.iter().map(f).collect::<Vec<_>>(), 1)
-    };
-    let (customer_pcts, revenue_pcts) = (shares(|t| t.customer_share), shares(|t| t.revenue_share));
+    let revenue_pcts = format::percents_of_total(
+        &a.tiers.iter().map(|t| t.revenue_share).collect::<Vec<_>>(),
+        a.total_revenue,
+        1,
+    );
     for (i, t) in a.tiers.iter().enumerate() {
-        println!(
+        writeln!(
+            out,
             "  {:<16} {:>10} customers {:>7}  {:>16} revenue {:>7}",
             t.name,
             format::thousands(t.customers as i64),
             customer_pcts[i],
             format::money(t.revenue as f64 / 100.0, policy_currency, 0),
             revenue_pcts[i]
-        );
+        )?;
     }
     for f in &a.findings {
-        println!(
+        writeln!(
+            out,
             "  {:<8} {}: {} customers",
             format!("{:?}", f.severity).to_lowercase(),
             f.name,
             format::thousands(f.customers as i64)
-        );
+        )?;
     }
     if summary.outcome.stats.excluded_after_as_of > 0 {
-        println!(
+        writeln!(
+            out,
             "  {} transactions after {} were left out",
             format::thousands(summary.outcome.stats.excluded_after_as_of as i64),
             a.as_of
-        );
+        )?;
     }
-    println!(
+    writeln!(
+        out,
         "wrote {} ({})",
         summary.out.display(),
         summary.files.join(", ")
-    );
+    )?;
     Ok(())
 }

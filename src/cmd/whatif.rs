@@ -1,6 +1,7 @@
 //! `powerbase whatif`: the tier table before and after a few `--set` overrides, and who moves
 //! between which tiers, without writing any output. For trying thresholds live in a meeting.
 
+use std::io::Write;
 use std::path::Path;
 
 use powerbase::analysis::migration::{migration, Migration};
@@ -53,7 +54,7 @@ pub fn whatif(
     );
     let currency = &base.workspace.policy.currency;
     let (a, b) = (&before.analysis, &after.analysis);
-    match format {
+    let text = match format {
         OutputFormat::Json => {
             let tiers = |t: &[TierSummary]| -> Vec<serde_json::Value> {
                 t.iter()
@@ -77,24 +78,19 @@ pub fn whatif(
                 "matrix": moves.matrix,
                 "moved": moves.moved.len(),
             });
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&out).expect("plain values")
-            );
+            serde_json::to_string_pretty(&out).expect("plain values") + "\n"
         }
-        OutputFormat::Human => {
-            print!(
-                "{}",
-                human(overrides, &a.tiers, &b.tiers, &moves, a.customers, currency)
-            );
-            println!(
-                "{} customers as of {}; nothing was written",
-                format::thousands(a.customers as i64),
-                a.as_of
-            );
-        }
-    }
-    Ok(())
+        OutputFormat::Human => format!(
+            "{}{} customers as of {}; nothing was written\n",
+            human(overrides, &a.tiers, &b.tiers, &moves, a.customers, currency),
+            format::thousands(a.customers as i64),
+            a.as_of
+        ),
+    };
+    std::io::stdout()
+        .lock()
+        .write_all(text.as_bytes())
+        .map_err(super::stdout_error)
 }
 
 /// The before/after tier table and the moves, as text.

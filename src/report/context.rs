@@ -1,10 +1,12 @@
 //! The values a report template sees. Documented in the README; every name here is part of the
-//! template contract, so add rather than rename.
+//! template contract, so add rather than rename. A share of a total that is zero or negative
+//! (revenue, margin, concentration) is not meaningful: it is NaN here, and the `pct` and `num`
+//! filters print it as a dash.
 
 use serde::Serialize;
 use tera::Context;
 
-use super::format::percents_summing_to_100;
+use super::format::{percents_of_total, percents_summing_to_100, share_of};
 use crate::analysis::Analysis;
 use crate::provenance::Provenance;
 use crate::workspace::{ParamValue, Policy};
@@ -144,20 +146,24 @@ pub fn context(policy: &Policy, analysis: &Analysis, provenance: Option<&Provena
             .collect::<Vec<_>>(),
         1,
     );
-    let revenue_pcts = percents_summing_to_100(
+    // Shares of a total that is zero or negative are not meaningful: NaN, printed as a dash.
+    let (total_revenue, total_margin) = (analysis.total_revenue, analysis.total_margin);
+    let revenue_pcts = percents_of_total(
         &analysis
             .tiers
             .iter()
             .map(|t| t.revenue_share)
             .collect::<Vec<_>>(),
+        total_revenue,
         1,
     );
-    let margin_pcts = percents_summing_to_100(
+    let margin_pcts = percents_of_total(
         &analysis
             .tiers
             .iter()
             .map(|t| t.margin_share)
             .collect::<Vec<_>>(),
+        total_margin,
         1,
     );
     let tiers = analysis
@@ -177,10 +183,10 @@ pub fn context(policy: &Policy, analysis: &Analysis, provenance: Option<&Provena
             customer_share: t.customer_share,
             customer_pct: customer_pcts[i].clone(),
             revenue: units(t.revenue),
-            revenue_share: t.revenue_share,
+            revenue_share: share_of(t.revenue_share, total_revenue),
             revenue_pct: revenue_pcts[i].clone(),
             margin: units(t.margin),
-            margin_share: t.margin_share,
+            margin_share: share_of(t.margin_share, total_margin),
             margin_pct: margin_pcts[i].clone(),
             avg_revenue: t.avg_revenue,
             orders: t.orders,
@@ -216,11 +222,11 @@ pub fn context(policy: &Policy, analysis: &Analysis, provenance: Option<&Provena
         total_margin: units(analysis.total_margin),
         tiers,
         concentration: Concentration {
-            top20_share: c.top20_share,
+            top20_share: share_of(c.top20_share, total_revenue),
             top20_customers: c.top20_customers,
             customers_for_80: c.customers_for_80,
-            customer_share_for_80: c.customer_share_for_80,
-            gini: c.gini,
+            customer_share_for_80: share_of(c.customer_share_for_80, total_revenue),
+            gini: share_of(c.gini, total_revenue),
         },
         top_customers: analysis
             .top_customers

@@ -1,5 +1,10 @@
 //! Number formatting for people: money with the currency symbol and thousands separators,
 //! percentages that add up to 100%. Shared by the Tera filters, the charts and the PDF.
+//! A figure that is not meaningful (a share of a total that is zero or negative, carried as NaN)
+//! prints as [`NOT_MEANINGFUL`], never as `NaN`.
+
+/// What a figure that is not meaningful prints as: an en dash.
+pub const NOT_MEANINGFUL: &str = "\u{2013}";
 
 /// The symbol a reader expects for an ISO 4217 currency code; unknown codes print as `CODE `.
 pub fn currency_symbol(code: &str) -> String {
@@ -35,6 +40,9 @@ pub fn thousands(n: i64) -> String {
 
 /// A number with `decimals` decimals and thousands separators: `1234.5` -> `1,234.50`.
 pub fn number(value: f64, decimals: usize) -> String {
+    if !value.is_finite() {
+        return NOT_MEANINGFUL.to_string();
+    }
     let text = format!("{:.*}", decimals, value.abs());
     let (whole, frac) = match text.split_once('.') {
         Some((w, f)) => (w, Some(f)),
@@ -55,6 +63,9 @@ pub fn number(value: f64, decimals: usize) -> String {
 
 /// Money for a reader: `$1,234,567` (`decimals` = 0) or `$1,234.56`; negatives as `-$12.00`.
 pub fn money(value: f64, currency: &str, decimals: usize) -> String {
+    if !value.is_finite() {
+        return NOT_MEANINGFUL.to_string();
+    }
     let body = number(value.abs(), decimals);
     let sign = if value < 0.0 && body.bytes().any(|b| (b'1'..=b'9').contains(&b)) {
         "-"
@@ -91,7 +102,30 @@ fn trim_zeros(s: String) -> String {
 
 /// A share (0..1) as a percentage: `0.1234` -> `12.3%` with one decimal.
 pub fn percent(share: f64, decimals: usize) -> String {
+    if !share.is_finite() {
+        return NOT_MEANINGFUL.to_string();
+    }
     format!("{}%", number(share * 100.0, decimals))
+}
+
+/// `share` of a total, or NaN (printed as [`NOT_MEANINGFUL`]) when the total is zero or negative:
+/// a share of nothing, or of a loss, means nothing.
+pub fn share_of(share: f64, total: i64) -> f64 {
+    if total > 0 {
+        share
+    } else {
+        f64::NAN
+    }
+}
+
+/// [`percents_summing_to_100`] of shares of a total; all [`NOT_MEANINGFUL`] when the total is
+/// zero or negative.
+pub fn percents_of_total(shares: &[f64], total: i64, decimals: usize) -> Vec<String> {
+    if total > 0 {
+        percents_summing_to_100(shares, decimals)
+    } else {
+        vec![NOT_MEANINGFUL.to_string(); shares.len()]
+    }
 }
 
 /// A share as a compact percentage for chart labels: one decimal below 10% (`4.2%`), none from
@@ -115,7 +149,7 @@ pub fn percents_summing_to_100(shares: &[f64], decimals: usize) -> Vec<String> {
     let total_units = (100.0 * scale).round() as i64;
     let sum: f64 = shares.iter().sum();
     let all_non_negative = shares.iter().all(|s| *s >= 0.0);
-    if shares.is_empty() || !all_non_negative || (sum - 1.0).abs() > 1e-9 {
+    if shares.is_empty() || !all_non_negative || !sum.is_finite() || (sum - 1.0).abs() > 1e-9 {
         return shares.iter().map(|s| percent(*s, decimals)).collect();
     }
     let exact: Vec<f64> = shares.iter().map(|s| s * 100.0 * scale).collect();
@@ -176,6 +210,23 @@ mod tests {
         assert_eq!(percent_compact(0.4237), "42%");
         assert_eq!(percent_compact(-0.031), "-3.1%");
         assert_eq!(percent_compact(0.0), "0%");
+    }
+
+    #[test]
+    fn figures_that_are_not_meaningful_print_as_a_dash() {
+        assert_eq!(percent(f64::NAN, 1), "–");
+        assert_eq!(percent(f64::INFINITY, 0), "–");
+        assert_eq!(percent_compact(f64::NAN), "–");
+        assert_eq!(number(f64::NAN, 2), "–");
+        assert_eq!(money(f64::NAN, "USD", 0), "–");
+        assert_eq!(
+            percents_summing_to_100(&[f64::NAN, 0.5], 1),
+            vec!["–", "50.0%"]
+        );
+        assert_eq!(percents_of_total(&[0.0, 0.0], 0, 1), vec!["–", "–"]);
+        assert_eq!(percents_of_total(&[0.25, 0.75], 400, 0), vec!["25%", "75%"]);
+        assert!(share_of(0.5, -10).is_nan());
+        assert_eq!(share_of(0.5, 10), 0.5);
     }
 
     #[test]

@@ -3,20 +3,21 @@
 //! point at it. Problems are collected, not stopped at: `check` shows them all in one pass.
 
 pub mod builtin;
+mod files;
 pub mod overrides;
 mod schema;
+mod yaml;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde_saphyr::Spanned;
-use walkdir::WalkDir;
 
 pub use schema::{ParamValue, Severity};
 
 use crate::data::{CustomerSource, Day, TransactionSource};
 use crate::error::{Diagnostic, Origin};
-use schema::PolicyFile;
+use schema::{ParamEntry, PolicyFile};
 
 /// The name of the main policy file.
 pub const POLICY_FILE: &str = "powerbase.yaml";
@@ -146,37 +147,88 @@ pub struct ReportSettings {
 }
 
 /// Reads a workspace folder. Fails only when no policy can be built (`powerbase.yaml` missing or not
-/// valid YAML of the right shape, no data or tiers); other problems are kept in
-/// [`Workspace::problems`] so that compiling can find more in the same pass.
-pub fn load(root: &Path) -> Result<Workspace, Vec<Diagnostic>> {
+/// valid YAML of the right shape, no data or tiers) or when a policy file could not be read (what
+/// it holds is unknown, so compiling the rest would report its absence as more problems); other
+/// problems are kept in [`Workspace::problems`] so that compiling can find more in the same pass.
+pub fn load(root: &Path) -> Result<Workspace, LoadError> {
     let mut problems = Vec::new();
-    let main_path = root.join(POLICY_FILE);
-    let text = match std::fs::read_to_string(&main_path) {
-        Ok(t) => t,
-        Err(e) => {
-            return Err(vec![Diagnostic::new(format!(
-                "cannot read {}: {e}",
-                main_path.display()
-            ))
-            .with_help(format!(
-                "a workspace is a folder with a {POLICY_FILE}; `powerbase init DIR` makes one"
-            ))])
+    let main = match read_main(root) {
+        Ok(text) => parse_file(POLICY_FILE, &text, &mut problems),
+        Err(d) => {
+            problems.push(d);
+            None
         }
     };
-    let mut files: Vec<(String, PolicyFile)> = Vec::new();
-    let main_parsed = match parse_file(POLICY_FILE, &text, &mut problems) {
-        Some(main) => {
-            files.push((POLICY_FILE.to_string(), main));
-            true
-        }
-        None => false,
-    };
-    for (name, text) in rule_files(root, &mut problems) {
-        if let Some(file) = parse_file(&name, &text, &mut problems) {
-            files.push((name, file));
+    let main_parsed = main.is_some();
+    let mut parsed: Vec<(String, PolicyFile)> = main
+        .map(|f| (POLICY_FILE.to_string(), f))
+        .into_iter()
+        .collect();
+    // A rule file that could not be listed, read or parsed makes the policy incomplete.
+    let before = problems.len();
+    let mut rules = files::text_files(root, "rules", &["yaml", "yml"], &mut problems);
+    rules.sort_by(|a, b| a.name.cmp(&b.name));
+    let mut all_read = main_parsed && problems.len() == before;
+    for f in rules {
+        match parse_file(&f.name, &f.text, &mut problems) {
+            Some(file) => parsed.push((f.name, file)),
+            None => all_read = false,
         }
     }
-    // Built-in rule files named by `include:` (once each, in order of first mention).
+    include_builtins(&mut parsed, &mut problems);
+    let policy = if main_parsed {
+        merge(parsed, all_read, &mut problems)
+    } else {
+        None
+    };
+    let scripts = scripts(root, &mut problems);
+    let templates = files::text_files(root, "templates", &[], &mut problems)
+        .into_iter()
+        .map(|f| SourceFile {
+            name: f.name.trim_start_matches("templates/").to_string(),
+            text: f.text,
+        })
+        .collect();
+    match policy {
+        Some(policy) if all_read => Ok(Workspace {
+            root: root.to_path_buf(),
+            policy,
+            scripts,
+            templates,
+            problems,
+        }),
+        _ => Err(LoadError { problems, scripts }),
+    }
+}
+
+/// Why a workspace could not be loaded: every problem found, and the plugin scripts that were
+/// read, so they can still be checked in the same pass.
+#[derive(Debug)]
+pub struct LoadError {
+    /// The problems, in the order found.
+    pub problems: Vec<Diagnostic>,
+    /// The scripts that could be read.
+    pub scripts: Vec<SourceFile>,
+}
+
+/// The text of `powerbase.yaml`.
+fn read_main(root: &Path) -> Result<String, Diagnostic> {
+    let path = root.join(POLICY_FILE);
+    let bytes = std::fs::read(&path).map_err(|e| {
+        Diagnostic::new(format!(
+            "cannot read {}: {}",
+            path.display(),
+            files::reason(&e)
+        ))
+        .with_help(format!(
+            "a workspace is a folder with a {POLICY_FILE}; `powerbase init DIR` makes one"
+        ))
+    })?;
+    files::decode(POLICY_FILE, bytes)
+}
+
+/// Adds the built-in rule files named by `include:` (once each, in order of first mention).
+fn include_builtins(files: &mut Vec<(String, PolicyFile)>, problems: &mut Vec<Diagnostic>) {
     let mut i = 0;
     while i < files.len() {
         let includes: Vec<Spanned<String>> = std::mem::take(&mut files[i].1.include);
@@ -185,7 +237,7 @@ pub fn load(root: &Path) -> Result<Workspace, Vec<Diagnostic>> {
             match builtin::rule_file(&inc.value) {
                 Some((name, _)) if files.iter().any(|(n, _)| *n == name) => {}
                 Some((name, text)) => {
-                    if let Some(file) = parse_file(&name, text, &mut problems) {
+                    if let Some(file) = parse_file(&name, text, problems) {
                         files.push((name, file));
                     }
                 }
@@ -197,125 +249,24 @@ pub fn load(root: &Path) -> Result<Workspace, Vec<Diagnostic>> {
         }
         i += 1;
     }
-    let policy = if main_parsed {
-        merge(files, &mut problems)
-    } else {
-        None
-    };
-    let scripts = scripts(root, &mut problems);
-    let templates = text_files(root, "templates", None, &mut problems)
-        .into_iter()
-        .map(|f| SourceFile {
-            name: f.name.trim_start_matches("templates/").to_string(),
-            text: f.text,
-        })
-        .collect();
-    match policy {
-        Some(policy) => Ok(Workspace {
-            root: root.to_path_buf(),
-            policy,
-            scripts,
-            templates,
-            problems,
-        }),
-        None => Err(problems),
-    }
 }
 
 /// The plugin scripts, `scripts/**/*.rhai`, sorted by path.
 pub fn scripts(root: &Path, problems: &mut Vec<Diagnostic>) -> Vec<SourceFile> {
-    text_files(root, "scripts", Some("rhai"), problems)
-}
-
-/// `rules/**/*.yaml` (and `.yml`), sorted by path.
-fn rule_files(root: &Path, problems: &mut Vec<Diagnostic>) -> Vec<(String, String)> {
-    let mut out = Vec::new();
-    for f in text_files(root, "rules", Some("yaml"), problems) {
-        out.push((f.name, f.text));
-    }
-    for f in text_files(root, "rules", Some("yml"), problems) {
-        out.push((f.name, f.text));
-    }
-    out.sort();
-    out
-}
-
-/// The files below `root/dir` with the given extension (all files when `None`), named relative to
-/// `root` with `/` separators, sorted.
-fn text_files(
-    root: &Path,
-    dir: &str,
-    extension: Option<&str>,
-    problems: &mut Vec<Diagnostic>,
-) -> Vec<SourceFile> {
-    let base = root.join(dir);
-    if !base.is_dir() {
-        return Vec::new();
-    }
-    let mut out = Vec::new();
-    for entry in WalkDir::new(&base).sort_by_file_name() {
-        let entry = match entry {
-            Ok(e) => e,
-            Err(e) => {
-                problems.push(Diagnostic::new(format!(
-                    "cannot list {}: {e}",
-                    base.display()
-                )));
-                continue;
-            }
-        };
-        let path = entry.path();
-        if !entry.file_type().is_file()
-            || extension.is_some_and(|x| path.extension().and_then(|e| e.to_str()) != Some(x))
-            || entry.file_name().to_string_lossy().starts_with('.')
-        {
-            continue;
-        }
-        let name = relative_name(root, path);
-        match std::fs::read_to_string(path) {
-            Ok(text) => out.push(SourceFile { name, text }),
-            Err(e) => problems.push(Diagnostic::at(
-                Origin::file(&name),
-                format!("cannot read {name}: {e}"),
-            )),
-        }
-    }
-    out
-}
-
-fn relative_name(root: &Path, path: &Path) -> String {
-    let rel = path.strip_prefix(root).unwrap_or(path);
-    rel.components()
-        .map(|c| c.as_os_str().to_string_lossy().into_owned())
-        .collect::<Vec<_>>()
-        .join("/")
+    files::text_files(root, "scripts", &["rhai"], problems)
 }
 
 fn parse_file(name: &str, text: &str, problems: &mut Vec<Diagnostic>) -> Option<PolicyFile> {
     if text.trim().is_empty() {
         return Some(PolicyFile::default());
     }
-    match serde_saphyr::from_str::<PolicyFile>(text) {
+    match yaml::parse::<PolicyFile>(name, text) {
         Ok(file) => Some(file),
-        Err(err) => {
-            let (line, column) = err
-                .location()
-                .map(|l| (l.line() as u32, l.column() as u32))
-                .unwrap_or((0, 0));
-            problems.push(Diagnostic::at(
-                Origin::new(name, line, column),
-                format!("{name}: {}", yaml_message(&err)),
-            ));
+        Err(d) => {
+            problems.push(d);
             None
         }
     }
-}
-
-/// The first line of a YAML error, without the snippet serde-saphyr renders under it.
-fn yaml_message(err: &serde_saphyr::Error) -> String {
-    let text = err.to_string();
-    let first = text.lines().next().unwrap_or("invalid YAML").trim();
-    first.trim_start_matches("error: ").to_string()
 }
 
 fn at<T>(file: &str, spanned: &Spanned<T>) -> Origin {
@@ -333,166 +284,130 @@ fn expr(file: &str, spanned: &Spanned<String>) -> Expr {
     }
 }
 
-/// Merges the parsed files into one policy, reporting clashes with both places named.
-fn merge(files: Vec<(String, PolicyFile)>, problems: &mut Vec<Diagnostic>) -> Option<Policy> {
-    let mut client = None;
-    let mut currency = None;
-    let mut as_of = None;
-    let mut data = None;
-    let mut report = None;
+/// The names params and metrics share (one namespace, as in expressions).
+#[derive(Default)]
+struct Names(BTreeMap<String, (&'static str, Origin)>);
+
+impl Names {
+    /// Records a param or metric name, or reports why it cannot be used.
+    fn declare(
+        &mut self,
+        kind: &'static str,
+        name: &str,
+        origin: &Origin,
+        problems: &mut Vec<Diagnostic>,
+    ) {
+        let problem = if name.trim().is_empty() {
+            Diagnostic::at(origin.clone(), format!("a {kind} has an empty name")).with_help(
+                "give it a name made of letters, digits and `_`, such as `first_class_min`",
+            )
+        } else if let Some(builtin) = crate::metrics::builtin(name) {
+            Diagnostic::at(
+                origin.clone(),
+                format!(
+                    "{kind} `{name}` has the name of the built-in metric `{}`",
+                    builtin.name
+                ),
+            )
+            .with_help("choose another name; built-in metrics cannot be redefined")
+        } else if let Err(msg) = crate::ident::check(name) {
+            Diagnostic::at(origin.clone(), format!("{kind} `{name}`: {msg}"))
+        } else if let Some((other_kind, other)) = self.0.get(name) {
+            Diagnostic::at(
+                origin.clone(),
+                format!("{kind} `{name}` is defined twice: here and as a {other_kind} at {other}"),
+            )
+        } else {
+            self.0.insert(name.to_string(), (kind, origin.clone()));
+            return;
+        };
+        problems.push(problem);
+    }
+}
+
+/// The keys only `powerbase.yaml` may hold.
+#[derive(Default)]
+struct MainKeys {
+    client: Option<Spanned<String>>,
+    currency: Option<Spanned<String>>,
+    as_of: Option<Spanned<String>>,
+    data: Option<Spanned<schema::DataSection>>,
+    report: Option<Spanned<schema::ReportSection>>,
+}
+
+impl MainKeys {
+    /// Takes the main-only keys of the file `name`: kept from `powerbase.yaml`, reported from a
+    /// rule file.
+    fn take(&mut self, name: &str, file: &mut PolicyFile, problems: &mut Vec<Diagnostic>) {
+        if name == POLICY_FILE {
+            self.client = file.client.take();
+            self.currency = file.currency.take();
+            self.as_of = file.as_of.take();
+            self.data = file.data.take();
+            self.report = file.report.take();
+            return;
+        }
+        let found = [
+            ("client", file.client.as_ref().map(|v| at(name, v))),
+            ("currency", file.currency.as_ref().map(|v| at(name, v))),
+            ("as_of", file.as_of.as_ref().map(|v| at(name, v))),
+            ("data", file.data.as_ref().map(|v| at(name, v))),
+            ("report", file.report.as_ref().map(|v| at(name, v))),
+        ];
+        for (key, origin) in found {
+            if let Some(origin) = origin {
+                problems.push(
+                    Diagnostic::at(
+                        origin,
+                        format!("`{key}` belongs in {POLICY_FILE}, not in a rule file"),
+                    )
+                    .with_help("rule files hold params, metrics, tiers, checks and include"),
+                );
+            }
+        }
+    }
+}
+
+/// Merges the parsed files into one policy, reporting clashes with both places named. `complete`
+/// is false when a policy file could not be read: then a missing section may be in that file
+/// and is not reported.
+fn merge(
+    files: Vec<(String, PolicyFile)>,
+    complete: bool,
+    problems: &mut Vec<Diagnostic>,
+) -> Option<Policy> {
+    let mut main = MainKeys::default();
     let mut params: Vec<Param> = Vec::new();
     let mut metrics: Vec<Derived> = Vec::new();
     let mut tiers: Option<(Origin, Vec<Tier>)> = None;
     let mut checks: Vec<(Origin, Check)> = Vec::new();
-    let mut names: BTreeMap<String, (&'static str, Origin)> = BTreeMap::new();
-    let mut declare = |kind: &'static str,
-                       name: &str,
-                       origin: &Origin,
-                       problems: &mut Vec<Diagnostic>| {
-        if let Some(builtin) = crate::metrics::builtin(name) {
-            problems.push(
-                Diagnostic::at(
-                    origin.clone(),
-                    format!(
-                        "{kind} `{name}` has the name of the built-in metric `{}`",
-                        builtin.name
-                    ),
-                )
-                .with_help("choose another name; built-in metrics cannot be redefined"),
-            );
-            return;
-        }
-        if let Err(msg) = crate::ident::check(name) {
-            problems.push(Diagnostic::at(
-                origin.clone(),
-                format!("{kind} `{name}`: {msg}"),
-            ));
-            return;
-        }
-        if let Some((other_kind, other)) = names.get(name) {
-            problems.push(Diagnostic::at(
-                origin.clone(),
-                format!("{kind} `{name}` is defined twice: here and as a {other_kind} at {other}"),
-            ));
-            return;
-        }
-        names.insert(name.to_string(), (kind, origin.clone()));
-    };
+    let mut names = Names::default();
     let file_names: Vec<String> = files.iter().map(|(n, _)| n.clone()).collect();
-    for (name, file) in files {
-        let is_main = name == POLICY_FILE;
-        let main_only = |key: &str, origin: Origin, problems: &mut Vec<Diagnostic>| {
-            problems.push(
-                Diagnostic::at(
-                    origin,
-                    format!("`{key}` belongs in {POLICY_FILE}, not in a rule file"),
-                )
-                .with_help("rule files hold params, metrics, tiers, checks and include"),
-            );
-        };
-        if let Some(v) = file.client {
-            if is_main {
-                client = Some(v.value)
-            } else {
-                main_only("client", at(&name, &v), problems)
-            }
-        }
-        if let Some(v) = file.currency {
-            if is_main {
-                currency = Some(v)
-            } else {
-                main_only("currency", at(&name, &v), problems)
-            }
-        }
-        if let Some(v) = file.as_of {
-            if is_main {
-                as_of = Some(v)
-            } else {
-                main_only("as_of", at(&name, &v), problems)
-            }
-        }
-        if let Some(v) = file.data {
-            if is_main {
-                data = Some(v.value)
-            } else {
-                main_only("data", at(&name, &v), problems)
-            }
-        }
-        if let Some(v) = file.report {
-            if is_main {
-                report = Some(v.value)
-            } else {
-                main_only("report", at(&name, &v), problems)
-            }
-        }
+    for (name, mut file) in files {
+        main.take(&name, &mut file, problems);
         for (pname, value) in file.params {
             let origin = at(&name, &value);
-            declare("param", &pname, &origin, problems);
-            params.push(Param {
-                name: pname,
-                value: value.value,
-                origin,
-            });
+            names.declare("param", &pname, &origin, problems);
+            params.push(param(pname, value.value, origin, problems));
         }
         for (mname, text) in file.metrics {
             let e = expr(&name, &text);
-            declare("metric", &mname, &e.origin, problems);
+            names.declare("metric", &mname, &e.origin, problems);
             metrics.push(Derived {
                 name: mname,
                 expr: e,
             });
         }
         if let Some(list) = file.tiers {
-            let origin = at(&name, &list);
-            if let Some((first, _)) = &tiers {
-                problems.push(
-                    Diagnostic::at(
-                        origin.clone(),
-                        format!("tiers are defined twice: here and at {first}"),
-                    )
-                    .with_help("define tiers in exactly one file: their order matters"),
-                );
-            } else {
-                let list = list
-                    .value
-                    .into_iter()
-                    .map(|t| Tier {
-                        origin: at(&name, &t.name),
-                        name: t.name.value,
-                        when: t.when.as_ref().map(|w| expr(&name, w)),
-                        description: t.description,
-                    })
-                    .collect();
-                tiers = Some((origin, list));
-            }
+            take_tiers(&name, list, &mut tiers, problems);
         }
         for c in file.checks {
-            let origin = at(&name, &c.name);
-            if let Some((other, _)) = checks.iter().find(|(_, k)| k.name == c.name.value) {
-                problems.push(Diagnostic::at(
-                    origin.clone(),
-                    format!(
-                        "check `{}` is defined twice: here and at {other}",
-                        c.name.value
-                    ),
-                ));
-                continue;
-            }
-            checks.push((
-                origin,
-                Check {
-                    name: c.name.value,
-                    when: expr(&name, &c.when),
-                    severity: c.severity,
-                    message: c.message,
-                },
-            ));
+            add_check(&name, c, &mut checks, problems);
         }
     }
-    let main = Origin::file(POLICY_FILE);
-    let Some(data) = data else {
+    let Some(data) = main.data.map(|d| d.value) else {
         problems.push(
-            Diagnostic::at(main, "no `data:` section: powerbase needs to know where the transactions are")
+            Diagnostic::at(Origin::file(POLICY_FILE), "no `data:` section: powerbase needs to know where the transactions are")
                 .with_help("data:\n    transactions:\n      path: data/transactions.csv\n      columns: { customer_id: ..., date: ..., amount: ... }"),
         );
         return None;
@@ -502,27 +417,151 @@ fn merge(files: Vec<(String, PolicyFile)>, problems: &mut Vec<Diagnostic>) -> Op
             validate_tiers(&origin, &list, problems);
             list
         }
-        None => {
-            problems.push(Diagnostic::at(main, "no `tiers:` defined").with_help(
-                "tiers:\n    - name: First\n      when: revenue >= 500\n    - name: Economy",
-            ));
+        None if complete => {
+            problems.push(
+                Diagnostic::at(Origin::file(POLICY_FILE), "no `tiers:` defined").with_help(
+                    "tiers:\n    - name: First\n      when: revenue >= 500\n    - name: Economy",
+                ),
+            );
             Vec::new()
         }
+        None => Vec::new(),
     };
-    let as_of = as_of.and_then(|v| match Day::parse_iso(v.value.trim()) {
-        Some(d) => Some(d),
-        None => {
+    let as_of = main.as_of.and_then(|v| as_of_day(&v, problems));
+    let currency = currency_code(main.currency, problems);
+    let report = main.report.map(|r| r.value).unwrap_or_default();
+    Some(Policy {
+        report: ReportSettings {
+            title: report.title.unwrap_or_else(|| "Core customers".to_string()),
+            subtitle: report.subtitle,
+            prepared_by: report.prepared_by,
+            template: report.template.unwrap_or_else(|| "report.md".to_string()),
+            page_size: report.page_size.unwrap_or_else(|| "A4".to_string()),
+            top_customers: report.top_customers.unwrap_or(10),
+        },
+        client: main
+            .client
+            .map_or_else(|| "Client".to_string(), |c| c.value),
+        currency,
+        as_of,
+        transactions: data.transactions,
+        customers: data.customers,
+        params,
+        metrics,
+        tiers,
+        checks: checks.into_iter().map(|(_, c)| c).collect(),
+        files: file_names,
+    })
+}
+
+/// A param as written, or a problem when it is not a value a param can hold.
+fn param(name: String, entry: ParamEntry, origin: Origin, problems: &mut Vec<Diagnostic>) -> Param {
+    let value = match entry {
+        ParamEntry::Value(value) => value,
+        ParamEntry::Other(found) => {
             problems.push(Diagnostic::at(
-                at(POLICY_FILE, &v),
+                origin.clone(),
                 format!(
-                    "as_of: expected a date like 1998-06-30, found `{}`",
-                    v.value
+                    "param `{name}`: expected a number, text, true/false or a date, found {found}"
                 ),
             ));
-            None
+            // Kept with an empty text so expressions using it compile without a second error;
+            // the problem above keeps the workspace from running.
+            ParamValue::Text(String::new())
         }
-    });
-    let currency = match currency {
+    };
+    Param {
+        name,
+        value,
+        origin,
+    }
+}
+
+/// Takes the `tiers:` list of the file `name`, unless another file already defined tiers.
+fn take_tiers(
+    name: &str,
+    list: Spanned<Vec<schema::TierEntry>>,
+    tiers: &mut Option<(Origin, Vec<Tier>)>,
+    problems: &mut Vec<Diagnostic>,
+) {
+    let origin = at(name, &list);
+    if let Some((first, _)) = tiers {
+        problems.push(
+            Diagnostic::at(
+                origin.clone(),
+                format!("tiers are defined twice: here and at {first}"),
+            )
+            .with_help("define tiers in exactly one file: their order matters"),
+        );
+        return;
+    }
+    let list = list
+        .value
+        .into_iter()
+        .map(|t| Tier {
+            origin: at(name, &t.name),
+            name: t.name.value,
+            when: t.when.as_ref().map(|w| expr(name, w)),
+            description: t.description,
+        })
+        .collect();
+    *tiers = Some((origin, list));
+}
+
+/// Adds a check of the file `name`, unless its name is empty or taken.
+fn add_check(
+    name: &str,
+    c: schema::CheckEntry,
+    checks: &mut Vec<(Origin, Check)>,
+    problems: &mut Vec<Diagnostic>,
+) {
+    let origin = at(name, &c.name);
+    if c.name.value.trim().is_empty() {
+        problems.push(
+            Diagnostic::at(origin, "a check has an empty name")
+                .with_help("give it a name: the report lists findings by it"),
+        );
+        return;
+    }
+    if let Some((other, _)) = checks.iter().find(|(_, k)| k.name == c.name.value) {
+        problems.push(Diagnostic::at(
+            origin.clone(),
+            format!(
+                "check `{}` is defined twice: here and at {other}",
+                c.name.value
+            ),
+        ));
+        return;
+    }
+    checks.push((
+        origin,
+        Check {
+            name: c.name.value,
+            when: expr(name, &c.when),
+            severity: c.severity,
+            message: c.message,
+        },
+    ));
+}
+
+/// `as_of:` as a date, or a problem.
+fn as_of_day(v: &Spanned<String>, problems: &mut Vec<Diagnostic>) -> Option<Day> {
+    let day = Day::parse_iso(v.value.trim());
+    if day.is_none() {
+        problems.push(Diagnostic::at(
+            at(POLICY_FILE, v),
+            format!(
+                "as_of: expected a date like 1998-06-30, found `{}`",
+                v.value
+            ),
+        ));
+    }
+    day
+}
+
+/// `currency:` as an upper-case ISO code (USD when absent), or a problem.
+fn currency_code(c: Option<Spanned<String>>, problems: &mut Vec<Diagnostic>) -> String {
+    match c {
         Some(c) if c.value.len() == 3 && c.value.chars().all(|ch| ch.is_ascii_alphabetic()) => {
             c.value.to_ascii_uppercase()
         }
@@ -537,29 +576,7 @@ fn merge(files: Vec<(String, PolicyFile)>, problems: &mut Vec<Diagnostic>) -> Op
             String::new()
         }
         None => "USD".to_string(),
-    };
-    let report = report.unwrap_or_default();
-    let client = client.unwrap_or_else(|| "Client".to_string());
-    Some(Policy {
-        report: ReportSettings {
-            title: report.title.unwrap_or_else(|| "Core customers".to_string()),
-            subtitle: report.subtitle,
-            prepared_by: report.prepared_by,
-            template: report.template.unwrap_or_else(|| "report.md".to_string()),
-            page_size: report.page_size.unwrap_or_else(|| "A4".to_string()),
-            top_customers: report.top_customers.unwrap_or(10),
-        },
-        client,
-        currency,
-        as_of,
-        transactions: data.transactions,
-        customers: data.customers,
-        params,
-        metrics,
-        tiers,
-        checks: checks.into_iter().map(|(_, c)| c).collect(),
-        files: file_names,
-    })
+    }
 }
 
 fn validate_tiers(origin: &Origin, tiers: &[Tier], problems: &mut Vec<Diagnostic>) {
@@ -572,6 +589,16 @@ fn validate_tiers(origin: &Origin, tiers: &[Tier], problems: &mut Vec<Diagnostic
     }
     let last = tiers.len() - 1;
     for (i, t) in tiers.iter().enumerate() {
+        if t.name.trim().is_empty() {
+            problems.push(
+                Diagnostic::at(
+                    t.origin.clone(),
+                    format!("tier {} has an empty name", i + 1),
+                )
+                .with_help("give every tier a name: the report and customers.csv show it"),
+            );
+            continue;
+        }
         if i < last && t.when.is_none() {
             problems.push(
                 Diagnostic::at(t.origin.clone(), format!("tier `{}` has no `when`, but it is not the last tier", t.name))

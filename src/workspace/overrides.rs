@@ -182,7 +182,10 @@ fn parse_scalar(text: &str) -> Option<ParamValue> {
     if text.trim().is_empty() {
         return Some(ParamValue::Text(String::new()));
     }
-    serde_saphyr::from_str::<ParamValue>(text).ok()
+    match serde_saphyr::from_str::<super::schema::ParamEntry>(text).ok()? {
+        super::schema::ParamEntry::Value(v) => Some(v),
+        super::schema::ParamEntry::Other(_) => None,
+    }
 }
 
 fn kind(v: &ParamValue) -> &'static str {
