@@ -6,11 +6,11 @@
 //!
 //! Three steps, each usable on its own:
 //!
-//! - [`parse`] reads the text once into a [`Parsed`]: the [`Node`] tree (or `None` when opaque)
+//! - [`parse()`] reads the text once into a [`Parsed`]: the [`Node`] tree (or `None` when opaque)
 //!   and, for every expression, opaque or not, the names it reads and the metrics it asks
 //!   population figures of, each with its [`Span`] (byte offsets into the text). The tree knows
 //!   nothing of any table: a name is just a name.
-//! - [`bind`] resolves a tree against one customer table, the params and the population figures
+//! - [`bind()`] resolves a tree against one customer table, the params and the population figures
 //!   ([`NameTable`]) into a [`Bound`] program: names become column indexes or constants,
 //!   population calls become figures. Its evaluator has Rhai's semantics (integers stay integers,
 //!   integers mixed with floats become floats, floats compare with Rhai's relative tolerance) and
@@ -290,7 +290,7 @@ impl CmpOp {
 }
 
 /// An expression of the native subset. Table-independent: a [`Node::Name`] may turn out to be a
-/// metric, an attribute or a param only when [`bind`] looks it up.
+/// metric, an attribute or a param only when [`bind()`] looks it up.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Node {
     /// A literal.

@@ -1,6 +1,6 @@
 //! A tree bound to one customer table, and its evaluator.
 //!
-//! [`bind`] turns a [`Node`] into a [`Bound`] program: a flat array of instructions whose operands
+//! [`bind()`] turns a [`Node`] into a [`Bound`] program: a flat array of instructions whose operands
 //! are indexes into the same array, names resolved to column indexes (columns first, then params,
 //! as the engine's scope has them) and population calls to their figures. [`Bound::eval`] walks it
 //! for one customer without allocating, with Rhai's semantics, and gives up (`None`) wherever

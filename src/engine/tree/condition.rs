@@ -2,7 +2,7 @@
 //!
 //! [`comparisons`] sees the shape in a tree (comparisons joined by `&&` and `||`, each with a name
 //! on at least one side and a name, a number or a population figure on the other); binding it
-//! ([`Condition::bind`], done by [`super::bind`]) decides which side is the metric (a numeric
+//! ([`Condition::bind`], done by [`super::bind()`]) decides which side is the metric (a numeric
 //! column) and which the threshold (a literal, a numeric param or a population figure) and gives
 //! the threshold's value. A bound condition tells, per customer, what it takes to meet it
 //! ([`Condition::distance`]) and whether the customer sits near a threshold ([`Test::near`]).
