@@ -7,6 +7,7 @@ mod convert;
 mod native;
 pub mod sandbox;
 pub mod scan;
+pub mod tree;
 
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
