@@ -37,6 +37,52 @@ pub enum Error {
     Usage(String),
 }
 
+impl Error {
+    /// The error as diagnostics, for the renderers: a workspace error is every problem found;
+    /// any other error is one diagnostic with a stable code and, for a data error, the file and
+    /// line of the bad row.
+    pub fn diagnostics(&self) -> Vec<Diagnostic> {
+        match self {
+            Error::Workspace(list) => list.clone(),
+            Error::Evaluation(d) | Error::Render(d) | Error::OutputFolder(d) => vec![d.clone()],
+            Error::Data(e) => vec![data_diagnostic(e)],
+            Error::Output { path, source } => {
+                vec![
+                    Diagnostic::new(format!("cannot write {}: {source}", path.display()))
+                        .code("output/write"),
+                ]
+            }
+            Error::Usage(message) => vec![Diagnostic::new(message.clone()).code("usage")],
+        }
+    }
+}
+
+/// A data error as a diagnostic pointing at the file and line it names.
+fn data_diagnostic(e: &DataError) -> Diagnostic {
+    use crate::data::Location;
+    let code = match e {
+        DataError::Io { .. } => "data/unreadable",
+        DataError::Config { .. } => "data/bad-config",
+        DataError::MissingColumn { .. } => "data/missing-column",
+        DataError::DuplicateColumn { .. } => "data/duplicate-column",
+        DataError::Cell(_) => "data/bad-cell",
+        DataError::FieldCount { .. } => "data/field-count",
+        DataError::SheetNotFound { .. } => "data/no-such-sheet",
+        DataError::DuplicateCustomer { .. } => "data/duplicate-customer",
+        DataError::AttributeName { .. } => "data/bad-attribute-name",
+        _ => "data/bad-file",
+    };
+    let mut d = Diagnostic::new(e.to_string()).code(code);
+    if let Some(path) = e.path() {
+        let line = match e.location() {
+            Some(Location::Line(n)) => u32::try_from(*n).unwrap_or(0),
+            _ => 0,
+        };
+        d.origin = Some(Origin::new(path, line, 0));
+    }
+    d
+}
+
 fn list(diagnostics: &[Diagnostic]) -> String {
     let mut out = String::new();
     for (i, d) in diagnostics.iter().enumerate() {

@@ -11,12 +11,16 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     let cli = cmd::Cli::parse();
+    let sources = powerbase::diagnostic::render::WorkspaceSources {
+        root: cli.workspace().to_path_buf(),
+    };
     match cmd::dispatch(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) if cmd::is_closed_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             // Nothing more can be done if standard error is gone too.
-            let _ = writeln!(std::io::stderr(), "error: {e}");
+            let text = powerbase::diagnostic::render::human(&e.diagnostics(), &sources);
+            let _ = std::io::stderr().write_all(text.as_bytes());
             ExitCode::from(match e {
                 powerbase::Error::Usage(_) => 2,
                 _ => 1,

@@ -140,6 +140,19 @@ fn parse_day(s: &str) -> Result<Day, String> {
     Day::parse_iso(s).ok_or_else(|| format!("expected a date like 1998-06-30, found `{s}`"))
 }
 
+impl Cli {
+    /// The workspace folder the command works on (`.` when it names none), for showing the
+    /// source lines diagnostics point into.
+    pub fn workspace(&self) -> &Path {
+        match &self.command {
+            Command::Run { workspace, .. }
+            | Command::Check { workspace, .. }
+            | Command::Whatif { workspace, .. } => workspace,
+            Command::Init { dir } => dir,
+        }
+    }
+}
+
 /// Runs the chosen command.
 pub fn dispatch(cli: Cli) -> powerbase::Result<()> {
     match cli.command {

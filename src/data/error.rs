@@ -172,6 +172,23 @@ impl DataError {
             _ => None,
         }
     }
+
+    /// The file the error is about, as configured.
+    pub fn path(&self) -> Option<&std::path::Path> {
+        match self {
+            DataError::Cell(c) => Some(&c.path),
+            DataError::Io { path, .. }
+            | DataError::Config { path, .. }
+            | DataError::MissingColumn { path, .. }
+            | DataError::DuplicateColumn { path, .. }
+            | DataError::FieldCount { path, .. }
+            | DataError::Format { path, .. }
+            | DataError::SheetNotFound { path, .. }
+            | DataError::Excel { path, .. }
+            | DataError::DuplicateCustomer { path, .. }
+            | DataError::AttributeName { path, .. } => Some(path),
+        }
+    }
 }
 
 /// A bad cell: where, which column, what was found and what was expected.

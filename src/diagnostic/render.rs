@@ -9,10 +9,11 @@ use serde_json::{json, Value};
 
 use super::{Diagnostic, Origin};
 
-/// The text of the files diagnostics point into, by the name they use.
+/// The text of the files diagnostics point into, by the name they use. Asked only while
+/// rendering, so an implementation may read files on demand.
 pub trait Sources {
     /// The text of `file`, if known.
-    fn text(&self, file: &Path) -> Option<&str>;
+    fn text(&self, file: &Path) -> Option<String>;
 }
 
 /// Source texts kept in memory.
@@ -29,15 +30,43 @@ impl SourceMap {
 }
 
 impl Sources for SourceMap {
-    fn text(&self, file: &Path) -> Option<&str> {
-        self.files.get(file).map(String::as_str)
+    fn text(&self, file: &Path) -> Option<String> {
+        self.files.get(file).cloned()
     }
 }
 
 /// No sources: locations only.
 impl Sources for () {
-    fn text(&self, _: &Path) -> Option<&str> {
+    fn text(&self, _: &Path) -> Option<String> {
         None
+    }
+}
+
+/// The files of a workspace folder as they are on disk, the built-in rule files (`builtin/...`)
+/// and templates, read when a diagnostic points into them.
+#[derive(Debug, Clone)]
+pub struct WorkspaceSources {
+    /// The workspace folder.
+    pub root: PathBuf,
+}
+
+impl Sources for WorkspaceSources {
+    fn text(&self, file: &Path) -> Option<String> {
+        let name = file.to_str()?;
+        if name.starts_with("builtin/") {
+            if let Some((_, text)) = crate::workspace::builtin::rule_file(name) {
+                return Some(text.to_string());
+            }
+            return crate::workspace::builtin::templates()
+                .into_iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, t)| t.to_string());
+        }
+        let path = self.root.join(file);
+        let text = std::fs::read(&path)
+            .ok()
+            .or_else(|| std::fs::read(self.root.join("templates").join(file)).ok())?;
+        String::from_utf8(text).ok()
     }
 }
 
@@ -73,7 +102,11 @@ pub fn human(diagnostics: &[Diagnostic], sources: &dyn Sources) -> String {
 }
 
 fn one(out: &mut String, d: &Diagnostic, sources: &dyn Sources) {
-    let _ = writeln!(out, "{}[{}]: {}", d.level, d.code, d.message);
+    if d.code == super::UNCLASSIFIED || d.code == "usage" {
+        let _ = writeln!(out, "{}: {}", d.level, d.message);
+    } else {
+        let _ = writeln!(out, "{}[{}]: {}", d.level, d.code, d.message);
+    }
     let mut places: Vec<(&Origin, Option<&str>, char)> = Vec::new();
     if let Some(o) = &d.origin {
         places.push((o, None, '^'));
@@ -128,6 +161,7 @@ fn snippet(origin: &Origin, sources: &dyn Sources) -> Option<(String, usize, usi
     }
     let text = sources.text(&origin.file)?;
     let line: Vec<char> = text
+        .as_str()
         .lines()
         .nth(origin.line as usize - 1)?
         .trim_end()
