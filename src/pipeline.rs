@@ -75,10 +75,14 @@ pub fn prepare_with(root: &Path, overrides: &[Override]) -> Result<Prepared> {
     prepare_checked(root, false, overrides)
 }
 
-/// [`prepare`], and also opens the transaction source to check that every mapped column exists
-/// (what `powerbase check` does; `run` finds the same problems while loading).
+/// What `powerbase check` does: [`prepare`], open the transaction source to check that every
+/// mapped column exists (`run` finds the same problems while loading), then evaluate every rule
+/// and render every output once on made-up customers ([`Prepared::dry_run`]), so that a policy
+/// that passes does not fail on `run` because of its rules or templates.
 pub fn check(root: &Path) -> Result<Prepared> {
-    prepare_checked(root, true, &[])
+    let prepared = prepare_checked(root, true, &[])?;
+    prepared.dry_run()?;
+    Ok(prepared)
 }
 
 fn prepare_checked(root: &Path, check_source: bool, overrides: &[Override]) -> Result<Prepared> {
@@ -250,6 +254,51 @@ impl Prepared {
         })
     }
 
+    /// Evaluates every rule and renders every output once on made-up customers
+    /// ([`crate::metrics::synthetic`]) with attribute values taken from the first rows of the
+    /// attribute table (every other customer without any), writing nothing. A failure is a problem
+    /// of the policy or its templates, reported as a workspace problem.
+    pub fn dry_run(&self) -> Result<()> {
+        let as_of = self
+            .workspace
+            .policy
+            .as_of
+            .unwrap_or_else(|| Day::parse_iso("2024-12-31").expect("a valid date"));
+        let mut table = crate::metrics::synthetic::table(as_of);
+        if let Some(attrs) = &self.attributes {
+            let rows: Vec<Option<usize>> = (0..table.len())
+                .map(|i| (i % 2 == 0 && !attrs.ids.is_empty()).then(|| (i / 2) % attrs.ids.len()))
+                .collect();
+            push_attributes(&mut table, attrs, &rows);
+        }
+        let stats = LoadStats {
+            rows_read: table.len() as u64,
+            rows_used: table.len() as u64,
+            first_day: Some(Day(as_of.0 - 500)),
+            last_day: Some(as_of),
+            ..LoadStats::default()
+        };
+        let loaded = Loaded {
+            table,
+            stats,
+            orphans: 0,
+        };
+        let on_made_up = |e: Error| match e {
+            Error::Evaluation(d) | Error::Render(d) => {
+                let help = d.help.clone().unwrap_or_else(|| {
+                    "check evaluates every rule and template on made-up customers, among them one with only a refund and one with zero revenue, whose dates, averages and shares are empty".to_string()
+                });
+                Error::Workspace(vec![d.with_help(help)])
+            }
+            other => other,
+        };
+        let outcome = self
+            .decide(loaded, Timings::default())
+            .map_err(on_made_up)?;
+        self.render(&outcome, None).map_err(on_made_up)?;
+        Ok(())
+    }
+
     /// The provenance of a run of this workspace writing to `out` with `overrides`: the git state of
     /// the workspace and the SHA-256 of every data file it reads.
     pub fn provenance(&self, out: Option<&Path>, overrides: &[Override]) -> Result<Provenance> {
@@ -295,6 +344,17 @@ impl Prepared {
 fn join_attributes(table: &mut CustomerTable, attrs: &data::AttributeTable) -> usize {
     let rows: Vec<Option<usize>> = table.ids.iter().map(|id| attrs.row_of(id)).collect();
     let matched = rows.iter().flatten().count();
+    push_attributes(table, attrs, &rows);
+    attrs.ids.len() - matched
+}
+
+/// Adds the attribute columns, taking customer `i`'s values from attribute row `rows[i]` (empty
+/// when `None`).
+fn push_attributes(
+    table: &mut CustomerTable,
+    attrs: &data::AttributeTable,
+    rows: &[Option<usize>],
+) {
     for col in &attrs.columns {
         let column = match &col.values {
             AttributeValues::Int(v) => Column::Int(
@@ -313,7 +373,6 @@ fn join_attributes(table: &mut CustomerTable, attrs: &data::AttributeTable) -> u
         };
         table.push(col.name.clone(), ColumnOrigin::Attribute, column);
     }
-    attrs.ids.len() - matched
 }
 
 /// What `run` did, for the command line to report.

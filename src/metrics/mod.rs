@@ -7,6 +7,7 @@ mod column;
 mod days;
 mod key;
 pub mod population;
+pub mod synthetic;
 
 pub use accumulate::Accumulator;
 pub use column::{
