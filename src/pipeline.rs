@@ -127,6 +127,12 @@ fn prepare_checked(root: &Path, check_source: bool) -> Result<Prepared> {
 }
 
 impl Prepared {
+    /// Sets how long the rules and the report template may run (`--rule-timeout`).
+    pub fn set_limits(&mut self, limits: engine::Limits) {
+        self.program.set_limits(limits);
+        self.templates.set_limits(limits);
+    }
+
     /// The as-of date: the override, else the policy's, else the latest transaction date.
     pub fn as_of(
         &self,
@@ -245,15 +251,18 @@ pub struct RunSummary {
     pub warnings: Vec<String>,
 }
 
-/// The whole job: prepare, evaluate, render and replace the output folder in one step.
+/// The whole job: prepare, evaluate, render and replace the output folder in one step. The rules
+/// and the report template each run within `limits`.
 pub fn run(
     root: &Path,
     out: Option<&Path>,
     as_of: Option<Day>,
+    limits: engine::Limits,
     progress: Option<&dyn Progress>,
 ) -> Result<RunSummary> {
     let start = std::time::Instant::now();
-    let prepared = prepare(root)?;
+    let mut prepared = prepare(root)?;
+    prepared.set_limits(limits);
     let as_of = prepared.as_of(as_of, progress)?;
     let prepare_time = start.elapsed();
     let mut outcome = prepared.evaluate(as_of, progress)?;

@@ -3,6 +3,7 @@
 use std::path::Path;
 
 use powerbase::data::Day;
+use powerbase::engine::Limits;
 use powerbase::report::format;
 
 use super::progress::Bar;
@@ -12,11 +13,12 @@ pub fn run(
     workspace: &Path,
     out: Option<&Path>,
     as_of: Option<Day>,
+    limits: Limits,
     quiet: bool,
     timings: bool,
 ) -> powerbase::Result<()> {
     let bar = Bar::new(quiet);
-    let result = powerbase::pipeline::run(workspace, out, as_of, Some(&bar));
+    let result = powerbase::pipeline::run(workspace, out, as_of, limits, Some(&bar));
     bar.finish();
     let summary = result?;
     if timings {
