@@ -100,10 +100,12 @@ fn settle<'r, T>(
         // Customers before the failure that were stopped: the first failure in table order wins.
         if stop.resume() {
             let mut scope = Scope::new();
-            for i in 0..failed {
-                if matches!(rows[i], Row::Done(_)) {
-                    continue;
-                }
+            let pending = rows[..failed]
+                .iter()
+                .enumerate()
+                .filter(|(_, r)| !matches!(r, Row::Done(_)))
+                .map(|(i, _)| i);
+            for i in pending {
                 match one(&mut scope, i) {
                     Ok(_) => {}
                     Err(Fault::Failed(e)) => return e,
