@@ -568,11 +568,19 @@ fn runtime_error(what: &str, rule: &Compiled, customer: &str, e: &EvalAltResult)
             flatten(e)
         ),
     );
-    if matches!(flatten_inner(e), EvalAltResult::ErrorTooManyOperations(_)) {
-        d = d.with_help(format!(
-            "an expression may take at most {} operations per customer; look for a loop that never ends",
-            crate::report::format::thousands(sandbox::MAX_OPERATIONS as i64)
-        ));
+    match flatten_inner(e) {
+        EvalAltResult::ErrorTooManyOperations(_) => {
+            d = d.with_help(format!(
+                "an expression may take at most {} operations per customer; look for a loop that never ends",
+                crate::report::format::thousands(sandbox::MAX_OPERATIONS as i64)
+            ));
+        }
+        EvalAltResult::ErrorRuntime(v, _) if v.is::<sandbox::Mismatch>() => {
+            d = d.with_help(
+                "if the text holds numbers, convert it first, e.g. `parse_float(x) > 5`; an empty value compares false with everything",
+            );
+        }
+        _ => {}
     }
     Error::Evaluation(d)
 }
@@ -600,6 +608,9 @@ fn flatten(e: &EvalAltResult) -> String {
             "too many operations (the sandbox stopped it)".to_string()
         }
         EvalAltResult::ErrorRuntime(value, _) if value.is_string() => value.to_string(),
+        EvalAltResult::ErrorRuntime(value, _) if value.is::<sandbox::Mismatch>() => {
+            value.clone().cast::<sandbox::Mismatch>().0
+        }
         other => {
             let s = other.to_string();
             match s.rfind(" (line ") {

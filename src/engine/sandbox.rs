@@ -222,13 +222,17 @@ fn register_mismatches(engine: &mut Engine) {
     mismatch!(FLOAT, char);
 }
 
+/// A comparison of a number with a text, a flag or a character, as the value of a Rhai error.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mismatch(pub String);
+
 fn mismatch_error(op: &str, a: Dynamic, b: Dynamic) -> Box<EvalAltResult> {
-    format!(
+    let message = format!(
         "`{op}` compares {} with {}; a number compares only with a number",
         describe(&a),
         describe(&b)
-    )
-    .into()
+    );
+    EvalAltResult::ErrorRuntime(Dynamic::from(Mismatch(message)), Position::NONE).into()
 }
 
 /// A value as a consultant reads it: `the number 180`, `the text "180"`.
