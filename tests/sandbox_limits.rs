@@ -89,6 +89,26 @@ fn an_endless_loop_in_a_plugin_stops_naming_the_rule_that_called_it() {
 }
 
 #[test]
+fn a_growing_map_stops_at_the_first_customer() {
+    let ws = cdnow(|d| {
+        with_metrics(
+            d,
+            "  grow: |\n    { let m = #{}; for i in 0..20000 { m[`k${i}`] = i; } m.len() }\n",
+        )
+    });
+    let (code, err) = run(ws.path(), &["--quiet"]);
+    assert_eq!(code, Some(1));
+    assert_has(
+        &err,
+        &[
+            "metric `grow` failed for customer 00001: Size of object map too large",
+            "--> rules/value.yaml:4:",
+            "an array or map 10,000 elements",
+        ],
+    );
+}
+
+#[test]
 fn a_million_prints_per_customer_stop_at_the_first_customer() {
     let ws = cdnow(|d| {
         with_metrics(

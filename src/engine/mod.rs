@@ -575,6 +575,13 @@ fn runtime_error(what: &str, rule: &Compiled, customer: &str, e: &EvalAltResult)
                 crate::report::format::thousands(sandbox::MAX_OPERATIONS as i64)
             ));
         }
+        EvalAltResult::ErrorDataTooLarge(..) => {
+            d = d.with_help(format!(
+                "a text may hold at most {} characters, an array or map {} elements",
+                crate::report::format::thousands(sandbox::MAX_STRING as i64),
+                crate::report::format::thousands(sandbox::MAX_COLLECTION as i64)
+            ));
+        }
         EvalAltResult::ErrorRuntime(v, _) if v.is::<sandbox::Mismatch>() => {
             d = d.with_help(
                 "if the text holds numbers, convert it first, e.g. `parse_float(x) > 5`; an empty value compares false with everything",

@@ -180,7 +180,10 @@ fn comparing_a_number_with_a_text_fails_at_run_naming_the_customer() {
         e.contains("check `seven` failed for customer c0001: `>` compares the text \"7\" with the number 5"),
         "the first customer with a segment (c0000's is empty, which compares false): {e}"
     );
-    assert!(e.contains("help: if the text holds numbers, convert it first"), "{e}");
+    assert!(
+        e.contains("help: if the text holds numbers, convert it first"),
+        "{e}"
+    );
     // Derived metrics have no known type before the run.
     for (value, compare) in [
         ("'\"3\"'", "revenue < x"),
