@@ -315,7 +315,7 @@ impl CellProblem {
             return DataError::SumOverflow(Box::new(SumOverflow {
                 path: path.to_path_buf(),
                 at: Some((location, column, text(self.field))),
-                customer: text(id_field),
+                customer: text(id_field).trim().to_string(),
                 sum,
             }));
         }
