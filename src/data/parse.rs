@@ -261,6 +261,14 @@ impl DateFormat {
     }
 }
 
+/// `parse` of `b` without its surrounding whitespace, when it has some (the rare case, kept off the
+/// fast path).
+#[cold]
+fn trimmed(b: &[u8], parse: fn(&[u8]) -> Option<Day>) -> Option<Day> {
+    let t = b.trim_ascii();
+    (t.len() < b.len()).then(|| parse(t)).flatten()
+}
+
 /// A per-thread date parser: the fast paths, then jiff with a cache (exports repeat the same few
 /// thousand date strings millions of times).
 pub(crate) struct DateParser<'f> {
@@ -287,8 +295,8 @@ impl<'f> DateParser<'f> {
     #[inline]
     pub(crate) fn parse(&mut self, b: &[u8]) -> Option<Day> {
         match self.format.fast {
-            Fast::Iso => parse_iso_bytes(b.trim_ascii()),
-            Fast::Compact => parse_compact_bytes(b.trim_ascii()),
+            Fast::Iso => parse_iso_bytes(b).or_else(|| trimmed(b, parse_iso_bytes)),
+            Fast::Compact => parse_compact_bytes(b).or_else(|| trimmed(b, parse_compact_bytes)),
             Fast::No => self.parse_cached(b),
         }
     }
