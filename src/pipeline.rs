@@ -467,20 +467,26 @@ pub fn run_with(
     let out = options.out.clone().unwrap_or_else(|| root.join("out"));
     let inputs = prepared.inputs();
     report::output::check_out_dir(&out, root, &inputs)?;
-    let as_of = prepared.as_of(options.as_of, progress)?;
-    let prepare_time = start.elapsed();
-    let mut outcome = prepared.evaluate(as_of, progress)?;
-    outcome
-        .timings
-        .0
-        .insert(0, ("load and compile workspace", prepare_time));
-    let provenance = if options.no_provenance {
-        None
-    } else {
-        Some(outcome.timings.time("provenance", || {
-            prepared.provenance(Some(&out), &options.overrides)
-        })?)
-    };
+    // The data files are fingerprinted on a thread of their own while the data is loaded.
+    let (outcome, provenance) = std::thread::scope(|scope| {
+        let provenance = (!options.no_provenance)
+            .then(|| scope.spawn(|| prepared.provenance(Some(&out), &options.overrides)));
+        let outcome = prepared.as_of(options.as_of, progress).and_then(|as_of| {
+            let prepare_time = start.elapsed();
+            let mut outcome = prepared.evaluate(as_of, progress)?;
+            outcome
+                .timings
+                .0
+                .insert(0, ("load and compile workspace", prepare_time));
+            Ok(outcome)
+        });
+        let provenance = provenance
+            .map(|h| h.join().expect("the fingerprinting thread does not panic"))
+            .transpose();
+        (outcome, provenance)
+    });
+    let mut outcome = outcome?;
+    let provenance = provenance?;
     let render_start = std::time::Instant::now();
     report::output::pause_for_tests("render");
     let (files, warnings) = prepared.render(&outcome, provenance.as_ref())?;
