@@ -8,6 +8,9 @@ use powerbase::Error;
 
 static SCAFFOLD: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/src/cmd/scaffold");
 
+/// The JSON Schema file `init` writes beside powerbase.yaml.
+pub const SCHEMA_FILE: &str = "powerbase.schema.json";
+
 /// Writes the scaffold into `dir`, which must not exist or be empty.
 pub fn init(dir: &Path) -> powerbase::Result<()> {
     if dir.exists()
@@ -21,6 +24,15 @@ pub fn init(dir: &Path) -> powerbase::Result<()> {
         )));
     }
     write(&SCAFFOLD, dir)?;
+    // The schema the files' `# yaml-language-server: $schema=...` comments point to, so editors
+    // complete and check keys.
+    let schema = dir.join(SCHEMA_FILE);
+    std::fs::write(&schema, powerbase::workspace::json_schema()).map_err(|source| {
+        Error::Output {
+            path: schema.clone(),
+            source,
+        }
+    })?;
     let mut out = std::io::stdout().lock();
     writeln!(out, "created workspace {}", dir.display())
         .and_then(|()| writeln!(out, "next: powerbase run {}", dir.display()))

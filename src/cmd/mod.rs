@@ -4,6 +4,7 @@ mod check;
 mod init;
 mod progress;
 mod run;
+mod schema;
 mod whatif;
 
 use std::path::{Path, PathBuf};
@@ -105,6 +106,10 @@ enum Command {
         #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
         format: OutputFormat,
     },
+    /// Print the JSON Schema of policy files (powerbase.yaml, rules/*.yaml), for editors: save it
+    /// and point to it with `# yaml-language-server: $schema=PATH` at the top of a file (`init`
+    /// does both).
+    Schema,
     /// Create a new workspace with a commented powerbase.yaml, a rule file, a plugin script and a
     /// small sample of real transactions, ready to run.
     Init {
@@ -163,6 +168,7 @@ impl Cli {
             | Command::Check { workspace, .. }
             | Command::Whatif { workspace, .. } => workspace,
             Command::Init { dir } => dir,
+            Command::Schema => Path::new("."),
         }
     }
 }
@@ -222,5 +228,6 @@ pub fn dispatch(cli: Cli) -> powerbase::Result<ExitCode> {
         } => whatif::whatif(&workspace, &set, as_of, format).map(done),
         Command::Check { workspace, format } => check::check(&workspace, format),
         Command::Init { dir } => init::init(&dir).map(done),
+        Command::Schema => schema::schema().map(done),
     }
 }

@@ -16,7 +16,7 @@ use super::error::DataError;
 ///
 /// The file kind follows the extension: `.xlsx`, `.xlsm`, `.xlsb`, `.xls` and `.ods` are read as
 /// spreadsheets, anything else as delimited text (`.tsv` and `.tab` default to tab-delimited).
-#[derive(Debug, Clone, serde::Deserialize, PartialEq)]
+#[derive(Debug, Clone, serde::Deserialize, PartialEq, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TransactionSource {
     /// The file, relative to the workspace folder (or absolute).
@@ -42,7 +42,7 @@ pub struct TransactionSource {
 /// `customer_id`, `date` and `amount` are required. The others are optional; when mapped, every
 /// row must have a value (an empty cost or quantity cell is an error, not a silent zero: map the
 /// column only when the export fills it, or fix the export).
-#[derive(Debug, Clone, serde::Deserialize, PartialEq)]
+#[derive(Debug, Clone, serde::Deserialize, PartialEq, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TransactionColumns {
     /// The customer identifier (kept as text, leading zeros included).
@@ -104,7 +104,7 @@ impl TransactionColumns {
 /// becomes an attribute named by [`identifier`](super::identifier) of its header; an entry
 /// `name: "Header"` in `columns` names that column's attribute explicitly (needed when the header
 /// does not make a valid name, such as `2019 Segment`).
-#[derive(Debug, Clone, serde::Deserialize, PartialEq)]
+#[derive(Debug, Clone, serde::Deserialize, PartialEq, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CustomerSource {
     /// The file, relative to the workspace folder (or absolute).

@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use serde_saphyr::Spanned;
 
 pub use names::{Kind, NameTable};
-pub use schema::{ParamValue, Severity};
+pub use schema::{json_schema, ParamValue, Severity};
 pub use spans::Spans;
 
 use crate::data::{CustomerSource, Day, TransactionSource};

@@ -12,31 +12,66 @@ use crate::data::{CustomerSource, TransactionSource};
 
 /// One policy file. `powerbase.yaml` may hold every key; rule files hold params, metrics, tiers and
 /// checks (and `include`).
-#[derive(Debug, Deserialize, Default)]
+#[derive(Debug, Deserialize, Default, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(title = "powerbase policy file")]
 pub struct PolicyFile {
+    /// The client business (powerbase.yaml only).
+    #[schemars(with = "Option<String>")]
     pub client: Option<Spanned<String>>,
+    /// ISO currency code of the amounts, e.g. USD or EUR (powerbase.yaml only; default USD).
+    #[schemars(with = "Option<String>")]
     pub currency: Option<Spanned<String>>,
+    /// The as-of date, YYYY-MM-DD (powerbase.yaml only; default: the latest transaction date).
+    #[schemars(with = "Option<String>")]
     pub as_of: Option<Spanned<String>>,
+    /// Where the transactions and customer attributes are (powerbase.yaml only).
+    #[schemars(with = "Option<DataSection>")]
     pub data: Option<Spanned<DataSection>>,
+    /// Built-in rule files to include, e.g. builtin/rfm.
     #[serde(default)]
+    #[schemars(with = "Vec<String>")]
     pub include: Vec<Spanned<String>>,
+    /// Named constants usable in every expression.
     #[serde(default)]
+    #[schemars(with = "std::collections::BTreeMap<String, ParamSchema>")]
     pub params: IndexMap<String, Spanned<ParamEntry>>,
+    /// Derived metrics: name -> expression over one customer.
     #[serde(default)]
+    #[schemars(with = "std::collections::BTreeMap<String, String>")]
     pub metrics: IndexMap<String, Spanned<String>>,
+    /// Tiers, highest first; a customer lands in the first whose `when` holds; the last has no `when`.
+    #[schemars(with = "Option<Vec<TierEntry>>")]
     pub tiers: Option<Spanned<Vec<TierEntry>>>,
+    /// Per-customer checks that become findings.
     #[serde(default)]
     pub checks: Vec<CheckEntry>,
+    /// Report settings (powerbase.yaml only).
+    #[schemars(with = "Option<ReportSection>")]
     pub report: Option<Spanned<ReportSection>>,
 }
 
 /// `data:` in powerbase.yaml.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DataSection {
+    /// The transaction export.
     pub transactions: TransactionSource,
+    /// An optional customer attribute table.
     pub customers: Option<CustomerSource>,
+}
+
+/// A param's value as the schema describes it: a number, true/false or a text (a date is a text).
+#[derive(schemars::JsonSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+pub enum ParamSchema {
+    /// A number.
+    Number(f64),
+    /// true or false.
+    Flag(bool),
+    /// A text or a date.
+    Text(String),
 }
 
 /// A parameter value: a number, a flag or a text.
@@ -116,28 +151,49 @@ impl<'de> Visitor<'de> for ParamVisitor {
 }
 
 /// One entry of `tiers:`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TierEntry {
+    /// The tier's name.
+    #[schemars(with = "String")]
     pub name: Spanned<String>,
+    /// Who belongs: an expression giving true or false; none for the last tier.
+    #[schemars(with = "Option<String>")]
     pub when: Option<Spanned<String>>,
+    /// A sentence for the report.
     pub description: Option<String>,
 }
 
 /// One entry of `checks:`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CheckEntry {
+    /// The check's name.
+    #[schemars(with = "String")]
     pub name: Spanned<String>,
+    /// The customers it flags: an expression giving true or false.
+    #[schemars(with = "String")]
     pub when: Spanned<String>,
+    /// info, warning (default) or error.
     #[serde(default)]
     pub severity: Severity,
+    /// What it means, for the report.
     pub message: String,
 }
 
 /// How serious a finding is.
 #[derive(
-    Debug, Clone, Copy, Deserialize, serde::Serialize, PartialEq, Eq, PartialOrd, Ord, Default,
+    Debug,
+    Clone,
+    Copy,
+    Deserialize,
+    serde::Serialize,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Default,
+    schemars::JsonSchema,
 )]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
@@ -151,13 +207,31 @@ pub enum Severity {
 }
 
 /// `report:` in powerbase.yaml.
-#[derive(Debug, Deserialize, Default, Clone)]
+#[derive(Debug, Deserialize, Default, Clone, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReportSection {
+    /// Report title.
+    #[schemars(with = "Option<String>")]
     pub title: Option<Spanned<String>>,
+    /// A line under the title.
     pub subtitle: Option<String>,
+    /// Who prepared it.
     pub prepared_by: Option<String>,
+    /// The main template (default report.md).
     pub template: Option<String>,
+    /// A4 (default) or Letter.
+    #[schemars(with = "Option<String>")]
     pub page_size: Option<Spanned<String>>,
+    /// How many customers the top-customer table lists (default 10).
+    #[schemars(with = "Option<usize>")]
     pub top_customers: Option<Spanned<usize>>,
+}
+
+/// The JSON Schema of policy files (`powerbase.yaml` and `rules/**/*.yaml`), for editors: with
+/// `# yaml-language-server: $schema=...` at the top of a file they complete and check keys.
+pub fn json_schema() -> String {
+    let schema = schemars::schema_for!(PolicyFile);
+    let mut s = serde_json::to_string_pretty(&schema).expect("a schema serialises");
+    s.push('\n');
+    s
 }
