@@ -177,6 +177,12 @@ impl Prepared {
         }
     }
 
+    /// Sets how long the rules and the report template may run (`--rule-timeout`).
+    pub fn set_limits(&mut self, limits: engine::Limits) {
+        self.program.set_limits(limits);
+        self.templates.set_limits(limits);
+    }
+
     /// The as-of date: the override, else the policy's, else the latest transaction date.
     pub fn as_of(
         &self,
@@ -405,6 +411,8 @@ pub struct RunOptions {
     /// Leave the provenance stamp (version, git commit, data file hashes) out of the outputs, so
     /// they compare byte for byte across commits and machines.
     pub no_provenance: bool,
+    /// How long the rules and the report template may run.
+    pub limits: engine::Limits,
 }
 
 /// The whole job: prepare, evaluate, render and replace the output folder in one step. The output
@@ -426,7 +434,8 @@ pub fn run_with(
     notice: &dyn Fn(&str),
 ) -> Result<RunSummary> {
     let start = std::time::Instant::now();
-    let prepared = prepare_with(root, &options.overrides)?;
+    let mut prepared = prepare_with(root, &options.overrides)?;
+    prepared.set_limits(options.limits);
     let out = options.out.clone().unwrap_or_else(|| root.join("out"));
     let inputs = prepared.inputs();
     report::output::check_out_dir(&out, root, &inputs)?;

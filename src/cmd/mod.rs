@@ -8,8 +8,11 @@ mod whatif;
 
 use std::path::{Path, PathBuf};
 
+use std::time::Duration;
+
 use clap::{Parser, Subcommand, ValueEnum};
 use powerbase::data::Day;
+use powerbase::engine::Limits;
 use powerbase::workspace::overrides::Override;
 
 /// powerbase: decide which customers are core, sort the base into tiers and write the board report.
@@ -57,6 +60,11 @@ enum Command {
         /// Print how long each stage took (on stderr).
         #[arg(long)]
         timings: bool,
+        /// The longest the rules may run (all derived metrics, tiers and checks together), and
+        /// again the report template: a runaway rule or template stops with an error naming it
+        /// and the customer. Like 10s, 500ms or 2m.
+        #[arg(long, value_parser = parse_duration, default_value = "10s")]
+        rule_timeout: Duration,
         /// Override a param or a tier's condition for this run only, e.g. `--set
         /// first_class_min=8000` or `--set tiers.First.when="revenue >= 900"` (repeatable). Values
         /// are read as YAML scalars and checked like the policy's; the overrides are recorded in
@@ -153,6 +161,27 @@ impl Cli {
     }
 }
 
+fn parse_duration(s: &str) -> Result<Duration, String> {
+    let wrong = || format!("expected a duration like 10s, 500ms or 2m, found `{s}`");
+    let t = s.trim();
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .ok_or_else(wrong)?;
+    let (number, unit) = t.split_at(split);
+    let number: f64 = number.parse().map_err(|_| wrong())?;
+    let seconds = match unit.trim() {
+        "ms" => number / 1000.0,
+        "s" => number,
+        "m" | "min" => number * 60.0,
+        "h" => number * 3600.0,
+        _ => return Err(wrong()),
+    };
+    if !(seconds > 0.0 && seconds <= 86_400.0 * 365.0) {
+        return Err(format!("the timeout must be more than 0 (found `{s}`)"));
+    }
+    Ok(Duration::from_secs_f64(seconds))
+}
+
 /// Runs the chosen command.
 pub fn dispatch(cli: Cli) -> powerbase::Result<()> {
     match cli.command {
@@ -164,12 +193,16 @@ pub fn dispatch(cli: Cli) -> powerbase::Result<()> {
             timings,
             set,
             no_provenance,
+            rule_timeout,
         } => run::run(
             &workspace,
             out.as_deref(),
             as_of,
             &set,
             no_provenance,
+            Limits {
+                timeout: rule_timeout,
+            },
             quiet,
             timings,
         ),

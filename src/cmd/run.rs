@@ -6,6 +6,7 @@ use std::io::Write;
 use std::path::Path;
 
 use powerbase::data::Day;
+use powerbase::engine::Limits;
 use powerbase::pipeline::{RunOptions, RunSummary};
 use powerbase::report::format;
 use powerbase::workspace::overrides::Override;
@@ -19,6 +20,7 @@ pub fn run(
     as_of: Option<Day>,
     overrides: &[Override],
     no_provenance: bool,
+    limits: Limits,
     quiet: bool,
     timings: bool,
 ) -> powerbase::Result<()> {
@@ -28,6 +30,7 @@ pub fn run(
         as_of,
         overrides: overrides.to_vec(),
         no_provenance,
+        limits,
     };
     let notice = |message: &str| {
         if !quiet {

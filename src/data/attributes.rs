@@ -9,9 +9,12 @@ use csv::ByteRecord;
 use rustc_hash::FxHashMap;
 
 use super::config::{CustomerSource, FileKind};
-use super::csv_source::{count_lines, not_text, scan, LineTracker};
+use super::csv_source::{
+    check_header_quotes, count_lines, line_terminator, not_text, scan, text_after_quote,
+    text_after_quote_error, LineTracker,
+};
 use super::error::{shown, CellError, DataError, Location};
-use super::excel_source::{id_cell, number_text, open_sheet};
+use super::excel_source::{id_cell, number_text, open_sheet, shown_cell};
 use super::headers::{clean_header, find_column};
 
 /// Customer attributes, one row per customer, in file order.
@@ -466,8 +469,9 @@ fn read_delimited(
     if let Some(message) = not_text(body) {
         return Err(format(None, message.to_string()));
     }
-    if let Some(q) = scan(body, delim).open_quote {
-        let line = 1 + count_lines(&body[..q]);
+    let nl = line_terminator(body, true).unwrap_or(b'\n');
+    if let Some(q) = scan(body, delim, nl).open_quote {
+        let line = 1 + count_lines(&body[..q], nl);
         return Err(format(
             Some(line),
             "a quoted field starting on this line is never closed".into(),
@@ -479,7 +483,7 @@ fn read_delimited(
         .delimiter(delim)
         .from_reader(body);
     let mut record = ByteRecord::new();
-    let mut lines = LineTracker::new(1);
+    let mut lines = LineTracker::new(1, nl);
     let has = rdr
         .read_byte_record(&mut record)
         .map_err(|e| format(None, e.to_string()))?;
@@ -489,6 +493,18 @@ fn read_delimited(
             "the file is empty: expected a header line naming the columns".into(),
         ));
     }
+    let start = |record: &ByteRecord| record.position().map_or(0, |p| p.byte()) as usize;
+    let header_start = start(&record);
+    let header_end = rdr.position().byte() as usize;
+    let header_line = lines.line_at(body, header_start as u64);
+    check_header_quotes(
+        path,
+        &body[header_start..header_end],
+        header_line,
+        delim,
+        nl,
+    )?;
+    let stray = text_after_quote(body, delim);
     let headers: Vec<String> = record
         .iter()
         .map(|h| clean_header(&String::from_utf8_lossy(h)))
@@ -502,7 +518,11 @@ fn read_delimited(
         if !more {
             break;
         }
-        let line = lines.line_at(body, record.position().map_or(0, |p| p.byte()));
+        let line = lines.line_at(body, start(&record) as u64);
+        if let Some(at) = stray.filter(|&at| (at as u64) < rdr.position().byte()) {
+            let bytes = (body, start(&record), at);
+            return Err(text_after_quote_error(path, &headers, bytes, line, delim));
+        }
         if record.len() != headers.len() {
             return Err(DataError::FieldCount {
                 path: path.clone(),
@@ -584,7 +604,18 @@ fn read_spreadsheet(src: &CustomerSource, workspace: &Path) -> Result<AttributeT
     let mut table = TableBuilder::new(path, &headers, &src.columns)?;
     let location = |row: u64| sheet.location(row);
     for (row, cells) in sheet.data_rows() {
-        let cell = |field: usize| cells.get(field).unwrap_or(&Data::Empty);
+        let cell = |field: usize| cells.get(field);
+        if let Some((field, value)) = cells.beyond(headers.len()) {
+            return Err(DataError::Format {
+                path: path.clone(),
+                location: Some(sheet.location(row)),
+                message: format!(
+                    "column {} holds {:?} but has no header; give it a header",
+                    sheet.column_name(field),
+                    shown_cell(value)
+                ),
+            });
+        }
         let cell_error = |field: usize, expected: &str| -> DataError {
             CellError {
                 path: path.clone(),

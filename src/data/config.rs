@@ -24,7 +24,9 @@ pub struct TransactionSource {
     /// Our column names mapped to the client's headers.
     pub columns: TransactionColumns,
     /// strftime-style date format (`%d/%m/%Y`, `%Y%m%d`, `%Y-%m-%d %H:%M:%S`, ...); default ISO
-    /// `%Y-%m-%d`. A format with a time part takes the date and drops the time.
+    /// `%Y-%m-%d`. A format with a time part takes the date and drops the time. A cell must be
+    /// written exactly in the format: `%Y` is 4 digits, `%m` and `%d` are 2 (`%-m`, `%-d`: 1 or
+    /// 2 without a leading zero), no sign, nothing after the date.
     #[serde(default)]
     pub date_format: Option<String>,
     /// Spreadsheet only: the sheet to read; default the first sheet.

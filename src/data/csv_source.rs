@@ -1,12 +1,16 @@
 //! Delimited text: one reader thread cuts the file into large blocks at record boundaries, worker
 //! threads parse the blocks with `csv` into their own state.
 //!
-//! Blocks end at the last line break that is outside a quoted field. Quote state is tracked the
-//! way the `csv` parser sees it: a quote opens a quoted field only at the start of a field, `""`
-//! inside a quoted field is an escaped quote, and any other quote is plain data. Each block
-//! carries its first line number (counted over every `\n`, so line numbers are physical lines),
-//! so errors name the exact line. Buffers are recycled: memory is about
-//! `(workers + 1) * block_size` whatever the file's size.
+//! The first line break of the file decides the line terminator ([`line_terminator`]): a lone CR
+//! (old Mac "CSV (Macintosh)" exports) makes every CR a line end; otherwise lines end at LF (CRLF
+//! included). Blocks end at the last line terminator that is outside a quoted field. Quote state
+//! is tracked the way the `csv` parser sees it: a quote opens a quoted field only at the start of
+//! a field, `""` inside a quoted field is an escaped quote, and any other quote is plain data.
+//! Text after the closing quote of a quoted field (`"c2"x`), which the `csv` parser would glue to
+//! the value, is an error ([`text_after_quote`]). Each block carries its first line number
+//! (counted over every terminator, so line numbers are physical lines), so errors name the exact
+//! line. Buffers are recycled: memory is about `(workers + 1) * block_size` whatever the file's
+//! size.
 
 use std::fs::File;
 use std::io::Read;
@@ -20,6 +24,7 @@ use super::config::TransactionSource;
 use super::day::Day;
 use super::error::{shown, CellError, DataError, Location};
 use super::headers::{clean_header, ColumnPlan};
+use super::overflow::Tracker;
 use super::parse::{parse_cents_bytes, parse_whole_bytes, DateParser};
 use super::{date_format, CellProblem, Expected, LoadStats, Progress, Row, RowSink};
 
@@ -55,6 +60,8 @@ pub(crate) struct Opened {
     /// Bytes read so far.
     read: u64,
     delim: u8,
+    /// The line terminator, `\n` or `\r` (see [`line_terminator`]).
+    nl: u8,
     /// The cleaned header cells.
     pub headers: Vec<String>,
     /// Bytes already read after the header.
@@ -70,8 +77,25 @@ fn io_error(path: &Path, source: std::io::Error) -> DataError {
     }
 }
 
-pub(crate) fn count_lines(b: &[u8]) -> u64 {
-    memchr::memchr_iter(b'\n', b).count() as u64
+/// The number of line terminators `nl` in `b`.
+pub(crate) fn count_lines(b: &[u8], nl: u8) -> u64 {
+    memchr::memchr_iter(nl, b).count() as u64
+}
+
+/// The line terminator of delimited text, decided by its first line break: `\r` when that is a
+/// CR not followed by LF (old Mac "CSV (Macintosh)" exports), otherwise `\n` (LF or CRLF). A file
+/// with no line break at all reads as LF. `None` when `buf` holds no decidable line break yet and
+/// more of the file is to come (`!eof`).
+pub(crate) fn line_terminator(buf: &[u8], eof: bool) -> Option<u8> {
+    match memchr::memchr2(b'\r', b'\n', buf) {
+        Some(i) if buf[i] == b'\r' => match buf.get(i + 1) {
+            Some(b'\n') => Some(b'\n'),
+            Some(_) => Some(b'\r'),
+            None => eof.then_some(b'\r'),
+        },
+        Some(_) => Some(b'\n'),
+        None => eof.then_some(b'\n'),
+    }
 }
 
 /// Reads into `buf` until it holds `target` bytes or the file ends; returns true at the end.
@@ -102,25 +126,25 @@ pub(crate) struct Scan {
     pub open_quote: Option<usize>,
 }
 
-/// Finds the last record boundary in `buf` (which starts at one).
-pub(crate) fn scan(buf: &[u8], delim: u8) -> Scan {
+/// Finds the last record boundary in `buf` (which starts at one); `nl` is the line terminator.
+pub(crate) fn scan(buf: &[u8], delim: u8, nl: u8) -> Scan {
     if memchr::memchr(b'"', buf).is_none() {
         return Scan {
-            cut: memchr::memrchr(b'\n', buf).map(|i| i + 1),
+            cut: memchr::memrchr(nl, buf).map(|i| i + 1),
             open_quote: None,
         };
     }
-    scan_bits(buf, delim).unwrap_or_else(|| scan_exact(buf, delim))
+    scan_bits(buf, delim, nl).unwrap_or_else(|| scan_exact(buf, delim, nl))
 }
 
 /// The reference scanner: one step per quote or line break, exactly as the csv parser reads.
-pub(crate) fn scan_exact(buf: &[u8], delim: u8) -> Scan {
+pub(crate) fn scan_exact(buf: &[u8], delim: u8, nl: u8) -> Scan {
     let mut in_quotes = false;
     let mut open_at = 0;
     let mut closed_at = usize::MAX; // position of the last closing quote
     let mut cut = None;
-    for pos in memchr::memchr2_iter(b'"', b'\n', buf) {
-        if buf[pos] == b'\n' {
+    for pos in memchr::memchr2_iter(b'"', nl, buf) {
+        if buf[pos] == nl {
             if !in_quotes {
                 cut = Some(pos + 1);
             }
@@ -160,13 +184,15 @@ fn pack(m: u64) -> u64 {
 /// every quote that opens a quoted field stands at the start of a field (or right after another
 /// quote: an escaped quote); when one does not (a stray quote such as `5" disk`), this returns
 /// `None` and the caller uses [`scan_exact`].
-fn scan_bits(buf: &[u8], delim: u8) -> Option<Scan> {
+fn scan_bits(buf: &[u8], delim: u8, nl: u8) -> Option<Scan> {
     let mut cut = None;
     let mut open_at = 0usize;
     let mut in_quotes = 0u64; // 0 or 1: the state after the previous chunk
     let mut prev_boundary_carry = 1u64; // position 0 starts a field
     let mut prev_quote_carry = 0u64;
     let mut padded = [0u8; 64];
+    // A field also starts after the other line break byte (CR in LF files, LF in CR files).
+    let other = if nl == b'\n' { b'\r' } else { b'\n' };
     for (n, chunk) in buf.chunks(64).enumerate() {
         let chunk: &[u8] = if chunk.len() == 64 {
             chunk
@@ -178,10 +204,10 @@ fn scan_bits(buf: &[u8], delim: u8) -> Option<Scan> {
         let (mut quotes, mut newlines, mut boundaries) = (0u64, 0u64, 0u64);
         for (k, word) in chunk.chunks_exact(8).enumerate() {
             let w = u64::from_le_bytes(word.try_into().expect("8 bytes"));
-            let nl = bytes_equal(w, b'\n');
+            let breaks = bytes_equal(w, nl);
             quotes |= pack(bytes_equal(w, b'"')) << (8 * k);
-            newlines |= pack(nl) << (8 * k);
-            boundaries |= pack(nl | bytes_equal(w, b'\r') | bytes_equal(w, delim)) << (8 * k);
+            newlines |= pack(breaks) << (8 * k);
+            boundaries |= pack(breaks | bytes_equal(w, other) | bytes_equal(w, delim)) << (8 * k);
         }
         let prev_boundary = (boundaries << 1) | prev_boundary_carry;
         let prev_quote = (quotes << 1) | prev_quote_carry;
@@ -247,7 +273,7 @@ pub(crate) fn open(
         message,
     };
     // Read until the header record is complete.
-    let (start, end, header_line) = loop {
+    let (start, end, header_line, nl) = loop {
         let eof = fill(&mut file, &mut buf, target, &mut read).map_err(|e| io_error(path, e))?;
         if let Some(message) = not_text(&buf) {
             return Err(format(None, message.to_string()));
@@ -263,33 +289,37 @@ pub(crate) fn open(
                 .iter()
                 .position(|&c| c != b'\n' && c != b'\r')
                 .unwrap_or(buf.len() - bom);
-        let header_line = 1 + count_lines(&buf[..start]);
-        let s = scan_first(&buf[start..], delim);
-        match s {
-            Some(end) => break (start, start + end, header_line),
-            None if eof => {
-                if let Some(q) = scan(&buf[start..], delim).open_quote {
-                    let line = header_line + count_lines(&buf[start..start + q]);
+        let nl = line_terminator(&buf[bom..], eof);
+        let found = nl.and_then(|nl| scan_first(&buf[start..], delim, nl));
+        match (found, nl) {
+            (Some(end), Some(nl)) => {
+                break (start, start + end, 1 + count_lines(&buf[..start], nl), nl)
+            }
+            (None, Some(nl)) if eof => {
+                let header_line = 1 + count_lines(&buf[..start], nl);
+                if let Some(q) = scan(&buf[start..], delim, nl).open_quote {
+                    let line = header_line + count_lines(&buf[start..start + q], nl);
                     return Err(format(
                         Some(line),
                         "a quoted header field is never closed".to_string(),
                     ));
                 }
-                break (start, buf.len(), header_line);
+                break (start, buf.len(), header_line, nl);
             }
-            None if buf.len() >= opts.max_record => {
+            _ if buf.len() >= opts.max_record => {
                 return Err(format(
-                    Some(header_line),
+                    Some(1),
                     format!(
                         "the header line is longer than {} MB; is this a text file?",
                         opts.max_record >> 20
                     ),
                 ))
             }
-            None => target = (target * 2).min(opts.max_record),
+            _ => target = (target * 2).min(opts.max_record),
         }
     };
     let header_bytes = &buf[start..end];
+    check_header_quotes(path, header_bytes, header_line, delim, nl)?;
     let mut rdr = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -309,7 +339,7 @@ pub(crate) fn open(
         .iter()
         .map(|h| clean_header(&String::from_utf8_lossy(h)))
         .collect();
-    let rest_line = header_line + count_lines(header_bytes);
+    let rest_line = header_line + count_lines(header_bytes, nl);
     let rest = buf[end..].to_vec();
     Ok(Opened {
         path: path.to_path_buf(),
@@ -317,36 +347,124 @@ pub(crate) fn open(
         total,
         read,
         delim,
+        nl,
         headers,
         rest,
         rest_line,
     })
 }
 
-/// Just after the first `\n` outside quotes.
-fn scan_first(buf: &[u8], delim: u8) -> Option<usize> {
+/// Just after the first line terminator `nl` outside quotes.
+fn scan_first(buf: &[u8], delim: u8, nl: u8) -> Option<usize> {
     let mut from = 0;
     // Try growing prefixes: the first record is short in practice.
     loop {
-        let nl = memchr::memchr(b'\n', &buf[from..])? + from;
-        let s = scan(&buf[..=nl], delim);
+        let end = memchr::memchr(nl, &buf[from..])? + from;
+        let s = scan(&buf[..=end], delim, nl);
         if s.open_quote.is_none() {
             return s.cut;
         }
-        from = nl + 1;
+        from = end + 1;
     }
+}
+
+/// How to fix text after a closing quote, for error messages.
+pub(crate) const QUOTE_FIX: &str = "a quoted value must end at its closing quote: put the whole \
+     value in quotes and double every quote inside it (\"5\"\" disk\")";
+
+/// Checks the header record (`bytes`, starting on `line`) for text after a closing quote.
+pub(crate) fn check_header_quotes(
+    path: &Path,
+    bytes: &[u8],
+    line: u64,
+    delim: u8,
+    nl: u8,
+) -> Result<(), DataError> {
+    let Some(at) = text_after_quote(bytes, delim) else {
+        return Ok(());
+    };
+    let (field, raw) = quoted_field_at(bytes, 0, at, delim);
+    Err(DataError::Format {
+        path: path.to_path_buf(),
+        location: Some(Location::Line(line + count_lines(&bytes[..at], nl))),
+        message: format!(
+            "header {} {:?} has text after its closing quote; {QUOTE_FIX}",
+            field + 1,
+            shown(raw)
+        ),
+    })
+}
+
+/// The offset of the first byte of text that follows the closing quote of a quoted field (the `x`
+/// of `"c2"x`), in a buffer that starts at a record boundary. After a closing quote only another
+/// quote (an escaped quote), the delimiter or a line break may follow; the csv parser would
+/// otherwise append the text to the value (`c2x`) without a word.
+pub(crate) fn text_after_quote(buf: &[u8], delim: u8) -> Option<usize> {
+    let mut in_quotes = false;
+    let mut closed_at = usize::MAX; // position of the last closing quote
+    for pos in memchr::memchr_iter(b'"', buf) {
+        if in_quotes {
+            in_quotes = false;
+            closed_at = pos;
+            match buf.get(pos + 1) {
+                None | Some(b'"' | b'\n' | b'\r') => {}
+                Some(&c) if c == delim => {}
+                Some(_) => return Some(pos + 1),
+            }
+        } else if closed_at.wrapping_add(1) == pos
+            || pos == 0
+            || matches!(buf[pos - 1], b'\n' | b'\r')
+            || buf[pos - 1] == delim
+        {
+            in_quotes = true; // an escaped quote, or a quote opening a field
+        }
+    }
+    None
+}
+
+/// The field index (0-based) of byte `at` in the record starting at `start`, and the raw text of
+/// that field up to the end of the field (as the csv parser ends it after a bad closing quote).
+#[cold]
+pub(crate) fn quoted_field_at(buf: &[u8], start: usize, at: usize, delim: u8) -> (usize, &[u8]) {
+    // The record's parse may start at line breaks the parser skipped.
+    let start = start
+        + buf[start..at]
+            .iter()
+            .take_while(|&&c| c == b'\n' || c == b'\r')
+            .count();
+    let (mut field, mut field_start) = (0, start);
+    let (mut in_quotes, mut closed_at) = (false, usize::MAX);
+    for (pos, &c) in buf.iter().enumerate().take(at).skip(start) {
+        if c == b'"' {
+            if in_quotes {
+                in_quotes = false;
+                closed_at = pos;
+            } else if pos == field_start || closed_at.wrapping_add(1) == pos {
+                in_quotes = true;
+            }
+        } else if c == delim && !in_quotes {
+            field += 1;
+            field_start = pos + 1;
+        }
+    }
+    let end = buf[at..]
+        .iter()
+        .position(|&c| c == delim || c == b'\n' || c == b'\r')
+        .map_or(buf.len(), |n| at + n);
+    (field, &buf[field_start..end])
 }
 
 /// Turns record start offsets into physical line numbers, counting newlines incrementally.
 pub(crate) struct LineTracker {
     pos: usize,
     line: u64,
+    nl: u8,
 }
 
 impl LineTracker {
-    /// A tracker whose offset 0 is on `line`.
-    pub(crate) fn new(line: u64) -> Self {
-        LineTracker { pos: 0, line }
+    /// A tracker whose offset 0 is on `line`, counting line terminators `nl`.
+    pub(crate) fn new(line: u64, nl: u8) -> Self {
+        LineTracker { pos: 0, line, nl }
     }
 
     /// The line of the record whose parse started at `byte` (offsets must not decrease). Line
@@ -356,7 +474,7 @@ impl LineTracker {
         while at < buf.len() && matches!(buf[at], b'\n' | b'\r') {
             at += 1;
         }
-        self.line += count_lines(&buf[self.pos..at]);
+        self.line += count_lines(&buf[self.pos..at], self.nl);
         self.pos = at;
         self.line
     }
@@ -369,21 +487,39 @@ struct Block {
     buf: Vec<u8>,
 }
 
-/// What a worker needs to turn a problem into an error.
+/// What a worker needs to parse a block and turn a problem into an error.
 pub(crate) struct Context<'a> {
     pub path: &'a Path,
     pub headers: &'a [String],
     pub date_expected: &'a str,
+    pub delim: u8,
+    pub nl: u8,
 }
 
-/// The physical line where the record read last starts.
-fn record_line(buf: &[u8], start_line: u64, record: &ByteRecord) -> u64 {
-    LineTracker::new(start_line).line_at(buf, record.position().map_or(0, |p| p.byte()))
+/// The error for text after a closing quote at byte `at` of `buf`, in the record that starts at
+/// byte `start` on line `line`.
+#[cold]
+pub(crate) fn text_after_quote_error(
+    path: &Path,
+    headers: &[String],
+    (buf, start, at): (&[u8], usize, usize),
+    line: u64,
+    delim: u8,
+) -> DataError {
+    let (field, raw) = quoted_field_at(buf, start, at, delim);
+    CellError {
+        path: path.to_path_buf(),
+        location: Location::Line(line),
+        column: headers.get(field).cloned().unwrap_or_default(),
+        expected: "a value that ends at its closing quote".to_string(),
+        found: shown(raw),
+        note: Some(QUOTE_FIX),
+    }
+    .into()
 }
 
 fn parse_block<W, P>(
     block: &Block,
-    opened_delim: u8,
     ctx: &Context<'_>,
     record: &mut ByteRecord,
     state: &mut W,
@@ -394,12 +530,21 @@ where
 {
     let n_fields = ctx.headers.len();
     let buf = &block.buf[..];
+    // Quotes are rare in exports; only then is the block checked for text after a closing quote.
+    let stray = match memchr::memchr(b'"', buf) {
+        Some(_) => text_after_quote(buf, ctx.delim),
+        None => None,
+    };
     let mut rdr = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
-        .delimiter(opened_delim)
+        .delimiter(ctx.delim)
         .buffer_capacity(64 << 10)
         .from_reader(buf);
+    let start = |record: &ByteRecord| record.position().map_or(0, |p| p.byte());
+    let line = |record: &ByteRecord| {
+        LineTracker::new(block.start_line, ctx.nl).line_at(buf, start(record))
+    };
     loop {
         match rdr.read_byte_record(record) {
             Ok(true) => {}
@@ -407,29 +552,29 @@ where
             Err(e) => {
                 return Err(DataError::Format {
                     path: ctx.path.to_path_buf(),
-                    location: Some(Location::Line(record_line(buf, block.start_line, record))),
+                    location: Some(Location::Line(line(record))),
                     message: e.to_string(),
                 })
             }
         }
+        if let Some(at) = stray.filter(|&at| (at as u64) < rdr.position().byte()) {
+            let bytes = (buf, start(record) as usize, at);
+            let error =
+                text_after_quote_error(ctx.path, ctx.headers, bytes, line(record), ctx.delim);
+            return Err(error);
+        }
         if record.len() != n_fields {
             return Err(DataError::FieldCount {
                 path: ctx.path.to_path_buf(),
-                location: Location::Line(record_line(buf, block.start_line, record)),
+                location: Location::Line(line(record)),
                 expected: n_fields,
                 found: record.len(),
             });
         }
         if let Err(p) = process(state, record) {
-            return Err(CellError {
-                path: ctx.path.to_path_buf(),
-                location: Location::Line(record_line(buf, block.start_line, record)),
-                column: ctx.headers.get(p.field).cloned().unwrap_or_default(),
-                expected: p.expected.describe(ctx.date_expected),
-                found: shown(record.get(p.field).unwrap_or(b"")),
-                note: p.note,
-            }
-            .into());
+            let text = |i: usize| shown(record.get(i).unwrap_or(b""));
+            let location = Location::Line(line(record));
+            return Err(p.into_error(ctx.path, location, ctx.headers, &text, ctx.date_expected));
         }
     }
 }
@@ -457,12 +602,13 @@ where
     P: Fn(&mut W, &ByteRecord) -> Result<(), CellProblem> + Sync,
 {
     let workers = opts.workers.max(1);
-    let delim = op.delim;
     let block_size = opts.block_size.max(1);
     let ctx = Context {
         path: &op.path,
         headers: &op.headers,
         date_expected,
+        delim: op.delim,
+        nl: op.nl,
     };
     let stop = AtomicUsize::new(usize::MAX); // smallest failing block
     let first_error: Mutex<Option<(usize, DataError)>> = Mutex::new(None);
@@ -484,7 +630,7 @@ where
                         let Ok(block) = next else { break };
                         if block.index < stop.load(Ordering::Acquire) {
                             if let Err(e) =
-                                parse_block(&block, delim, ctx, &mut record, &mut state, process)
+                                parse_block(&block, ctx, &mut record, &mut state, process)
                             {
                                 keep_first(first_error, block.index, e);
                                 stop.fetch_min(block.index, Ordering::AcqRel);
@@ -521,11 +667,11 @@ where
                         break None;
                     }
                 }
-                let sc = scan(&buf, op.delim);
+                let sc = scan(&buf, op.delim, op.nl);
                 if eof {
                     if let Some(q) = sc.open_quote {
                         // The records before this one are still parsed: an earlier error wins.
-                        let at = line + count_lines(&buf[..q]);
+                        let at = line + count_lines(&buf[..q], op.nl);
                         unclosed = Some(DataError::Format {
                             path: op.path.clone(),
                             location: Some(Location::Line(at)),
@@ -543,7 +689,7 @@ where
                 if buf.len() >= opts.max_record {
                     let (at, message) = match sc.open_quote {
                         Some(q) => (
-                            line + count_lines(&buf[..q]),
+                            line + count_lines(&buf[..q], op.nl),
                             format!(
                                 "a quoted field starting on this line is not closed within {} MB \
                                  (a stray quote character?)",
@@ -574,7 +720,7 @@ where
                 spare.push(buf);
             } else {
                 let start_line = line;
-                line += count_lines(&buf);
+                line += count_lines(&buf, op.nl);
                 let block = Block {
                     index,
                     start_line,
@@ -634,22 +780,22 @@ fn optional_text(record: &ByteRecord, field: Option<usize>) -> Result<Option<&st
     }
 }
 
-/// Validates one record and pushes it.
+/// Validates one record and counts it; a row not after `as_of` goes to `emit`.
 #[inline]
-fn process_row<S: RowSink>(
+fn read_row<'r>(
     plan: &ColumnPlan,
     as_of: Day,
-    st: &mut TxState<'_, S>,
-    record: &ByteRecord,
+    (dates, stats): (&mut DateParser<'_>, &mut LoadStats),
+    record: &'r ByteRecord,
+    emit: impl FnOnce(&Row<'r>) -> Result<(), CellProblem>,
 ) -> Result<(), CellProblem> {
     let field = |i: usize| record.get(i).unwrap_or(b"");
-    st.stats.rows_read += 1;
+    stats.rows_read += 1;
     let customer_id = text(field(plan.customer_id), plan.customer_id)?
         .ok_or_else(|| CellProblem::new(plan.customer_id, Expected::CustomerId))?;
-    let day = st
-        .dates
+    let day = dates
         .parse(field(plan.date))
-        .ok_or_else(|| CellProblem::new(plan.date, Expected::Date))?;
+        .ok_or_else(|| dates.problem(plan.date, field(plan.date)))?;
     let amount = parse_cents_bytes(field(plan.amount))
         .map_err(|why| CellProblem::amount(plan.amount, why))?;
     let cost = match plan.cost {
@@ -666,7 +812,7 @@ fn process_row<S: RowSink>(
     let product = optional_text(record, plan.product)?;
     let channel = optional_text(record, plan.channel)?;
     if day > as_of {
-        st.stats.excluded_after_as_of += 1;
+        stats.excluded_after_as_of += 1;
         return Ok(());
     }
     let row = Row {
@@ -679,9 +825,23 @@ fn process_row<S: RowSink>(
         product,
         channel,
     };
-    st.stats.count_used(&row);
-    st.sink.push(&row);
-    Ok(())
+    stats.count_used(&row);
+    emit(&row)
+}
+
+/// Validates one record and pushes it.
+#[inline]
+fn process_row<S: RowSink>(
+    plan: &ColumnPlan,
+    as_of: Day,
+    st: &mut TxState<'_, S>,
+    record: &ByteRecord,
+) -> Result<(), CellProblem> {
+    let TxState { sink, stats, dates } = st;
+    read_row(plan, as_of, (dates, stats), record, |row| {
+        sink.push(row);
+        Ok(())
+    })
 }
 
 /// [`super::read_transactions`] for delimited text.
@@ -719,6 +879,44 @@ pub(crate) fn read_transactions<S: RowSink>(
     Ok((sink, stats))
 }
 
+/// Reads the file again in order, on one thread, adding the sums of `tracker`: the error at the
+/// first row where one leaves the range; `Ok` when none does.
+pub(crate) fn locate_overflow(
+    src: &TransactionSource,
+    workspace: &Path,
+    delim: u8,
+    as_of: Day,
+    tracker: &Tracker,
+    opts: &CsvOptions,
+) -> Result<(), DataError> {
+    let format = date_format(src)?;
+    let op = open(&src.path, workspace, delim, opts)?;
+    let plan = ColumnPlan::new(&src.path, op.headers.clone(), &src.columns)?;
+    let in_order = CsvOptions {
+        workers: 1,
+        ..opts.clone()
+    };
+    run(
+        op,
+        &in_order,
+        &format.expected(),
+        || {
+            (
+                tracker.clone(),
+                DateParser::new(&format),
+                LoadStats::default(),
+            )
+        },
+        |(tracker, dates, stats), record| {
+            read_row(&plan, as_of, (dates, stats), record, |row| {
+                tracker.add(&plan, row)
+            })
+        },
+        None,
+    )
+    .map(drop)
+}
+
 /// [`super::latest_day`] for delimited text: only dates are parsed.
 pub(crate) fn latest_day(
     src: &TransactionSource,
@@ -737,9 +935,8 @@ pub(crate) fn latest_day(
         &format.expected(),
         || (None::<Day>, DateParser::new(&format)),
         |(latest, dates), record| {
-            let day = dates
-                .parse(record.get(date).unwrap_or(b""))
-                .ok_or_else(|| CellProblem::new(date, Expected::Date))?;
+            let cell = record.get(date).unwrap_or(b"");
+            let day = dates.parse(cell).ok_or_else(|| dates.problem(date, cell))?;
             if latest.is_none_or(|l| day > l) {
                 *latest = Some(day);
             }
@@ -756,7 +953,7 @@ mod tests {
 
     #[test]
     fn scan_cuts_outside_quotes() {
-        let s = scan(b"a,b\nc,d\ne", b',');
+        let s = scan(b"a,b\nc,d\ne", b',', b'\n');
         assert_eq!(
             s,
             Scan {
@@ -765,25 +962,60 @@ mod tests {
             }
         );
         // A newline inside a quoted field is not a boundary.
-        let s = scan(b"a,\"x\ny\"\nc,\"open\nmore", b',');
+        let s = scan(b"a,\"x\ny\"\nc,\"open\nmore", b',', b'\n');
         assert_eq!(s.cut, Some(8));
         assert_eq!(s.open_quote, Some(10));
         // Escaped quotes keep the field open.
-        let s = scan(b"a,\"he said \"\"hi\n\"\"\"\nnext", b',');
+        let s = scan(b"a,\"he said \"\"hi\n\"\"\"\nnext", b',', b'\n');
         assert_eq!(s.cut, Some(20));
         assert_eq!(s.open_quote, None);
         // A quote inside an unquoted field is data.
-        let s = scan(b"a,5\" disk\nb,c\n", b',');
+        let s = scan(b"a,5\" disk\nb,c\n", b',', b'\n');
         assert_eq!(s.cut, Some(14));
         assert_eq!(s.open_quote, None);
         // A closed quoted field followed by more text, then a quote: data.
-        let s = scan(b"\"a\"b\"c\nx\n", b',');
+        let s = scan(b"\"a\"b\"c\nx\n", b',', b'\n');
         assert_eq!(s.cut, Some(9));
         // Quotes at field start after other delimiters and CR.
-        let s = scan(b"a;\"1\n2\";\r\n\"q\n", b';');
+        let s = scan(b"a;\"1\n2\";\r\n\"q\n", b';', b'\n');
         assert_eq!(s.cut, Some(10));
         assert_eq!(s.open_quote, Some(10));
-        assert_eq!(scan(b"no newline", b',').cut, None);
+        assert_eq!(scan(b"no newline", b',', b'\n').cut, None);
+        // Old Mac line ends: CR is the terminator, LF is data.
+        let s = scan(b"a,b\rc,\"x\ry\"\rd\ne", b',', b'\r');
+        assert_eq!(s.cut, Some(12));
+        assert_eq!(s.open_quote, None);
+        assert_eq!(scan(b"a,b\nc", b',', b'\r').cut, None);
+    }
+
+    #[test]
+    fn the_first_line_break_decides_the_terminator() {
+        assert_eq!(line_terminator(b"a,b\nc", false), Some(b'\n'));
+        assert_eq!(line_terminator(b"a,b\r\nc", false), Some(b'\n'));
+        assert_eq!(line_terminator(b"a,b\rc,d\re", false), Some(b'\r'));
+        assert_eq!(line_terminator(b"\r\rheader", false), Some(b'\r'));
+        // A CR at the end of what was read so far: the next byte decides.
+        assert_eq!(line_terminator(b"a,b\r", false), None);
+        assert_eq!(line_terminator(b"a,b\r", true), Some(b'\r'));
+        assert_eq!(line_terminator(b"a,b", false), None);
+        assert_eq!(line_terminator(b"a,b", true), Some(b'\n'));
+    }
+
+    #[test]
+    fn text_after_a_closing_quote_is_found() {
+        let at = |s: &str| text_after_quote(s.as_bytes(), b',');
+        assert_eq!(at("id,x\n\"c2\"x,1\n"), Some(9));
+        assert_eq!(at("\"a\",\"b\"\"c\",\"\"\r\n\"d\"\n\"e\""), None);
+        assert_eq!(at("a,5\" disk,\"q\"\n"), None); // a quote inside an unquoted field is data
+        assert_eq!(at("\"multi\nline\" \n"), Some(12)); // a space counts as text
+        assert_eq!(at("x,\"ok\"\"\"y"), Some(8));
+        assert_eq!(text_after_quote(b"\"a\";\"b\"", b';'), None);
+        // The field and its raw text, for the message.
+        let buf = b"r1\na,5\" disk,\"c2\"x,z\n";
+        assert_eq!(quoted_field_at(buf, 3, 18, b','), (2, &b"\"c2\"x"[..]));
+        // A record whose parse starts at a skipped blank line.
+        let buf = b"a\n\n\"q\"x,y\n";
+        assert_eq!(quoted_field_at(buf, 2, 6, b','), (0, &b"\"q\"x"[..]));
     }
 
     #[test]
@@ -795,6 +1027,7 @@ mod tests {
         for round in 0..20_000 {
             let len = (rng.next_u32() % 300) as usize;
             let delim = if round % 2 == 0 { b',' } else { b';' };
+            let nl = if round % 4 < 2 { b'\n' } else { b'\r' };
             let mut buf: Vec<u8> = (0..len)
                 .map(|_| alphabet[(rng.next_u32() % alphabet.len() as u32) as usize])
                 .collect();
@@ -814,12 +1047,12 @@ mod tests {
                     .join(&(delim as char).to_string())
                     .into_bytes();
             }
-            let exact = scan_exact(&buf, delim);
-            if let Some(fast) = scan_bits(&buf, delim) {
+            let exact = scan_exact(&buf, delim, nl);
+            if let Some(fast) = scan_bits(&buf, delim, nl) {
                 fast_used += 1;
                 assert_eq!(fast, exact, "{:?}", String::from_utf8_lossy(&buf));
             }
-            assert_eq!(scan(&buf, delim), exact);
+            assert_eq!(scan(&buf, delim, nl), exact);
         }
         assert!(fast_used > 5_000, "{fast_used}");
     }

@@ -136,6 +136,10 @@ pub enum DataError {
         message: String,
     },
 
+    /// A customer's sum leaves the range powerbase adds exactly.
+    #[error("{0}")]
+    SumOverflow(Box<SumOverflow>),
+
     /// The customer attribute table lists a customer twice.
     #[error("{}, {again}: customer {id:?} already appeared at {first}; each customer must appear once", path.display())]
     DuplicateCustomer {
@@ -169,6 +173,7 @@ impl DataError {
             DataError::FieldCount { location, .. } => Some(location),
             DataError::Format { location, .. } => location.as_ref(),
             DataError::DuplicateCustomer { again, .. } => Some(again),
+            DataError::SumOverflow(o) => o.at.as_ref().map(|(l, _, _)| l),
             _ => None,
         }
     }
@@ -208,6 +213,30 @@ pub struct CellError {
     pub found: String,
     /// A more precise reason, when there is one.
     pub note: Option<&'static str>,
+}
+
+/// A customer's sum (of amounts, costs, quantities, ...) that leaves the range powerbase adds
+/// exactly: the row where it leaves it, the customer and the sum.
+#[derive(Debug, thiserror::Error)]
+#[error("{}{}: {}the sum of customer {customer:?}'s {} {} the range powerbase adds exactly ({}); \
+         check {}the customer's other rows for a misplaced decimal point or a wrong column",
+    path.display(),
+    at.as_ref().map(|(l, c, _)| format!(", {l}, column {c:?}")).unwrap_or_default(),
+    at.as_ref().map(|(_, _, v)| format!("the value {v} makes ")).unwrap_or_default(),
+    sum.describe(),
+    if at.is_some() { "leave" } else { "leaves" },
+    sum.range(),
+    if at.is_some() { "this value and " } else { "" })]
+pub struct SumOverflow {
+    /// The file, as configured.
+    pub path: PathBuf,
+    /// The row where the sum leaves the range, its column header and the value found there;
+    /// `None` when the row could not be found again (the file changed while it was read).
+    pub at: Option<(Location, String, String)>,
+    /// The customer id.
+    pub customer: String,
+    /// Which sum.
+    pub sum: super::Sum,
 }
 
 impl From<CellError> for DataError {

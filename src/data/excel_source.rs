@@ -1,61 +1,154 @@
 //! Spreadsheets (.xlsx, .xlsm, .xlsb, .xls, .ods) through calamine.
 //!
-//! The sheet's used range is read whole (spreadsheets hold at most about a million rows); its
-//! first row is the header. Rows are reported by the spreadsheet's own row numbers. Completely
-//! empty rows are skipped. Cells are converted strictly:
+//! A sheet is read whole, but only its non-empty cells are kept ([`Sheet`]): a stray cell far
+//! from the data (XFD1048576) costs one cell, not the rectangle up to it. .xlsx and .xlsb sheets
+//! are streamed cell by cell; .xls and .ods sheets come from calamine as a rectangle (their
+//! formats bound it). The first row with a value is the header; the leftmost column with a value
+//! anywhere is the first field. Rows are reported by the spreadsheet's own row numbers.
+//! Completely empty rows are skipped. Cells are converted strictly:
 //! - customer id: text as is (trimmed), whole numbers without `.0` (`1234.0` -> `1234`);
-//! - date: date cells, ISO date text (.ods), text in `date_format`, whole numbers in
-//!   `date_format` (`19970101` with `%Y%m%d`), otherwise numbers as Excel serial dates;
+//! - date: date cells, ISO date text (.ods), text in `date_format`; numbers as Excel serial date
+//!   numbers, unless `date_format` writes dates with digits only (`%Y%m%d`): then a number is a
+//!   date in that format (`19970101`), with the leading zeros a number cannot hold (`5072024`
+//!   with `%d%m%Y` is 05072024);
 //! - money: numbers within 1e-6 of a whole cent (rounded to it), or text as in CSV files;
 //! - quantity: whole numbers, or text as in CSV files.
 
 use std::borrow::Cow;
 use std::path::Path;
 
-use calamine::{Data, Range, Reader};
+use calamine::{Data, DataRef, Reader, Sheets};
 
 use super::config::TransactionSource;
 use super::day::{checked_day, parse_iso_bytes, Day};
-use super::error::{shown, CellError, DataError, Location};
+use super::error::{shown, DataError, Location};
 use super::headers::{clean_header, ColumnPlan};
+use super::overflow::Tracker;
 use super::parse::{
     excel_serial_to_day, float_to_cents, float_to_whole, parse_cents_bytes, parse_whole_bytes,
     DateFormat, DateParser,
 };
 use super::{date_format, CellProblem, Expected, LoadStats, Progress, Row, RowSink};
 
-/// One worksheet's used range.
+/// The value of a cell that holds nothing.
+static EMPTY: Data = Data::Empty;
+
+/// One worksheet's non-empty cells.
 pub(crate) struct Sheet {
     /// The sheet's name.
     pub name: String,
-    /// Its cells.
-    pub range: Range<Data>,
+    /// Non-empty cells as (row, column, value), 0-based sheet positions, sorted by row and
+    /// column, one per position.
+    cells: Vec<(u32, u32, Data)>,
+    /// The leftmost column with a value: field 0.
+    first_col: u32,
+    /// Each row with a value: its row and where its cells start in `cells` (the header first).
+    rows: Vec<(u32, usize)>,
+}
+
+/// The cells of one row, by field.
+#[derive(Clone, Copy)]
+pub(crate) struct Cells<'a> {
+    cells: &'a [(u32, u32, Data)],
+    first_col: u32,
+}
+
+impl<'a> Cells<'a> {
+    /// The cell of field `i` (empty when the row has none there).
+    pub(crate) fn get(&self, i: usize) -> &'a Data {
+        let col = u64::from(self.first_col) + i as u64;
+        match self
+            .cells
+            .binary_search_by_key(&col, |&(_, c, _)| u64::from(c))
+        {
+            Ok(k) => &self.cells[k].2,
+            Err(_) => &EMPTY,
+        }
+    }
+
+    /// Whether every cell is blank.
+    pub(crate) fn is_blank(&self) -> bool {
+        self.cells.iter().all(|(_, _, d)| is_blank(d))
+    }
+
+    /// The first non-blank cell at field `n` or beyond: its field and value.
+    pub(crate) fn beyond(&self, n: usize) -> Option<(usize, &'a Data)> {
+        self.cells
+            .iter()
+            .map(|(_, c, d)| ((c - self.first_col) as usize, d))
+            .find(|(f, d)| *f >= n && !is_blank(d))
+    }
 }
 
 impl Sheet {
-    /// The cleaned header cells (the range's first row).
+    /// A sheet from its non-empty cells, in any order (a repeated position keeps the last).
+    fn new(name: String, mut cells: Vec<(u32, u32, Data)>) -> Sheet {
+        if !cells.is_sorted_by_key(|&(r, c, _)| (r, c)) {
+            cells.sort_by_key(|&(r, c, _)| (r, c)); // stable: repeats keep their order
+        }
+        let mut kept: Vec<(u32, u32, Data)> = Vec::with_capacity(cells.len());
+        for cell in cells {
+            match kept.last_mut() {
+                Some(last) if (last.0, last.1) == (cell.0, cell.1) => *last = cell,
+                _ => kept.push(cell),
+            }
+        }
+        let first_col = kept.iter().map(|&(_, c, _)| c).min().unwrap_or(0);
+        let mut rows = Vec::new();
+        for (i, &(r, _, _)) in kept.iter().enumerate() {
+            if rows.last().is_none_or(|&(last, _)| last != r) {
+                rows.push((r, i));
+            }
+        }
+        Sheet {
+            name,
+            cells: kept,
+            first_col,
+            rows,
+        }
+    }
+
+    /// The cells of the `k`-th row with a value.
+    fn row(&self, k: usize) -> Cells<'_> {
+        let start = self.rows[k].1;
+        let end = self.rows.get(k + 1).map_or(self.cells.len(), |&(_, e)| e);
+        Cells {
+            cells: &self.cells[start..end],
+            first_col: self.first_col,
+        }
+    }
+
+    /// The cleaned header cells (the first row with a value), up to its last non-blank one.
     pub(crate) fn headers(&self) -> Vec<String> {
-        self.range
-            .rows()
-            .next()
-            .map(|r| r.iter().map(|c| clean_header(&number_text(c))).collect())
-            .unwrap_or_default()
+        if self.rows.is_empty() {
+            return Vec::new();
+        }
+        let header = self.row(0);
+        let width = header
+            .cells
+            .iter()
+            .filter(|(_, _, d)| !is_blank(d))
+            .map(|&(_, c, _)| (c - self.first_col) as usize + 1)
+            .max()
+            .unwrap_or(0);
+        (0..width)
+            .map(|i| clean_header(&number_text(header.get(i))))
+            .collect()
     }
 
     /// Data rows with their 1-based sheet row numbers, empty rows skipped.
-    pub(crate) fn data_rows(&self) -> impl Iterator<Item = (u64, &[Data])> + '_ {
-        let first = u64::from(self.range.start().map_or(0, |(r, _)| r)) + 1;
-        self.range
-            .rows()
-            .enumerate()
-            .skip(1)
-            .map(move |(i, cells)| (first + i as u64, cells))
-            .filter(|(_, cells)| !cells.iter().all(is_blank))
+    pub(crate) fn data_rows(&self) -> impl Iterator<Item = (u64, Cells<'_>)> + '_ {
+        (1..self.rows.len())
+            .map(move |k| (u64::from(self.rows[k].0) + 1, self.row(k)))
+            .filter(|(_, cells)| !cells.is_blank())
     }
 
     /// Data rows, blank ones included (for progress totals).
     pub(crate) fn height(&self) -> u64 {
-        self.range.height().saturating_sub(1) as u64
+        match (self.rows.first(), self.rows.last()) {
+            (Some(&(first, _)), Some(&(last, _))) => u64::from(last - first),
+            _ => 0,
+        }
     }
 
     pub(crate) fn location(&self, row: u64) -> Location {
@@ -63,6 +156,18 @@ impl Sheet {
             sheet: self.name.clone(),
             row,
         }
+    }
+
+    /// The spreadsheet's name of field `i`'s column (`A`, `XFD`).
+    pub(crate) fn column_name(&self, i: usize) -> String {
+        let mut n = u64::from(self.first_col) + i as u64 + 1;
+        let mut name = Vec::new();
+        while n > 0 {
+            name.push(b'A' + ((n - 1) % 26) as u8);
+            n = (n - 1) / 26;
+        }
+        name.reverse();
+        String::from_utf8(name).unwrap_or_default()
     }
 }
 
@@ -87,6 +192,45 @@ pub(crate) fn number_text(c: &Data) -> String {
             None => dt.as_f64().to_string(),
         },
         other => other.to_string(),
+    }
+}
+
+/// Collects a sheet's non-empty cells from a streaming cell reader.
+fn stream_cells<'a, E: std::fmt::Display>(
+    mut next: impl FnMut() -> Result<Option<calamine::Cell<DataRef<'a>>>, E>,
+) -> Result<Vec<(u32, u32, Data)>, String> {
+    let mut cells = Vec::new();
+    while let Some(cell) = next().map_err(|e| e.to_string())? {
+        if *cell.get_value() != DataRef::Empty {
+            let (r, c) = cell.get_position();
+            cells.push((r, c, Data::from(cell.get_value().clone())));
+        }
+    }
+    Ok(cells)
+}
+
+/// The non-empty cells of the sheet `name`.
+fn read_cells<RS: std::io::Read + std::io::Seek>(
+    workbook: &mut Sheets<RS>,
+    name: &str,
+) -> Result<Vec<(u32, u32, Data)>, String> {
+    match workbook {
+        Sheets::Xlsx(x) => {
+            let mut reader = x.worksheet_cells_reader(name).map_err(|e| e.to_string())?;
+            stream_cells(|| reader.next_cell())
+        }
+        Sheets::Xlsb(x) => {
+            let mut reader = x.worksheet_cells_reader(name).map_err(|e| e.to_string())?;
+            stream_cells(|| reader.next_cell())
+        }
+        other => {
+            let range = other.worksheet_range(name).map_err(|e| e.to_string())?;
+            let (r0, c0) = range.start().unwrap_or((0, 0));
+            Ok(range
+                .used_cells()
+                .map(|(r, c, d)| (r0 + r as u32, c0 + c as u32, d.clone()))
+                .collect())
+        }
     }
 }
 
@@ -124,10 +268,9 @@ pub(crate) fn open_sheet(
             .cloned()
             .ok_or_else(|| excel("the workbook has no sheets".to_string()))?,
     };
-    let range = workbook
-        .worksheet_range(&name)
-        .map_err(|e| excel(format!("sheet {name:?}: {e}")))?;
-    Ok(Sheet { name, range })
+    let cells =
+        read_cells(&mut workbook, &name).map_err(|e| excel(format!("sheet {name:?}: {e}")))?;
+    Ok(Sheet::new(name, cells))
 }
 
 /// The day of a date cell (time dropped); `None` for durations and out-of-range serials.
@@ -172,18 +315,30 @@ fn day_cell(c: &Data, dates: &mut DateParser<'_>) -> Option<Day> {
                 Data::Float(f) => *f,
                 _ => unreachable!(),
             };
-            // A whole number written in the configured format (19970101 with %Y%m%d) ...
-            if !matches!(dates.format(), DateFormat::Iso) {
-                if let Some(w) = float_to_whole(v) {
-                    if let Some(d) = dates.parse(w.to_string().as_bytes()) {
-                        return Some(d);
-                    }
+            match dates.format().digits_only() {
+                // A whole number written in the configured format (19970101 with %Y%m%d), with
+                // the leading zeros a number cannot hold put back if need be.
+                Some(width) => {
+                    let w = float_to_whole(v)?;
+                    dates
+                        .parse(w.to_string().as_bytes())
+                        .or_else(|| dates.parse(format!("{w:0width$}").as_bytes()))
                 }
+                // An Excel serial date number.
+                None => excel_serial_to_day(v),
             }
-            // ... or an Excel serial date number.
-            excel_serial_to_day(v)
         }
         _ => None,
+    }
+}
+
+/// The problem with a date cell that [`day_cell`] rejected.
+#[cold]
+fn date_problem(c: &Data, dates: &DateParser<'_>, field: usize) -> CellProblem {
+    match c {
+        Data::String(s) => dates.problem(field, s.as_bytes()),
+        Data::Empty => dates.problem(field, b""),
+        _ => CellProblem::new(field, Expected::Date),
     }
 }
 
@@ -227,48 +382,45 @@ fn text_cell(c: &Data) -> Result<Option<Cow<'_, str>>, ()> {
     }
 }
 
+/// A cell's text as an error message shows it.
+pub(crate) fn shown_cell(c: &Data) -> String {
+    match c {
+        Data::Empty => String::new(),
+        Data::DateTime(dt) => format!("{} (a date-time cell)", number_text(&Data::DateTime(*dt))),
+        other => shown(number_text(other).as_bytes()),
+    }
+}
+
+/// The error for a problem in the row `row` of `sheet`.
 fn cell_error(
     path: &Path,
     sheet: &Sheet,
     row: u64,
     headers: &[String],
-    cells: &[Data],
+    cells: Cells<'_>,
     p: CellProblem,
     date_expected: &str,
 ) -> DataError {
-    let found = cells.get(p.field).map(|c| match c {
-        Data::Empty => String::new(),
-        Data::DateTime(dt) => format!("{} (a date-time cell)", number_text(&Data::DateTime(*dt))),
-        other => shown(number_text(other).as_bytes()),
-    });
-    CellError {
-        path: path.to_path_buf(),
-        location: sheet.location(row),
-        column: headers.get(p.field).cloned().unwrap_or_default(),
-        expected: p.expected.describe(date_expected),
-        found: found.unwrap_or_default(),
-        note: p.note,
-    }
-    .into()
+    let text = |i: usize| shown_cell(cells.get(i));
+    p.into_error(path, sheet.location(row), headers, &text, date_expected)
 }
 
-/// Validates one spreadsheet row and pushes it.
-fn process_row<S: RowSink>(
+/// Validates one spreadsheet row and counts it; a row not after `as_of` goes to `emit`.
+fn read_row(
     plan: &ColumnPlan,
-    cells: &[Data],
+    cells: Cells<'_>,
     as_of: Day,
-    dates: &mut DateParser<'_>,
-    stats: &mut LoadStats,
-    sink: &mut S,
+    (dates, stats): (&mut DateParser<'_>, &mut LoadStats),
+    emit: impl FnOnce(&Row<'_>) -> Result<(), CellProblem>,
 ) -> Result<(), CellProblem> {
-    let cell = |i: usize| cells.get(i).unwrap_or(&Data::Empty);
+    let cell = |i: usize| cells.get(i);
     stats.rows_read += 1;
     let customer_id = id_cell(cell(plan.customer_id))
         .ok()
         .flatten()
         .ok_or_else(|| CellProblem::new(plan.customer_id, Expected::CustomerId))?;
     let day = day_cell(cell(plan.date), dates)
-        .ok_or_else(|| CellProblem::new(plan.date, Expected::Date))?;
+        .ok_or_else(|| date_problem(cell(plan.date), dates, plan.date))?;
     let amount = cents_cell(cell(plan.amount), plan.amount)?;
     let cost = plan
         .cost
@@ -304,8 +456,7 @@ fn process_row<S: RowSink>(
         channel: channel.as_deref(),
     };
     stats.count_used(&row);
-    sink.push(&row);
-    Ok(())
+    emit(&row)
 }
 
 /// The transaction sheet, its column plan and date format: what both passes start from.
@@ -319,22 +470,25 @@ fn open_transactions(
     Ok((sheet, plan, format))
 }
 
-/// [`super::read_transactions`] for spreadsheets (one thread, one sink).
-pub(crate) fn read_transactions<S: RowSink>(
+/// Reads every data row in order through `read_row`, `emit` getting the used ones; progress by
+/// rows.
+fn each_row(
     src: &TransactionSource,
     workspace: &Path,
     as_of: Day,
-    make_sink: impl Fn() -> S + Sync,
     progress: Option<&dyn Progress>,
-) -> Result<(S, LoadStats), DataError> {
+    mut emit: impl FnMut(&ColumnPlan, &Row<'_>) -> Result<(), CellProblem>,
+) -> Result<LoadStats, DataError> {
     let (sheet, plan, format) = open_transactions(src, workspace)?;
     let date_expected = format.expected();
     let mut dates = DateParser::new(&format);
-    let mut sink = make_sink();
     let mut stats = LoadStats::default();
     let total = sheet.height();
     for (n, (row, cells)) in sheet.data_rows().enumerate() {
-        process_row(&plan, cells, as_of, &mut dates, &mut stats, &mut sink).map_err(|p| {
+        read_row(&plan, cells, as_of, (&mut dates, &mut stats), |r| {
+            emit(&plan, r)
+        })
+        .map_err(|p| {
             cell_error(
                 &src.path,
                 &sheet,
@@ -354,7 +508,37 @@ pub(crate) fn read_transactions<S: RowSink>(
     if let Some(p) = progress {
         p.advance(total, total);
     }
+    Ok(stats)
+}
+
+/// [`super::read_transactions`] for spreadsheets (one thread, one sink).
+pub(crate) fn read_transactions<S: RowSink>(
+    src: &TransactionSource,
+    workspace: &Path,
+    as_of: Day,
+    make_sink: impl Fn() -> S + Sync,
+    progress: Option<&dyn Progress>,
+) -> Result<(S, LoadStats), DataError> {
+    let mut sink = make_sink();
+    let stats = each_row(src, workspace, as_of, progress, |_, row| {
+        sink.push(row);
+        Ok(())
+    })?;
     Ok((sink, stats))
+}
+
+/// Reads the sheet again, adding the sums of `tracker`: the error at the first row where one
+/// leaves the range; `Ok` when none does.
+pub(crate) fn locate_overflow(
+    src: &TransactionSource,
+    workspace: &Path,
+    as_of: Day,
+    mut tracker: Tracker,
+) -> Result<(), DataError> {
+    each_row(src, workspace, as_of, None, |plan, row| {
+        tracker.add(plan, row)
+    })
+    .map(drop)
 }
 
 /// [`super::latest_day`] for spreadsheets.
@@ -368,20 +552,19 @@ pub(crate) fn latest_day(
     let mut dates = DateParser::new(&format);
     let mut latest = None;
     for (row, cells) in sheet.data_rows() {
-        let day = day_cell(cells.get(plan.date).unwrap_or(&Data::Empty), &mut dates).ok_or_else(
-            || {
-                let p = CellProblem::new(plan.date, Expected::Date);
-                cell_error(
-                    &src.path,
-                    &sheet,
-                    row,
-                    &plan.headers,
-                    cells,
-                    p,
-                    &date_expected,
-                )
-            },
-        )?;
+        let cell = cells.get(plan.date);
+        let day = day_cell(cell, &mut dates).ok_or_else(|| {
+            let p = date_problem(cell, &dates, plan.date);
+            cell_error(
+                &src.path,
+                &sheet,
+                row,
+                &plan.headers,
+                cells,
+                p,
+                &date_expected,
+            )
+        })?;
         if latest.is_none_or(|l| day > l) {
             latest = Some(day);
         }

@@ -5,7 +5,8 @@
 //! The product standard: bad input never passes silently. Every bad cell stops the run with an
 //! error naming the file, the line (or sheet and row), the column, the value and what was
 //! expected ([`DataError`]). When several threads find errors, the earliest line wins, so the
-//! message is the same on every run.
+//! message is the same on every run. A per-customer sum that leaves the range a sink adds exactly
+//! ([`RowSink::overflows`]) is traced back to the row where it leaves it ([`overflow`]).
 //!
 //! Delimited text is read by one thread in large blocks cut at record boundaries (quote-aware)
 //! and parsed by as many worker threads as rayon's pool has (`RAYON_NUM_THREADS`), each into its
@@ -15,10 +16,12 @@
 mod attributes;
 mod config;
 mod csv_source;
+mod date_shape;
 mod day;
 mod error;
 mod excel_source;
 mod headers;
+mod overflow;
 mod parse;
 
 use std::path::Path;
@@ -28,7 +31,8 @@ pub use attributes::{
 };
 pub use config::{CustomerSource, TransactionColumns, TransactionSource};
 pub use day::Day;
-pub use error::{CellError, DataError, Location};
+pub use error::{CellError, DataError, Location, SumOverflow};
+pub use overflow::{Overflow, Sum};
 pub use parse::{format_cents, parse_cents};
 
 use config::FileKind;
@@ -63,6 +67,12 @@ pub trait RowSink: Send {
     fn merge(&mut self, other: Self)
     where
         Self: Sized;
+    /// Called once after the last row and merge: every per-customer sum that left the range the
+    /// sink adds exactly. The loader then finds the row where each one leaves the range and
+    /// reports the earliest as a [`DataError::SumOverflow`]. The default keeps no sums.
+    fn overflows(&mut self) -> Vec<Overflow> {
+        Vec::new()
+    }
 }
 
 /// What the loader saw, for the report's data-quality section.
@@ -172,12 +182,14 @@ pub fn latest_day(
 /// Reads every row, validates it, skips (and counts) rows dated after `as_of`, and pushes the
 /// rest into sinks made by `make_sink` (one per worker thread), merged into one at the end.
 ///
-/// Validation: the customer id must not be empty; the date must match `date_format`; amount and
-/// cost must be amounts with at most 2 decimals ([`parse_cents`]); quantity must be a whole
-/// number; mapped cost and quantity cells must not be empty; every record must have as many fields
-/// as the header. Optional text columns (`order_id`, `product`, `channel`) may be empty.
-/// Surrounding ASCII whitespace is trimmed from every value. The first error (by line) stops the
-/// run.
+/// Validation: the customer id must not be empty; the date must match `date_format` exactly;
+/// amount and cost must be amounts with at most 2 decimals ([`parse_cents`]); quantity must be a
+/// whole number; mapped cost and quantity cells must not be empty; every record must have as many
+/// fields as the header; a quoted field must end at its closing quote. Optional text columns
+/// (`order_id`, `product`, `channel`) may be empty. Surrounding ASCII whitespace is trimmed from
+/// every value. The first error (by line) stops the run. When the sink reports sums out of range
+/// ([`RowSink::overflows`]), the file is read again to name the row where the first one leaves
+/// the range ([`DataError::SumOverflow`]).
 pub fn read_transactions<S: RowSink>(
     src: &TransactionSource,
     workspace: &Path,
@@ -185,19 +197,51 @@ pub fn read_transactions<S: RowSink>(
     make_sink: impl Fn() -> S + Sync,
     progress: Option<&dyn Progress>,
 ) -> Result<(S, LoadStats), DataError> {
-    match FileKind::of(&src.path, src.sheet.as_deref(), src.delimiter)? {
-        FileKind::Delimited(delim) => csv_source::read_transactions(
-            src,
-            workspace,
-            delim,
-            as_of,
-            make_sink,
-            progress,
-            &csv_source::CsvOptions::default(),
-        ),
+    let kind = FileKind::of(&src.path, src.sheet.as_deref(), src.delimiter)?;
+    let opts = csv_source::CsvOptions::default();
+    let (mut sink, stats) = match kind {
+        FileKind::Delimited(delim) => {
+            csv_source::read_transactions(src, workspace, delim, as_of, make_sink, progress, &opts)
+        }
         FileKind::Spreadsheet => {
             excel_source::read_transactions(src, workspace, as_of, make_sink, progress)
         }
+    }?;
+    let overflows = sink.overflows();
+    if overflows.is_empty() {
+        return Ok((sink, stats));
+    }
+    Err(locate_overflow(
+        src, workspace, kind, as_of, &overflows, &opts,
+    ))
+}
+
+/// The error for sums out of range: the first row (in file order) where one of them leaves the
+/// range, or, should no row do so any more (the file changed), the first sum without a row.
+#[cold]
+fn locate_overflow(
+    src: &TransactionSource,
+    workspace: &Path,
+    kind: FileKind,
+    as_of: Day,
+    overflows: &[Overflow],
+    opts: &csv_source::CsvOptions,
+) -> DataError {
+    let tracker = overflow::Tracker::new(overflows);
+    let found = match kind {
+        FileKind::Delimited(delim) => {
+            csv_source::locate_overflow(src, workspace, delim, as_of, &tracker, opts)
+        }
+        FileKind::Spreadsheet => excel_source::locate_overflow(src, workspace, as_of, tracker),
+    };
+    match found {
+        Err(e) => e,
+        Ok(()) => DataError::SumOverflow(Box::new(SumOverflow {
+            path: src.path.clone(),
+            at: None,
+            customer: overflows[0].customer_id.clone(),
+            sum: overflows[0].sum,
+        })),
     }
 }
 
@@ -210,6 +254,11 @@ pub(crate) enum Expected {
     Date,
     Amount,
     Whole,
+    /// A value that keeps a customer's sum in range; `id_field` is the customer id's field.
+    InRange {
+        sum: Sum,
+        id_field: usize,
+    },
 }
 
 impl Expected {
@@ -222,6 +271,9 @@ impl Expected {
             Expected::Date => date.to_string(),
             Expected::Amount => "an amount such as 12.34 (at most 2 decimals)".to_string(),
             Expected::Whole => "a whole number such as 3".to_string(),
+            Expected::InRange { sum, .. } => {
+                format!("a value that keeps the sum within {}", sum.range())
+            }
         }
     }
 }
@@ -245,6 +297,37 @@ impl CellProblem {
             expected,
             note: None,
         }
+    }
+
+    /// The error for this problem in the record at `location`; `text` gives a field's text (cut
+    /// short) and `date_expected` describes the date format.
+    #[cold]
+    pub(crate) fn into_error(
+        self,
+        path: &Path,
+        location: Location,
+        headers: &[String],
+        text: &dyn Fn(usize) -> String,
+        date_expected: &str,
+    ) -> DataError {
+        let column = headers.get(self.field).cloned().unwrap_or_default();
+        if let Expected::InRange { sum, id_field } = self.expected {
+            return DataError::SumOverflow(Box::new(SumOverflow {
+                path: path.to_path_buf(),
+                at: Some((location, column, text(self.field))),
+                customer: text(id_field).trim().to_string(),
+                sum,
+            }));
+        }
+        CellError {
+            path: path.to_path_buf(),
+            location,
+            column,
+            expected: self.expected.describe(date_expected),
+            found: text(self.field),
+            note: self.note,
+        }
+        .into()
     }
 
     /// A bad amount, with the parser's reason when it says more than "not a number".

@@ -2,7 +2,9 @@
 
 use rustc_hash::FxHashMap;
 
+use super::date_shape::Shape;
 use super::day::{checked_day, parse_compact_bytes, parse_iso_bytes, Day};
+use super::{CellProblem, Expected};
 
 /// Parses a money amount into exact integer cents.
 ///
@@ -157,37 +159,54 @@ pub(crate) fn excel_serial_to_day(serial: f64) -> Option<Day> {
     }
 }
 
-/// How date cells are written, parsed from `date_format`.
-#[derive(Debug, Clone)]
-pub(crate) enum DateFormat {
-    /// `%Y-%m-%d` (the default), with a hand-written fast path.
+/// The hand-written fast paths.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Fast {
+    /// `%Y-%m-%d`.
     Iso,
-    /// `%Y%m%d`, with a hand-written fast path.
+    /// `%Y%m%d`.
     Compact,
-    /// Any other strftime-style format, parsed by `jiff::fmt::strtime`.
-    Strftime(String),
+    /// None: jiff, after the exact shape check.
+    No,
+}
+
+/// How date cells are written, parsed from `date_format`. A cell must match it exactly (see
+/// [`Shape`]); surrounding whitespace is trimmed first.
+#[derive(Debug, Clone)]
+pub(crate) struct DateFormat {
+    /// The format text.
+    text: String,
+    fast: Fast,
+    shape: Shape,
+    /// The width of a written date when it is all digits (`%Y%m%d`: 8).
+    digits_only: Option<usize>,
 }
 
 impl DateFormat {
     /// Checks a `date_format` by formatting a sample date-time with it and parsing it back.
     pub(crate) fn new(format: Option<&str>) -> Result<DateFormat, String> {
-        let Some(format) = format else {
-            return Ok(DateFormat::Iso);
-        };
-        let fmt = match format {
-            "%Y-%m-%d" | "%F" => DateFormat::Iso,
-            "%Y%m%d" => DateFormat::Compact,
-            other => DateFormat::Strftime(other.to_string()),
+        let text = format.unwrap_or("%Y-%m-%d");
+        let fast = match text {
+            "%Y-%m-%d" | "%F" => Fast::Iso,
+            "%Y%m%d" => Fast::Compact,
+            _ => Fast::No,
         };
         let sample = jiff::civil::date(2024, 7, 15).at(13, 45, 30, 0);
-        let text = jiff::fmt::strtime::format(format, sample).map_err(|e| {
-            format!("date_format {format:?} is not a usable strftime format ({e}); write it like \"%d/%m/%Y\"")
+        let written = jiff::fmt::strtime::format(text, sample).map_err(|e| {
+            format!("date_format {text:?} is not a usable strftime format ({e}); write it like \"%d/%m/%Y\"")
         })?;
-        match fmt.parse_slow(text.as_bytes()) {
+        let fmt = DateFormat {
+            text: text.to_string(),
+            fast,
+            shape: Shape::new(text),
+            digits_only: (!written.is_empty() && written.bytes().all(|c| c.is_ascii_digit()))
+                .then_some(written.len()),
+        };
+        match fmt.parse_slow(written.as_bytes()) {
             Some(d) if d == Day::from_date(sample.date()) => Ok(fmt),
             _ => Err(format!(
-                "date_format {format:?} does not describe a full date (year, month and day): \
-                 2024-07-15 would be written {text:?} and could not be read back; \
+                "date_format {text:?} does not describe a full date (year, month and day): \
+                 2024-07-15 would be written {written:?} and could not be read back; \
                  write it like \"%d/%m/%Y\""
             )),
         }
@@ -195,11 +214,13 @@ impl DateFormat {
 
     /// The configured format text.
     pub(crate) fn text(&self) -> &str {
-        match self {
-            DateFormat::Iso => "%Y-%m-%d",
-            DateFormat::Compact => "%Y%m%d",
-            DateFormat::Strftime(s) => s,
-        }
+        &self.text
+    }
+
+    /// The width of a date written in this format when it is digits only (`%Y%m%d`: 8): then a
+    /// number cell in a spreadsheet is such a date, not a serial date number.
+    pub(crate) fn digits_only(&self) -> Option<usize> {
+        self.digits_only
     }
 
     /// What an error message says was expected, with an example in this format.
@@ -207,12 +228,15 @@ impl DateFormat {
         let sample = jiff::civil::date(2024, 7, 15).at(13, 45, 30, 0);
         let example = jiff::fmt::strtime::format(self.text(), sample)
             .unwrap_or_else(|_| "2024-07-15".to_string());
-        format!("a date such as {example:?} (date_format {:?})", self.text())
+        format!(
+            "a date written exactly like {example:?} (date_format {:?})",
+            self.text()
+        )
     }
 
-    /// Parses with jiff (no fast path, no cache).
+    /// Parses a trimmed cell: exact shape, then jiff (no fast path, no cache).
     fn parse_slow(&self, b: &[u8]) -> Option<Day> {
-        let b = b.trim_ascii();
+        self.shape.check(b).ok()?;
         let tm = jiff::fmt::strtime::parse(self.text(), b).ok()?;
         let date = tm.to_date().ok()?;
         // Keep to the years the fast paths accept.
@@ -222,6 +246,27 @@ impl DateFormat {
             date.day() as u32,
         )
     }
+
+    /// Why a cell is not a date in this format, when there is more to say than "expected ...".
+    #[cold]
+    pub(crate) fn why_not(&self, b: &[u8]) -> Option<&'static str> {
+        let b = b.trim_ascii();
+        if b.is_empty() {
+            return Some("the cell is empty");
+        }
+        match self.shape.check(b) {
+            Err(why) => Some(why),
+            Ok(()) => Some("there is no such date (a month from 1 to 12, a day that exists in it, a year from 1 to 9999)"),
+        }
+    }
+}
+
+/// `parse` of `b` without its surrounding whitespace, when it has some (the rare case, kept off the
+/// fast path).
+#[cold]
+fn trimmed(b: &[u8], parse: fn(&[u8]) -> Option<Day>) -> Option<Day> {
+    let t = b.trim_ascii();
+    (t.len() < b.len()).then(|| parse(t)).flatten()
 }
 
 /// A per-thread date parser: the fast paths, then jiff with a cache (exports repeat the same few
@@ -245,26 +290,32 @@ impl<'f> DateParser<'f> {
         self.format
     }
 
-    /// Parses a date cell; `None` when it is not a valid date in the format.
+    /// Parses a date cell (surrounding whitespace trimmed); `None` when it is not a valid date
+    /// written exactly in the format.
     #[inline]
     pub(crate) fn parse(&mut self, b: &[u8]) -> Option<Day> {
-        let fast = match self.format {
-            DateFormat::Iso => parse_iso_bytes(b),
-            DateFormat::Compact => parse_compact_bytes(b),
-            DateFormat::Strftime(_) => None,
-        };
-        if fast.is_some() {
-            return fast;
+        match self.format.fast {
+            Fast::Iso => parse_iso_bytes(b).or_else(|| trimmed(b, parse_iso_bytes)),
+            Fast::Compact => parse_compact_bytes(b).or_else(|| trimmed(b, parse_compact_bytes)),
+            Fast::No => self.parse_cached(b),
         }
-        self.parse_cached(b)
     }
 
+    /// The problem to report for a date cell `b` in `field` that [`DateParser::parse`] rejected.
     #[cold]
+    pub(crate) fn problem(&self, field: usize, b: &[u8]) -> CellProblem {
+        CellProblem {
+            field,
+            expected: Expected::Date,
+            note: self.format.why_not(b),
+        }
+    }
+
     fn parse_cached(&mut self, b: &[u8]) -> Option<Day> {
         if let Some(&d) = self.cache.get(b) {
             return Some(d);
         }
-        let d = self.format.parse_slow(b)?;
+        let d = self.format.parse_slow(b.trim_ascii())?;
         if self.cache.len() >= 1 << 16 {
             self.cache.clear(); // distinct timestamps: keep memory bounded
         }
@@ -393,24 +444,52 @@ mod tests {
     }
 
     #[test]
-    fn date_fast_paths_and_fallback() {
+    fn date_fast_paths_are_exact() {
         let iso = DateFormat::new(None).unwrap();
         let mut p = DateParser::new(&iso);
         assert_eq!(p.parse(b"2024-02-29"), Some(day(2024, 2, 29)));
-        assert_eq!(p.parse(b"2023-02-29"), None);
-        assert_eq!(p.parse(b"2024-13-01"), None);
-        // Not the strict shape: jiff decides (single-digit month and day are fine for %m/%d).
-        assert_eq!(p.parse(b"2024-7-5"), Some(day(2024, 7, 5)));
         assert_eq!(p.parse(b" 2024-07-05 "), Some(day(2024, 7, 5)));
-        assert_eq!(p.parse(b"2024-07-05 10:00:00"), None);
-        assert_eq!(p.parse(b""), None);
+        for bad in [
+            &b"2023-02-29"[..],
+            b"2024-13-01",
+            b"2024-7-5",
+            b"+2024-07-05",
+            b"2024-07-05 10:00:00",
+            b"",
+        ] {
+            assert_eq!(p.parse(bad), None, "{}", String::from_utf8_lossy(bad));
+        }
+        assert_eq!(
+            p.problem(3, b"2024-7-5").note,
+            Some(super::super::date_shape::why::SHORT)
+        );
+        assert_eq!(p.problem(3, b" ").note, Some("the cell is empty"));
+        assert!(p
+            .problem(3, b"2023-02-29")
+            .note
+            .unwrap()
+            .contains("no such date"));
 
         let compact = DateFormat::new(Some("%Y%m%d")).unwrap();
-        assert!(matches!(compact, DateFormat::Compact));
+        assert_eq!(compact.fast, Fast::Compact);
+        assert_eq!(compact.digits_only(), Some(8));
+        assert_eq!(iso.digits_only(), None);
         let mut p = DateParser::new(&compact);
         assert_eq!(p.parse(b"19970101"), Some(day(1997, 1, 1)));
-        assert_eq!(p.parse(b"19970230"), None);
-        assert_eq!(p.parse(b"1997-01-01"), None);
+        for bad in [
+            &b"19970230"[..],
+            b"1997-01-01",
+            b"2024115",
+            b"2024015",
+            b"+2024015",
+            b"202411050",
+        ] {
+            assert_eq!(p.parse(bad), None, "{}", String::from_utf8_lossy(bad));
+        }
+        assert_eq!(
+            p.problem(0, b"+2024015").note,
+            Some(super::super::date_shape::why::SIGN)
+        );
     }
 
     #[test]
@@ -418,15 +497,22 @@ mod tests {
         let us = DateFormat::new(Some("%m/%d/%Y")).unwrap();
         let mut p = DateParser::new(&us);
         assert_eq!(p.parse(b"07/15/2024"), Some(day(2024, 7, 15)));
-        assert_eq!(p.parse(b"7/5/2024"), Some(day(2024, 7, 5)));
         assert_eq!(p.parse(b"07/15/2024"), Some(day(2024, 7, 15))); // cached
+        assert_eq!(p.parse(b" 07/15/2024"), Some(day(2024, 7, 15)));
+        assert_eq!(p.parse(b"7/5/2024"), None);
         assert_eq!(p.parse(b"15/07/2024"), None);
         assert_eq!(p.parse(b"02/30/2024"), None);
+        let loose = DateFormat::new(Some("%-m/%-d/%Y")).unwrap();
+        let mut p = DateParser::new(&loose);
+        assert_eq!(p.parse(b"7/5/2024"), Some(day(2024, 7, 5)));
+        assert_eq!(p.parse(b"12/25/2024"), Some(day(2024, 12, 25)));
+        assert_eq!(p.parse(b"07/05/2024"), None);
 
         let with_time = DateFormat::new(Some("%Y-%m-%d %H:%M:%S")).unwrap();
         let mut p = DateParser::new(&with_time);
         assert_eq!(p.parse(b"2024-07-15 23:59:59"), Some(day(2024, 7, 15)));
         assert_eq!(p.parse(b"2024-07-15"), None);
+        assert_eq!(p.parse(b"2024-07-15 9:59:59"), None);
 
         let eu = DateFormat::new(Some("%d.%m.%y")).unwrap();
         assert_eq!(
@@ -434,6 +520,17 @@ mod tests {
             Some(day(2024, 7, 15))
         );
         assert!(eu.expected().contains("\"15.07.24\""), "{}", eu.expected());
+        // A 4-digit year format does not take a 2-digit year (it would be the year 24).
+        let eu4 = DateFormat::new(Some("%d.%m.%Y")).unwrap();
+        let mut p = DateParser::new(&eu4);
+        assert_eq!(p.parse(b"01.02.24"), None);
+        assert_eq!(p.parse(b"01.02.0024"), Some(day(24, 2, 1)));
+
+        let names = DateFormat::new(Some("%d-%b-%Y")).unwrap();
+        assert_eq!(
+            DateParser::new(&names).parse(b"05-JUL-2024"),
+            Some(day(2024, 7, 5))
+        );
 
         assert!(DateFormat::new(Some("%Y-%m")).is_err());
         assert!(DateFormat::new(Some("%Q")).is_err());

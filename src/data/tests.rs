@@ -270,7 +270,7 @@ fn cell_errors_name_line_column_value_and_expectation() {
         ),
         (
             "A,2024-02-30,1,1,1,p",
-            "line 2, column \"date\": expected a date such as \"2024-07-15\" (date_format \"%Y-%m-%d\"), found \"2024-02-30\"",
+            "line 2, column \"date\": expected a date written exactly like \"2024-07-15\" (date_format \"%Y-%m-%d\"), found \"2024-02-30\" (there is no such date (a month from 1 to 12, a day that exists in it, a year from 1 to 9999))",
         ),
         (
             "A,2024-01-01,,1,1,p",
@@ -336,7 +336,7 @@ fn cell_errors_name_line_column_value_and_expectation() {
     let e = read_with(&src, dir.path(), far_future(), &opts(1 << 20, 1)).unwrap_err();
     assert!(
         e.to_string().ends_with(
-            "line 3, column \"date\": expected a date such as \"15/07/2024\" (date_format \"%d/%m/%Y\"), found \"2024-07-15\""
+            "line 3, column \"date\": expected a date written exactly like \"15/07/2024\" (date_format \"%d/%m/%Y\"), found \"2024-07-15\" (the text does not follow the date format)"
         ),
         "{e}"
     );
@@ -988,15 +988,17 @@ fn cdnow_real_data() {
 }
 
 /// Differential test: random files with quotes in odd places give the same rows, or the same
-/// error, whether read as one block on one thread (plain csv parsing) or cut into tiny blocks.
+/// error, whether read as one block on one thread (plain csv parsing) or cut into tiny blocks;
+/// with LF and with CR (old Mac) line ends.
 #[test]
 fn block_cutting_never_changes_the_result() {
     let dir = tempfile::tempdir().unwrap();
     let src = source("t.csv", full_columns());
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(11);
     let alphabet = b"ab ,\"\"\n\r";
-    for round in 0..300 {
-        let mut s = String::from("id,date,amount,cost,qty,product\n");
+    for round in 0..400 {
+        let term = if round % 2 == 0 { "\n" } else { "\r" };
+        let mut s = format!("id,date,amount,cost,qty,product{term}");
         for i in 0..(rng.next_u32() % 12) {
             let len = rng.next_u32() % 8;
             let product: String = (0..len)
@@ -1007,7 +1009,7 @@ fn block_cutting_never_changes_the_result() {
                 _ => product,
             };
             s.push_str(&format!(
-                "C{i},2024-01-0{},1.{i}0,0,1,{product}\n",
+                "C{i},2024-01-0{},1.{i}0,0,1,{product}{term}",
                 1 + i % 9
             ));
         }
@@ -1023,4 +1025,307 @@ fn block_cutting_never_changes_the_result() {
             );
         }
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Strict input: accept exactly what the format says
+
+#[test]
+fn cr_only_line_endings_are_read_with_their_line_numbers() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = source("t.csv", full_columns());
+    let lf = "id,date,amount,cost,qty,product\n\
+              A,2024-01-01,1.00,0,1,\"two\nlines\"\n\
+              \n\
+              B,2024-01-02,2.00,1,1,p\n\
+              A,2024-01-03,3.00,1,2,\n";
+    write(dir.path(), "t.csv", lf.as_bytes());
+    let (mut expected, expected_stats) =
+        read_with(&src, dir.path(), far_future(), &opts(1 << 20, 1)).unwrap();
+    assert_eq!(expected_stats.rows_read, 3);
+    // The quoted line break is kept as it is written.
+    for r in &mut expected.rows {
+        r.6 = r.6.take().map(|p| p.replace('\n', "\r"));
+    }
+    // "CSV (Macintosh)": every line ends with CR alone (the quoted line break too).
+    let cr = lf.replace('\n', "\r");
+    write(dir.path(), "t.csv", cr.as_bytes());
+    for &(bs, w) in SHAPES {
+        let (got, stats) = read_with(&src, dir.path(), far_future(), &opts(bs, w)).unwrap();
+        assert_eq!(got, expected, "block {bs}, workers {w}");
+        assert_eq!(stats, expected_stats, "block {bs}, workers {w}");
+    }
+    assert_eq!(
+        latest_day(&src, dir.path(), None).unwrap(),
+        Some(day("2024-01-03"))
+    );
+    check_source(&src, dir.path()).unwrap();
+    // Errors name the physical line.
+    write(dir.path(), "t.csv", cr.replace("3.00", "3,00").as_bytes());
+    for &(bs, w) in SHAPES {
+        let e = read_with(&src, dir.path(), far_future(), &opts(bs, w)).unwrap_err();
+        assert_eq!(e.location(), Some(&Location::Line(6)), "{e}");
+    }
+    // The attribute table too.
+    write(dir.path(), "c.csv", b"id,Note\r1,\"a\rb\"\r2,c\r1,d\r");
+    let mut map = BTreeMap::new();
+    map.insert("customer_id".to_string(), "id".to_string());
+    let customers = CustomerSource {
+        path: PathBuf::from("c.csv"),
+        columns: map,
+        sheet: None,
+        delimiter: None,
+    };
+    let e = read_customers(&customers, dir.path()).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "c.csv, line 5: customer \"1\" already appeared at line 2; each customer must appear once"
+    );
+}
+
+#[test]
+fn text_after_a_closing_quote_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = source("t.csv", columns("id", "date", "amount"));
+    write(
+        dir.path(),
+        "t.csv",
+        b"id,date,amount\n\"c1\",2024-01-01,1\n\"c2\"x,2024-01-01,1\n",
+    );
+    for &(bs, w) in SHAPES {
+        let e = read_with(&src, dir.path(), far_future(), &opts(bs, w)).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "t.csv, line 3, column \"id\": expected a value that ends at its closing quote, \
+             found \"\\\"c2\\\"x\" (a quoted value must end at its closing quote: put the whole value \
+             in quotes and double every quote inside it (\"5\"\" disk\"))",
+            "block {bs}, workers {w}"
+        );
+    }
+    assert!(latest_day(&src, dir.path(), None).is_err());
+    // An earlier bad cell still wins.
+    write(
+        dir.path(),
+        "t.csv",
+        b"id,date,amount\nc0,2024-01-01,x\nc1,2024-01-01,\"1\" \n",
+    );
+    let e = read_with(&src, dir.path(), far_future(), &opts(1 << 20, 2)).unwrap_err();
+    assert_eq!(e.location(), Some(&Location::Line(2)));
+    write(
+        dir.path(),
+        "t.csv",
+        b"id,date,amount\nc0,2024-01-01,1\nc1,2024-01-01,\"1\" \n",
+    );
+    let e = read_with(&src, dir.path(), far_future(), &opts(1 << 20, 2)).unwrap_err();
+    assert!(
+        e.to_string()
+            .starts_with("t.csv, line 3, column \"amount\": expected a value that ends"),
+        "{e}"
+    );
+    // In the header.
+    write(
+        dir.path(),
+        "t.csv",
+        b"\"id\"x,date,amount\nc1,2024-01-01,1\n",
+    );
+    let e = check_source(&src, dir.path()).unwrap_err();
+    assert!(
+        e.to_string().starts_with(
+            "t.csv, line 1: header 1 \"\\\"id\\\"x\" has text after its closing quote"
+        ),
+        "{e}"
+    );
+    // In the attribute table.
+    write(dir.path(), "c.csv", b"id,Note\n1,\"a\"b\n");
+    let mut map = BTreeMap::new();
+    map.insert("customer_id".to_string(), "id".to_string());
+    let customers = CustomerSource {
+        path: PathBuf::from("c.csv"),
+        columns: map,
+        sheet: None,
+        delimiter: None,
+    };
+    let e = read_customers(&customers, dir.path()).unwrap_err();
+    assert!(
+        e.to_string()
+            .starts_with("c.csv, line 2, column \"Note\": expected a value that ends"),
+        "{e}"
+    );
+}
+
+#[test]
+fn dates_must_match_the_format_exactly() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut src = source("t.csv", columns("id", "date", "amount"));
+    src.date_format = Some("%Y%m%d".into());
+    for (bad, why) in [
+        (
+            "2024115",
+            "a number has fewer digits than the date format's field",
+        ),
+        (
+            "2024015",
+            "a number has fewer digits than the date format's field",
+        ),
+        ("+2024015", "a sign (+ or -) is not part of the date format"),
+        ("20241105x", "there is more text after the date"),
+    ] {
+        let text = format!("id,date,amount\nc1,20241105,1\nc2,{bad},1\n");
+        write(dir.path(), "t.csv", text.as_bytes());
+        for e in [
+            read_with(&src, dir.path(), far_future(), &opts(1 << 20, 2)).unwrap_err(),
+            latest_day(&src, dir.path(), None).unwrap_err(),
+        ] {
+            let message = e.to_string();
+            assert!(
+                message.starts_with(&format!(
+                    "t.csv, line 3, column \"date\": expected a date written exactly like \
+                     \"20240715\" (date_format \"%Y%m%d\"), found \"{bad}\" ({why}"
+                )),
+                "{message}"
+            );
+        }
+    }
+    src.date_format = Some("%d.%m.%Y".into());
+    write(dir.path(), "t.csv", b"id,date,amount\nc1,01.02.24,1\n");
+    let e = read_with(&src, dir.path(), far_future(), &opts(1 << 20, 1)).unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("found \"01.02.24\" (a number has fewer digits"),
+        "{e}"
+    );
+    // What the flags say is accepted.
+    src.date_format = Some("%-d.%-m.%Y".into());
+    write(dir.path(), "t.csv", b"id,date,amount\nc1,1.2.2024,1\n");
+    let (c, _) = read_with(&src, dir.path(), far_future(), &opts(1 << 20, 1)).unwrap();
+    assert_eq!(c.rows[0].1, day("2024-02-01"));
+}
+
+/// A workbook whose transaction and customer sheets have one value far away, at XFD1048576.
+fn write_sparse_workbook(path: &Path) {
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let sales = wb.add_worksheet();
+    sales.set_name("Sales").unwrap();
+    for (c, h) in ["id", "date", "amount"].iter().enumerate() {
+        sales.write_string(0, c as u16, *h).unwrap();
+    }
+    sales.write_string(1, 0, "c1").unwrap();
+    sales.write_string(1, 1, "2024-01-05").unwrap();
+    sales.write_number(1, 2, 12.5).unwrap();
+    sales.write_string(1_048_575, 16_383, "far").unwrap();
+    let customers = wb.add_worksheet();
+    customers.set_name("Customers").unwrap();
+    customers.write_string(0, 0, "id").unwrap();
+    customers.write_string(0, 1, "Segment").unwrap();
+    customers.write_string(1, 0, "c1").unwrap();
+    customers.write_string(1, 1, "Gold").unwrap();
+    customers.write_number(1_048_575, 16_383, 7.0).unwrap();
+    wb.save(path).unwrap();
+}
+
+#[test]
+fn a_far_away_cell_costs_one_cell_not_the_sheet() {
+    let dir = tempfile::tempdir().unwrap();
+    write_sparse_workbook(&dir.path().join("sparse.xlsx"));
+    let src = TransactionSource {
+        path: PathBuf::from("sparse.xlsx"),
+        sheet: Some("Sales".into()),
+        ..source("x", columns("id", "date", "amount"))
+    };
+    check_source(&src, dir.path()).unwrap();
+    // The far cell makes row 1048576 a row without a customer id.
+    let e = read_transactions(&src, dir.path(), far_future(), Collect::default, None).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "sparse.xlsx, sheet \"Sales\", row 1048576, column \"id\": expected a customer id \
+         (it must not be empty), found \"\""
+    );
+    let mut map = BTreeMap::new();
+    map.insert("customer_id".to_string(), "id".to_string());
+    let customers = CustomerSource {
+        path: PathBuf::from("sparse.xlsx"),
+        columns: map,
+        sheet: Some("Customers".into()),
+        delimiter: None,
+    };
+    let e = read_customers(&customers, dir.path()).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "sparse.xlsx, sheet \"Customers\", row 1048576: column XFD holds \"7\" but has no \
+         header; give it a header"
+    );
+}
+
+#[test]
+fn a_sum_out_of_range_names_the_row_where_it_leaves_it() {
+    use crate::metrics::Accumulator;
+    let dir = tempfile::tempdir().unwrap();
+    let src = source("t.csv", columns("customer_id", "date", "dollar_value"));
+    let as_of = day("2024-12-31");
+    // The issue's case: two rows of 50,000,000,000,000,000.00 for one customer.
+    write(
+        dir.path(),
+        "t.csv",
+        b"customer_id,date,dollar_value\n\
+          c1,2024-01-05,50000000000000000.00\n\
+          c2,2024-01-05,1.00\n\
+          c1,2024-01-06,50000000000000000.00\n\
+          c1,2024-01-07,-1.00\n",
+    );
+    let e = read_transactions(&src, dir.path(), as_of, || Accumulator::new(as_of), None)
+        .err()
+        .unwrap();
+    assert_eq!(
+        e.to_string(),
+        "t.csv, line 4, column \"dollar_value\": the value 50000000000000000.00 makes the sum of \
+         customer \"c1\"'s amounts leave the range powerbase adds exactly \
+         (±92,233,720,368,547,758.07); check this value and the customer's other rows for a \
+         misplaced decimal point or a wrong column"
+    );
+    assert_eq!(e.location(), Some(&Location::Line(4)));
+    // A sum that leaves the range and comes back is exact and fine.
+    write(
+        dir.path(),
+        "t.csv",
+        b"customer_id,date,dollar_value\n\
+          c1,2024-01-05,50000000000000000.00\n\
+          c1,2024-01-06,50000000000000000.00\n\
+          c1,2024-01-07,-50000000000000000.00\n\
+          c1,2024-01-07,-49999999999999999.99\n",
+    );
+    let (acc, _) =
+        read_transactions(&src, dir.path(), as_of, || Accumulator::new(as_of), None).unwrap();
+    assert_eq!(acc.finish().money("revenue"), [1]);
+    // Quantities, in a spreadsheet.
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let sheet = wb.add_worksheet();
+    for (c, h) in ["id", "date", "amount", "units"].iter().enumerate() {
+        sheet.write_string(0, c as u16, *h).unwrap();
+    }
+    for r in 1..=3u32 {
+        sheet.write_string(r, 0, "c1").unwrap();
+        sheet.write_string(r, 1, "2024-01-05").unwrap();
+        sheet.write_number(r, 2, 1.0).unwrap();
+        sheet.write_string(r, 3, "5000000000000000000").unwrap();
+    }
+    wb.save(dir.path().join("q.xlsx")).unwrap();
+    let src = TransactionSource {
+        path: PathBuf::from("q.xlsx"),
+        columns: TransactionColumns {
+            quantity: Some("units".into()),
+            ..columns("id", "date", "amount")
+        },
+        ..source("x", columns("id", "date", "amount"))
+    };
+    let e = read_transactions(&src, dir.path(), as_of, || Accumulator::new(as_of), None)
+        .err()
+        .unwrap();
+    assert!(
+        e.to_string().starts_with(
+            "q.xlsx, sheet \"Sheet1\", row 3, column \"units\": the value 5000000000000000000 \
+             makes the sum of customer \"c1\"'s quantities leave the range powerbase adds exactly \
+             (±9,223,372,036,854,775,807)"
+        ),
+        "{e}"
+    );
 }

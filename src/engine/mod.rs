@@ -2,23 +2,34 @@
 //! sandboxed Rhai engine with the workspace's plugin scripts, evaluates derived metrics in
 //! dependency order (population figures included), assigns each customer to exactly one tier and
 //! records which checks fire for whom.
+//!
+//! Customers are evaluated in parallel. The first failure stops the others (a shared flag every
+//! evaluation checks at each operation), and the whole evaluation has a wall-clock budget
+//! ([`Limits`]); the error reported is the first failing customer in table order, so it does not
+//! depend on thread timing.
 
 mod convert;
+pub mod limits;
 mod native;
+mod plugins;
+mod rows;
 pub mod sandbox;
 pub mod scan;
 pub mod tree;
+mod types;
 
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
 
-use rayon::prelude::*;
-use rhai::{Dynamic, Engine, EvalAltResult, Module, Position, Scope, AST};
+use rhai::{Dynamic, Engine, EvalAltResult, Position, Scope, AST};
 
 use crate::error::{Diagnostic, Error, Origin};
 use crate::metrics::{population, CustomerTable, Origin as ColumnOrigin};
 use crate::workspace::{Expr, ParamValue, Severity, SourceFile, Workspace};
+pub use limits::Limits;
+use limits::{Stop, Watchdog};
 use native::Native;
+use rows::Fault;
 use sandbox::{Output, Populations};
 
 /// The compiled policy, ready to evaluate against a customer table.
@@ -26,6 +37,10 @@ pub struct Program {
     engine: Engine,
     populations: Arc<Populations>,
     output: Output,
+    stop: Arc<Stop>,
+    limits: Limits,
+    /// One evaluation at a time: populations, output and the stop flag belong to it.
+    running: Mutex<()>,
     params: Vec<(String, Dynamic)>,
     raw_params: Vec<(String, ParamValue)>,
     derived: Vec<Compiled>,
@@ -89,22 +104,13 @@ pub fn compile(workspace: &Workspace, attributes: &[String]) -> Result<Program, 
     let policy = &workspace.policy;
     let mut problems = Vec::new();
     let populations = Arc::new(Populations::default());
-    let output: Output = Arc::new(Mutex::new(Vec::new()));
-    let mut engine = sandbox::engine(populations.clone(), output.clone());
+    let output = Output::default();
+    let stop = Arc::new(Stop::default());
+    let mut engine = sandbox::engine(populations.clone(), output.clone(), stop.clone());
 
     // Plugins: every function they define is callable from every expression.
-    let plugins = compile_scripts(&engine, &workspace.scripts, &mut problems);
-    if let Some(ast) = &plugins {
-        match Module::eval_ast_as_new(Scope::new(), ast, &engine) {
-            Ok(module) => {
-                engine.register_global_module(module.into());
-            }
-            Err(e) => problems.push(Diagnostic::new(format!(
-                "the plugin scripts failed while loading: {}",
-                flatten(&e)
-            ))),
-        }
-    }
+    let plugins = plugins::compile(&engine, &workspace.scripts, &mut problems);
+    plugins::load(&mut engine, &plugins, &mut problems);
 
     // Names in scope at compile time: unknown names are caught here, not per customer.
     let mut known: Vec<String> = base_names(attributes);
@@ -124,6 +130,18 @@ pub fn compile(workspace: &Workspace, attributes: &[String]) -> Result<Program, 
             ));
         }
     }
+    // A param the workspace already reported (a list where a value belongs) is not checked again.
+    let typed_params: Vec<crate::workspace::Param> = policy
+        .params
+        .iter()
+        .filter(|p| {
+            !workspace
+                .problems
+                .iter()
+                .any(|d| d.origin.as_ref() == Some(&p.origin))
+        })
+        .cloned()
+        .collect();
     let mut scope = Scope::new();
     for name in &known {
         scope.push_dynamic(name.as_str(), Dynamic::UNIT);
@@ -133,6 +151,7 @@ pub fn compile(workspace: &Workspace, attributes: &[String]) -> Result<Program, 
             .compile_with_scope(&scope, &expr.text)
         {
             Ok(ast) => {
+                problems.extend(types::mismatches(expr, what, name, &typed_params));
                 let refs = scan::references(&expr.text);
                 let mut pops = Vec::new();
                 for (function, metric) in refs.populations {
@@ -228,6 +247,9 @@ pub fn compile(workspace: &Workspace, attributes: &[String]) -> Result<Program, 
         engine,
         populations,
         output,
+        stop,
+        limits: Limits::default(),
+        running: Mutex::new(()),
         params,
         raw_params,
         derived,
@@ -236,36 +258,12 @@ pub fn compile(workspace: &Workspace, attributes: &[String]) -> Result<Program, 
     })
 }
 
-/// Compiles the plugin scripts into one AST, each with its file as source.
-fn compile_scripts(
-    engine: &Engine,
-    scripts: &[SourceFile],
-    problems: &mut Vec<Diagnostic>,
-) -> Option<AST> {
-    let mut plugins: Option<AST> = None;
-    for script in scripts {
-        match engine.compile(&script.text) {
-            Ok(mut ast) => {
-                ast.set_source(script.name.as_str());
-                plugins = Some(match plugins {
-                    Some(all) => all.merge(&ast),
-                    None => ast,
-                });
-            }
-            Err(e) => problems.push(Diagnostic::at(
-                Origin::new(&script.name, pos_line(e.position()), pos_col(e.position())),
-                format!("{}: {}", script.name, e.err_type()),
-            )),
-        }
-    }
-    plugins
-}
-
-/// The syntax problems of plugin scripts, for when there is no policy to compile them with.
+/// The problems of plugin scripts (syntax, clashing names), for when there is no policy to
+/// compile them with.
 pub fn check_scripts(scripts: &[SourceFile]) -> Vec<Diagnostic> {
-    let engine = sandbox::engine(Arc::default(), Arc::default());
+    let engine = sandbox::engine(Arc::default(), Arc::default(), Arc::default());
     let mut problems = Vec::new();
-    compile_scripts(&engine, scripts, &mut problems);
+    plugins::compile(&engine, scripts, &mut problems);
     problems
 }
 
@@ -342,33 +340,39 @@ impl Program {
         self.derived.iter().map(|d| d.name.as_str()).collect()
     }
 
+    /// Sets how long an evaluation may take (see [`Limits`]).
+    pub fn set_limits(&mut self, limits: Limits) {
+        self.limits = limits;
+    }
+
     /// Evaluates the policy on `table`: adds the derived metric columns (in `policy_order`), then
-    /// assigns tiers and runs checks.
+    /// assigns tiers and runs checks. Within the time budget; the first failing customer (in
+    /// table order) stops the evaluation.
     pub fn evaluate(
         &self,
         table: &mut CustomerTable,
         policy_order: &[String],
     ) -> Result<Evaluation, Error> {
-        for metric in &self.derived {
-            let values = self.eval_all(table, metric, "metric")?;
-            let column = convert::column(&metric.name, &table.ids, values).map_err(|d| {
-                Error::Evaluation(Diagnostic {
-                    origin: Some(metric.expr.origin.clone()),
-                    ..d
-                })
-            })?;
-            table.push(metric.name.clone(), ColumnOrigin::Derived, column);
-        }
-        // Derived columns in policy order, after built-ins and attributes.
-        let first_derived = table
-            .columns
-            .iter()
-            .position(|c| c.origin == ColumnOrigin::Derived)
-            .unwrap_or(table.columns.len());
-        let mut derived = table.columns.split_off(first_derived);
-        derived.sort_by_key(|c| policy_order.iter().position(|n| *n == c.name));
-        table.columns.extend(derived);
+        let _one_at_a_time = self
+            .running
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        // Population figures belong to the table of this evaluation.
+        self.populations.clear();
+        let result = {
+            let _watchdog = Watchdog::start(self.stop.clone(), self.limits.timeout);
+            self.evaluate_rules(table, policy_order)
+        };
+        let printed = self.output.take();
+        result.map(|e| Evaluation { printed, ..e })
+    }
 
+    fn evaluate_rules(
+        &self,
+        table: &mut CustomerTable,
+        policy_order: &[String],
+    ) -> Result<Evaluation, Error> {
+        self.derive(table, policy_order)?;
         let tiers = self.assign_tiers(table)?;
         let mut checks = Vec::new();
         for check in &self.checks {
@@ -386,7 +390,6 @@ impl Program {
                 customers,
             });
         }
-        let printed = std::mem::take(&mut *self.output.lock().expect("output lock"));
         Ok(Evaluation {
             tiers,
             tier_reads: self
@@ -395,8 +398,32 @@ impl Program {
                 .map(|(_, c)| c.as_ref().map(|c| c.reads.clone()).unwrap_or_default())
                 .collect(),
             checks,
-            printed,
+            printed: Vec::new(),
         })
+    }
+
+    /// Adds the derived metric columns, evaluated in dependency order, placed in policy order
+    /// after built-ins and attributes.
+    fn derive(&self, table: &mut CustomerTable, policy_order: &[String]) -> Result<(), Error> {
+        for metric in &self.derived {
+            let values = self.eval_all(table, metric, "metric")?;
+            let column = convert::column(&metric.name, &table.ids, values).map_err(|d| {
+                Error::Evaluation(Diagnostic {
+                    origin: Some(metric.expr.origin.clone()),
+                    ..d
+                })
+            })?;
+            table.push(metric.name.clone(), ColumnOrigin::Derived, column);
+        }
+        let first_derived = table
+            .columns
+            .iter()
+            .position(|c| c.origin == ColumnOrigin::Derived)
+            .unwrap_or(table.columns.len());
+        let mut derived = table.columns.split_off(first_derived);
+        derived.sort_by_key(|c| policy_order.iter().position(|n| *n == c.name));
+        table.columns.extend(derived);
+        Ok(())
     }
 
     /// Makes the population figures an expression asks for available.
@@ -432,23 +459,17 @@ impl Program {
         &self,
         table: &CustomerTable,
         rule: &Compiled,
-        what: &str,
+        what: &'static str,
     ) -> Result<Vec<Dynamic>, Error> {
         let ready = self.ready(table, rule);
-        let results: Vec<Result<Dynamic, Box<EvalAltResult>>> = (0..table.len())
-            .into_par_iter()
-            .map_init(Scope::new, |scope, i| {
-                self.eval_one(scope, table, &ready, i)
-            })
-            .collect();
-        let mut out = Vec::with_capacity(results.len());
-        for (i, r) in results.into_iter().enumerate() {
-            match r {
-                Ok(v) => out.push(v),
-                Err(e) => return Err(runtime_error(what, rule, &table.ids[i], &e)),
-            }
-        }
-        Ok(out)
+        let pass = rows::Pass {
+            what,
+            rule: Some(rule),
+        };
+        rows::each(&self.stop, &self.limits, &table.ids, &pass, |scope, i| {
+            self.eval_one(scope, table, &ready, i)
+                .map_err(|e| Fault::from_rhai(&e, what, rule, &table.ids[i]))
+        })
     }
 
     /// A rule ready to evaluate on `table`: population figures in place, the values it reads
@@ -500,24 +521,25 @@ impl Program {
             .map(|(_, c)| c.as_ref().map(|c| self.ready(table, c)))
             .collect();
         let last = (self.tiers.len() - 1) as u16;
-        let results: Vec<Result<u16, Error>> = (0..table.len())
-            .into_par_iter()
-            .map_init(Scope::new, |scope, i| {
-                for (t, rule) in rules.iter().enumerate() {
-                    let Some(ready) = rule else {
-                        return Ok(t as u16);
-                    };
-                    let v = self
-                        .eval_one(scope, table, ready, i)
-                        .map_err(|e| runtime_error("tier", ready.rule, &table.ids[i], &e))?;
-                    if expect_bool(&v, "tier", ready.rule, &table.ids[i])? {
-                        return Ok(t as u16);
-                    }
+        let pass = rows::Pass {
+            what: "tier",
+            rule: None,
+        };
+        rows::each(&self.stop, &self.limits, &table.ids, &pass, |scope, i| {
+            let customer = &table.ids[i];
+            for (t, rule) in rules.iter().enumerate() {
+                let Some(ready) = rule else {
+                    return Ok(t as u16);
+                };
+                let v = self
+                    .eval_one(scope, table, ready, i)
+                    .map_err(|e| Fault::from_rhai(&e, "tier", ready.rule, customer))?;
+                if expect_bool(&v, "tier", ready.rule, customer).map_err(Fault::Failed)? {
+                    return Ok(t as u16);
                 }
-                Ok(last)
-            })
-            .collect();
-        results.into_iter().collect()
+            }
+            Ok(last)
+        })
     }
 }
 
@@ -549,6 +571,7 @@ fn expect_bool(v: &Dynamic, what: &str, rule: &Compiled, customer: &str) -> Resu
     })
 }
 
+/// A rule's failure for one customer, at the place in the policy file the error points to.
 fn runtime_error(what: &str, rule: &Compiled, customer: &str, e: &EvalAltResult) -> Error {
     let mut d = Diagnostic::at(
         origin_at(&rule.expr.origin, e.position()),
@@ -558,11 +581,26 @@ fn runtime_error(what: &str, rule: &Compiled, customer: &str, e: &EvalAltResult)
             flatten(e)
         ),
     );
-    if matches!(flatten_inner(e), EvalAltResult::ErrorTooManyOperations(_)) {
-        d = d.with_help(format!(
-            "an expression may take at most {} operations per customer; look for a loop that never ends",
-            sandbox::MAX_OPERATIONS
-        ));
+    match flatten_inner(e) {
+        EvalAltResult::ErrorTooManyOperations(_) => {
+            d = d.with_help(format!(
+                "an expression may take at most {} operations per customer; look for a loop that never ends",
+                crate::report::format::thousands(sandbox::MAX_OPERATIONS as i64)
+            ));
+        }
+        EvalAltResult::ErrorDataTooLarge(..) => {
+            d = d.with_help(format!(
+                "a text may hold at most {} characters, an array or map {} elements",
+                crate::report::format::thousands(sandbox::MAX_STRING as i64),
+                crate::report::format::thousands(sandbox::MAX_COLLECTION as i64)
+            ));
+        }
+        EvalAltResult::ErrorRuntime(v, _) if v.is::<sandbox::Mismatch>() => {
+            d = d.with_help(
+                "if the text holds numbers, convert it first, e.g. `parse_float(x) > 5`; an empty value compares false with everything",
+            );
+        }
+        _ => {}
     }
     Error::Evaluation(d)
 }
@@ -574,19 +612,24 @@ fn flatten_inner(e: &EvalAltResult) -> &EvalAltResult {
     }
 }
 
-/// A Rhai error as one sentence, with the function chain it went through.
+/// A Rhai error as one sentence, with the function chain it went through: each plugin function
+/// with its own file and the line inside it where the error happened.
 fn flatten(e: &EvalAltResult) -> String {
     match e {
-        EvalAltResult::ErrorInFunctionCall(name, src, inner, pos) => {
-            let place = if src.is_empty() {
-                String::new()
-            } else {
-                format!(" ({src}:{})", pos_line(*pos))
+        EvalAltResult::ErrorInFunctionCall(name, src, inner, _) => {
+            let place = match (src.is_empty(), inner.position().line()) {
+                (false, Some(line)) => format!(" ({src}:{line})"),
+                (false, None) => format!(" ({src})"),
+                (true, _) => String::new(),
             };
             format!("in function `{name}`{place}: {}", flatten(inner))
         }
         EvalAltResult::ErrorTooManyOperations(_) => {
             "too many operations (the sandbox stopped it)".to_string()
+        }
+        EvalAltResult::ErrorRuntime(value, _) if value.is_string() => value.to_string(),
+        EvalAltResult::ErrorRuntime(value, _) if value.is::<sandbox::Mismatch>() => {
+            value.clone().cast::<sandbox::Mismatch>().0
         }
         other => {
             let s = other.to_string();
@@ -626,3 +669,6 @@ fn suggest(name: &str, known: &[String]) -> String {
         None => format!("known names: {}", known.join(", ")),
     }
 }
+
+#[cfg(test)]
+pub(crate) mod tests;

@@ -561,6 +561,20 @@ mod tests {
         assert_eq!(n.eval(&t, 5), None, "division by zero");
         let n = Native::compile("ratio > 0", &names).unwrap();
         assert_eq!(n.eval(&t, 1), None, "NaN is empty");
+        // A text param is never native; a flag compared with a number is left to Rhai, which
+        // reports the mismatch.
+        let params = vec![
+            ("lapse".to_string(), ParamValue::Text("180".into())),
+            ("vip".to_string(), ParamValue::Bool(true)),
+        ];
+        let typed = Names {
+            table: &t,
+            params: &params,
+            populations: &pops,
+        };
+        assert!(Native::compile("orders > lapse", &typed).is_none());
+        let n = Native::compile("orders > vip || flag < 1", &typed).unwrap();
+        assert!((0..t.len()).all(|row| n.eval(&t, row).is_none()));
         for text in [
             "revenue >= 1e3",
             "foo(revenue)",

@@ -1,13 +1,18 @@
 //! The Rhai engine user code runs in: no files, no modules, no `eval`, bounded operations, depth
-//! and sizes, `print`/`debug` captured. Population functions are registered here.
+//! and sizes, `print`/`debug` captured (up to a number of lines, the rest counted), a shared stop
+//! flag checked at every operation. Population functions are registered here, and comparisons
+//! of a number with a text, a flag or a character are errors instead of Rhai's silent `false`.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
 use rhai::module_resolvers::DummyModuleResolver;
-use rhai::{Engine, EvalAltResult, Position, FLOAT, INT};
+use rhai::{Dynamic, Engine, EvalAltResult, ImmutableString, Position, FLOAT, INT};
 
+use super::limits::{Halt, Stop};
 use crate::metrics::population;
+use crate::report::format;
 
 /// Operations one evaluation may take (one expression for one customer, or a script's top level).
 pub const MAX_OPERATIONS: u64 = 1_000_000;
@@ -35,6 +40,11 @@ impl Populations {
             .write()
             .expect("population lock")
             .insert(name.to_string(), Arc::new(sorted));
+    }
+
+    /// Forgets every figure (they belong to one customer table).
+    pub fn clear(&self) {
+        self.sorted.write().expect("population lock").clear();
     }
 
     /// Whether `name` is available.
@@ -66,11 +76,48 @@ impl Populations {
     }
 }
 
-/// What scripts printed, in order, up to [`MAX_OUTPUT_LINES`].
-pub type Output = Arc<Mutex<Vec<String>>>;
+/// What scripts printed: the first [`MAX_OUTPUT_LINES`] lines, and how many there were.
+#[derive(Debug, Default)]
+pub struct Printed {
+    lines: Mutex<Vec<String>>,
+    total: AtomicU64,
+}
 
-/// A sandboxed engine with the population functions bound to `populations`.
-pub fn engine(populations: Arc<Populations>, output: Output) -> Engine {
+impl Printed {
+    /// Keeps a line while there is room; only counts it after that (the text is not even built).
+    fn capture(&self, line: impl FnOnce() -> String) {
+        let n = self.total.fetch_add(1, Ordering::Relaxed);
+        if n < MAX_OUTPUT_LINES as u64 {
+            self.lines.lock().expect("output lock").push(line());
+        }
+    }
+
+    /// The kept lines, followed by a note of how many were dropped, if any; empties the record.
+    pub fn take(&self) -> Vec<String> {
+        let mut lines = std::mem::take(&mut *self.lines.lock().expect("output lock"));
+        let total = self.total.swap(0, Ordering::Relaxed);
+        if total > lines.len() as u64 {
+            lines.push(format!(
+                "... and {} more lines not kept (scripts printed {} lines; the first {} are shown)",
+                thousands(total - lines.len() as u64),
+                thousands(total),
+                lines.len()
+            ));
+        }
+        lines
+    }
+}
+
+fn thousands(n: u64) -> String {
+    format::thousands(n.min(i64::MAX as u64) as i64)
+}
+
+/// Where `print` and `debug` go.
+pub type Output = Arc<Printed>;
+
+/// A sandboxed engine with the population functions bound to `populations`, printing into
+/// `output` and stopping at its next operation when `stop` is raised.
+pub fn engine(populations: Arc<Populations>, output: Output, stop: Arc<Stop>) -> Engine {
     let mut engine = Engine::new();
     engine
         .set_module_resolver(DummyModuleResolver::new())
@@ -80,18 +127,22 @@ pub fn engine(populations: Arc<Populations>, output: Output) -> Engine {
         .set_max_string_size(MAX_STRING)
         .set_max_array_size(MAX_COLLECTION)
         .set_max_map_size(MAX_COLLECTION)
-        .set_strict_variables(true);
+        .set_strict_variables(true)
+        // Fast operators answer `1 < "2"` with a built-in `false` before registered functions
+        // are looked at; without them the mismatch errors below are called.
+        .set_fast_operators(false);
     engine.disable_symbol("eval");
+    engine.on_progress(move |_| stop.get().map(halt_token));
     let sink = output.clone();
-    engine.on_print(move |s| capture(&sink, s.to_string()));
+    engine.on_print(move |s| sink.capture(|| s.to_string()));
     let sink = output;
     engine.on_debug(move |s, src, pos| {
-        let place = match (src, pos.is_none()) {
-            (Some(src), false) => format!("{src}:{pos}: "),
-            _ => String::new(),
-        };
-        capture(&sink, format!("{place}{s}"))
+        sink.capture(|| match (src, pos.is_none()) {
+            (Some(src), false) => format!("{src}:{pos}: {s}"),
+            _ => s.to_string(),
+        })
     });
+    register_mismatches(&mut engine);
 
     let p = populations.clone();
     engine.register_fn(
@@ -131,10 +182,71 @@ pub fn engine(populations: Arc<Populations>, output: Output) -> Engine {
     engine
 }
 
-fn capture(sink: &Output, line: String) {
-    let mut lines = sink.lock().expect("output lock");
-    if lines.len() < MAX_OUTPUT_LINES {
-        lines.push(line);
+/// The value an evaluation stopped by `halt` ends with (Rhai's termination token).
+fn halt_token(halt: Halt) -> Dynamic {
+    Dynamic::from_int(match halt {
+        Halt::Cancelled => 1,
+        Halt::TimedOut => 2,
+    })
+}
+
+/// The comparison operators.
+pub const COMPARISONS: &[&str] = &["==", "!=", "<", "<=", ">", ">="];
+
+/// Makes every comparison of a number (integer or float) with a text, a flag or a character an
+/// error, in both orders. `()` (an empty value) still compares false with everything.
+fn register_mismatches(engine: &mut Engine) {
+    macro_rules! mismatch {
+        ($number:ty, $other:ty) => {
+            for &op in COMPARISONS {
+                engine.register_fn(
+                    op,
+                    move |a: $number, b: $other| -> Result<bool, Box<EvalAltResult>> {
+                        Err(mismatch_error(op, Dynamic::from(a), Dynamic::from(b)))
+                    },
+                );
+                engine.register_fn(
+                    op,
+                    move |a: $other, b: $number| -> Result<bool, Box<EvalAltResult>> {
+                        Err(mismatch_error(op, Dynamic::from(a), Dynamic::from(b)))
+                    },
+                );
+            }
+        };
+    }
+    mismatch!(INT, ImmutableString);
+    mismatch!(INT, bool);
+    mismatch!(INT, char);
+    mismatch!(FLOAT, ImmutableString);
+    mismatch!(FLOAT, bool);
+    mismatch!(FLOAT, char);
+}
+
+/// A comparison of a number with a text, a flag or a character, as the value of a Rhai error.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mismatch(pub String);
+
+fn mismatch_error(op: &str, a: Dynamic, b: Dynamic) -> Box<EvalAltResult> {
+    let message = format!(
+        "`{op}` compares {} with {}; a number compares only with a number",
+        describe(&a),
+        describe(&b)
+    );
+    EvalAltResult::ErrorRuntime(Dynamic::from(Mismatch(message)), Position::NONE).into()
+}
+
+/// A value as a consultant reads it: `the number 180`, `the text "180"`.
+pub fn describe(v: &Dynamic) -> String {
+    if v.is_int() || v.is_float() {
+        format!("the number {v}")
+    } else if v.is_string() {
+        format!("the text {:?}", v.to_string())
+    } else if v.is_bool() {
+        format!("the flag {v}")
+    } else if v.is_char() {
+        format!("the character {:?}", v.to_string())
+    } else {
+        format!("{v} ({})", v.type_name())
     }
 }
 

@@ -10,13 +10,19 @@
 //! (and TLB) miss or two. Rows are therefore added in batches: a batch's lookups first only load
 //! what they will need, independent loads whose misses the CPU overlaps, then do the work on
 //! cached data (see [`Customers::touch`]). Merging and finishing do the same.
+//!
+//! Money and quantities are added exactly in `i64`. An add that wraps around (a total beyond
+//! ±92 million billion in the currency's units) is rare and cheap to notice: the wrap is counted
+//! beside the record ([`Carries`]), so a total is exact and in range exactly when its net count is
+//! zero, whatever the order of rows and merges. [`RowSink::overflows`] reports the others (and
+//! margins out of range), and the loader turns them into an error naming the row.
 
 use std::hint::black_box;
 
 use rayon::prelude::*;
-use rustc_hash::FxHashSet;
+use rustc_hash::{FxHashMap, FxHashSet};
 
-use crate::data::{Day, Row, RowSink};
+use crate::data::{Day, Overflow, Row, RowSink, Sum};
 
 use super::column::{Column, CustomerTable, Origin, EMPTY_DATE, EMPTY_INT};
 use super::days::{self, Counted, DayPairs};
@@ -52,6 +58,37 @@ struct Customer {
 /// Four billion purchase rows of one customer would not fit; no export comes near.
 const TOO_MANY_ROWS: &str = "more than 4 billion purchase rows for one customer";
 
+/// A customer's running total, for [`Carries`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+enum Total {
+    Revenue,
+    Revenue12m,
+    Cost,
+    Quantity,
+}
+
+/// Wrap-arounds of customers' `i64` totals, by customer position and total: the net number of
+/// times 2^64 was added (+1 for each wrap past the largest value, -1 past the smallest). The exact
+/// total is the stored value plus that many times 2^64, so it is in range exactly when the count
+/// is 0. Empty unless some total ever wrapped.
+type Carries = FxHashMap<(u32, Total), i64>;
+
+/// `total += value`, counting a wrap-around in `carries`.
+#[inline(always)]
+fn add_exact(total: &mut i64, value: i64, carries: &mut Carries, key: (u32, Total)) {
+    let (sum, wrapped) = total.overflowing_add(value);
+    *total = sum;
+    if wrapped {
+        count_wrap(carries, key, value);
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn count_wrap(carries: &mut Carries, key: (u32, Total), value: i64) {
+    *carries.entry(key).or_default() += if value < 0 { -1 } else { 1 };
+}
+
 impl Customer {
     fn new(key: Key) -> Self {
         Customer {
@@ -71,13 +108,28 @@ impl Customer {
         matches!(self.key, Key::Inline(_))
     }
 
-    /// Adds another thread's totals for the same customer (their days and orders are moved
-    /// separately).
-    fn merge(&mut self, other: Customer) {
-        self.revenue += other.revenue;
-        self.revenue_12m += other.revenue_12m;
-        self.cost += other.cost;
-        self.quantity += other.quantity;
+    /// Adds another thread's totals for the same customer, at position `at` (their days,
+    /// orders and carries are moved separately).
+    fn merge(&mut self, other: Customer, at: u32, carries: &mut Carries) {
+        add_exact(
+            &mut self.revenue,
+            other.revenue,
+            carries,
+            (at, Total::Revenue),
+        );
+        add_exact(
+            &mut self.revenue_12m,
+            other.revenue_12m,
+            carries,
+            (at, Total::Revenue12m),
+        );
+        add_exact(&mut self.cost, other.cost, carries, (at, Total::Cost));
+        add_exact(
+            &mut self.quantity,
+            other.quantity,
+            carries,
+            (at, Total::Quantity),
+        );
         self.purchase_rows = (self.purchase_rows)
             .checked_add(other.purchase_rows)
             .expect(TOO_MANY_ROWS);
@@ -235,6 +287,8 @@ pub struct Accumulator {
     orders: Vec<OrderSet>,
     /// Rows not yet added, at most [`BATCH`] (see [`Accumulator::flush`]).
     pending: Vec<Pending>,
+    /// Wrap-arounds of totals (see [`Carries`]).
+    carries: Carries,
 }
 
 /// The output columns of [`Accumulator::finish`], or a slice of them (one row per customer).
@@ -337,7 +391,7 @@ impl<'a> Out<'a> {
         self.revenue_12m[r] = c.revenue_12m;
         self.quantity[r] = c.quantity;
         self.cost[r] = c.cost;
-        let m = c.revenue - c.cost;
+        let m = c.revenue.checked_sub(c.cost).expect(UNCHECKED);
         self.margin[r] = m;
         self.margin_pct[r] = if c.revenue == 0 {
             f64::NAN
@@ -403,6 +457,9 @@ fn fill(out: Out<'_>, order: &[u32], from: &Sources<'_>) {
     }
 }
 
+/// The loader checks [`RowSink::overflows`] before the table is built.
+const UNCHECKED: &str = "a total out of range: check RowSink::overflows before finish";
+
 impl Accumulator {
     /// An empty accumulator for metrics as of `as_of`.
     pub fn new(as_of: Day) -> Self {
@@ -412,7 +469,13 @@ impl Accumulator {
             days: DayPairs::new(),
             orders: Vec::new(),
             pending: Vec::with_capacity(BATCH),
+            carries: Carries::default(),
         }
+    }
+
+    /// The first day counted in `revenue_12m`.
+    fn first_recent_day(&self) -> Day {
+        Day(self.as_of.0 - 364)
     }
 
     /// The number of customers seen so far.
@@ -465,13 +528,15 @@ impl Accumulator {
         quantity: i64,
         order: Option<Probe<'_>>,
     ) {
-        let c = &mut self.customers.list[i];
-        c.revenue += amount;
-        if day > self.as_of.0 - 365 {
-            c.revenue_12m += amount;
+        let recent = day >= self.first_recent_day().0;
+        let (c, carries) = (&mut self.customers.list[i], &mut self.carries);
+        let at = i as u32;
+        add_exact(&mut c.revenue, amount, carries, (at, Total::Revenue));
+        if recent {
+            add_exact(&mut c.revenue_12m, amount, carries, (at, Total::Revenue12m));
         }
-        c.cost += cost;
-        c.quantity += quantity;
+        add_exact(&mut c.cost, cost, carries, (at, Total::Cost));
+        add_exact(&mut c.quantity, quantity, carries, (at, Total::Quantity));
         if amount >= 0 {
             c.purchase_rows = c.purchase_rows.checked_add(1).expect(TOO_MANY_ROWS);
             // The pair of the latest day is already recorded, so repeats of it (the common case
@@ -493,8 +558,13 @@ impl Accumulator {
     }
 
     /// Turns the totals into the customer table of built-in metrics, sorted by customer id.
+    ///
+    /// # Panics
+    /// If a total is out of range, which [`RowSink::overflows`] reports (the loader checks it
+    /// before the table is built).
     pub fn finish(mut self) -> CustomerTable {
         self.flush();
+        assert!(self.carries.values().all(|&n| n == 0), "{UNCHECKED}");
         let Accumulator {
             as_of,
             customers,
@@ -658,6 +728,52 @@ impl RowSink for Accumulator {
         }
     }
 
+    fn overflows(&mut self) -> Vec<Overflow> {
+        self.flush();
+        let since = self.first_recent_day();
+        let wrapped: FxHashSet<u32> = self
+            .carries
+            .iter()
+            .filter(|(_, &n)| n != 0)
+            .map(|(&(p, _), _)| p)
+            .collect();
+        let mut out: Vec<(u32, Sum)> = self
+            .carries
+            .iter()
+            .filter(|(_, &n)| n != 0)
+            .map(|(&(p, total), _)| {
+                let sum = match total {
+                    Total::Revenue => Sum::Amount,
+                    Total::Revenue12m => Sum::AmountSince(since),
+                    Total::Cost => Sum::Cost,
+                    Total::Quantity => Sum::Quantity,
+                };
+                (p, sum)
+            })
+            .collect();
+        // Margins of customers whose totals are exact.
+        out.par_extend(
+            self.customers
+                .list
+                .par_iter()
+                .enumerate()
+                .filter(|(i, c)| {
+                    c.revenue.checked_sub(c.cost).is_none() && !wrapped.contains(&(*i as u32))
+                })
+                .map(|(i, _)| (i as u32, Sum::Margin)),
+        );
+        let list = &self.customers.list;
+        let mut out: Vec<Overflow> = out
+            .into_iter()
+            .map(|(p, sum)| Overflow {
+                customer_id: list[p as usize].key.as_str().to_owned(),
+                sum,
+            })
+            .collect();
+        out.sort_by(|a, b| (&a.customer_id, a.sum).cmp(&(&b.customer_id, b.sum)));
+        out
+    }
+
     fn merge(&mut self, mut other: Self) {
         self.flush();
         other.flush();
@@ -668,6 +784,7 @@ impl RowSink for Accumulator {
             customers,
             days,
             orders,
+            carries,
             ..
         } = other;
         let Customers { slots, list } = customers;
@@ -690,7 +807,7 @@ impl RowSink for Accumulator {
             for (c, &hash) in batch.drain(..).zip(&hashes) {
                 let i = match self.customers.find(hash, &c.key.probe()) {
                     Ok(i) => {
-                        self.customers.list[i].merge(c);
+                        self.customers.list[i].merge(c, i as u32, &mut self.carries);
                         i
                     }
                     Err(slot) => self.customers.insert(slot, hash, c),
@@ -699,6 +816,9 @@ impl RowSink for Accumulator {
             }
         }
         self.days.append(days, &remap);
+        for ((p, total), n) in carries {
+            *self.carries.entry((remap[p as usize], total)).or_default() += n;
+        }
         for (p, set) in orders.into_iter().enumerate() {
             if set.is_some() {
                 let i = remap[p] as usize;
@@ -1107,6 +1227,88 @@ mod tests {
         }
         assert_eq!(acc.customers(), 42);
         assert_eq!(acc.finish().len(), 42);
+    }
+
+    /// A row with explicit amount, cost and quantity.
+    fn money_row<'a>(id: &'a str, d: &str, amount: i64, cost: i64, quantity: i64) -> Row<'a> {
+        Row {
+            amount,
+            cost,
+            quantity,
+            ..row(id, d, 0, None)
+        }
+    }
+
+    fn sums(overflows: &[Overflow]) -> Vec<(&str, Sum)> {
+        overflows
+            .iter()
+            .map(|o| (o.customer_id.as_str(), o.sum))
+            .collect()
+    }
+
+    #[test]
+    fn totals_out_of_range_are_reported_not_wrapped() {
+        // Two amounts of 50,000,000,000,000,000.00: the sum does not fit in i64 cents.
+        let big = 5_000_000_000_000_000_000;
+        let as_of = day("2024-12-31");
+        let recent = Sum::AmountSince(day("2024-01-02"));
+        let mut acc = Accumulator::new(as_of);
+        acc.push(&money_row("c1", "2024-06-01", big, 0, 1));
+        acc.push(&money_row("c2", "2024-06-01", 1_00, 0, i64::MAX));
+        acc.push(&money_row("c1", "2024-06-02", big, 0, 1));
+        acc.push(&money_row("c2", "2023-06-01", 1_00, -big, 1));
+        acc.push(&money_row("c2", "2023-06-01", 1_00, -big, 0));
+        assert_eq!(
+            sums(&acc.overflows()),
+            vec![
+                ("c1", Sum::Amount),
+                ("c1", recent),
+                ("c2", Sum::Cost),
+                ("c2", Sum::Quantity)
+            ]
+        );
+        // The same rows split over threads and merged: the same report.
+        let mut a = Accumulator::new(as_of);
+        let mut b = Accumulator::new(as_of);
+        a.push(&money_row("c1", "2024-06-01", big, 0, 1));
+        b.push(&money_row("c1", "2024-06-02", big, 0, 1));
+        b.push(&money_row("c2", "2024-06-01", 1_00, 0, i64::MAX));
+        a.push(&money_row("c2", "2023-06-01", 1_00, -big, 1));
+        b.push(&money_row("c2", "2023-06-01", 1_00, -big, 0));
+        a.merge(b);
+        assert_eq!(sums(&a.overflows()), sums(&acc.overflows()));
+    }
+
+    #[test]
+    fn a_margin_out_of_range_is_reported() {
+        let mut acc = Accumulator::new(day("2024-12-31"));
+        acc.push(&money_row("m", "2024-06-01", i64::MAX, 0, 1));
+        acc.push(&money_row("m", "2024-06-01", 0, -1, 1));
+        acc.push(&money_row("ok", "2024-06-01", i64::MAX, i64::MAX, 1));
+        assert_eq!(sums(&acc.overflows()), vec![("m", Sum::Margin)]);
+    }
+
+    #[test]
+    fn totals_that_wrap_and_come_back_are_exact() {
+        let as_of = day("2024-12-31");
+        let rows = [
+            money_row("a", "2024-06-01", i64::MAX, 3, 1),
+            money_row("a", "2024-06-01", i64::MAX, 4, 1),
+            money_row("a", "2024-06-02", -i64::MAX, 0, 1),
+            money_row("a", "2024-06-03", -i64::MAX + 5, 0, 1),
+        ];
+        for split in 0..=rows.len() {
+            let mut a = Accumulator::new(as_of);
+            let mut b = Accumulator::new(as_of);
+            for (k, r) in rows.iter().enumerate() {
+                if k < split { &mut a } else { &mut b }.push(r);
+            }
+            a.merge(b);
+            assert!(a.overflows().is_empty(), "split {split}");
+            let t = a.finish();
+            assert_eq!(t.money("revenue"), [5], "split {split}");
+            assert_eq!(t.money("margin"), [-2], "split {split}");
+        }
     }
 
     #[test]

@@ -119,6 +119,22 @@ pub fn scores(column: &Column, higher_is_better: bool) -> Vec<i64> {
         .collect()
 }
 
+/// The exact sum of a money (cents) or count column, in `i128`: adding `i64` values cannot
+/// overflow it (it would take more than 2^64 of them). For totals over customers, whose sum may
+/// leave the range of `i64` even when every customer's value is in it.
+pub fn exact_total(values: &[i64]) -> i128 {
+    values
+        .par_iter()
+        .with_min_len(MIN_LEN)
+        .map(|&v| i128::from(v))
+        .sum()
+}
+
+/// [`exact_total`] when it is in the range of `i64` (a money column's range), `None` otherwise.
+pub fn checked_total(values: &[i64]) -> Option<i64> {
+    i64::try_from(exact_total(values)).ok()
+}
+
 /// Visits customers ranked by revenue, largest first, ties by position: `visit(position, cents)`.
 fn by_revenue(revenue_cents: &[i64], mut visit: impl FnMut(usize, i64)) {
     let n = revenue_cents.len();
@@ -192,6 +208,16 @@ pub fn cumulative_share(ids: &[String], revenue_cents: &[i64]) -> Vec<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn totals_are_exact_beyond_i64() {
+        let values = vec![i64::MAX; 40_000];
+        assert_eq!(exact_total(&values), i128::from(i64::MAX) * 40_000);
+        assert_eq!(checked_total(&values), None);
+        assert_eq!(checked_total(&[i64::MAX, 1, -2]), Some(i64::MAX - 1));
+        assert_eq!(checked_total(&[i64::MIN, -1]), None);
+        assert_eq!(checked_total(&[]), Some(0));
+    }
 
     #[test]
     fn percentile_is_type_7() {

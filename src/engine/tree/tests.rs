@@ -2,7 +2,7 @@
 //! names list against `scan.rs`, binding and evaluation (against Rhai, on hand-picked and on
 //! random expressions), and threshold conditions.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -165,7 +165,7 @@ impl World {
                 populations.insert(&c.name, population::sorted_numbers(&c.column));
             }
         }
-        let engine = sandbox::engine(populations.clone(), Arc::new(Mutex::new(Vec::new())));
+        let engine = sandbox::engine(populations.clone(), Arc::default(), Arc::default());
         World {
             table,
             params: params
