@@ -70,6 +70,7 @@ fn data_diagnostic(e: &DataError) -> Diagnostic {
         DataError::SheetNotFound { .. } => "data/no-such-sheet",
         DataError::DuplicateCustomer { .. } => "data/duplicate-customer",
         DataError::AttributeName { .. } => "data/bad-attribute-name",
+        DataError::SumOverflow(_) => "data/sum-out-of-range",
         _ => "data/bad-file",
     };
     let mut d = Diagnostic::new(e.to_string()).code(code);

@@ -13,6 +13,7 @@ use std::time::Duration;
 use clap::{Parser, Subcommand, ValueEnum};
 use powerbase::data::Day;
 use powerbase::engine::Limits;
+use powerbase::pipeline::RunOptions;
 use powerbase::workspace::overrides::Override;
 
 /// powerbase: decide which customers are core, sort the base into tiers and write the board report.
@@ -194,18 +195,18 @@ pub fn dispatch(cli: Cli) -> powerbase::Result<()> {
             set,
             no_provenance,
             rule_timeout,
-        } => run::run(
-            &workspace,
-            out.as_deref(),
-            as_of,
-            &set,
-            no_provenance,
-            Limits {
-                timeout: rule_timeout,
-            },
-            quiet,
-            timings,
-        ),
+        } => {
+            let options = RunOptions {
+                out,
+                as_of,
+                overrides: set,
+                no_provenance,
+                limits: Limits {
+                    timeout: rule_timeout,
+                },
+            };
+            run::run(&workspace, &options, quiet, timings)
+        }
         Command::Whatif {
             workspace,
             set,

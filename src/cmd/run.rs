@@ -5,39 +5,25 @@
 use std::io::Write;
 use std::path::Path;
 
-use powerbase::data::Day;
-use powerbase::engine::Limits;
 use powerbase::pipeline::{RunOptions, RunSummary};
 use powerbase::report::format;
-use powerbase::workspace::overrides::Override;
 
 use super::progress::Bar;
 
 /// Runs a workspace and prints where the outputs went and the headline figures.
 pub fn run(
     workspace: &Path,
-    out: Option<&Path>,
-    as_of: Option<Day>,
-    overrides: &[Override],
-    no_provenance: bool,
-    limits: Limits,
+    options: &RunOptions,
     quiet: bool,
     timings: bool,
 ) -> powerbase::Result<()> {
     let bar = Bar::new(quiet);
-    let options = RunOptions {
-        out: out.map(Path::to_path_buf),
-        as_of,
-        overrides: overrides.to_vec(),
-        no_provenance,
-        limits,
-    };
     let notice = |message: &str| {
         if !quiet {
             let _ = writeln!(std::io::stderr(), "{message}");
         }
     };
-    let result = powerbase::pipeline::run_with(workspace, &options, Some(&bar), &notice);
+    let result = powerbase::pipeline::run_with(workspace, options, Some(&bar), &notice);
     bar.finish();
     let summary = result?;
     if timings {

@@ -182,6 +182,7 @@ impl DataError {
     pub fn path(&self) -> Option<&std::path::Path> {
         match self {
             DataError::Cell(c) => Some(&c.path),
+            DataError::SumOverflow(o) => Some(&o.path),
             DataError::Io { path, .. }
             | DataError::Config { path, .. }
             | DataError::MissingColumn { path, .. }
