@@ -299,6 +299,20 @@ pub struct Threshold {
     pub span: Span,
 }
 
+impl Threshold {
+    /// Where it comes from, in words, given the expression `text` it was bound from: `literal`,
+    /// `param first_class_min`, `population percentile("revenue", 0.95)` or `expression
+    /// first_class_min / 2`.
+    pub fn describe(&self, text: &str) -> String {
+        match &self.source {
+            Source::Literal => "literal".to_string(),
+            Source::Param(name) => format!("param {name}"),
+            Source::Population { .. } => format!("population {}", self.span.text(text)),
+            Source::Expression => format!("expression {}", self.span.text(text)),
+        }
+    }
+}
+
 /// A bound comparison of a metric with a threshold, written metric first (`500 <= revenue` is
 /// `revenue >= 500`).
 #[derive(Debug, Clone, PartialEq)]
