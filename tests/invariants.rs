@@ -228,7 +228,12 @@ fn run(dir: &Path, rows: &[Txn], knobs: &Knobs) -> BTreeMap<String, Vec<u8>> {
     std::fs::write(dir.join("powerbase.yaml"), policy(knobs)).unwrap();
     std::fs::write(dir.join("data/transactions.csv"), csv(rows)).unwrap();
     let out = dir.join("out");
-    let summary = powerbase::pipeline::run(dir, Some(&out), None, None)
+    let options = powerbase::pipeline::RunOptions {
+        out: Some(out.clone()),
+        no_provenance: true,
+        ..Default::default()
+    };
+    let summary = powerbase::pipeline::run(dir, &options, None)
         .unwrap_or_else(|e| panic!("the run failed: {e}"));
     summary
         .files
