@@ -315,3 +315,138 @@ pub fn findings(
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::Day;
+    use crate::metrics::{Column, Origin};
+
+    fn policy(tiers: &[(&str, &str)]) -> Policy {
+        let mut yaml = String::from(
+            "client: T\ndata:\n  transactions:\n    path: t.csv\n    columns: { customer_id: c, date: d, amount: a }\nparams:\n  big: 100\ntiers:\n",
+        );
+        for (name, when) in tiers {
+            yaml.push_str(&format!("  - name: {name}\n    when: \"{when}\"\n"));
+        }
+        yaml.push_str("  - name: Rest\n");
+        let tmp = tempfile::tempdir().unwrap();
+        std::fs::write(tmp.path().join("powerbase.yaml"), yaml).unwrap();
+        crate::workspace::load(tmp.path()).unwrap().policy
+    }
+
+    /// Six customers: revenue in cents, purchase days, margin share (two empty).
+    fn table() -> CustomerTable {
+        let mut t = CustomerTable {
+            as_of: Day(0),
+            ids: (0..6).map(|i| format!("c{i}")).collect(),
+            columns: Vec::new(),
+        };
+        let revenue = vec![20_000, 20_000, 6_000, 9_600, 1_000, 0];
+        t.push("revenue", Origin::Builtin, Column::Money(revenue));
+        t.push(
+            "purchase_days",
+            Origin::Builtin,
+            Column::Int(vec![3, 1, 2, 1, 1, 0]),
+        );
+        let margin = vec![f64::NAN, 0.6, 0.1, 0.9, 0.2, f64::NAN];
+        t.push("margin_pct", Origin::Builtin, Column::Float(margin));
+        t
+    }
+
+    #[test]
+    fn placed_holds_shadowed_undecided_and_near() {
+        let p = policy(&[
+            ("A", "revenue >= big"),
+            ("Shadowed", "revenue >= 150"),
+            ("Nobody", "revenue >= big * 10"),
+            ("B", "revenue >= 50 && purchase_days >= 2"),
+            ("C", "margin_pct >= 0.5"),
+            ("Opaque", "revenue.floor() > 0"),
+        ]);
+        let t = table();
+        // As the engine placed them (first match wins).
+        let tiers = [0, 0, 3, 4, 5, 6];
+        let revenue = t.money("revenue").to_vec();
+        let c = coverage(&p, &t, &tiers, &revenue);
+        assert_eq!(c.len(), 6, "the last tier has no rule");
+        let summary: Vec<(&str, usize, Option<usize>, usize, bool)> = c
+            .iter()
+            .map(|r| (r.tier.as_str(), r.placed, r.holds, r.undecided, r.shadowed))
+            .collect();
+        assert_eq!(
+            summary,
+            vec![
+                ("A", 2, Some(2), 0, false),
+                ("Shadowed", 0, Some(2), 0, true),
+                ("Nobody", 0, Some(0), 0, false),
+                ("B", 1, Some(2), 0, false),
+                // c0's margin is empty: only Rhai could decide it.
+                ("C", 1, Some(2), 1, false),
+                ("Opaque", 1, None, 0, false),
+            ]
+        );
+        assert!(c[4].note.as_deref().unwrap().contains("for 1 customers"));
+        assert!(c[5].note.as_deref().unwrap().contains("script engine"));
+        assert_eq!(c[0].note, None);
+        // The customers the shadowed rule would take: c0 and c1, tied on revenue: c0 is named.
+        assert_eq!((c[1].taken_revenue, c[1].taken_largest), (40_000, Some(0)));
+        assert_eq!((c[3].taken_revenue, c[3].taken_largest), (20_000, Some(0)));
+        // $96 is within 5% of $100; 2 purchase days of 2.
+        fn near(r: &RuleCoverage) -> Vec<(String, &str, usize)> {
+            r.near_threshold
+                .iter()
+                .map(|n| (n.metric.clone(), n.source.as_str(), n.customers))
+                .collect()
+        }
+        assert_eq!(near(&c[0]), vec![("revenue".into(), "param big", 1)]);
+        assert_eq!(
+            near(&c[2]),
+            vec![("revenue".into(), "expression big * 10", 0)]
+        );
+        assert_eq!(
+            near(&c[3]),
+            vec![
+                ("revenue".into(), "literal", 0),
+                ("purchase_days".into(), "literal", 1)
+            ]
+        );
+        assert_eq!(c[2].near_threshold[0].threshold, Number::Int(1000));
+        assert!(c[0].near_threshold[0].money);
+        assert!(near(&c[5]).is_empty());
+
+        let f = findings(&c, &t.ids, &revenue, revenue.iter().sum());
+        assert_eq!(f.len(), 2);
+        assert_eq!(f[0].name, "rule_Shadowed_shadowed");
+        assert_eq!((f[0].customers, f[0].revenue), (2, 40_000));
+        assert_eq!(f[0].largest.as_ref().unwrap().id, "c0");
+        assert!(
+            f[0].message.contains("matched 0 of the 2 customers"),
+            "{}",
+            f[0].message
+        );
+        assert_eq!(f[1].name, "rule_Nobody_matches_nobody");
+        assert_eq!((f[1].customers, f[1].revenue), (0, 0));
+        assert!(f[1].message.contains("holds for none"), "{}", f[1].message);
+    }
+
+    #[test]
+    fn an_opaque_first_rule_was_tried_on_everyone() {
+        let p = policy(&[
+            ("A", "revenue.floor() >= 100"),
+            ("B", "revenue.floor() > 0"),
+        ]);
+        let t = table();
+        let revenue = t.money("revenue").to_vec();
+        let c = coverage(&p, &t, &[0, 0, 1, 1, 1, 2], &revenue);
+        assert_eq!(
+            (c[0].placed, c[0].holds, c[0].note.is_none()),
+            (2, Some(2), true)
+        );
+        assert_eq!((c[1].placed, c[1].holds), (3, None));
+        let nobody = coverage(&p, &t, &[1, 1, 1, 1, 1, 2], &revenue);
+        assert_eq!((nobody[0].placed, nobody[0].holds), (0, Some(0)));
+        let f = findings(&nobody, &t.ids, &revenue, 1);
+        assert!(f[0].message.contains("holds for none"), "{}", f[0].message);
+    }
+}

@@ -523,3 +523,97 @@ fn bounded_distance(a: &str, b: &str, limit: usize) -> Option<usize> {
     }
     Some(prev[b.len()]).filter(|&d| d <= limit)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn change(metric: &str, kind: Kind, value: Number, op: CmpOp, change: f64) -> Need {
+        Need::Change(NeedChange {
+            metric: metric.to_string(),
+            kind,
+            value,
+            op,
+            threshold: Number::Int(0),
+            source: "literal".to_string(),
+            change,
+            strict: false,
+        })
+    }
+
+    #[test]
+    fn needs_in_words() {
+        let days = change("purchase_days", Kind::Int, Number::Int(1), CmpOp::Ge, 2.0);
+        let revenue = change("revenue", Kind::Money, Number::Float(89.0), CmpOp::Ge, 61.0);
+        let one = change("orders", Kind::Int, Number::Int(4), CmpOp::Ge, 1.0);
+        let fall = change(
+            "recency_days",
+            Kind::Int,
+            Number::Int(200),
+            CmpOp::Le,
+            -20.0,
+        );
+        let less = change("cost", Kind::Money, Number::Float(10.0), CmpOp::Lt, -1234.5);
+        let ratio = change(
+            "margin_pct",
+            Kind::Float,
+            Number::Float(0.25),
+            CmpOp::Gt,
+            0.05,
+        );
+        let text = |n: &Need| need_text(n, "USD");
+        assert_eq!(
+            text(&Need::Any(vec![days.clone(), revenue.clone()])),
+            "needs 2 more purchase days, or $61.00 more revenue"
+        );
+        assert_eq!(text(&one), "needs 1 more order");
+        assert_eq!(text(&fall), "needs 20 fewer recency days");
+        assert_eq!(text(&less), "needs $1,234.50 less cost");
+        assert_eq!(text(&ratio), "needs margin_pct above 0.3 (now 0.25)");
+        assert_eq!(
+            text(&Need::All(vec![
+                revenue.clone(),
+                Need::Any(vec![days.clone(), one.clone()])
+            ])),
+            "needs $61.00 more revenue and (2 more purchase days, or 1 more order)"
+        );
+        assert_eq!(
+            text(&Need::Any(vec![Need::All(vec![revenue, days]), one])),
+            "needs $61.00 more revenue and 2 more purchase days, or 1 more order"
+        );
+        assert_eq!(need_text(&Need::Met, "EUR"), "meets its rule already");
+    }
+
+    #[test]
+    fn plain_numbers() {
+        assert_eq!(plain(3.0), "3");
+        assert_eq!(plain(0.30000000000000004), "0.3");
+        assert_eq!(plain(89.0 / 6.0), "14.8333");
+        assert_eq!(plain(-1234.5), "-1,234.5");
+    }
+
+    #[test]
+    fn near_ids_same_key_then_longer_then_close() {
+        let ids: Vec<String> = [
+            "00002", "00759", "07590", "07591", "07592", "17592", "ABC-1",
+        ]
+        .map(String::from)
+        .to_vec();
+        assert_eq!(near_ids(&ids, "2"), vec!["00002"]);
+        assert_eq!(near_ids(&ids, "7592"), vec!["07592", "17592"]);
+        assert_eq!(
+            near_ids(&ids, "0759"),
+            vec!["00759", "07590", "07591", "07592"],
+            "17592 is two edits away"
+        );
+        assert_eq!(near_ids(&ids, "abc-1"), vec!["ABC-1"]);
+        assert_eq!(near_ids(&ids, "zzzzzzzz"), Vec::<&str>::new());
+        assert_eq!(bounded_distance("07592", "07529", 2), Some(2));
+        assert_eq!(bounded_distance("07592", "99999", 2), None);
+        assert_eq!(
+            bounded_distance("a", "abcd", 2),
+            None,
+            "too different in length"
+        );
+    }
+}
