@@ -467,7 +467,7 @@ fn unknown_customer(table: &CustomerTable, id: &str) -> Error {
     ))
 }
 
-/// Up to [`SUGGESTIONS`] ids near `wanted` among sorted `ids`: the same ignoring case, spaces and
+/// Up to five ids near `wanted` among sorted `ids`: the same ignoring case, spaces and
 /// leading zeros first, then ids starting with it, then ids within a small edit distance (one
 /// edit per three characters, at least one). One pass over the ids, in parallel.
 pub fn near_ids<'i>(ids: &'i [String], wanted: &str) -> Vec<&'i str> {
