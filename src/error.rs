@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use crate::data::DataError;
 pub use crate::diagnostic::{Diagnostic, Origin};
+use crate::workspace::Spans;
 
 /// Everything that can stop powerbase.
 #[derive(Debug, thiserror::Error)]
@@ -82,6 +83,86 @@ fn data_diagnostic(e: &DataError) -> Diagnostic {
         d.origin = Some(Origin::new(path, line, 0));
     }
     d
+}
+
+/// The `data:` section a data file is configured in: `data.transactions` or `data.customers`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DataSection {
+    /// `data.transactions`.
+    Transactions,
+    /// `data.customers`.
+    Customers,
+}
+
+impl DataSection {
+    fn key(self) -> &'static str {
+        match self {
+            DataSection::Transactions => "data.transactions",
+            DataSection::Customers => "data.customers",
+        }
+    }
+}
+
+/// The key of `data.transactions` or `data.customers` whose setting a data error is about, with
+/// the error's code, when it is a problem of the configuration rather than of the file's rows: a
+/// mapped column the file lacks or holds twice, a bad `date_format`, `delimiter` or `sheet`, a
+/// `path` that cannot be read.
+fn config_key(e: &DataError) -> Option<(String, &'static str)> {
+    Some(match e {
+        DataError::Io { .. } => ("path".into(), "data/unreadable"),
+        DataError::MissingColumn { role, .. } => (format!("columns.{role}"), "data/missing-column"),
+        DataError::DuplicateColumn { role, .. } => {
+            (format!("columns.{role}"), "data/duplicate-column")
+        }
+        DataError::SheetNotFound { .. } => ("sheet".into(), "data/no-such-sheet"),
+        DataError::Config { message, .. } => {
+            if message.starts_with("`delimiter") {
+                ("delimiter".into(), "data/bad-delimiter")
+            } else if message.starts_with("`sheet") {
+                ("sheet".into(), "data/bad-sheet")
+            } else if message.contains("`columns:`") {
+                ("columns".into(), "data/bad-mapping")
+            } else {
+                ("date_format".into(), "data/bad-date-format")
+            }
+        }
+        _ => return None,
+    })
+}
+
+/// A data error of the file configured in `section` as a diagnostic. A problem of the
+/// configuration points at the line of `powerbase.yaml` that says it (`spans`), with a label at the
+/// data file; a problem of the file's rows at the file and line.
+pub fn data_diagnostic_in(e: &DataError, section: DataSection, spans: &Spans) -> Diagnostic {
+    let mut d = data_diagnostic(e);
+    let Some((key, code)) = config_key(e) else {
+        if let DataError::AttributeName { .. } = e {
+            let columns = format!("{}.columns", section.key());
+            if let Some(at) = spans.nearest(&columns) {
+                d = d.with_label(at.clone(), "name the column here");
+            }
+        }
+        return d;
+    };
+    let Some(at) = spans.nearest(&format!("{}.{key}", section.key())) else {
+        return d;
+    };
+    let file = d.origin.replace(at.clone());
+    d.code = code;
+    match file {
+        Some(file) if !matches!(e, DataError::Io { .. }) => d.with_label(file, "the data file"),
+        _ => d,
+    }
+}
+
+/// A data error of the file configured in `section` as an error: a problem of the configuration
+/// is a problem of the workspace, at its line of `powerbase.yaml` (see [`data_diagnostic_in`]).
+pub fn data_error(e: DataError, section: DataSection, spans: &Spans) -> Error {
+    if config_key(&e).is_some() {
+        Error::Workspace(vec![data_diagnostic_in(&e, section, spans)])
+    } else {
+        Error::Data(e)
+    }
 }
 
 fn list(diagnostics: &[Diagnostic]) -> String {

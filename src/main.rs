@@ -15,7 +15,7 @@ fn main() -> ExitCode {
         root: cli.workspace().to_path_buf(),
     };
     match cmd::dispatch(cli) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(e) if cmd::is_closed_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             // Nothing more can be done if standard error is gone too.

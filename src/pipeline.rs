@@ -6,7 +6,9 @@ use std::path::{Path, PathBuf};
 use crate::analysis::{self, Analysis};
 use crate::data::{self, AttributeValues, Day, LoadStats, Progress};
 use crate::engine::{self, Evaluation, Program};
-use crate::error::{Diagnostic, Error, Origin, Result};
+use crate::error::{
+    data_diagnostic_in, data_error, DataSection, Diagnostic, Error, Origin, Result,
+};
 use crate::metrics::{Accumulator, Column, CustomerTable, Origin as ColumnOrigin, EMPTY_INT};
 use crate::provenance::{self, Provenance};
 use crate::report::{self, OutputFile, Templates};
@@ -97,40 +99,31 @@ fn prepare_checked(root: &Path, check_source: bool, overrides: &[Override]) -> R
     };
     workspace::overrides::apply(&mut workspace.policy, overrides).map_err(Error::Workspace)?;
     let mut problems = workspace.problems.clone();
+    let policy = &workspace.policy;
     if check_source {
-        if let Err(e) = data::check_source(&workspace.policy.transactions, root) {
-            let file = workspace.policy.transactions.path.clone();
-            problems.push(Diagnostic::at(Origin::file(file), e.to_string()));
+        if let Err(e) = data::check_source(&policy.transactions, root) {
+            problems.push(data_diagnostic_in(
+                &e,
+                DataSection::Transactions,
+                &policy.spans,
+            ));
         }
     }
-    let attributes = match &workspace.policy.customers {
+    let attributes = match &policy.customers {
         Some(src) => match data::read_customers(src, root) {
             Ok(t) => Some(t),
             Err(e) => {
-                problems.push(Diagnostic::at(
-                    Origin::file(src.path.clone()),
-                    e.to_string(),
+                problems.push(data_diagnostic_in(
+                    &e,
+                    DataSection::Customers,
+                    &policy.spans,
                 ));
                 None
             }
         },
         None => None,
     };
-    let names: Vec<String> = attributes
-        .iter()
-        .flat_map(|t| t.columns.iter().map(|c| c.name.clone()))
-        .collect();
-    for name in &names {
-        if crate::metrics::builtin(name).is_some() {
-            problems.push(
-                Diagnostic::at(
-                    Origin::file(workspace.policy.customers.as_ref().map(|c| c.path.clone()).unwrap_or_default()),
-                    format!("attribute column `{name}` has the name of a built-in metric"),
-                )
-                .with_help(format!("rename it with a mapping: columns: {{ customer_id: ..., {name}_attr: \"<its header>\" }}")),
-            );
-        }
-    }
+    let names = declare_attributes(&mut workspace, attributes.as_ref(), &mut problems);
     let program = engine::compile(&workspace, &names);
     let templates = Templates::load(&workspace);
     let (program, templates) = match (program, templates) {
@@ -147,6 +140,37 @@ fn prepare_checked(root: &Path, check_source: bool, overrides: &[Override]) -> R
         program,
         templates,
     })
+}
+
+/// Declares the attribute columns in the workspace's table of names, reporting a clash with a
+/// built-in metric, a param or a metric once, at both places. Returns the attribute names
+/// expressions may read: those without a clash (a clashing name is already a problem, which the
+/// compiler need not find again).
+fn declare_attributes(
+    workspace: &mut Workspace,
+    attributes: Option<&data::AttributeTable>,
+    problems: &mut Vec<Diagnostic>,
+) -> Vec<String> {
+    let (Some(table), Some(src)) = (attributes, &workspace.policy.customers) else {
+        return Vec::new();
+    };
+    let spans = &workspace.policy.spans;
+    let mut clear = Vec::new();
+    for column in &table.columns {
+        let name = &column.name;
+        let origin = spans
+            .get(&format!("data.customers.columns.{name}"))
+            .cloned()
+            .unwrap_or_else(|| Origin::file(src.path.clone()));
+        match workspace
+            .names
+            .declare(workspace::Kind::Attribute, name, &origin)
+        {
+            Ok(()) => clear.push(name.clone()),
+            Err(d) => problems.push(d),
+        }
+    }
+    clear
 }
 
 impl Prepared {
@@ -193,7 +217,9 @@ impl Prepared {
         if let Some(d) = override_as_of.or(policy.as_of) {
             return Ok(d);
         }
-        data::latest_day(&policy.transactions, &self.workspace.root, progress)?.ok_or_else(|| {
+        let latest = data::latest_day(&policy.transactions, &self.workspace.root, progress)
+            .map_err(|e| data_error(e, DataSection::Transactions, &policy.spans))?;
+        latest.ok_or_else(|| {
             Error::Usage(format!(
                 "{} holds no transactions, so there is no as-of date to take from it",
                 policy.transactions.path.display()
@@ -217,15 +243,17 @@ impl Prepared {
         timings: &mut Timings,
     ) -> Result<Loaded> {
         let policy = &self.workspace.policy;
-        let (acc, stats) = timings.time("load and aggregate transactions", || {
-            data::read_transactions(
-                &policy.transactions,
-                &self.workspace.root,
-                as_of,
-                || Accumulator::new(as_of),
-                progress,
-            )
-        })?;
+        let (acc, stats) = timings
+            .time("load and aggregate transactions", || {
+                data::read_transactions(
+                    &policy.transactions,
+                    &self.workspace.root,
+                    as_of,
+                    || Accumulator::new(as_of),
+                    progress,
+                )
+            })
+            .map_err(|e| data_error(e, DataSection::Transactions, &policy.spans))?;
         let mut table = timings.time("built-in metrics", || acc.finish());
         let orphans = match &self.attributes {
             Some(attrs) => join_attributes(&mut table, attrs),

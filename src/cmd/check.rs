@@ -2,10 +2,38 @@
 
 use std::io::Write;
 use std::path::Path;
+use std::process::ExitCode;
 
-/// Loads and compiles a workspace; prints what was checked or every problem found.
-pub fn check(workspace: &Path) -> powerbase::Result<()> {
-    let prepared = powerbase::pipeline::check(workspace)?;
+use powerbase::diagnostic::{render, Level};
+
+use super::OutputFormat;
+
+/// Loads and compiles a workspace. For people: prints what was checked, or fails with every
+/// problem found (rendered on standard error by `main`). As JSON: prints the diagnostics on
+/// standard output (`[]` when all is well) and ends with 1 when one of them is an error.
+pub fn check(workspace: &Path, format: OutputFormat) -> powerbase::Result<ExitCode> {
+    let result = powerbase::pipeline::check(workspace);
+    if format == OutputFormat::Human {
+        return result
+            .and_then(|prepared| summary(workspace, &prepared).map(|()| ExitCode::SUCCESS));
+    }
+    let diagnostics = match result {
+        Ok(_) => Vec::new(),
+        Err(e) => e.diagnostics(),
+    };
+    std::io::stdout()
+        .lock()
+        .write_all(render::json(&diagnostics).as_bytes())
+        .map_err(super::stdout_error)?;
+    Ok(if diagnostics.iter().any(|d| d.level == Level::Error) {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// The line `check` prints for a workspace without problems.
+fn summary(workspace: &Path, prepared: &powerbase::pipeline::Prepared) -> powerbase::Result<()> {
     let policy = &prepared.workspace.policy;
     writeln!(
         std::io::stdout().lock(),

@@ -8,6 +8,7 @@ mod run;
 mod whatif;
 
 use std::path::{Path, PathBuf};
+use std::process::ExitCode;
 
 use std::time::Duration;
 
@@ -119,6 +120,10 @@ enum Command {
         /// The workspace folder (holding powerbase.yaml).
         #[arg(default_value = ".")]
         workspace: PathBuf,
+        /// `human` (each problem with its source line, on standard error) or `json` (an array of
+        /// diagnostics on standard output, `[]` when all is well, for editors and CI).
+        #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
+        format: OutputFormat,
     },
     /// Create a new workspace with a commented powerbase.yaml, a rule file, a plugin script and a
     /// small sample of real transactions, ready to run.
@@ -204,8 +209,10 @@ fn parse_duration(s: &str) -> Result<Duration, String> {
     Ok(Duration::from_secs_f64(seconds))
 }
 
-/// Runs the chosen command.
-pub fn dispatch(cli: Cli) -> powerbase::Result<()> {
+/// Runs the chosen command; its exit code when it ends without an error (`check --format json`
+/// reports problems on standard output and ends with 1).
+pub fn dispatch(cli: Cli) -> powerbase::Result<ExitCode> {
+    let done = |()| ExitCode::SUCCESS;
     match cli.command {
         Command::Run {
             workspace,
@@ -226,22 +233,22 @@ pub fn dispatch(cli: Cli) -> powerbase::Result<()> {
                     timeout: rule_timeout,
                 },
             };
-            run::run(&workspace, &options, quiet, timings)
+            run::run(&workspace, &options, quiet, timings).map(done)
         }
         Command::Whatif {
             workspace,
             set,
             as_of,
             format,
-        } => whatif::whatif(&workspace, &set, as_of, format),
+        } => whatif::whatif(&workspace, &set, as_of, format).map(done),
         Command::Explain {
             workspace,
             customer_id,
             as_of,
             set,
             format,
-        } => explain::explain(&workspace, &customer_id, as_of, &set, format),
-        Command::Check { workspace } => check::check(&workspace),
-        Command::Init { dir } => init::init(&dir),
+        } => explain::explain(&workspace, &customer_id, as_of, &set, format).map(done),
+        Command::Check { workspace, format } => check::check(&workspace, format),
+        Command::Init { dir } => init::init(&dir).map(done),
     }
 }

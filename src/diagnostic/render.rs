@@ -9,11 +9,17 @@ use serde_json::{json, Value};
 
 use super::{Diagnostic, Origin};
 
-/// The text of the files diagnostics point into, by the name they use. Asked only while
+/// The lines of the files diagnostics point into, by the name they use. Asked only while
 /// rendering, so an implementation may read files on demand.
 pub trait Sources {
-    /// The text of `file`, if known.
-    fn text(&self, file: &Path) -> Option<String>;
+    /// Line `line` (1-based) of `file`, without its line break, if known.
+    fn line(&self, file: &Path, line: u32) -> Option<String>;
+}
+
+/// Line `n` (1-based) of `text`.
+fn nth(text: &str, n: u32) -> Option<String> {
+    let i = usize::try_from(n).ok()?.checked_sub(1)?;
+    text.lines().nth(i).map(str::to_string)
 }
 
 /// Source texts kept in memory.
@@ -30,20 +36,21 @@ impl SourceMap {
 }
 
 impl Sources for SourceMap {
-    fn text(&self, file: &Path) -> Option<String> {
-        self.files.get(file).cloned()
+    fn line(&self, file: &Path, line: u32) -> Option<String> {
+        nth(self.files.get(file)?, line)
     }
 }
 
 /// No sources: locations only.
 impl Sources for () {
-    fn text(&self, _: &Path) -> Option<String> {
+    fn line(&self, _: &Path, _: u32) -> Option<String> {
         None
     }
 }
 
-/// The files of a workspace folder as they are on disk, the built-in rule files (`builtin/...`)
-/// and templates, read when a diagnostic points into them.
+/// The files of a workspace folder as they are on disk (data files included: a bad cell shows
+/// its line), the built-in rule files (`builtin/...`) and templates, read when a diagnostic points
+/// into them.
 #[derive(Debug, Clone)]
 pub struct WorkspaceSources {
     /// The workspace folder.
@@ -51,23 +58,66 @@ pub struct WorkspaceSources {
 }
 
 impl Sources for WorkspaceSources {
-    fn text(&self, file: &Path) -> Option<String> {
+    fn line(&self, file: &Path, line: u32) -> Option<String> {
         let name = file.to_str()?;
         if name.starts_with("builtin/") {
-            if let Some((_, text)) = crate::workspace::builtin::rule_file(name) {
-                return Some(text.to_string());
-            }
-            return crate::workspace::builtin::templates()
-                .into_iter()
-                .find(|(n, _)| n == name)
-                .map(|(_, t)| t.to_string());
+            let text = match crate::workspace::builtin::rule_file(name) {
+                Some((_, text)) => text,
+                None => crate::workspace::builtin::templates()
+                    .into_iter()
+                    .find(|(n, _)| n == name)
+                    .map(|(_, t)| t)?,
+            };
+            return nth(text, line);
         }
         let path = self.root.join(file);
-        let text = std::fs::read(&path)
-            .ok()
-            .or_else(|| std::fs::read(self.root.join("templates").join(file)).ok())?;
-        String::from_utf8(text).ok()
+        let path = if path.is_file() {
+            path
+        } else {
+            self.root.join("templates").join(file)
+        };
+        file_line(&path, line)
     }
+}
+
+/// Bytes of a line kept at most when reading a file: enough for [`MAX_LINE`] characters around
+/// any caret a diagnostic can place in a long line of a data file.
+const LINE_BYTES: usize = 64 * 1024;
+
+/// Line `n` (1-based) of the file at `path`, read up to that line without keeping the lines
+/// before it (a bad cell can be on line ten million of a data file), decoded leniently.
+fn file_line(path: &Path, n: u32) -> Option<String> {
+    use std::io::BufRead;
+    let mut reader = std::io::BufReader::new(std::fs::File::open(path).ok()?);
+    let mut current = 1u32;
+    let mut kept: Vec<u8> = Vec::new();
+    loop {
+        let buf = reader.fill_buf().ok()?;
+        if buf.is_empty() {
+            // The end of the file: the last line may have no line break.
+            return (current == n && !kept.is_empty()).then(|| decode(&kept));
+        }
+        let newline = buf.iter().position(|&b| b == b'\n');
+        let chunk = &buf[..newline.unwrap_or(buf.len())];
+        if current == n {
+            let room = LINE_BYTES.saturating_sub(kept.len());
+            kept.extend_from_slice(&chunk[..chunk.len().min(room)]);
+        }
+        let used = newline.map_or(buf.len(), |i| i + 1);
+        reader.consume(used);
+        if newline.is_some() {
+            if current == n {
+                return Some(decode(&kept));
+            }
+            current += 1;
+        }
+    }
+}
+
+fn decode(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes)
+        .trim_end_matches('\r')
+        .to_string()
 }
 
 /// Characters of a source line shown at most; longer lines are cut around the caret.
@@ -126,7 +176,7 @@ fn one(out: &mut String, d: &Diagnostic, sources: &dyn Sources) {
         } else {
             ":::"
         };
-        let _ = writeln!(out, "{pad} {arrow} {origin}");
+        let _ = writeln!(out, "{pad}{arrow} {origin}");
         match snippet(origin, sources) {
             Some((line, col, len)) => {
                 let _ = writeln!(out, "{pad} |");
@@ -159,18 +209,19 @@ fn snippet(origin: &Origin, sources: &dyn Sources) -> Option<(String, usize, usi
     if origin.line == 0 {
         return None;
     }
-    let text = sources.text(&origin.file)?;
-    let line: Vec<char> = text
-        .as_str()
-        .lines()
-        .nth(origin.line as usize - 1)?
+    let line: Vec<char> = sources
+        .line(&origin.file, origin.line)?
         .trim_end()
         .chars()
         .collect();
     let col = (origin.column.max(1) as usize - 1).min(line.len());
     let len = token_len(&line[col..]);
     // Cut long lines so the place stays visible.
-    let start = col.saturating_sub(MAX_LINE / 2).min(line.len());
+    let start = if line.len() <= MAX_LINE {
+        0
+    } else {
+        col.saturating_sub(MAX_LINE / 2).min(line.len())
+    };
     let end = (start + MAX_LINE).min(line.len());
     let shown: String = line[start..end].iter().collect();
     let (shown, col) = if start > 0 {
@@ -266,7 +317,7 @@ mod tests {
         let text = human(&[unknown_name()], &sources());
         assert_eq!(
             text,
-            "error[expr/unknown-name]: tier `First`: unknown name `revenu`\n  \
+            "error[expr/unknown-name]: tier `First`: unknown name `revenu`\n \
              --> powerbase.yaml:4:11\n  |\n4 |     when: revenu >= 500\n  |           ^^^^^^\n  \
              = help: did you mean `revenue`?\n"
         );
@@ -304,6 +355,34 @@ mod tests {
     }
 
     #[test]
+    fn a_line_of_a_file_is_read_without_keeping_the_lines_before_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.csv");
+        let mut text = String::from("id,amount\r\n");
+        for i in 0..20_000 {
+            text.push_str(&format!("c{i},{i}.00\r\n"));
+        }
+        text.push_str(&"x".repeat(LINE_BYTES * 2));
+        text.push_str("\nlast");
+        std::fs::write(&path, text).unwrap();
+        assert_eq!(file_line(&path, 1).as_deref(), Some("id,amount"));
+        assert_eq!(file_line(&path, 15_002).as_deref(), Some("c15000,15000.00"));
+        assert_eq!(file_line(&path, 20_002).unwrap().len(), LINE_BYTES);
+        assert_eq!(file_line(&path, 20_003).as_deref(), Some("last"));
+        assert_eq!(file_line(&path, 20_004), None);
+        let sources = WorkspaceSources {
+            root: dir.path().to_path_buf(),
+        };
+        assert_eq!(
+            sources.line(Path::new("t.csv"), 3).as_deref(),
+            Some("c1,1.00")
+        );
+        assert!(sources
+            .line(Path::new("builtin/rfm.yaml"), 1)
+            .is_some_and(|l| !l.is_empty()));
+    }
+
+    #[test]
     fn long_lines_are_cut_around_the_place() {
         let mut m = SourceMap::default();
         let long = format!("{}target{}", "x ".repeat(200), " y".repeat(200));
@@ -316,5 +395,11 @@ mod tests {
         let under: String = src_line.chars().skip(caret).take(6).collect();
         assert_eq!(under, "target", "{text}");
         assert!(src_line.chars().count() < 140);
+        // A line that fits is shown whole, whatever the column.
+        let fits = format!("{}amount", " ".repeat(100));
+        m.insert("g.txt", fits.clone());
+        let text = human(&[Diagnostic::at(Origin::new("g.txt", 1, 101), "here")], &m);
+        assert!(text.contains(&format!("1 | {fits}\n")), "{text}");
+        assert!(!text.contains('…'), "{text}");
     }
 }

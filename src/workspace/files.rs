@@ -34,6 +34,7 @@ pub fn decode(name: &str, bytes: Vec<u8>) -> Result<String, Diagnostic> {
             Origin::new(name, 1, 1),
             format!("{name} is UTF-16 text, not UTF-8"),
         )
+        .code("policy/not-utf8")
         .with_help(SAVE_AS_UTF8));
     }
     String::from_utf8(bytes).map_err(|err| {
@@ -54,6 +55,7 @@ pub fn decode(name: &str, bytes: Vec<u8>) -> Result<String, Diagnostic> {
                 bytes[offset]
             ),
         )
+        .code("policy/not-utf8")
         .with_help(SAVE_AS_UTF8)
     })
 }
@@ -67,6 +69,7 @@ pub fn read_text(path: &Path, name: &str) -> Result<String, Diagnostic> {
             Origin::file(name),
             format!("cannot read {name}: {}", reason(&e)),
         )
+        .code("policy/unreadable")
     })?;
     decode(name, bytes)
 }
@@ -91,6 +94,7 @@ pub fn text_files(
                 Origin::file(dir),
                 format!("`{dir}` is a file, but powerbase reads {dir}/ as a folder"),
             )
+            .code("policy/not-a-folder")
             .with_help(format!(
                 "rename the file, and keep the files powerbase should read in a folder named {dir}"
             )),
@@ -104,10 +108,13 @@ pub fn text_files(
             Err(e) => {
                 let folder = e.path().map_or(dir.to_string(), |p| relative_name(root, p));
                 let why = e.io_error().map_or_else(|| e.to_string(), reason);
-                problems.push(Diagnostic::at(
-                    Origin::file(&folder),
-                    format!("cannot list the folder {folder}: {why}"),
-                ));
+                problems.push(
+                    Diagnostic::at(
+                        Origin::file(&folder),
+                        format!("cannot list the folder {folder}: {why}"),
+                    )
+                    .code("policy/unreadable"),
+                );
                 continue;
             }
         };

@@ -4,16 +4,19 @@
 
 pub mod builtin;
 mod files;
+pub mod names;
 pub mod overrides;
 mod schema;
+mod spans;
 mod yaml;
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde_saphyr::Spanned;
 
+pub use names::{Kind, NameTable};
 pub use schema::{ParamValue, Severity};
+pub use spans::Spans;
 
 use crate::data::{CustomerSource, Day, TransactionSource};
 use crate::error::{Diagnostic, Origin};
@@ -36,6 +39,8 @@ pub struct Workspace {
     /// Problems that did not stop loading (a clash of names, a bad date): the workspace can still
     /// be compiled to find more, but must not run.
     pub problems: Vec<Diagnostic>,
+    /// Every name the policy defines (and the built-in metrics), with where it was defined.
+    pub names: NameTable,
 }
 
 /// A text file of the workspace.
@@ -72,6 +77,9 @@ pub struct Policy {
     pub report: ReportSettings,
     /// Every policy file read, in reading order.
     pub files: Vec<String>,
+    /// Where each key of `powerbase.yaml` was written, for problems found later (a mapped column
+    /// missing from the data file) to point at.
+    pub spans: Spans,
 }
 
 /// An expression written by the user, with where it was written.
@@ -152,8 +160,15 @@ pub struct ReportSettings {
 /// problems are kept in [`Workspace::problems`] so that compiling can find more in the same pass.
 pub fn load(root: &Path) -> Result<Workspace, LoadError> {
     let mut problems = Vec::new();
+    let mut spans = Spans::default();
     let main = match read_main(root) {
-        Ok(text) => parse_file(POLICY_FILE, &text, &mut problems),
+        Ok(text) => {
+            let file = parse_file(POLICY_FILE, &text, &mut problems);
+            if file.is_some() {
+                spans = Spans::read(POLICY_FILE, &text);
+            }
+            file
+        }
         Err(d) => {
             problems.push(d);
             None
@@ -181,6 +196,7 @@ pub fn load(root: &Path) -> Result<Workspace, LoadError> {
     } else {
         None
     };
+    let policy = policy.map(|(policy, names)| (Policy { spans, ..policy }, names));
     let scripts = scripts(root, &mut problems);
     let templates = files::text_files(root, "templates", &[], &mut problems)
         .into_iter()
@@ -190,12 +206,13 @@ pub fn load(root: &Path) -> Result<Workspace, LoadError> {
         })
         .collect();
     match policy {
-        Some(policy) if all_read => Ok(Workspace {
+        Some((policy, names)) if all_read => Ok(Workspace {
             root: root.to_path_buf(),
             policy,
             scripts,
             templates,
             problems,
+            names,
         }),
         _ => Err(LoadError { problems, scripts }),
     }
@@ -220,6 +237,7 @@ fn read_main(root: &Path) -> Result<String, Diagnostic> {
             path.display(),
             files::reason(&e)
         ))
+        .code("policy/unreadable")
         .with_help(format!(
             "a workspace is a folder with a {POLICY_FILE}; `powerbase init DIR` makes one"
         ))
@@ -243,6 +261,7 @@ fn include_builtins(files: &mut Vec<(String, PolicyFile)>, problems: &mut Vec<Di
                 }
                 None => problems.push(
                     Diagnostic::at(origin, format!("no built-in rule file `{}`", inc.value))
+                        .code("policy/include-unknown")
                         .with_help(format!("available: {}", builtin::rule_names().join(", "))),
                 ),
             }
@@ -284,47 +303,6 @@ fn expr(file: &str, spanned: &Spanned<String>) -> Expr {
     }
 }
 
-/// The names params and metrics share (one namespace, as in expressions).
-#[derive(Default)]
-struct Names(BTreeMap<String, (&'static str, Origin)>);
-
-impl Names {
-    /// Records a param or metric name, or reports why it cannot be used.
-    fn declare(
-        &mut self,
-        kind: &'static str,
-        name: &str,
-        origin: &Origin,
-        problems: &mut Vec<Diagnostic>,
-    ) {
-        let problem = if name.trim().is_empty() {
-            Diagnostic::at(origin.clone(), format!("a {kind} has an empty name")).with_help(
-                "give it a name made of letters, digits and `_`, such as `first_class_min`",
-            )
-        } else if let Some(builtin) = crate::metrics::builtin(name) {
-            Diagnostic::at(
-                origin.clone(),
-                format!(
-                    "{kind} `{name}` has the name of the built-in metric `{}`",
-                    builtin.name
-                ),
-            )
-            .with_help("choose another name; built-in metrics cannot be redefined")
-        } else if let Err(msg) = crate::ident::check(name) {
-            Diagnostic::at(origin.clone(), format!("{kind} `{name}`: {msg}"))
-        } else if let Some((other_kind, other)) = self.0.get(name) {
-            Diagnostic::at(
-                origin.clone(),
-                format!("{kind} `{name}` is defined twice: here and as a {other_kind} at {other}"),
-            )
-        } else {
-            self.0.insert(name.to_string(), (kind, origin.clone()));
-            return;
-        };
-        problems.push(problem);
-    }
-}
-
 /// The keys only `powerbase.yaml` may hold.
 #[derive(Default)]
 struct MainKeys {
@@ -361,6 +339,7 @@ impl MainKeys {
                         origin,
                         format!("`{key}` belongs in {POLICY_FILE}, not in a rule file"),
                     )
+                    .code("policy/main-only-key")
                     .with_help("rule files hold params, metrics, tiers, checks and include"),
                 );
             }
@@ -368,31 +347,31 @@ impl MainKeys {
     }
 }
 
-/// Merges the parsed files into one policy, reporting clashes with both places named. `complete`
-/// is false when a policy file could not be read: then a missing section may be in that file
-/// and is not reported.
+/// Merges the parsed files into one policy and the table of its names, reporting clashes with
+/// both places named. `complete` is false when a policy file could not be read: then a missing
+/// section may be in that file and is not reported.
 fn merge(
     files: Vec<(String, PolicyFile)>,
     complete: bool,
     problems: &mut Vec<Diagnostic>,
-) -> Option<Policy> {
+) -> Option<(Policy, NameTable)> {
     let mut main = MainKeys::default();
     let mut params: Vec<Param> = Vec::new();
     let mut metrics: Vec<Derived> = Vec::new();
     let mut tiers: Option<(Origin, Vec<Tier>)> = None;
-    let mut checks: Vec<(Origin, Check)> = Vec::new();
-    let mut names = Names::default();
+    let mut checks: Vec<Check> = Vec::new();
+    let mut names = NameTable::with_builtins();
     let file_names: Vec<String> = files.iter().map(|(n, _)| n.clone()).collect();
     for (name, mut file) in files {
         main.take(&name, &mut file, problems);
         for (pname, value) in file.params {
             let origin = at(&name, &value);
-            names.declare("param", &pname, &origin, problems);
+            problems.extend(names.declare(Kind::Param, &pname, &origin).err());
             params.push(param(pname, value.value, origin, problems));
         }
         for (mname, text) in file.metrics {
             let e = expr(&name, &text);
-            names.declare("metric", &mname, &e.origin, problems);
+            problems.extend(names.declare(Kind::Metric, &mname, &e.origin).err());
             metrics.push(Derived {
                 name: mname,
                 expr: e,
@@ -402,56 +381,49 @@ fn merge(
             take_tiers(&name, list, &mut tiers, problems);
         }
         for c in file.checks {
-            add_check(&name, c, &mut checks, problems);
+            add_check(&name, c, &mut names, &mut checks, problems);
         }
     }
     let Some(data) = main.data.map(|d| d.value) else {
         problems.push(
             Diagnostic::at(Origin::file(POLICY_FILE), "no `data:` section: powerbase needs to know where the transactions are")
+                .code("policy/missing-data")
                 .with_help("data:\n    transactions:\n      path: data/transactions.csv\n      columns: { customer_id: ..., date: ..., amount: ... }"),
         );
         return None;
     };
     let tiers = match tiers {
         Some((origin, list)) => {
-            validate_tiers(&origin, &list, problems);
+            validate_tiers(&origin, &list, &mut names, problems);
             list
         }
         None if complete => {
             problems.push(
-                Diagnostic::at(Origin::file(POLICY_FILE), "no `tiers:` defined").with_help(
-                    "tiers:\n    - name: First\n      when: revenue >= 500\n    - name: Economy",
-                ),
+                Diagnostic::at(Origin::file(POLICY_FILE), "no `tiers:` defined")
+                    .code("policy/missing-tiers")
+                    .with_help(
+                        "tiers:\n    - name: First\n      when: revenue >= 500\n    - name: Economy",
+                    ),
             );
             Vec::new()
         }
         None => Vec::new(),
     };
-    let as_of = main.as_of.and_then(|v| as_of_day(&v, problems));
-    let currency = currency_code(main.currency, problems);
-    let report = main.report.map(|r| r.value).unwrap_or_default();
-    Some(Policy {
-        report: ReportSettings {
-            title: report.title.unwrap_or_else(|| "Core customers".to_string()),
-            subtitle: report.subtitle,
-            prepared_by: report.prepared_by,
-            template: report.template.unwrap_or_else(|| "report.md".to_string()),
-            page_size: report.page_size.unwrap_or_else(|| "A4".to_string()),
-            top_customers: report.top_customers.unwrap_or(10),
-        },
-        client: main
-            .client
-            .map_or_else(|| "Client".to_string(), |c| c.value),
-        currency,
-        as_of,
+    let policy = Policy {
+        report: report_settings(main.report, problems),
+        client: client_name(main.client, problems),
+        currency: currency_code(main.currency, problems),
+        as_of: main.as_of.and_then(|v| as_of_day(&v, problems)),
         transactions: data.transactions,
         customers: data.customers,
         params,
         metrics,
         tiers,
-        checks: checks.into_iter().map(|(_, c)| c).collect(),
+        checks,
         files: file_names,
-    })
+        spans: Spans::default(),
+    };
+    Some((policy, names))
 }
 
 /// A param as written, or a problem when it is not a value a param can hold.
@@ -459,12 +431,15 @@ fn param(name: String, entry: ParamEntry, origin: Origin, problems: &mut Vec<Dia
     let value = match entry {
         ParamEntry::Value(value) => value,
         ParamEntry::Other(found) => {
-            problems.push(Diagnostic::at(
-                origin.clone(),
-                format!(
-                    "param `{name}`: expected a number, text, true/false or a date, found {found}"
-                ),
-            ));
+            problems.push(
+                Diagnostic::at(
+                    origin.clone(),
+                    format!(
+                        "param `{name}`: expected a number, text, true/false or a date, found {found}"
+                    ),
+                )
+                .code("policy/bad-value"),
+            );
             // Kept with an empty text so expressions using it compile without a second error;
             // the problem above keeps the workspace from running.
             ParamValue::Text(String::new())
@@ -487,11 +462,10 @@ fn take_tiers(
     let origin = at(name, &list);
     if let Some((first, _)) = tiers {
         problems.push(
-            Diagnostic::at(
-                origin.clone(),
-                format!("tiers are defined twice: here and at {first}"),
-            )
-            .with_help("define tiers in exactly one file: their order matters"),
+            Diagnostic::at(origin.clone(), "tiers are defined twice")
+                .code("policy/duplicate-tiers")
+                .with_label(first.clone(), "first defined here")
+                .with_help("define tiers in exactly one file: their order matters"),
         );
         return;
     }
@@ -512,49 +486,37 @@ fn take_tiers(
 fn add_check(
     name: &str,
     c: schema::CheckEntry,
-    checks: &mut Vec<(Origin, Check)>,
+    names: &mut NameTable,
+    checks: &mut Vec<Check>,
     problems: &mut Vec<Diagnostic>,
 ) {
     let origin = at(name, &c.name);
-    if c.name.value.trim().is_empty() {
-        problems.push(
-            Diagnostic::at(origin, "a check has an empty name")
-                .with_help("give it a name: the report lists findings by it"),
-        );
+    if let Err(d) = names.declare(Kind::Check, &c.name.value, &origin) {
+        problems.push(d);
         return;
     }
-    if let Some((other, _)) = checks.iter().find(|(_, k)| k.name == c.name.value) {
-        problems.push(Diagnostic::at(
-            origin.clone(),
-            format!(
-                "check `{}` is defined twice: here and at {other}",
-                c.name.value
-            ),
-        ));
-        return;
-    }
-    checks.push((
-        origin,
-        Check {
-            name: c.name.value,
-            when: expr(name, &c.when),
-            severity: c.severity,
-            message: c.message,
-        },
-    ));
+    checks.push(Check {
+        name: c.name.value,
+        when: expr(name, &c.when),
+        severity: c.severity,
+        message: c.message,
+    });
 }
 
 /// `as_of:` as a date, or a problem.
 fn as_of_day(v: &Spanned<String>, problems: &mut Vec<Diagnostic>) -> Option<Day> {
     let day = Day::parse_iso(v.value.trim());
     if day.is_none() {
-        problems.push(Diagnostic::at(
-            at(POLICY_FILE, v),
-            format!(
-                "as_of: expected a date like 1998-06-30, found `{}`",
-                v.value
-            ),
-        ));
+        problems.push(
+            Diagnostic::at(
+                at(POLICY_FILE, v),
+                format!(
+                    "as_of: expected a date like 1998-06-30, found `{}`",
+                    v.value
+                ),
+            )
+            .code("policy/bad-as-of"),
+        );
     }
     day
 }
@@ -566,42 +528,137 @@ fn currency_code(c: Option<Spanned<String>>, problems: &mut Vec<Diagnostic>) -> 
             c.value.to_ascii_uppercase()
         }
         Some(c) => {
-            problems.push(Diagnostic::at(
-                at(POLICY_FILE, &c),
-                format!(
-                    "currency: expected a three-letter ISO code such as USD or EUR, found `{}`",
-                    c.value
-                ),
-            ));
+            problems.push(
+                Diagnostic::at(
+                    at(POLICY_FILE, &c),
+                    format!(
+                        "currency: expected a three-letter ISO code such as USD or EUR, found `{}`",
+                        c.value
+                    ),
+                )
+                .code("policy/bad-currency"),
+            );
             String::new()
         }
         None => "USD".to_string(),
     }
 }
 
-fn validate_tiers(origin: &Origin, tiers: &[Tier], problems: &mut Vec<Diagnostic>) {
+/// `client:` (`Client` when absent), or a problem when it is empty: the report's title page and
+/// the PDF's document information need it.
+fn client_name(c: Option<Spanned<String>>, problems: &mut Vec<Diagnostic>) -> String {
+    match c {
+        Some(c) if c.value.trim().is_empty() => {
+            problems.push(
+                Diagnostic::at(at(POLICY_FILE, &c), "`client:` is empty")
+                    .code("policy/empty-client")
+                    .with_help("write the client's name: the report's title page shows it"),
+            );
+            String::new()
+        }
+        Some(c) => c.value,
+        None => "Client".to_string(),
+    }
+}
+
+/// The page sizes the PDF renderer knows, as it accepts them: in any case, surrounding spaces
+/// ignored.
+const PAGE_SIZES: [&str; 2] = ["A4", "Letter"];
+
+/// `report:` with its defaults, each setting checked here so that a bad one is found by `check`
+/// at its line, not by the renderer at the end of a run.
+fn report_settings(
+    section: Option<Spanned<schema::ReportSection>>,
+    problems: &mut Vec<Diagnostic>,
+) -> ReportSettings {
+    let report = section.map(|r| r.value).unwrap_or_default();
+    let title = match report.title {
+        Some(t) if t.value.trim().is_empty() => {
+            problems.push(
+                Diagnostic::at(at(POLICY_FILE, &t), "`report.title` is empty")
+                    .code("report/empty-title")
+                    .with_help("write a title, or remove the key for the default `Core customers`"),
+            );
+            String::new()
+        }
+        Some(t) => t.value,
+        None => "Core customers".to_string(),
+    };
+    let top_customers = match report.top_customers {
+        Some(n) if n.value == 0 => {
+            problems.push(
+                Diagnostic::at(at(POLICY_FILE, &n), "`top_customers: 0` leaves the table of the largest customers empty")
+                    .code("report/bad-top-customers")
+                    .with_help("list at least one customer (the default is 10), or leave the table out of your template (the `top` block)"),
+            );
+            0
+        }
+        Some(n) => n.value,
+        None => 10,
+    };
+    ReportSettings {
+        title,
+        subtitle: report.subtitle,
+        prepared_by: report.prepared_by,
+        template: report.template.unwrap_or_else(|| "report.md".to_string()),
+        page_size: report
+            .page_size
+            .map_or_else(|| "A4".to_string(), |p| page_size(p, problems)),
+        top_customers,
+    }
+}
+
+/// `page_size:` as written, or a problem with the nearest size the PDF renderer knows.
+fn page_size(p: Spanned<String>, problems: &mut Vec<Diagnostic>) -> String {
+    let wanted = p.value.trim();
+    if PAGE_SIZES.iter().any(|s| s.eq_ignore_ascii_case(wanted)) {
+        return p.value;
+    }
+    let known: Vec<String> = PAGE_SIZES.iter().map(|s| s.to_string()).collect();
+    let help = match crate::ident::closest(&known, wanted) {
+        Some(near) => format!("did you mean `{near}`? The PDF is laid out on A4 or Letter paper"),
+        None => "the PDF is laid out on A4 or Letter paper".to_string(),
+    };
+    problems.push(
+        Diagnostic::at(
+            at(POLICY_FILE, &p),
+            format!("page_size: expected A4 or Letter, found `{}`", p.value),
+        )
+        .code("report/bad-page-size")
+        .with_help(help),
+    );
+    p.value
+}
+
+fn validate_tiers(
+    origin: &Origin,
+    tiers: &[Tier],
+    names: &mut NameTable,
+    problems: &mut Vec<Diagnostic>,
+) {
     if tiers.is_empty() {
-        problems.push(Diagnostic::at(
-            origin.clone(),
-            "`tiers:` is empty: define at least one tier",
-        ));
+        problems.push(
+            Diagnostic::at(
+                origin.clone(),
+                "`tiers:` is empty: define at least one tier",
+            )
+            .code("policy/empty-tiers"),
+        );
         return;
     }
     let last = tiers.len() - 1;
     for (i, t) in tiers.iter().enumerate() {
-        if t.name.trim().is_empty() {
-            problems.push(
-                Diagnostic::at(
-                    t.origin.clone(),
-                    format!("tier {} has an empty name", i + 1),
-                )
-                .with_help("give every tier a name: the report and customers.csv show it"),
-            );
-            continue;
+        if let Err(d) = names.declare_nth(Kind::Tier, i + 1, &t.name, &t.origin) {
+            let empty = d.code == "policy/empty-name";
+            problems.push(d);
+            if empty {
+                continue;
+            }
         }
         if i < last && t.when.is_none() {
             problems.push(
                 Diagnostic::at(t.origin.clone(), format!("tier `{}` has no `when`, but it is not the last tier", t.name))
+                    .code("policy/tier-without-when")
                     .with_help("only the last tier takes everyone left; give this tier a condition or move it last"),
             );
         }
@@ -609,15 +666,10 @@ fn validate_tiers(origin: &Origin, tiers: &[Tier], problems: &mut Vec<Diagnostic
             if let Some(w) = &t.when {
                 problems.push(
                     Diagnostic::at(w.origin.clone(), format!("the last tier `{}` has a `when`", t.name))
+                        .code("policy/last-tier-when")
                         .with_help("the last tier takes every customer no earlier tier took: remove its `when` so no customer is left without a tier"),
                 );
             }
-        }
-        if tiers[..i].iter().any(|o| o.name == t.name) {
-            problems.push(Diagnostic::at(
-                t.origin.clone(),
-                format!("tier `{}` is defined twice", t.name),
-            ));
         }
     }
 }

@@ -81,7 +81,7 @@ pub fn apply(policy: &mut Policy, overrides: &[Override]) -> Result<(), Vec<Diag
         let result = match target(&o.key) {
             Ok(Target::Param(name)) => set_param(policy, name, o),
             Ok(Target::TierWhen(tier)) => set_tier_when(policy, tier, o),
-            Err(msg) => Err(Diagnostic::at(origin(o), msg)),
+            Err(msg) => Err(Diagnostic::at(origin(o), msg).code("override/bad-key")),
         };
         if let Err(d) = result {
             problems.push(d);
@@ -106,6 +106,7 @@ fn set_param(policy: &mut Policy, name: &str, o: &Override) -> Result<(), Diagno
             origin(o),
             format!("--set: the policy has no param `{name}`"),
         )
+        .code("override/unknown-param")
         .with_help(help));
     };
     let value = parse_scalar(&o.value).ok_or_else(|| {
@@ -113,6 +114,7 @@ fn set_param(policy: &mut Policy, name: &str, o: &Override) -> Result<(), Diagno
             origin(o),
             format!("--set {}: `{}` is not a single value", o.key, o.value),
         )
+        .code("override/not-a-value")
         .with_help("give a number, true/false, a date or a text")
     })?;
     let value = match (&param.value, value) {
@@ -136,6 +138,11 @@ fn set_param(policy: &mut Policy, name: &str, o: &Override) -> Result<(), Diagno
                     kind(&new)
                 ),
             )
+            .code("override/wrong-type")
+            .with_label(
+                param.origin.clone(),
+                format!("param `{name}` is defined here"),
+            )
             .with_help(format!("give {} like the policy's", kind(old))))
         }
     };
@@ -154,6 +161,7 @@ fn set_tier_when(policy: &mut Policy, tier: &str, o: &Override) -> Result<(), Di
         };
         return Err(
             Diagnostic::at(origin(o), format!("--set: the policy has no tier `{tier}`"))
+                .code("override/unknown-tier")
                 .with_help(help),
         );
     };
@@ -161,13 +169,15 @@ fn set_tier_when(policy: &mut Policy, tier: &str, o: &Override) -> Result<(), Di
         return Err(Diagnostic::at(
             origin(o),
             format!("--set {}: `{tier}` is the last tier, which takes everyone left and has no condition", o.key),
-        ));
+        )
+        .code("override/last-tier"));
     }
     if o.value.trim().is_empty() {
         return Err(Diagnostic::at(
             origin(o),
             format!("--set {}: the condition is empty", o.key),
         )
+        .code("override/empty-condition")
         .with_help("write a condition, e.g. tiers.First.when=\"revenue >= 900\""));
     }
     policy.tiers[i].when = Some(Expr {

@@ -154,10 +154,10 @@ pub enum Severity {
 #[derive(Debug, Deserialize, Default, Clone)]
 #[serde(deny_unknown_fields)]
 pub struct ReportSection {
-    pub title: Option<String>,
+    pub title: Option<Spanned<String>>,
     pub subtitle: Option<String>,
     pub prepared_by: Option<String>,
     pub template: Option<String>,
-    pub page_size: Option<String>,
-    pub top_customers: Option<usize>,
+    pub page_size: Option<Spanned<String>>,
+    pub top_customers: Option<Spanned<usize>>,
 }

@@ -28,10 +28,41 @@ pub fn diagnostic(name: &str, text: &str, err: &Error) -> Diagnostic {
         |l| Origin::new(name, l.line() as u32, l.column() as u32),
     );
     let (message, help) = describe(name, text, err);
-    let diagnostic = Diagnostic::at(origin, message);
+    let diagnostic = Diagnostic::at(origin, message).code(code(err));
     match help {
         Some(help) => diagnostic.with_help(help),
         None => diagnostic,
+    }
+}
+
+/// The stable code of a YAML error: what kind of mistake it is.
+fn code(err: &Error) -> &'static str {
+    match err {
+        Error::AliasError { error, .. } | Error::WithSnippet { error, .. } => code(error),
+        Error::DuplicateMappingKey { .. } => "policy/duplicate-key",
+        Error::MultipleDocuments { .. } => "policy/several-documents",
+        Error::Budget { .. }
+        | Error::AliasReplayLimitExceeded { .. }
+        | Error::AliasExpansionLimitExceeded { .. }
+        | Error::AliasReplayStackDepthExceeded { .. }
+        | Error::AliasReplayCounterOverflow { .. } => "policy/too-large",
+        Error::ExternalMessage { source, .. }
+            if matches!(source.as_ref(), ExternalMessageSource::Parser(e)
+                if matches!(e.kind(), ErrorKind::RecursionLimitExceeded)) =>
+        {
+            "policy/too-large"
+        }
+        Error::SerdeUnknownField { .. } => "policy/unknown-key",
+        Error::SerdeMissingField { .. } => "policy/missing-key",
+        Error::InvalidScalar { .. }
+        | Error::NullIntoString { .. }
+        | Error::InvalidCharNotSingleScalar { .. }
+        | Error::Unexpected { .. }
+        | Error::SerdeInvalidType { .. }
+        | Error::SerdeInvalidValue { .. }
+        | Error::SerdeInvalidLength { .. }
+        | Error::SerdeUnknownVariant { .. } => "policy/bad-value",
+        _ => "policy/yaml-syntax",
     }
 }
 

@@ -32,13 +32,19 @@ pub(super) fn io_error(path: &Path) -> impl FnOnce(io::Error) -> Error + '_ {
     }
 }
 
-/// A refusal: `shown` is the folder as the user named it.
-fn refuse(shown: &Path, why: impl std::fmt::Display, help: impl Into<String>) -> Error {
+/// A refusal with its stable code: `shown` is the folder as the user named it.
+fn refuse(
+    shown: &Path,
+    code: &'static str,
+    why: impl std::fmt::Display,
+    help: impl Into<String>,
+) -> Error {
     Error::OutputFolder(
         Diagnostic::new(format!(
             "refusing to write the outputs to {}: {why}; nothing was changed",
             shown.display()
         ))
+        .code(code)
         .with_help(help),
     )
 }
@@ -48,7 +54,12 @@ fn refuse(shown: &Path, why: impl std::fmt::Display, help: impl Into<String>) ->
 /// with the rest appended (`.` and `..` taken lexically). A link to nothing is refused.
 pub fn resolve(shown: &Path) -> Result<PathBuf, Error> {
     if shown.as_os_str().is_empty() {
-        return Err(refuse(shown, "the folder name is empty", WAYS_ON));
+        return Err(refuse(
+            shown,
+            "output/empty-name",
+            "the folder name is empty",
+            WAYS_ON,
+        ));
     }
     let absolute = std::path::absolute(shown).map_err(io_error(shown))?;
     if let Ok(real) = fs::canonicalize(&absolute) {
@@ -59,6 +70,7 @@ pub fn resolve(shown: &Path) -> Result<PathBuf, Error> {
             let to = fs::read_link(&absolute).unwrap_or_default();
             return Err(refuse(
                 shown,
+                "output/dangling-link",
                 format_args!(
                     "it is a symbolic link to {}, which does not exist",
                     to.display()
@@ -98,18 +110,23 @@ pub fn check_placement(
         "write to the workspace's out/ folder (leave --out away) or to a folder outside the \
                 workspace; nothing of the workspace is ever replaced";
     if target == ws {
-        return Err(refuse(shown, "it is the workspace folder itself", help));
+        return Err(refuse(
+            shown,
+            "output/is-workspace",
+            "it is the workspace folder itself",
+            help,
+        ));
     }
     if ws.starts_with(&target) {
         let why = format!("it contains the workspace {}", ws.display());
-        return Err(refuse(shown, why, help));
+        return Err(refuse(shown, "output/contains-workspace", why, help));
     }
     if target.starts_with(&ws) && target != ws.join("out") {
         let why = format!(
             "it lies inside the workspace {}, where only out/ may hold outputs",
             ws.display()
         );
-        return Err(refuse(shown, why, help));
+        return Err(refuse(shown, "output/inside-workspace", why, help));
     }
     for input in inputs {
         let Ok(file) = resolve(&workspace.join(input)) else {
@@ -120,7 +137,7 @@ pub fn check_placement(
                 "it holds {}, a data file this workspace reads",
                 file.display()
             );
-            return Err(refuse(shown, why, help));
+            return Err(refuse(shown, "output/holds-data", why, help));
         }
     }
     Ok(target)
@@ -153,13 +170,14 @@ pub fn check_contents(shown: &Path, target: &Path) -> Result<Existing, Error> {
     if !meta.is_dir() {
         return Err(refuse(
             shown,
+            "output/is-file",
             "it is a file, not a folder",
             "choose a folder with --out (a new or empty one); the file is left as it is",
         ));
     }
     if target.join(POLICY_FILE).exists() {
         let why = format!("it holds a {POLICY_FILE}, so it is a workspace");
-        return Err(refuse(shown, why, WAYS_ON));
+        return Err(refuse(shown, "output/holds-workspace", why, WAYS_ON));
     }
     if is_marked(target) {
         check_writable_tree(shown, target)?;
@@ -181,7 +199,7 @@ pub fn check_contents(shown: &Path, target: &Path) -> Result<Existing, Error> {
          only replaces a folder it made itself",
         names[..names.len().min(3)].join(", ")
     );
-    Err(refuse(shown, why, WAYS_ON))
+    Err(refuse(shown, "output/not-ours", why, WAYS_ON))
 }
 
 /// Checks that the folder where `target` will be created or replaced can be written: its parent,
@@ -189,7 +207,12 @@ pub fn check_contents(shown: &Path, target: &Path) -> Result<Existing, Error> {
 pub fn check_parent(shown: &Path, target: &Path) -> Result<(), Error> {
     match target.ancestors().skip(1).find(|a| a.is_dir()) {
         Some(dir) => check_writable_dir(shown, dir),
-        None => Err(refuse(shown, "it has no folder to live in", WAYS_ON)),
+        None => Err(refuse(
+            shown,
+            "output/no-parent",
+            "it has no folder to live in",
+            WAYS_ON,
+        )),
     }
 }
 
@@ -199,6 +222,7 @@ fn check_writable_dir(shown: &Path, dir: &Path) -> Result<(), Error> {
     }
     Err(refuse(
         shown,
+        "output/read-only",
         format_args!("{} is read-only", dir.display()),
         format!(
             "make it writable (chmod u+w {}) or choose another folder with --out",
