@@ -2,9 +2,11 @@
 //! customers, findings from checks, the RFM grid and data quality: plain values the report renders.
 
 mod concentration;
+pub mod coverage;
 pub mod migration;
 
 pub use concentration::{concentration, pareto_curve, Concentration};
+pub use coverage::{NearThreshold, RuleCoverage};
 
 use serde::Serialize;
 
@@ -32,8 +34,10 @@ pub struct Analysis {
     pub curve: Vec<(f64, f64)>,
     /// The largest customers by revenue.
     pub top_customers: Vec<TopCustomer>,
-    /// Checks that fired.
+    /// Checks that fired, then tier rules that placed nobody (see [`coverage`]).
     pub findings: Vec<Finding>,
+    /// How each tier rule covers the customers, in policy order (the last tier has no rule).
+    pub coverage: Vec<RuleCoverage>,
     /// Customers and revenue by recency score (rows) and frequency score (columns).
     pub rfm: [[RfmCell; 5]; 5],
     /// Rows read and what happened to them.
@@ -227,7 +231,7 @@ pub fn analyse(
         })
         .collect();
 
-    let findings = evaluation
+    let mut findings: Vec<Finding> = evaluation
         .checks
         .iter()
         .filter(|c| !c.customers.is_empty())
@@ -253,6 +257,13 @@ pub fn analyse(
             }
         })
         .collect();
+    let coverage = coverage::coverage(policy, table, &evaluation.tiers, revenue);
+    findings.extend(coverage::findings(
+        &coverage,
+        &table.ids,
+        revenue,
+        total_revenue,
+    ));
 
     let mut rfm = [[RfmCell::default(); 5]; 5];
     if let (Some(Column::Int(r)), Some(Column::Int(f))) =
@@ -277,6 +288,7 @@ pub fn analyse(
         curve: pareto_curve(&desc, 200),
         top_customers,
         findings,
+        coverage,
         rfm,
         quality: DataQuality {
             file: policy.transactions.path.display().to_string(),

@@ -1,6 +1,7 @@
 //! One file per subcommand: argument handling and printing only; the work happens in the stages.
 
 mod check;
+mod explain;
 mod init;
 mod progress;
 mod run;
@@ -95,6 +96,25 @@ enum Command {
         #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
         format: OutputFormat,
     },
+    /// Explain why one customer is in its tier: its metrics, every tier rule in order with the
+    /// values it read and the population figures it used, whether it matched, what the customer
+    /// needs to reach the tier above, and the checks that fired. Writes nothing.
+    Explain {
+        /// The workspace folder (holding powerbase.yaml).
+        workspace: PathBuf,
+        /// The customer id, exactly as in customers.csv.
+        customer_id: String,
+        /// Evaluate as of this date (YYYY-MM-DD), as for `run --as-of`.
+        #[arg(long, value_parser = parse_day)]
+        as_of: Option<Day>,
+        /// A param or tier condition to change for this explanation (repeatable), as for `run
+        /// --set`.
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        set: Vec<Override>,
+        /// `human` (text) or `json`.
+        #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
+        format: OutputFormat,
+    },
     /// Check a workspace without running it: every policy file parsed, every expression and
     /// template compiled. Lists every problem with file and line; exits non-zero if there is one.
     Check {
@@ -166,7 +186,8 @@ impl Cli {
         match &self.command {
             Command::Run { workspace, .. }
             | Command::Check { workspace, .. }
-            | Command::Whatif { workspace, .. } => workspace,
+            | Command::Whatif { workspace, .. }
+            | Command::Explain { workspace, .. } => workspace,
             Command::Init { dir } => dir,
             Command::Schema => Path::new("."),
         }
@@ -226,6 +247,13 @@ pub fn dispatch(cli: Cli) -> powerbase::Result<ExitCode> {
             as_of,
             format,
         } => whatif::whatif(&workspace, &set, as_of, format).map(done),
+        Command::Explain {
+            workspace,
+            customer_id,
+            as_of,
+            set,
+            format,
+        } => explain::explain(&workspace, &customer_id, as_of, &set, format).map(done),
         Command::Check { workspace, format } => check::check(&workspace, format),
         Command::Init { dir } => init::init(&dir).map(done),
         Command::Schema => schema::schema().map(done),

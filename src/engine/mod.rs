@@ -9,6 +9,7 @@
 //! depend on thread timing.
 
 mod convert;
+pub mod explain;
 pub mod limits;
 mod native;
 mod plugins;

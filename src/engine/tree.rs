@@ -18,9 +18,12 @@
 //!   division by zero, a non-boolean operand of `!`, `&&`, `||` or `if`, a string concatenation.
 //!   It allocates nothing per evaluation.
 //! - [`comparisons`] sees whether a condition is made of comparisons of a metric with a constant,
-//!   a param or a population figure, joined by `&&` and `||`; bound, such a [`Condition`] tells
-//!   how far a customer is from meeting it ([`Bound::distance`]) and who sits near a threshold
-//!   ([`Test::near`]).
+//!   a param, a population figure or arithmetic over those (`first_class_min / 2`), joined by
+//!   `&&` and `||`; bound, such a [`Condition`] tells how far a customer is from meeting it
+//!   ([`Bound::distance`]) and who sits near a threshold ([`Test::near`]). [`threshold_tests`]
+//!   finds such comparisons anywhere in a tree.
+//! - [`population_calls`] lists the population figures any expression asks for, opaque or not,
+//!   and [`TableFigures`] computes them from an evaluated customer table.
 
 mod bind;
 mod condition;
@@ -31,9 +34,10 @@ mod tests;
 
 use crate::error::Origin;
 
-pub use bind::{bind, figure, Bound, Figures, NameTable, Val};
+pub use bind::{bind, figure, Bound, Figures, NameTable, TableFigures, Val};
 pub use condition::{
-    comparisons, Change, Comparison, Condition, Distance, Operand, Source, Test, Threshold,
+    comparisons, threshold_tests, Change, Comparison, Condition, Distance, Operand, Source, Test,
+    Threshold,
 };
 
 /// A range of the expression text, in byte offsets (`start..end`).
@@ -381,6 +385,44 @@ pub struct PopulationRef {
     pub metric: String,
     /// The first occurrence of the quoted name, quotes included.
     pub span: Span,
+}
+
+/// A population call as written, e.g. `percentile("revenue", 0.95)`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PopulationCall {
+    /// The function.
+    pub function: PopFn,
+    /// The metric name as written between the quotes.
+    pub metric: String,
+    /// The share of `percentile` when it is written as a number; `None` for the other functions
+    /// and for a share computed by the expression.
+    pub arg: Option<f64>,
+    /// Whether the arguments are exactly a plain quoted metric name and, for `percentile`, a
+    /// number: then the figure does not depend on the customer.
+    pub fixed: bool,
+    /// From the function's name to its closing parenthesis (to the end of the text if unclosed).
+    pub span: Span,
+}
+
+/// Every population call with a quoted metric name in `text`, opaque or not, in order of
+/// appearance, without duplicates (by function, metric and share; calls whose arguments are
+/// not fixed, by text).
+pub fn population_calls(text: &str) -> Vec<PopulationCall> {
+    let tokens = lex::lex(text);
+    let mut out: Vec<PopulationCall> = Vec::new();
+    for call in lex::calls(text, &tokens) {
+        let same = |c: &PopulationCall| {
+            if call.fixed && c.fixed {
+                c.function == call.function && c.metric == call.metric && c.arg == call.arg
+            } else {
+                c.span.text(text) == call.span.text(text)
+            }
+        };
+        if !out.iter().any(same) {
+            out.push(call);
+        }
+    }
+    out
 }
 
 /// An expression read once.

@@ -7,7 +7,7 @@ use serde::Serialize;
 use tera::Context;
 
 use super::format::{percents_of_total, percents_summing_to_100, share_of};
-use crate::analysis::Analysis;
+use crate::analysis::{Analysis, RuleCoverage};
 use crate::provenance::Provenance;
 use crate::workspace::{ParamValue, Policy};
 
@@ -53,6 +53,65 @@ struct Finding<'a> {
     largest_revenue: Option<f64>,
 }
 
+/// A tier rule's coverage of the customers.
+#[derive(Serialize)]
+struct Coverage<'a> {
+    tier: &'a str,
+    rule: &'a str,
+    placed: usize,
+    /// `None` when only the script engine can evaluate the rule.
+    holds: Option<usize>,
+    shadowed: bool,
+    note: Option<&'a str>,
+    near_threshold: Vec<Near<'a>>,
+}
+
+/// Customers near one threshold of a rule.
+#[derive(Serialize)]
+struct Near<'a> {
+    metric: &'a str,
+    op: &'a str,
+    threshold: f64,
+    /// Money in the workspace currency, other numbers plain.
+    threshold_text: String,
+    source: &'a str,
+    customers: usize,
+}
+
+fn coverage<'a>(rules: &'a [RuleCoverage], currency: &str) -> Vec<Coverage<'a>> {
+    rules
+        .iter()
+        .map(|r| Coverage {
+            tier: &r.tier,
+            rule: &r.rule,
+            placed: r.placed,
+            holds: r.holds,
+            shadowed: r.shadowed,
+            note: r.note.as_deref(),
+            near_threshold: r
+                .near_threshold
+                .iter()
+                .map(|n| {
+                    let v = n.threshold.as_f64();
+                    Near {
+                        metric: &n.metric,
+                        op: n.op,
+                        threshold: v,
+                        threshold_text: if n.money {
+                            let cents = v.fract() != 0.0;
+                            super::format::money(v, currency, if cents { 2 } else { 0 })
+                        } else {
+                            crate::engine::explain::plain(v)
+                        },
+                        source: &n.source,
+                        customers: n.customers,
+                    }
+                })
+                .collect(),
+        })
+        .collect()
+}
+
 #[derive(Serialize)]
 struct Quality {
     file: String,
@@ -94,6 +153,7 @@ struct Report<'a> {
     concentration: Concentration,
     top_customers: Vec<TopCustomer<'a>>,
     findings: Vec<Finding<'a>>,
+    coverage: Vec<Coverage<'a>>,
     quality: Quality,
     params: indexmap::IndexMap<&'a str, Param<'a>>,
     /// The params in policy order (iterating a map in a template has no fixed order).
@@ -259,6 +319,7 @@ pub fn context(policy: &Policy, analysis: &Analysis, provenance: Option<&Provena
                 largest_revenue: f.largest.as_ref().map(|l| units(l.revenue)),
             })
             .collect(),
+        coverage: coverage(&analysis.coverage, &policy.currency),
         quality: Quality {
             file: q.file.clone(),
             rows_read: q.rows_read,

@@ -5,8 +5,9 @@ use std::str::FromStr;
 use serde::Serialize;
 use serde_json::{json, Number, Value};
 
-use crate::analysis::Analysis;
+use crate::analysis::{Analysis, RuleCoverage};
 use crate::data::format_cents;
+use crate::engine::tree::Number as TreeNumber;
 use crate::provenance::Provenance;
 use crate::workspace::Policy;
 
@@ -17,6 +18,37 @@ fn money(cents: i64) -> Value {
 
 fn float(v: f64) -> Value {
     Number::from_f64(v).map_or(Value::Null, Value::Number)
+}
+
+/// A threshold: integers as integers, money with two decimals.
+fn threshold(n: TreeNumber, is_money: bool) -> Value {
+    match n {
+        TreeNumber::Int(i) => Value::from(i),
+        TreeNumber::Float(f) if is_money && f.is_finite() => {
+            Value::Number(Number::from_str(&format!("{f:.2}")).expect("a decimal number"))
+        }
+        TreeNumber::Float(f) => float(f),
+    }
+}
+
+/// One tier rule's coverage.
+fn coverage_json(c: &RuleCoverage) -> Value {
+    json!({
+        "tier": c.tier,
+        "rule": c.rule,
+        "placed": c.placed,
+        "holds": c.holds,
+        "undecided": c.undecided,
+        "shadowed": c.shadowed,
+        "note": c.note,
+        "near_threshold": c.near_threshold.iter().map(|n| json!({
+            "metric": n.metric,
+            "op": n.op,
+            "threshold": threshold(n.threshold, n.money),
+            "source": n.source,
+            "customers": n.customers,
+        })).collect::<Vec<_>>(),
+    })
 }
 
 /// The summary as pretty-printed JSON bytes, keys in a fixed order.
@@ -58,6 +90,7 @@ pub fn summary_json(
             })
         })
         .collect();
+    let coverage: Vec<Value> = analysis.coverage.iter().map(coverage_json).collect();
     let c = &analysis.concentration;
     let mut summary = json!({
         "client": policy.client,
@@ -86,6 +119,7 @@ pub fn summary_json(
         },
         "tiers": tiers,
         "findings": findings,
+        "coverage": coverage,
     });
     if let (Some(p), Value::Object(map)) = (provenance, &mut summary) {
         map.insert(

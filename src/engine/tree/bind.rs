@@ -6,7 +6,8 @@
 //! for one customer without allocating, with Rhai's semantics, and gives up (`None`) wherever
 //! Rhai might answer differently or fail, so the caller can ask Rhai.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 use crate::engine::sandbox::Populations;
 use crate::metrics::{population, Column, CustomerTable, EMPTY_INT};
@@ -37,6 +38,36 @@ pub trait Figures {
 impl Figures for Populations {
     fn sorted(&self, metric: &str) -> Option<Arc<Vec<f64>>> {
         Populations::sorted(self, metric)
+    }
+}
+
+/// Population figures taken from a customer table's columns, each sorted the first time it is
+/// asked for: the same values the engine gives its population functions, for code that has the
+/// evaluated table but not the engine (explanations, rule coverage).
+pub struct TableFigures<'a> {
+    table: &'a CustomerTable,
+    sorted: Mutex<HashMap<String, Arc<Vec<f64>>>>,
+}
+
+impl<'a> TableFigures<'a> {
+    /// Figures over `table`'s columns.
+    pub fn new(table: &'a CustomerTable) -> TableFigures<'a> {
+        TableFigures {
+            table,
+            sorted: Mutex::default(),
+        }
+    }
+}
+
+impl Figures for TableFigures<'_> {
+    fn sorted(&self, metric: &str) -> Option<Arc<Vec<f64>>> {
+        if let Some(v) = self.sorted.lock().expect("figures lock").get(metric) {
+            return Some(v.clone());
+        }
+        // Sorted outside the lock: the sort runs on rayon's pool.
+        let values = Arc::new(population::sorted_numbers(self.table.column(metric)?));
+        let mut cache = self.sorted.lock().expect("figures lock");
+        Some(cache.entry(metric.to_string()).or_insert(values).clone())
     }
 }
 

@@ -1,15 +1,16 @@
 //! Conditions made of threshold comparisons: `revenue_12m >= first_class_min || purchase_days > 3`.
 //!
 //! [`comparisons`] sees the shape in a tree (comparisons joined by `&&` and `||`, each with a name
-//! on at least one side and a name, a number or a population figure on the other); binding it
-//! ([`Condition::bind`], done by [`super::bind()`]) decides which side is the metric (a numeric
-//! column) and which the threshold (a literal, a numeric param or a population figure) and gives
-//! the threshold's value. A bound condition tells, per customer, what it takes to meet it
+//! on at least one side and a name, a number, a population figure or arithmetic over those on the
+//! other); binding it ([`Condition::bind`], done by [`super::bind()`]) decides which side is the
+//! metric (a numeric column) and which the threshold (a literal, a numeric param, a population
+//! figure, or a constant expression such as `first_class_min / 2`) and gives the threshold's
+//! value. [`threshold_tests`] finds every such comparison anywhere in a tree. A bound condition tells, per customer, what it takes to meet it
 //! ([`Condition::distance`]) and whether the customer sits near a threshold ([`Test::near`]).
 
 use crate::metrics::{Column, CustomerTable, Kind};
 
-use super::bind::{cell, compare, NameTable, Val};
+use super::bind::{apply, cell, compare, NameTable, Val};
 use super::{BinOp, CmpOp, Lit, Node, Number, PopFn, Span, UnOp};
 
 /// Tests joined by `&&` and `||`.
@@ -102,6 +103,14 @@ pub enum Operand<'t> {
         /// The whole call.
         span: Span,
     },
+    /// Arithmetic (`+ - * / %`, a negation) over numbers, names and population figures, such as
+    /// `first_class_min / 2`: a threshold when every name in it is a numeric param.
+    Expression {
+        /// The expression.
+        node: &'t Node,
+        /// Where it is written.
+        span: Span,
+    },
 }
 
 /// A comparison with a name on at least one side, before binding.
@@ -167,8 +176,10 @@ fn operand(node: &Node) -> Option<Operand<'_>> {
                 },
                 span: *span,
             },
+            _ if arithmetic(node) => Operand::Expression { node, span: *span },
             _ => return None,
         },
+        Node::Binary { span, .. } if arithmetic(node) => Operand::Expression { node, span: *span },
         Node::Population {
             function,
             metric,
@@ -192,6 +203,70 @@ fn number(lit: &Lit) -> Option<Number> {
     }
 }
 
+/// Whether `node` is arithmetic over numbers, names and population figures only.
+fn arithmetic(node: &Node) -> bool {
+    match node {
+        Node::Lit { value, .. } => number(value).is_some(),
+        Node::Name { .. } | Node::Population { .. } => true,
+        Node::Unary {
+            op: UnOp::Neg,
+            operand,
+            ..
+        } => arithmetic(operand),
+        Node::Binary {
+            op, left, right, ..
+        } => {
+            matches!(
+                op,
+                BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div | BinOp::Rem
+            ) && arithmetic(left)
+                && arithmetic(right)
+        }
+        _ => false,
+    }
+}
+
+/// The value of a constant expression as Rhai computes it (integer division stays integer), or
+/// `None` when it reads a column, a non-numeric param or a missing figure, or when Rhai would
+/// fail (overflow, division by zero).
+fn constant(node: &Node, names: &NameTable<'_>) -> Option<Number> {
+    let value = match node {
+        Node::Lit { value, .. } => number(value)?,
+        Node::Name { name, .. } => {
+            if names.table.position(name).is_some() {
+                return None;
+            }
+            names.number_param(name)?
+        }
+        Node::Population {
+            function,
+            metric,
+            arg,
+            ..
+        } => Number::Float(names.figure(*function, metric, *arg)?),
+        Node::Unary {
+            op: UnOp::Neg,
+            operand,
+            ..
+        } => match constant(operand, names)? {
+            Number::Int(i) => Number::Int(i.checked_neg()?),
+            Number::Float(f) => Number::Float(-f),
+        },
+        Node::Binary {
+            op, left, right, ..
+        } => {
+            let (l, r) = (constant(left, names)?, constant(right, names)?);
+            match apply(*op, val(l), val(r))? {
+                Val::Int(i) => Number::Int(i),
+                Val::Float(f) => Number::Float(f),
+                _ => return None,
+            }
+        }
+        _ => return None,
+    };
+    Some(value)
+}
+
 /// Where a threshold comes from.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Source {
@@ -208,6 +283,9 @@ pub enum Source {
         /// The share of `percentile`.
         arg: Option<f64>,
     },
+    /// Arithmetic over numbers, params and population figures (`first_class_min / 2`): its text
+    /// is the threshold's span.
+    Expression,
 }
 
 /// A threshold with its value.
@@ -219,6 +297,20 @@ pub struct Threshold {
     pub source: Source,
     /// Where it is written in the expression.
     pub span: Span,
+}
+
+impl Threshold {
+    /// Where it comes from, in words, given the expression `text` it was bound from: `literal`,
+    /// `param first_class_min`, `population percentile("revenue", 0.95)` or `expression
+    /// first_class_min / 2`.
+    pub fn describe(&self, text: &str) -> String {
+        match &self.source {
+            Source::Literal => "literal".to_string(),
+            Source::Param(name) => format!("param {name}"),
+            Source::Population { .. } => format!("population {}", self.span.text(text)),
+            Source::Expression => format!("expression {}", self.span.text(text)),
+        }
+    }
 }
 
 /// A bound comparison of a metric with a threshold, written metric first (`500 <= revenue` is
@@ -315,7 +407,52 @@ fn threshold(operand: &Operand<'_>, names: &NameTable<'_>) -> Option<Threshold> 
             },
             span,
         },
+        Operand::Expression { node, span } => Threshold {
+            value: constant(node, names)?,
+            source: Source::Expression,
+            span,
+        },
     })
+}
+
+/// Every comparison of a numeric metric with a threshold anywhere in `node` (inside `!`, `if`,
+/// arithmetic...), bound to `names`, left to right; comparisons of other shapes are skipped.
+pub fn threshold_tests(node: &Node, names: &NameTable<'_>) -> Vec<Test> {
+    let mut out = Vec::new();
+    collect_tests(node, names, &mut out);
+    out
+}
+
+fn collect_tests(node: &Node, names: &NameTable<'_>, out: &mut Vec<Test>) {
+    match node {
+        Node::Binary {
+            op, left, right, ..
+        } => {
+            if op.comparison().is_some() {
+                if let Some(Condition::Test(t)) = comparisons(node).and_then(|c| c.bind(names)) {
+                    out.push(t);
+                    return;
+                }
+            }
+            collect_tests(left, names, out);
+            collect_tests(right, names, out);
+        }
+        Node::Unary { operand, .. } => collect_tests(operand, names, out),
+        Node::If {
+            branches,
+            otherwise,
+            ..
+        } => {
+            for (condition, result) in branches {
+                collect_tests(condition, names, out);
+                collect_tests(result, names, out);
+            }
+            if let Some(o) = otherwise {
+                collect_tests(o, names, out);
+            }
+        }
+        Node::Lit { .. } | Node::Name { .. } | Node::Population { .. } => {}
+    }
 }
 
 /// What a customer needs to meet a condition.

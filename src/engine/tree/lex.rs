@@ -6,7 +6,7 @@
 //! against Rhai's symbol list, so that `<<`, `->` or `--` are never read as two operators of the
 //! native subset, and anything else becomes [`Tok::Other`].
 
-use super::{NameRef, PopFn, PopulationRef, Span};
+use super::{NameRef, PopFn, PopulationCall, PopulationRef, Span};
 
 /// What a token is. Its text is the span's.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -299,6 +299,69 @@ pub(super) fn references(text: &str, tokens: &[Token]) -> (Vec<NameRef>, Vec<Pop
         }
     }
     (names, populations)
+}
+
+/// The population calls of `tokens` whose first argument is a double-quoted metric name, with
+/// the span of the whole call (parentheses matched) and the share of `percentile` when it is a
+/// number literal.
+pub(super) fn calls(text: &str, tokens: &[Token]) -> Vec<PopulationCall> {
+    let mut out = Vec::new();
+    for (i, token) in tokens.iter().enumerate() {
+        let after_dot = i > 0 && matches!(tokens[i - 1].tok, Tok::Sym("." | "?."));
+        let function = match token.tok {
+            Tok::Ident if !after_dot => PopFn::from_name(token.span.text(text)),
+            _ => None,
+        };
+        let (Some(function), Some(open), Some(arg)) =
+            (function, tokens.get(i + 1), tokens.get(i + 2))
+        else {
+            continue;
+        };
+        if open.tok != Tok::Sym("(") || !matches!(arg.tok, Tok::Str { quote: b'"', .. }) {
+            continue;
+        }
+        let close = closing(tokens, i + 1);
+        let end = close.map_or(text.len(), |c| tokens[c].span.end);
+        let inside = &tokens[i + 3..close.unwrap_or(tokens.len())];
+        let (share, fixed) = match (function, inside) {
+            (PopFn::Percentile, [comma, number]) if comma.tok == Tok::Sym(",") => {
+                match number.tok {
+                    Tok::Int(n) => (Some(n as f64), true),
+                    Tok::Float(f) => (Some(f), true),
+                    _ => (None, false),
+                }
+            }
+            (PopFn::Percentile, _) => (None, false),
+            (_, []) => (None, true),
+            _ => (None, false),
+        };
+        out.push(PopulationCall {
+            function,
+            metric: string_content(text, arg).to_string(),
+            arg: share,
+            fixed: fixed && close.is_some() && matches!(arg.tok, Tok::Str { plain: true, .. }),
+            span: Span::new(token.span.start, end),
+        });
+    }
+    out
+}
+
+/// The index of the `)` closing the `(` at `open`.
+fn closing(tokens: &[Token], open: usize) -> Option<usize> {
+    let mut depth = 0usize;
+    for (i, t) in tokens.iter().enumerate().skip(open) {
+        match t.tok {
+            Tok::Sym("(") => depth += 1,
+            Tok::Sym(")") => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(i);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
 }
 
 #[cfg(test)]

@@ -1297,3 +1297,152 @@ fn customers_near_a_threshold() {
     assert_eq!(tests[1].holds(&w.table, 1), Some(true));
     assert_eq!(tests[1].value(&w.table, 1), Some(Number::Int(4)));
 }
+
+#[test]
+fn constant_expressions_are_thresholds_with_rhai_values() {
+    let w = tiers_world();
+    // Integer division stays integer, as in Rhai: 501 / 2 is 250.
+    let odd = World::new(
+        vec![("revenue_12m", Column::Money(vec![24_999, 25_000]))],
+        vec![("first_class_min", ParamValue::Int(501))],
+    );
+    for (world, text, value, written) in [
+        (
+            &w,
+            "revenue_12m >= first_class_min / 2",
+            Number::Int(250),
+            "first_class_min / 2",
+        ),
+        (
+            &odd,
+            "revenue_12m >= first_class_min / 2",
+            Number::Int(250),
+            "first_class_min / 2",
+        ),
+        (
+            &w,
+            "first_class_min * 1.5 <= revenue_12m",
+            Number::Float(750.0),
+            "first_class_min * 1.5",
+        ),
+        (&w, "revenue_12m > -min_days", Number::Int(-3), "-min_days"),
+        (
+            &w,
+            "revenue_12m >= percentile(\"revenue_12m\", 0.5) + 10",
+            Number::Float(500.0),
+            "percentile(\"revenue_12m\", 0.5) + 10",
+        ),
+    ] {
+        let c = condition(world, text);
+        let t = c.tests()[0];
+        assert_eq!(t.metric, "revenue_12m");
+        assert_eq!(t.threshold.value, value, "{text}");
+        assert_eq!(t.threshold.source, Source::Expression, "{text}");
+        assert_eq!(t.threshold.span.text(text), written);
+        // The same answer as Rhai for every customer.
+        let bound = world.bind(text).unwrap();
+        assert_eq!(world.agree(text, &bound), world.table.len(), "{text}");
+    }
+    let b = odd.bind("revenue_12m >= first_class_min / 2").unwrap();
+    let Some(Distance::Change(c)) = b.distance(&odd.table, 0) else {
+        panic!("one change")
+    };
+    assert_eq!(c.by, 0.01);
+    assert_eq!(b.distance(&odd.table, 1), Some(Distance::Met));
+    // Not constants: a column, a text param, a division by zero.
+    for text in [
+        "revenue_12m >= purchase_days / 2",
+        "revenue_12m >= label + 1",
+        "revenue_12m >= first_class_min / 0",
+        "revenue_12m >= (first_class_min > 2)",
+    ] {
+        assert!(
+            w.bind(text).and_then(|b| b.condition().cloned()).is_none(),
+            "{text}"
+        );
+    }
+}
+
+#[test]
+fn threshold_tests_are_found_anywhere_in_a_tree() {
+    let w = tiers_world();
+    let text = "if ratio < 0.3 { !(revenue_12m >= 500) && segment == \"Gold\" } else { purchase_days * 2 > min_days || purchase_days >= min_days }";
+    let p = parse(text);
+    let tests = threshold_tests(p.tree.as_ref().unwrap(), &w.names());
+    let shown: Vec<(&str, &str, &str)> = tests
+        .iter()
+        .map(|t| {
+            (
+                t.metric.as_str(),
+                t.op.symbol(),
+                t.threshold.span.text(text),
+            )
+        })
+        .collect();
+    assert_eq!(
+        shown,
+        vec![
+            ("ratio", "<", "0.3"),
+            ("revenue_12m", ">=", "500"),
+            ("purchase_days", ">=", "min_days"),
+        ]
+    );
+}
+
+#[test]
+fn population_calls_with_their_figures_arguments() {
+    let text = "revenue >= percentile(\"revenue\", 0.95) && orders > median(\"orders\") \
+                || percentile(\"revenue\", 0.95) < x.median(\"y\") + percentile(\"revenue\", share) \
+                + mean(\"cost\", 2) + total (\"revenue\")";
+    let calls = population_calls(text);
+    let shown: Vec<(&str, Option<f64>, bool)> = calls
+        .iter()
+        .map(|c| (c.span.text(text), c.arg, c.fixed))
+        .collect();
+    assert_eq!(
+        shown,
+        vec![
+            ("percentile(\"revenue\", 0.95)", Some(0.95), true),
+            ("median(\"orders\")", None, true),
+            ("percentile(\"revenue\", share)", None, false),
+            ("mean(\"cost\", 2)", None, false),
+            ("total (\"revenue\")", None, true),
+        ]
+    );
+    assert_eq!(calls[1].function, PopFn::Median);
+    assert_eq!(calls[1].metric, "orders");
+    let open = population_calls("percentile(\"revenue\", 0.9");
+    assert_eq!(open[0].span, Span::new(0, 25), "to the end");
+    assert!(!open[0].fixed);
+}
+
+#[test]
+fn table_figures_are_the_engine_figures() {
+    let w = tiers_world();
+    let figures = TableFigures::new(&w.table);
+    for metric in ["revenue_12m", "purchase_days", "ratio"] {
+        assert_eq!(
+            figures.sorted(metric),
+            w.populations.sorted(metric),
+            "{metric}"
+        );
+    }
+    assert_eq!(figures.sorted("nothing"), None);
+    let names = NameTable {
+        table: &w.table,
+        params: &w.params,
+        figures: &figures,
+    };
+    let b = bind(
+        parse("purchase_days > percentile(\"purchase_days\", 0.5)")
+            .tree
+            .as_ref()
+            .unwrap(),
+        &names,
+    )
+    .unwrap();
+    assert_eq!(
+        b.condition().unwrap().tests()[0].threshold.value,
+        Number::Float(3.0)
+    );
+}
