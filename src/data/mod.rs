@@ -6,7 +6,7 @@
 //! error naming the file, the line (or sheet and row), the column, the value and what was
 //! expected ([`DataError`]). When several threads find errors, the earliest line wins, so the
 //! message is the same on every run. A per-customer sum that leaves the range a sink adds exactly
-//! ([`RowSink::overflows`]) is traced back to the row where it leaves it ([`overflow`]).
+//! ([`RowSink::overflows`]) is traced back to the row where it leaves it (the `overflow` module).
 //!
 //! Delimited text is read by one thread in large blocks cut at record boundaries (quote-aware)
 //! and parsed by as many worker threads as rayon's pool has (`RAYON_NUM_THREADS`), each into its

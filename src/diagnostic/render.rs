@@ -1,5 +1,5 @@
 //! Renderers for diagnostics: for people ([`human`]: the source line with a caret under the
-//! place, as rustc and ruff print it) and for editors and CI ([`json`]).
+//! place, as rustc and ruff print it) and for editors and CI ([`json()`]).
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;

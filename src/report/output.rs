@@ -1,6 +1,6 @@
 //! Writing the output folder as a whole, and only a folder powerbase made itself.
 //!
-//! Before a run does any work, [`check_out_dir`] holds the output folder to the rules of [`place`]
+//! Before a run does any work, [`check_out_dir`] holds the output folder to the rules of the `place` module
 //! (never the workspace or a folder around or inside it, never a file, never a folder with files
 //! powerbase did not write). [`write_atomically`] then, under a lock beside the folder
 //! (`.NAME.powerbase-lock`), checks again, removes what dead runs left, writes the new folder beside
