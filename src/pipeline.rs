@@ -9,7 +9,9 @@ use crate::engine::{self, Evaluation, Program};
 use crate::error::{
     data_diagnostic_in, data_error, DataSection, Diagnostic, Error, Origin, Result,
 };
-use crate::metrics::{Accumulator, Column, CustomerTable, Origin as ColumnOrigin, EMPTY_INT};
+use crate::metrics::{
+    population, Accumulator, Column, CustomerTable, Origin as ColumnOrigin, EMPTY_INT,
+};
 use crate::provenance::{self, Provenance};
 use crate::report::{self, OutputFile, Templates};
 use crate::workspace::overrides::Override;
@@ -255,6 +257,7 @@ impl Prepared {
             })
             .map_err(|e| data_error(e, DataSection::Transactions, &policy.spans))?;
         let mut table = timings.time("built-in metrics", || acc.finish());
+        totals_fit(&table, &policy.transactions.path)?;
         let orphans = match &self.attributes {
             Some(attrs) => join_attributes(&mut table, attrs),
             None => 0,
@@ -371,6 +374,23 @@ impl Prepared {
         files.sort_by(|a, b| a.path.cmp(&b.path));
         Ok((files, warnings))
     }
+}
+
+/// Every customer's money is in range (the loader checks), but the sums over customers (the total,
+/// a tier's) could still leave it: stop before anything adds them.
+fn totals_fit(table: &CustomerTable, path: &Path) -> Result<()> {
+    for name in ["revenue", "margin", "cost"] {
+        if table.column(name).is_some() && !population::subset_sums_fit(table.money(name)) {
+            return Err(Error::Data(data::DataError::Format {
+                path: path.to_path_buf(),
+                location: None,
+                message: format!(
+                    "the customers' {name} adds up to more than powerbase can total exactly (±92,233,720,368,547,758.07); check the export for values far too large"
+                ),
+            }));
+        }
+    }
+    Ok(())
 }
 
 /// Adds the attribute columns to the customer table, aligned by customer id. Returns how many

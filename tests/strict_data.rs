@@ -87,3 +87,22 @@ fn a_sum_beyond_the_exact_range_is_an_error_not_a_wrapped_number() {
         "{err}"
     );
 }
+
+#[test]
+fn totals_over_customers_that_leave_the_range_stop_the_run() {
+    // Each customer's revenue is in range; together they are not.
+    let csv = "id,day,amount\na,20240105,50000000000000000.00\nb,20240106,50000000000000000.00\n";
+    let ws = workspace(POLICY, Some(csv), &[]);
+    let err = run_err(ws.path(), &[]);
+    assert!(
+        err.contains("the customers' revenue adds up to more than powerbase can total exactly"),
+        "{err}"
+    );
+    assert!(err.contains("data/transactions.csv"), "{err}");
+    assert!(!ws.path().join("out").exists());
+    // One of them alone runs, with the exact figure.
+    let csv = "id,day,amount\na,20240105,50000000000000000.00\n";
+    let ws = workspace(POLICY, Some(csv), &[]);
+    run_ok(ws.path(), &["--quiet"]);
+    assert_eq!(customers(ws.path())[0]["revenue"], "50000000000000000.00");
+}

@@ -135,6 +135,18 @@ pub fn checked_total(values: &[i64]) -> Option<i64> {
     i64::try_from(exact_total(values)).ok()
 }
 
+/// Whether every sum over any subset of `values` (a tier's, a segment's, the total) fits in an
+/// `i64`: true when the sum of their absolute values does, so totals can then be added without
+/// checks.
+pub fn subset_sums_fit(values: &[i64]) -> bool {
+    let abs: i128 = values
+        .par_iter()
+        .with_min_len(MIN_LEN)
+        .map(|&v| i128::from(v).abs())
+        .sum();
+    abs <= i128::from(i64::MAX)
+}
+
 /// Visits customers ranked by revenue, largest first, ties by position: `visit(position, cents)`.
 fn by_revenue(revenue_cents: &[i64], mut visit: impl FnMut(usize, i64)) {
     let n = revenue_cents.len();
