@@ -3,31 +3,12 @@
 
 mod support;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use support::*;
 
-/// Per customer: (revenue in cents, purchase days) from the raw rows dated up to `until`
-/// (YYYYMMDD, inclusive).
 fn raw_until(until: &str) -> BTreeMap<String, (i64, usize)> {
-    let text = std::fs::read_to_string(cdnow_csv()).unwrap();
-    let mut acc: BTreeMap<String, (i64, BTreeSet<String>)> = BTreeMap::new();
-    for line in text.lines().skip(1) {
-        let f: Vec<&str> = line.split(',').collect();
-        if f[1] > until {
-            continue;
-        }
-        let (whole, cents) = f[3].split_once('.').unwrap();
-        let c: i64 = whole.parse::<i64>().unwrap() * 100 + cents.parse::<i64>().unwrap();
-        let e = acc.entry(f[0].to_string()).or_default();
-        e.0 += c;
-        if c >= 0 {
-            e.1.insert(f[1].to_string());
-        }
-    }
-    acc.into_iter()
-        .map(|(id, (r, d))| (id, (r, d.len())))
-        .collect()
+    raw_cdnow_until(until)
 }
 
 fn raw() -> BTreeMap<String, (i64, usize)> {

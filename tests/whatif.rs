@@ -9,21 +9,7 @@ use support::*;
 
 /// Per customer: (revenue in cents, purchase days), straight from the raw file.
 fn raw() -> BTreeMap<String, (i64, usize)> {
-    let text = std::fs::read_to_string(cdnow_csv()).unwrap();
-    let mut days: BTreeMap<String, (i64, std::collections::BTreeSet<String>)> = BTreeMap::new();
-    for line in text.lines().skip(1) {
-        let f: Vec<&str> = line.split(',').collect();
-        let (whole, cents) = f[3].split_once('.').unwrap();
-        let c: i64 = whole.parse::<i64>().unwrap() * 100 + cents.parse::<i64>().unwrap();
-        let e = days.entry(f[0].to_string()).or_default();
-        e.0 += c;
-        if c >= 0 {
-            e.1.insert(f[1].to_string());
-        }
-    }
-    days.into_iter()
-        .map(|(id, (r, d))| (id, (r, d.len())))
-        .collect()
+    raw_cdnow_until("99999999")
 }
 
 const POLICY: &str = r#"client: CDNOW

@@ -99,6 +99,31 @@ pub fn summary(dir: &Path) -> serde_json::Value {
     serde_json::from_slice(&std::fs::read(dir.join("out/summary.json")).unwrap()).unwrap()
 }
 
+/// Per CDNOW customer: (revenue in cents, purchase days) straight from the raw rows dated up to
+/// `until` (YYYYMMDD, inclusive), parsed independently of powerbase. Refunds lower revenue but are
+/// not purchase days.
+pub fn raw_cdnow_until(until: &str) -> std::collections::BTreeMap<String, (i64, usize)> {
+    use std::collections::{BTreeMap, BTreeSet};
+    let text = std::fs::read_to_string(cdnow_csv()).unwrap();
+    let mut acc: BTreeMap<String, (i64, BTreeSet<String>)> = BTreeMap::new();
+    for line in text.lines().skip(1) {
+        let f: Vec<&str> = line.split(',').collect();
+        if f[1] > until {
+            continue;
+        }
+        let (whole, cents) = f[3].split_once('.').unwrap();
+        let c: i64 = whole.parse::<i64>().unwrap() * 100 + cents.parse::<i64>().unwrap();
+        let e = acc.entry(f[0].to_string()).or_default();
+        e.0 += c;
+        if c >= 0 {
+            e.1.insert(f[1].to_string());
+        }
+    }
+    acc.into_iter()
+        .map(|(id, (r, d))| (id, (r, d.len())))
+        .collect()
+}
+
 /// The minimal policy from the spine issue, exactly as written there.
 pub const MINIMAL: &str = r#"client: CDNOW
 currency: USD
