@@ -56,6 +56,8 @@ pub struct Program {
 /// name) and its rank (1 = the first tier of the policy), known once every tier is assigned.
 pub const TIER_NAMES: [&str; 2] = ["tier", "tier_rank"];
 
+const TIER_ONLY_IN_CHECKS: &str = "a customer's tier is known only once every metric and tier is evaluated; write this condition as a check";
+
 struct Compiled {
     name: String,
     expr: Expr,
@@ -174,6 +176,8 @@ pub fn compile(workspace: &Workspace, attributes: &[String]) -> Result<Program, 
             check_scope.push_dynamic(name, Dynamic::UNIT);
         }
     }
+    // Population figures are of metrics and columns, never of the tier.
+    let metrics_and_columns = &known;
     let compile_one = |what: &str,
                        name: &str,
                        expr: &Expr,
@@ -186,7 +190,7 @@ pub fn compile(workspace: &Workspace, attributes: &[String]) -> Result<Program, 
             let refs = scan::references(&expr.text);
             let mut pops = Vec::new();
             for (function, metric) in refs.populations {
-                if known.contains(&metric) && !TIER_NAMES.contains(&metric.as_str()) {
+                if metrics_and_columns.contains(&metric) {
                     if !pops.contains(&metric) {
                         pops.push(metric);
                     }
@@ -214,21 +218,23 @@ pub fn compile(workspace: &Workspace, attributes: &[String]) -> Result<Program, 
             })
         }
         Err(e) => {
-            let mut d = Diagnostic::at(
-                origin_at(&expr.origin, e.position()),
-                format!("{what} `{name}`: {}", e.err_type()),
-            );
-            if let rhai::ParseErrorType::VariableUndefined(var) = e.err_type() {
-                d = if TIER_NAMES.contains(&var.as_str()) {
+            let at = origin_at(&expr.origin, e.position());
+            let d = match e.err_type() {
+                rhai::ParseErrorType::VariableUndefined(var)
+                    if TIER_NAMES.contains(&var.as_str()) =>
+                {
                     Diagnostic::at(
-                            origin_at(&expr.origin, e.position()),
-                            format!("{what} `{name}`: `{var}` can be read by checks only"),
-                        )
-                        .with_help("a customer's tier is known only once every metric and tier is evaluated; write this condition as a check")
-                } else {
-                    d.with_help(suggest(var, known))
-                };
-            }
+                        at,
+                        format!("{what} `{name}`: `{var}` can be read by checks only"),
+                    )
+                    .with_help(TIER_ONLY_IN_CHECKS)
+                }
+                rhai::ParseErrorType::VariableUndefined(var) => {
+                    Diagnostic::at(at, format!("{what} `{name}`: {}", e.err_type()))
+                        .with_help(suggest(var, known))
+                }
+                other => Diagnostic::at(at, format!("{what} `{name}`: {other}")),
+            };
             problems.push(d);
             None
         }
