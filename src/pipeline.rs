@@ -277,8 +277,9 @@ impl Prepared {
             stats,
             orphans,
         } = data;
-        let order: Vec<String> = policy.metrics.iter().map(|m| m.name.clone()).collect();
-        let evaluation = timings.time("rules", || self.program.evaluate(&mut table, &order))?;
+        let mut evaluation = timings.time("rules", || self.program.evaluate(&table))?;
+        // One table with every column for the outputs: built-ins, attributes, derived metrics.
+        table.columns.append(&mut evaluation.derived);
         let analysis = timings.time("analysis", || {
             analysis::analyse(policy, &table, &evaluation, &stats, orphans)
         });

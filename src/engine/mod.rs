@@ -19,13 +19,13 @@ pub mod scan;
 pub mod tree;
 mod types;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
 
 use rhai::{Dynamic, Engine, EvalAltResult, Position, Scope, AST};
 
 use crate::error::{Diagnostic, Error, Origin};
-use crate::metrics::{population, CustomerTable, Origin as ColumnOrigin};
+use crate::metrics::{population, Column, CustomerTable, NamedColumn, Origin as ColumnOrigin};
 use crate::workspace::{Expr, ParamValue, Severity, SourceFile, Workspace};
 pub use limits::Limits;
 use limits::{Stop, Watchdog};
@@ -45,9 +45,19 @@ pub struct Program {
     params: Vec<(String, Dynamic)>,
     raw_params: Vec<(String, ParamValue)>,
     derived: Vec<Compiled>,
+    /// The derived metrics' names in policy order (the order of [`Evaluation::derived`]).
+    policy_order: Vec<String>,
     tiers: Vec<(String, Option<Compiled>)>,
     checks: Vec<CheckRule>,
+    /// Whether a check reads [`TIER_NAMES`] (the tier columns are built only then).
+    checks_read_tier: bool,
 }
+
+/// The names checks (and only checks) can read besides the others: the customer's tier (its
+/// name) and its rank (1 = the first tier of the policy), known once every tier is assigned.
+pub const TIER_NAMES: [&str; 2] = ["tier", "tier_rank"];
+
+const TIER_ONLY_IN_CHECKS: &str = "a customer's tier is known only once every metric and tier is evaluated; write this condition as a check";
 
 struct Compiled {
     name: String,
@@ -63,11 +73,22 @@ struct CheckRule {
     message: String,
 }
 
-/// The outcome of evaluating the policy.
+/// The outcome of evaluating the policy on one customer table: everything the evaluation
+/// computed, the table itself untouched.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Evaluation {
+    /// The derived metric columns, in policy order, one value per customer in table order
+    /// ([`crate::pipeline::Prepared::decide`] moves them onto the table).
+    pub derived: Vec<NamedColumn>,
     /// Tier index (policy order) of each customer, in table order.
     pub tiers: Vec<u16>,
+    /// Index (policy order) of the tier rule that placed each customer, in table order: the first
+    /// rule that held, or the last tier (the one without a condition, or the fallback) when none
+    /// did.
+    pub reasons: Vec<u16>,
+    /// The sorted values population functions read, by metric name, as this evaluation computed
+    /// them.
+    pub populations: BTreeMap<String, Arc<Vec<f64>>>,
     /// The names each tier's condition reads (for explanations), in policy order.
     pub tier_reads: Vec<Vec<String>>,
     /// Per check, in policy order: the customers (table rows) it fired for.
@@ -147,60 +168,82 @@ pub fn compile(workspace: &Workspace, attributes: &[String]) -> Result<Program, 
     for name in &known {
         scope.push_dynamic(name.as_str(), Dynamic::UNIT);
     }
-    let compile_one =
-        |what: &str, name: &str, expr: &Expr, problems: &mut Vec<Diagnostic>| match engine
-            .compile_with_scope(&scope, &expr.text)
-        {
-            Ok(ast) => {
-                problems.extend(types::mismatches(expr, what, name, &typed_params));
-                let refs = scan::references(&expr.text);
-                let mut pops = Vec::new();
-                for (function, metric) in refs.populations {
-                    if known.contains(&metric) {
-                        if !pops.contains(&metric) {
-                            pops.push(metric);
-                        }
-                    } else {
-                        problems.push(
-                            Diagnostic::at(
-                                expr.origin.clone(),
-                                format!(
-                                    "{what} `{name}`: {function}(\"{metric}\") names no metric"
-                                ),
-                            )
-                            .with_help(suggest(&metric, &known)),
-                        );
+    // Checks also read the customer's tier.
+    let mut check_known = known.clone();
+    let mut check_scope = scope.clone();
+    for name in TIER_NAMES {
+        if !known.iter().any(|k| k == name) {
+            check_known.push(name.to_string());
+            check_scope.push_dynamic(name, Dynamic::UNIT);
+        }
+    }
+    // Population figures are of metrics and columns, never of the tier.
+    let metrics_and_columns = &known;
+    let compile_one = |what: &str,
+                       name: &str,
+                       expr: &Expr,
+                       (known, scope): (&[String], &Scope),
+                       problems: &mut Vec<Diagnostic>| match engine
+        .compile_with_scope(scope, &expr.text)
+    {
+        Ok(ast) => {
+            problems.extend(types::mismatches(expr, what, name, &typed_params));
+            let refs = scan::references(&expr.text);
+            let mut pops = Vec::new();
+            for (function, metric) in refs.populations {
+                if metrics_and_columns.contains(&metric) {
+                    if !pops.contains(&metric) {
+                        pops.push(metric);
                     }
+                } else {
+                    problems.push(
+                        Diagnostic::at(
+                            expr.origin.clone(),
+                            format!("{what} `{name}`: {function}(\"{metric}\") names no metric"),
+                        )
+                        .with_help(suggest(&metric, known)),
+                    );
                 }
-                let reads = refs
-                    .names
-                    .into_iter()
-                    .filter(|n| known.contains(n))
-                    .collect();
-                Some(Compiled {
-                    name: name.to_string(),
-                    expr: expr.clone(),
-                    ast,
-                    reads,
-                    populations: pops,
-                })
             }
-            Err(e) => {
-                let mut d = Diagnostic::at(
-                    origin_at(&expr.origin, e.position()),
-                    format!("{what} `{name}`: {}", e.err_type()),
-                );
-                if let rhai::ParseErrorType::VariableUndefined(var) = e.err_type() {
-                    d = d.with_help(suggest(var, &known));
+            let reads = refs
+                .names
+                .into_iter()
+                .filter(|n| known.contains(n))
+                .collect();
+            Some(Compiled {
+                name: name.to_string(),
+                expr: expr.clone(),
+                ast,
+                reads,
+                populations: pops,
+            })
+        }
+        Err(e) => {
+            let at = origin_at(&expr.origin, e.position());
+            let d = match e.err_type() {
+                rhai::ParseErrorType::VariableUndefined(var)
+                    if TIER_NAMES.contains(&var.as_str()) =>
+                {
+                    Diagnostic::at(
+                        at,
+                        format!("{what} `{name}`: `{var}` can be read by checks only"),
+                    )
+                    .with_help(TIER_ONLY_IN_CHECKS)
                 }
-                problems.push(d);
-                None
-            }
-        };
+                rhai::ParseErrorType::VariableUndefined(var) => {
+                    Diagnostic::at(at, format!("{what} `{name}`: {}", e.err_type()))
+                        .with_help(suggest(var, known))
+                }
+                other => Diagnostic::at(at, format!("{what} `{name}`: {other}")),
+            };
+            problems.push(d);
+            None
+        }
+    };
     let derived: Vec<Compiled> = policy
         .metrics
         .iter()
-        .filter_map(|m| compile_one("metric", &m.name, &m.expr, &mut problems))
+        .filter_map(|m| compile_one("metric", &m.name, &m.expr, (&known, &scope), &mut problems))
         .collect();
     let tiers: Vec<(String, Option<Compiled>)> = policy
         .tiers
@@ -209,7 +252,7 @@ pub fn compile(workspace: &Workspace, attributes: &[String]) -> Result<Program, 
             let c = t
                 .when
                 .as_ref()
-                .and_then(|w| compile_one("tier", &t.name, w, &mut problems));
+                .and_then(|w| compile_one("tier", &t.name, w, (&known, &scope), &mut problems));
             (t.name.clone(), c)
         })
         .collect();
@@ -217,13 +260,23 @@ pub fn compile(workspace: &Workspace, attributes: &[String]) -> Result<Program, 
         .checks
         .iter()
         .filter_map(|c| {
-            compile_one("check", &c.name, &c.when, &mut problems).map(|rule| CheckRule {
+            let names = (check_known.as_slice(), &check_scope);
+            compile_one("check", &c.name, &c.when, names, &mut problems).map(|rule| CheckRule {
                 rule,
                 severity: c.severity,
                 message: c.message.clone(),
             })
         })
         .collect();
+    for check in &checks {
+        problems.extend(tier_name_clash(&check.rule, &known));
+    }
+    let checks_read_tier = checks.iter().any(|c| {
+        c.rule
+            .reads
+            .iter()
+            .any(|n| TIER_NAMES.contains(&n.as_str()))
+    });
     let derived = match order_by_dependency(derived) {
         Ok(d) => d,
         Err(d) => {
@@ -254,9 +307,29 @@ pub fn compile(workspace: &Workspace, attributes: &[String]) -> Result<Program, 
         params,
         raw_params,
         derived,
+        policy_order: policy.metrics.iter().map(|m| m.name.clone()).collect(),
         tiers,
         checks,
+        checks_read_tier,
     })
+}
+
+/// A check that reads `tier` or `tier_rank` while a column, param or metric has that name too.
+fn tier_name_clash(rule: &Compiled, known: &[String]) -> Vec<Diagnostic> {
+    TIER_NAMES
+        .iter()
+        .filter(|&&n| rule.reads.iter().any(|r| r == n) && known.iter().any(|k| k == n))
+        .map(|n| {
+            Diagnostic::at(
+                rule.expr.origin.clone(),
+                format!(
+                    "check `{}` reads `{n}`, which checks use for the customer's tier, but a column, param or metric of that name exists too",
+                    rule.name
+                ),
+            )
+            .with_help(format!("rename that `{n}` so the check can read the customer's tier"))
+        })
+        .collect()
 }
 
 /// The problems of plugin scripts (syntax, clashing names), for when there is no policy to
@@ -346,41 +419,132 @@ impl Program {
         self.limits = limits;
     }
 
-    /// Evaluates the policy on `table`: adds the derived metric columns (in `policy_order`), then
-    /// assigns tiers and runs checks. Within the time budget; the first failing customer (in
-    /// table order) stops the evaluation.
-    pub fn evaluate(
-        &self,
-        table: &mut CustomerTable,
-        policy_order: &[String],
-    ) -> Result<Evaluation, Error> {
+    /// Evaluates the policy on `table`: the derived metric columns, then each customer's tier,
+    /// then the checks. The table is only read: what the evaluation computes (derived columns,
+    /// population figures, printed lines) is in the [`Evaluation`], so evaluating the same
+    /// program on two tables gives what two fresh programs give. Within the time budget; the
+    /// first failing customer (in table order) stops the evaluation.
+    pub fn evaluate(&self, table: &CustomerTable) -> Result<Evaluation, Error> {
         let _one_at_a_time = self
             .running
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        // Population figures belong to the table of this evaluation.
         self.populations.clear();
         let result = {
             let _watchdog = Watchdog::start(self.stop.clone(), self.limits.timeout);
-            self.evaluate_rules(table, policy_order)
+            self.evaluate_rules(table)
         };
+        // Whatever happened, nothing of this evaluation stays with the program.
         let printed = self.output.take();
-        result.map(|e| Evaluation { printed, ..e })
+        let populations = self.populations.take();
+        result.map(|e| Evaluation {
+            printed,
+            populations,
+            ..e
+        })
     }
 
-    fn evaluate_rules(
-        &self,
-        table: &mut CustomerTable,
-        policy_order: &[String],
-    ) -> Result<Evaluation, Error> {
-        self.derive(table, policy_order)?;
-        let tiers = self.assign_tiers(table)?;
+    fn evaluate_rules(&self, table: &CustomerTable) -> Result<Evaluation, Error> {
+        let mut frame = self.frame(table);
+        let first_derived = frame.columns.len();
+        self.derive(&mut frame)?;
+        let tiers = self.assign_tiers(&frame)?;
+        if self.checks_read_tier {
+            self.push_tier_columns(&mut frame, &tiers);
+        }
+        let checks = self.run_checks(&frame)?;
+        frame.columns.truncate(first_derived + self.derived.len());
+        let mut derived = frame.columns.split_off(first_derived);
+        derived.sort_by_key(|c| self.policy_order.iter().position(|n| *n == c.name));
+        Ok(Evaluation {
+            derived,
+            reasons: tiers.clone(),
+            tiers,
+            tier_reads: self
+                .tiers
+                .iter()
+                .map(|(_, c)| c.as_ref().map(|c| c.reads.clone()).unwrap_or_default())
+                .collect(),
+            populations: BTreeMap::new(),
+            checks,
+            printed: Vec::new(),
+        })
+    }
+
+    /// The working columns: those of `table` a rule reads or asks population figures of (copied;
+    /// the rest of the table is left alone), the customer ids borrowed.
+    fn frame<'t>(&self, table: &'t CustomerTable) -> Frame<'t> {
+        let rules = self
+            .derived
+            .iter()
+            .chain(self.tiers.iter().filter_map(|(_, c)| c.as_ref()))
+            .chain(self.checks.iter().map(|c| &c.rule));
+        let mut wanted = BTreeSet::new();
+        for rule in rules {
+            wanted.extend(
+                rule.reads
+                    .iter()
+                    .chain(&rule.populations)
+                    .map(String::as_str),
+            );
+        }
+        Frame {
+            ids: &table.ids,
+            columns: table
+                .columns
+                .iter()
+                .filter(|c| wanted.contains(c.name.as_str()))
+                .cloned()
+                .collect(),
+        }
+    }
+
+    /// Adds the derived metric columns to the frame, evaluated in dependency order.
+    fn derive(&self, frame: &mut Frame<'_>) -> Result<(), Error> {
+        for metric in &self.derived {
+            let values = self.eval_all(frame, metric, "metric")?;
+            let column = convert::column(&metric.name, frame.ids, values).map_err(|d| {
+                Error::Evaluation(Diagnostic {
+                    origin: Some(metric.expr.origin.clone()),
+                    ..d
+                })
+            })?;
+            frame.columns.push(NamedColumn {
+                name: metric.name.clone(),
+                origin: ColumnOrigin::Derived,
+                column,
+            });
+        }
+        Ok(())
+    }
+
+    /// Adds `tier` (the tier's name) and `tier_rank` (1 = first tier) for the checks.
+    fn push_tier_columns(&self, frame: &mut Frame<'_>, tiers: &[u16]) {
+        let names = tiers
+            .iter()
+            .map(|&t| Some(self.tiers[t as usize].0.clone()))
+            .collect();
+        let ranks = tiers.iter().map(|&t| i64::from(t) + 1).collect();
+        for (name, column) in TIER_NAMES
+            .iter()
+            .zip([Column::Text(names), Column::Int(ranks)])
+        {
+            frame.columns.push(NamedColumn {
+                name: name.to_string(),
+                origin: ColumnOrigin::Derived,
+                column,
+            });
+        }
+    }
+
+    /// Per check, the customers it fires for.
+    fn run_checks(&self, frame: &Frame<'_>) -> Result<Vec<CheckResult>, Error> {
         let mut checks = Vec::new();
         for check in &self.checks {
-            let values = self.eval_all(table, &check.rule, "check")?;
+            let values = self.eval_all(frame, &check.rule, "check")?;
             let mut customers = Vec::new();
             for (i, v) in values.into_iter().enumerate() {
-                if expect_bool(&v, "check", &check.rule, &table.ids[i])? {
+                if expect_bool(&v, "check", &check.rule, &frame.ids[i])? {
                     customers.push(i as u32);
                 }
             }
@@ -391,47 +555,14 @@ impl Program {
                 customers,
             });
         }
-        Ok(Evaluation {
-            tiers,
-            tier_reads: self
-                .tiers
-                .iter()
-                .map(|(_, c)| c.as_ref().map(|c| c.reads.clone()).unwrap_or_default())
-                .collect(),
-            checks,
-            printed: Vec::new(),
-        })
-    }
-
-    /// Adds the derived metric columns, evaluated in dependency order, placed in policy order
-    /// after built-ins and attributes.
-    fn derive(&self, table: &mut CustomerTable, policy_order: &[String]) -> Result<(), Error> {
-        for metric in &self.derived {
-            let values = self.eval_all(table, metric, "metric")?;
-            let column = convert::column(&metric.name, &table.ids, values).map_err(|d| {
-                Error::Evaluation(Diagnostic {
-                    origin: Some(metric.expr.origin.clone()),
-                    ..d
-                })
-            })?;
-            table.push(metric.name.clone(), ColumnOrigin::Derived, column);
-        }
-        let first_derived = table
-            .columns
-            .iter()
-            .position(|c| c.origin == ColumnOrigin::Derived)
-            .unwrap_or(table.columns.len());
-        let mut derived = table.columns.split_off(first_derived);
-        derived.sort_by_key(|c| policy_order.iter().position(|n| *n == c.name));
-        table.columns.extend(derived);
-        Ok(())
+        Ok(checks)
     }
 
     /// Makes the population figures an expression asks for available.
-    fn prepare(&self, table: &CustomerTable, rule: &Compiled) {
+    fn prepare(&self, frame: &Frame<'_>, rule: &Compiled) {
         for name in &rule.populations {
             if !self.populations.contains(name) {
-                if let Some(col) = table.column(name) {
+                if let Some(col) = frame.column(name) {
                     self.populations
                         .insert(name, population::sorted_numbers(col));
                 }
@@ -440,11 +571,11 @@ impl Program {
     }
 
     /// The values an expression reads, as (name, column index or param value).
-    fn sources(&self, table: &CustomerTable, rule: &Compiled) -> Vec<(String, Source)> {
+    fn sources(&self, frame: &Frame<'_>, rule: &Compiled) -> Vec<(String, Source)> {
         rule.reads
             .iter()
             .filter_map(|name| {
-                if let Some(i) = table.position(name) {
+                if let Some(i) = frame.position(name) {
                     Some((name.clone(), Source::Column(i)))
                 } else {
                     self.params
@@ -458,33 +589,33 @@ impl Program {
 
     fn eval_all(
         &self,
-        table: &CustomerTable,
+        frame: &Frame<'_>,
         rule: &Compiled,
         what: &'static str,
     ) -> Result<Vec<Dynamic>, Error> {
-        let ready = self.ready(table, rule);
+        let ready = self.ready(frame, rule);
         let pass = rows::Pass {
             what,
             rule: Some(rule),
         };
-        rows::each(&self.stop, &self.limits, &table.ids, &pass, |scope, i| {
-            self.eval_one(scope, table, &ready, i)
-                .map_err(|e| Fault::from_rhai(&e, what, rule, &table.ids[i]))
+        rows::each(&self.stop, &self.limits, frame.ids, &pass, |scope, i| {
+            self.eval_one(scope, frame, &ready, i)
+                .map_err(|e| Fault::from_rhai(&e, what, rule, &frame.ids[i]))
         })
     }
 
-    /// A rule ready to evaluate on `table`: population figures in place, the values it reads
+    /// A rule ready to evaluate on `frame`: population figures in place, the values it reads
     /// located, and the native fast path compiled when the expression allows it.
-    fn ready<'r>(&self, table: &CustomerTable, rule: &'r Compiled) -> Ready<'r> {
-        self.prepare(table, rule);
+    fn ready<'r>(&self, frame: &Frame<'_>, rule: &'r Compiled) -> Ready<'r> {
+        self.prepare(frame, rule);
         let names = native::Names {
-            table,
+            columns: &frame.columns,
             params: &self.raw_params,
             populations: &self.populations,
         };
         Ready {
             rule,
-            sources: self.sources(table, rule),
+            sources: self.sources(frame, rule),
             native: Native::compile(&rule.expr.text, &names),
         }
     }
@@ -492,11 +623,15 @@ impl Program {
     fn eval_one(
         &self,
         scope: &mut Scope<'static>,
-        table: &CustomerTable,
+        frame: &Frame<'_>,
         ready: &Ready<'_>,
         i: usize,
     ) -> Result<Dynamic, Box<EvalAltResult>> {
-        if let Some(v) = ready.native.as_ref().and_then(|n| n.eval(table, i)) {
+        if let Some(v) = ready
+            .native
+            .as_ref()
+            .and_then(|n| n.eval(&frame.columns, i))
+        {
             return Ok(match v {
                 native::Val::Int(i) => Dynamic::from_int(i),
                 native::Val::Float(f) => Dynamic::from_float(f),
@@ -506,7 +641,7 @@ impl Program {
         scope.clear();
         for (name, source) in &ready.sources {
             let value = match source {
-                Source::Column(c) => convert::dynamic(table.columns[*c].column.get(i)),
+                Source::Column(c) => convert::dynamic(frame.columns[*c].column.get(i)),
                 Source::Param(v) => v.clone(),
             };
             scope.push_dynamic(name.as_str(), value);
@@ -515,25 +650,25 @@ impl Program {
             .eval_ast_with_scope::<Dynamic>(scope, &ready.rule.ast)
     }
 
-    fn assign_tiers(&self, table: &CustomerTable) -> Result<Vec<u16>, Error> {
+    fn assign_tiers(&self, frame: &Frame<'_>) -> Result<Vec<u16>, Error> {
         let rules: Vec<Option<Ready<'_>>> = self
             .tiers
             .iter()
-            .map(|(_, c)| c.as_ref().map(|c| self.ready(table, c)))
+            .map(|(_, c)| c.as_ref().map(|c| self.ready(frame, c)))
             .collect();
         let last = (self.tiers.len() - 1) as u16;
         let pass = rows::Pass {
             what: "tier",
             rule: None,
         };
-        rows::each(&self.stop, &self.limits, &table.ids, &pass, |scope, i| {
-            let customer = &table.ids[i];
+        rows::each(&self.stop, &self.limits, frame.ids, &pass, |scope, i| {
+            let customer = &frame.ids[i];
             for (t, rule) in rules.iter().enumerate() {
                 let Some(ready) = rule else {
                     return Ok(t as u16);
                 };
                 let v = self
-                    .eval_one(scope, table, ready, i)
+                    .eval_one(scope, frame, ready, i)
                     .map_err(|e| Fault::from_rhai(&e, "tier", ready.rule, customer))?;
                 if expect_bool(&v, "tier", ready.rule, customer).map_err(Fault::Failed)? {
                     return Ok(t as u16);
@@ -541,6 +676,24 @@ impl Program {
             }
             Ok(last)
         })
+    }
+}
+
+/// The columns one evaluation works on: the input table's columns the rules read (copies), then
+/// the derived metrics as they are computed, then (for checks) the tier columns.
+struct Frame<'t> {
+    /// The customer ids of the input table, for messages.
+    ids: &'t [String],
+    columns: Vec<NamedColumn>,
+}
+
+impl Frame<'_> {
+    fn position(&self, name: &str) -> Option<usize> {
+        self.columns.iter().position(|c| c.name == name)
+    }
+
+    fn column(&self, name: &str) -> Option<&Column> {
+        self.position(name).map(|i| &self.columns[i].column)
     }
 }
 

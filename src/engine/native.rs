@@ -9,7 +9,7 @@
 //! a non-boolean operand of `&&`), the fast path gives up for that customer and Rhai evaluates it,
 //! so results and error messages are Rhai's. Expressions outside the subset never use it.
 
-use crate::metrics::{population, Column, CustomerTable, EMPTY_INT};
+use crate::metrics::{population, Column, NamedColumn, EMPTY_INT};
 use crate::workspace::ParamValue;
 
 use super::sandbox::{Populations, POPULATION_FUNCTIONS};
@@ -59,8 +59,8 @@ pub struct Native {
 
 /// What the parser may look names up in.
 pub struct Names<'a> {
-    /// The customer table (columns by name).
-    pub table: &'a CustomerTable,
+    /// The columns an expression may read (by name).
+    pub columns: &'a [NamedColumn],
     /// The policy's params.
     pub params: &'a [(String, ParamValue)],
     /// The sorted values population functions read: the same the Rhai functions use, so both
@@ -287,8 +287,8 @@ impl Parser<'_, '_> {
     }
 
     fn variable(&mut self, name: &str) -> Option<Node> {
-        if let Some(i) = self.names.table.position(name) {
-            return match self.names.table.columns[i].column {
+        if let Some(i) = self.names.columns.iter().position(|c| c.name == name) {
+            return match self.names.columns[i].column {
                 Column::Int(_) | Column::Money(_) | Column::Float(_) | Column::Bool(_) => {
                     Some(Node::Column(i))
                 }
@@ -319,47 +319,47 @@ impl Native {
     }
 
     /// The value for customer `row`, or `None` when Rhai must decide.
-    pub fn eval(&self, table: &CustomerTable, row: usize) -> Option<Val> {
-        eval(&self.root, table, row)
+    pub fn eval(&self, columns: &[NamedColumn], row: usize) -> Option<Val> {
+        eval(&self.root, columns, row)
     }
 }
 
-fn eval(node: &Node, table: &CustomerTable, row: usize) -> Option<Val> {
+fn eval(node: &Node, columns: &[NamedColumn], row: usize) -> Option<Val> {
     Some(match node {
         Node::Const(v) => *v,
-        Node::Column(i) => match &table.columns[*i].column {
+        Node::Column(i) => match &columns[*i].column {
             Column::Int(v) if v[row] != EMPTY_INT => Val::Int(v[row]),
             Column::Money(v) => Val::Float(v[row] as f64 / 100.0),
             Column::Float(v) if !v[row].is_nan() => Val::Float(v[row]),
             Column::Bool(v) if v[row] < 2 => Val::Bool(v[row] == 1),
             _ => return None,
         },
-        Node::Not(e) => match eval(e, table, row)? {
+        Node::Not(e) => match eval(e, columns, row)? {
             Val::Bool(b) => Val::Bool(!b),
             _ => return None,
         },
-        Node::Neg(e) => match eval(e, table, row)? {
+        Node::Neg(e) => match eval(e, columns, row)? {
             Val::Int(i) => Val::Int(i.checked_neg()?),
             Val::Float(f) => Val::Float(-f),
             Val::Bool(_) => return None,
         },
-        Node::Binary(Op::And, l, r) => match eval(l, table, row)? {
+        Node::Binary(Op::And, l, r) => match eval(l, columns, row)? {
             Val::Bool(false) => Val::Bool(false),
-            Val::Bool(true) => match eval(r, table, row)? {
+            Val::Bool(true) => match eval(r, columns, row)? {
                 Val::Bool(b) => Val::Bool(b),
                 _ => return None,
             },
             _ => return None,
         },
-        Node::Binary(Op::Or, l, r) => match eval(l, table, row)? {
+        Node::Binary(Op::Or, l, r) => match eval(l, columns, row)? {
             Val::Bool(true) => Val::Bool(true),
-            Val::Bool(false) => match eval(r, table, row)? {
+            Val::Bool(false) => match eval(r, columns, row)? {
                 Val::Bool(b) => Val::Bool(b),
                 _ => return None,
             },
             _ => return None,
         },
-        Node::Binary(op, l, r) => apply(*op, eval(l, table, row)?, eval(r, table, row)?)?,
+        Node::Binary(op, l, r) => apply(*op, eval(l, columns, row)?, eval(r, columns, row)?)?,
     })
 }
 
@@ -420,7 +420,7 @@ fn compare(op: Op, ord: std::cmp::Ordering) -> bool {
 mod tests {
     use super::*;
     use crate::data::Day;
-    use crate::metrics::Origin;
+    use crate::metrics::{CustomerTable, Origin};
     use rhai::{Dynamic, Engine, Scope};
 
     fn populations(t: &CustomerTable) -> Populations {
@@ -505,7 +505,7 @@ mod tests {
         ];
         let pops = populations(&t);
         let names = Names {
-            table: &t,
+            columns: &t.columns,
             params: &params,
             populations: &pops,
         };
@@ -534,7 +534,7 @@ mod tests {
                 continue;
             };
             for row in 0..t.len() {
-                if let Some(v) = native.eval(&t, row) {
+                if let Some(v) = native.eval(&t.columns, row) {
                     assert_eq!(
                         Some(v),
                         rhai(text, &t, &params, row),
@@ -550,17 +550,17 @@ mod tests {
         let t = table();
         let pops = populations(&t);
         let names = Names {
-            table: &t,
+            columns: &t.columns,
             params: &[],
             populations: &pops,
         };
         let n = Native::compile("orders + 1", &names).unwrap();
-        assert_eq!(n.eval(&t, 3), None, "empty value");
-        assert_eq!(n.eval(&t, 4), None, "overflow");
+        assert_eq!(n.eval(&t.columns, 3), None, "empty value");
+        assert_eq!(n.eval(&t.columns, 4), None, "overflow");
         let n = Native::compile("revenue / orders", &names).unwrap();
-        assert_eq!(n.eval(&t, 5), None, "division by zero");
+        assert_eq!(n.eval(&t.columns, 5), None, "division by zero");
         let n = Native::compile("ratio > 0", &names).unwrap();
-        assert_eq!(n.eval(&t, 1), None, "NaN is empty");
+        assert_eq!(n.eval(&t.columns, 1), None, "NaN is empty");
         // A text param is never native; a flag compared with a number is left to Rhai, which
         // reports the mismatch.
         let params = vec![
@@ -568,13 +568,13 @@ mod tests {
             ("vip".to_string(), ParamValue::Bool(true)),
         ];
         let typed = Names {
-            table: &t,
+            columns: &t.columns,
             params: &params,
             populations: &pops,
         };
         assert!(Native::compile("orders > lapse", &typed).is_none());
         let n = Native::compile("orders > vip || flag < 1", &typed).unwrap();
-        assert!((0..t.len()).all(|row| n.eval(&t, row).is_none()));
+        assert!((0..t.len()).all(|row| n.eval(&t.columns, row).is_none()));
         for text in [
             "revenue >= 1e3",
             "foo(revenue)",

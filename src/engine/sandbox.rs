@@ -3,7 +3,7 @@
 //! flag checked at every operation. Population functions are registered here, and comparisons
 //! of a number with a text, a flag or a character are errors instead of Rhai's silent `false`.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
@@ -45,6 +45,14 @@ impl Populations {
     /// Forgets every figure (they belong to one customer table).
     pub fn clear(&self) {
         self.sorted.write().expect("population lock").clear();
+    }
+
+    /// Every figure, sorted by metric name; forgets them (they go to the evaluation they belong
+    /// to).
+    pub fn take(&self) -> BTreeMap<String, Arc<Vec<f64>>> {
+        std::mem::take(&mut *self.sorted.write().expect("population lock"))
+            .into_iter()
+            .collect()
     }
 
     /// Whether `name` is available.

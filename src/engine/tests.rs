@@ -23,12 +23,13 @@ tiers:
 
 /// A workspace in a temporary folder: the policy above with `extra` appended, plus files.
 pub(crate) fn workspace(extra: &str, files: &[(&str, &str)]) -> (tempfile::TempDir, Workspace) {
+    workspace_with(&format!("{POLICY}{extra}"), files)
+}
+
+/// A workspace in a temporary folder with this policy and these files.
+fn workspace_with(policy: &str, files: &[(&str, &str)]) -> (tempfile::TempDir, Workspace) {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("powerbase.yaml"),
-        format!("{POLICY}{extra}"),
-    )
-    .unwrap();
+    std::fs::write(dir.path().join("powerbase.yaml"), policy).unwrap();
     for (path, text) in files {
         let p = dir.path().join(path);
         std::fs::create_dir_all(p.parent().unwrap()).unwrap();
@@ -77,9 +78,7 @@ fn problems(extra: &str, files: &[(&str, &str)]) -> String {
 }
 
 fn evaluate(p: &Program, n: usize) -> Result<Evaluation, Error> {
-    let mut t = table(n);
-    let order: Vec<String> = p.derived_names().iter().map(|s| s.to_string()).collect();
-    p.evaluate(&mut t, &order)
+    p.evaluate(&table(n))
 }
 
 fn error(p: &Program, n: usize) -> String {
@@ -291,16 +290,120 @@ fn population_figures_belong_to_one_evaluation() {
         "metrics:\n  top: revenue >= percentile(\"revenue\", 0.5)\n",
         &[],
     );
-    let mut small = table(3);
-    p.evaluate(&mut small, &["top".to_string()]).unwrap();
-    let mut big = table(101);
-    p.evaluate(&mut big, &["top".to_string()]).unwrap();
-    match big.column("top") {
-        Some(Column::Bool(v)) => assert_eq!(
+    p.evaluate(&table(3)).unwrap();
+    let big = p.evaluate(&table(101)).unwrap();
+    match &big.derived[0].column {
+        Column::Bool(v) => assert_eq!(
             v.iter().filter(|&&b| b == 1).count(),
             51,
             "the median of 0..=100 is 50, not the median of the first table"
         ),
         other => panic!("{other:?}"),
     }
+}
+
+/// The policy above with three tiers placed by population figures, and `extra` appended.
+fn ranked_policy(extra: &str) -> String {
+    let tiers = "tiers:\n  - name: First\n    when: revenue >= percentile(\"revenue\", 0.75)\n  - name: Business\n    when: revenue >= median(\"revenue\")\n  - name: Rest\n";
+    let head = &POLICY[..POLICY.find("tiers:").unwrap()];
+    format!("{head}{tiers}{extra}")
+}
+
+fn ranked_program(extra: &str) -> Program {
+    let (_dir, ws) = workspace_with(&ranked_policy(extra), &[]);
+    compile(&ws, &["segment".to_string()]).unwrap_or_else(|p| panic!("{p:#?}"))
+}
+
+/// Customers c0000, c0001, ... with these revenues (in units) and no attribute.
+fn revenues(units: &[i64]) -> CustomerTable {
+    let mut t = CustomerTable {
+        as_of: Day(0),
+        ids: (0..units.len()).map(|i| format!("c{i:04}")).collect(),
+        columns: Vec::new(),
+    };
+    t.push(
+        "revenue",
+        ColumnOrigin::Builtin,
+        Column::Money(units.iter().map(|u| u * 100).collect()),
+    );
+    t
+}
+
+#[test]
+fn one_program_on_a_second_table_gives_what_a_fresh_program_gives() {
+    let extra = "metrics:\n  above_median: revenue > median(\"revenue\")\n";
+    let small = revenues(&[100, 200, 300, 400]);
+    let big = revenues(&[1000, 2000, 3000, 4000]);
+    let reused = ranked_program(extra);
+    reused.evaluate(&small).unwrap();
+    let before = big.clone();
+    let again = reused.evaluate(&big).unwrap();
+    let fresh = ranked_program(extra).evaluate(&big).unwrap();
+    assert_eq!(again, fresh);
+    assert_ne!(again.tiers, vec![0; 4], "not everyone is First");
+    assert_eq!(again.reasons, again.tiers);
+    assert_eq!(again.derived.len(), 1);
+    assert_eq!(again.derived[0].name, "above_median");
+    assert_eq!(
+        again.populations["revenue"].as_slice(),
+        [1000.0, 2000.0, 3000.0, 4000.0]
+    );
+    assert_eq!(big, before, "the input table is left as it was");
+}
+
+#[test]
+fn checks_read_the_customers_tier_and_rank() {
+    let p = ranked_program(
+        "checks:\n  - name: near_first\n    when: tier == \"Business\" && tier_rank == 2 && revenue >= 250\n    message: close to First\n  - name: ranked\n    when: tier_rank == 1\n    message: top\n",
+    );
+    let e = p.evaluate(&revenues(&[100, 200, 300, 400])).unwrap();
+    let rank: Vec<u16> = e.tiers.iter().map(|t| t + 1).collect();
+    assert_eq!(rank[3], 1, "{e:?}");
+    let business: Vec<u32> = (0..4)
+        .filter(|&i| e.tiers[i] == 1 && 100 * (i as i64 + 1) >= 250)
+        .map(|i| i as u32)
+        .collect();
+    assert!(!business.is_empty(), "{e:?}");
+    assert_eq!(e.checks[0].customers, business);
+    let first: Vec<u32> = (0..4u32).filter(|&i| e.tiers[i as usize] == 0).collect();
+    assert_eq!(e.checks[1].customers, first);
+    assert!(
+        e.derived.is_empty(),
+        "the tier columns are not derived metrics"
+    );
+}
+
+#[test]
+fn only_checks_can_read_the_tier() {
+    let (_dir, ws) = workspace_with(&ranked_policy("metrics:\n  ranked: tier_rank * 2\n"), &[]);
+    let e = match compile(&ws, &[]) {
+        Ok(_) => panic!("should not compile"),
+        Err(p) => format!("{}", p[0]),
+    };
+    assert!(
+        e.contains("metric `ranked`: `tier_rank` can be read by checks only"),
+        "{e}"
+    );
+    let (_dir, ws) = workspace_with(&POLICY.replace("revenue >= 100", "tier == \"Top\""), &[]);
+    let e = match compile(&ws, &[]) {
+        Ok(_) => panic!("should not compile"),
+        Err(p) => format!("{}", p[0]),
+    };
+    assert!(
+        e.contains("tier `Top`: `tier` can be read by checks only"),
+        "{e}"
+    );
+}
+
+#[test]
+fn a_check_reading_tier_with_an_attribute_named_tier_is_an_error() {
+    let (_dir, ws) = workspace(
+        "checks:\n  - name: odd\n    when: tier == \"Top\"\n    message: x\n",
+        &[],
+    );
+    let e = match compile(&ws, &["tier".to_string()]) {
+        Ok(_) => panic!("should not compile"),
+        Err(p) => format!("{}", p[0]),
+    };
+    assert!(e.contains("check `odd` reads `tier`"), "{e}");
 }
