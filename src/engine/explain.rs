@@ -183,10 +183,7 @@ pub fn explain<'a>(
     Ok(Explanation {
         customer_id: &table.ids[row],
         tier: &policy.tiers[placed].name,
-        reason: match policy.tiers[placed].when {
-            Some(_) => policy.tiers[placed].name.clone(),
-            None => "(last tier)".to_string(),
-        },
+        reason: policy.tiers[placed].reason(),
         metrics: table
             .columns
             .iter()

@@ -29,7 +29,7 @@ pub fn customers_csv(policy: &Policy, table: &CustomerTable, evaluation: &Evalua
         }
         Value::Text(name).write_csv(&mut out);
     }
-    let reasons = reasons(policy);
+    let reasons: Vec<String> = policy.tiers.iter().map(|t| t.reason()).collect();
     let fired: Vec<Vec<bool>> = evaluation
         .checks
         .iter()
@@ -76,19 +76,6 @@ pub fn customers_csv(policy: &Policy, table: &CustomerTable, evaluation: &Evalua
         }
     }
     out
-}
-
-/// The `reason` of each tier: the name of the rule that places customers there (the tier's own
-/// name, first match wins), or `(last tier)` for the catch-all.
-fn reasons(policy: &Policy) -> Vec<String> {
-    policy
-        .tiers
-        .iter()
-        .map(|t| match t.when {
-            Some(_) => t.name.clone(),
-            None => "(last tier)".to_string(),
-        })
-        .collect()
 }
 
 #[cfg(test)]

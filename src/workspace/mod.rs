@@ -124,6 +124,17 @@ pub struct Tier {
     pub origin: Origin,
 }
 
+impl Tier {
+    /// The `reason` given for customers this tier's rule places: the tier's own name (first match
+    /// wins), or `(last tier)` for the catch-all.
+    pub fn reason(&self) -> String {
+        match self.when {
+            Some(_) => self.name.clone(),
+            None => "(last tier)".to_string(),
+        }
+    }
+}
+
 /// A per-customer check; customers for whom `when` holds make a finding.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Check {
