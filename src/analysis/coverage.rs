@@ -87,7 +87,7 @@ pub fn coverage(
         .collect();
     let figures = TableFigures::new(table);
     let names = NameTable {
-        table,
+        columns: &table.columns,
         params: &params,
         figures: &figures,
     };
@@ -204,7 +204,7 @@ impl Pass<'_> {
                 || Tally::new(tests.len()),
                 |mut t, row| {
                     if (self.tiers[row] as usize) < k {
-                        match bound.eval(table, row) {
+                        match bound.eval(&table.columns, row) {
                             Some(Val::Bool(true)) => {
                                 t.holds_earlier += 1;
                                 t.revenue += self.revenue[row];
@@ -215,7 +215,7 @@ impl Pass<'_> {
                         }
                     }
                     for (count, test) in t.near.iter_mut().zip(tests) {
-                        if test.near(table, row, NEAR_SHARE) == Some(true) {
+                        if test.near(&table.columns, row, NEAR_SHARE) == Some(true) {
                             *count += 1;
                         }
                     }

@@ -68,6 +68,7 @@ pub fn column(name: &str, ids: &[String], values: Vec<Dynamic>) -> Result<Column
                 v.type_name(),
                 ids[i]
             ))
+            .code("expr/bad-metric-value")
         })?;
         let merged = match (kind, s) {
             (k, Shape::Unit) => k,
@@ -82,7 +83,8 @@ pub fn column(name: &str, ids: &[String], values: Vec<Dynamic>) -> Result<Column
                     ids[first],
                     describe(s),
                     ids[i]
-                )));
+                ))
+                .code("expr/mixed-types"));
             }
         };
         if witness.is_none() && s != Shape::Unit {

@@ -15,7 +15,7 @@ use super::tree::{
 };
 use super::{CheckResult, Evaluation};
 use crate::error::Error;
-use crate::metrics::{CustomerTable, Kind, Origin, Value};
+use crate::metrics::{CustomerTable, Kind, NamedColumn, Origin, Value};
 use crate::report::format;
 use crate::workspace::{ParamValue, Policy, Tier};
 
@@ -150,7 +150,7 @@ impl<'a> Lookup<'a> {
 
     fn names(&self) -> NameTable<'_> {
         NameTable {
-            table: self.table,
+            columns: &self.table.columns,
             params: &self.params,
             figures: &self.figures,
         }
@@ -231,7 +231,7 @@ fn explain_rule<'a>(
     let parsed = tree::parse(text);
     let holds = matched.or_else(|| {
         let bound = tree::bind(parsed.tree.as_ref()?, &lookup.names())?;
-        match bound.eval(lookup.table, row)? {
+        match bound.eval(&lookup.table.columns, row)? {
             Val::Bool(b) => Some(b),
             _ => None,
         }
@@ -311,7 +311,7 @@ fn distance(lookup: &Lookup<'_>, above: &Tier, currency: &str, row: usize) -> Di
     let Some(condition) = tree::comparisons(node).and_then(|c| c.bind(&lookup.names())) else {
         return not("its rule is not a comparison of metrics with constants, params or population figures joined by && and ||");
     };
-    match condition.distance(lookup.table, row) {
+    match condition.distance(&lookup.table.columns, row) {
         Some(d) => {
             let need = need(&d, text);
             DistanceExplanation {
@@ -320,16 +320,16 @@ fn distance(lookup: &Lookup<'_>, above: &Tier, currency: &str, row: usize) -> Di
                 need: Some(need),
             }
         }
-        None => not(&why_not(&condition, lookup.table, row)),
+        None => not(&why_not(&condition, &lookup.table.columns, row)),
     }
 }
 
 /// Why a threshold condition gives no distance for customer `row`.
-fn why_not(condition: &Condition<Test>, table: &CustomerTable, row: usize) -> String {
+fn why_not(condition: &Condition<Test>, columns: &[NamedColumn], row: usize) -> String {
     let empty: Vec<&str> = condition
         .tests()
         .into_iter()
-        .filter(|t| t.value(table, row).is_none())
+        .filter(|t| t.value(columns, row).is_none())
         .map(|t| t.metric.as_str())
         .collect();
     if empty.is_empty() {

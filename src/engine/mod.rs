@@ -11,11 +11,10 @@
 mod convert;
 pub mod explain;
 pub mod limits;
-mod native;
 mod plugins;
 mod rows;
 pub mod sandbox;
-pub mod scan;
+mod scan;
 pub mod tree;
 mod types;
 
@@ -29,7 +28,6 @@ use crate::metrics::{population, Column, CustomerTable, NamedColumn, Origin as C
 use crate::workspace::{Expr, ParamValue, Severity, SourceFile, Workspace};
 pub use limits::Limits;
 use limits::{Stop, Watchdog};
-use native::Native;
 use rows::Fault;
 use sandbox::{Output, Populations};
 
@@ -63,6 +61,8 @@ struct Compiled {
     name: String,
     expr: Expr,
     ast: AST,
+    /// The expression in the native subset, if it is (else Rhai alone evaluates it).
+    tree: Option<tree::Node>,
     reads: Vec<String>,
     populations: Vec<String>,
 }
@@ -120,7 +120,9 @@ pub fn base_names(attributes: &[String]) -> Vec<String> {
         .collect()
 }
 
-/// Compiles the workspace's scripts and expressions. `attributes` are the attribute column names.
+/// Compiles the workspace's scripts and expressions. `attributes` are the attribute column names
+/// (already declared in the workspace's [`NameTable`](crate::workspace::NameTable), which owns
+/// every clash rule).
 /// Every problem is reported, with file and line.
 pub fn compile(workspace: &Workspace, attributes: &[String]) -> Result<Program, Vec<Diagnostic>> {
     let policy = &workspace.policy;
@@ -138,20 +140,6 @@ pub fn compile(workspace: &Workspace, attributes: &[String]) -> Result<Program, 
     let mut known: Vec<String> = base_names(attributes);
     known.extend(policy.params.iter().map(|p| p.name.clone()));
     known.extend(policy.metrics.iter().map(|m| m.name.clone()));
-    for a in attributes {
-        if let Some(clash) = policy.params.iter().find(|p| &p.name == a) {
-            problems.push(Diagnostic::at(
-                clash.origin.clone(),
-                format!("param `{a}` has the name of a column of the customer table"),
-            ));
-        }
-        if let Some(clash) = policy.metrics.iter().find(|m| &m.name == a) {
-            problems.push(Diagnostic::at(
-                clash.expr.origin.clone(),
-                format!("metric `{a}` has the name of a column of the customer table"),
-            ));
-        }
-    }
     // A param the workspace already reported (a list where a value belongs) is not checked again.
     let typed_params: Vec<crate::workspace::Param> = policy
         .params
@@ -188,32 +176,39 @@ pub fn compile(workspace: &Workspace, attributes: &[String]) -> Result<Program, 
     {
         Ok(ast) => {
             problems.extend(types::mismatches(expr, what, name, &typed_params));
-            let refs = scan::references(&expr.text);
+            let parsed = tree::parse(&expr.text);
             let mut pops = Vec::new();
-            for (function, metric) in refs.populations {
-                if metrics_and_columns.contains(&metric) {
-                    if !pops.contains(&metric) {
-                        pops.push(metric);
+            for call in &parsed.populations {
+                if metrics_and_columns.contains(&call.metric) {
+                    if !pops.contains(&call.metric) {
+                        pops.push(call.metric.clone());
                     }
                 } else {
                     problems.push(
                         Diagnostic::at(
-                            expr.origin.clone(),
-                            format!("{what} `{name}`: {function}(\"{metric}\") names no metric"),
+                            call.span.origin(&expr.text, &expr.origin),
+                            format!(
+                                "{what} `{name}`: {}(\"{}\") names no metric",
+                                call.function.name(),
+                                call.metric
+                            ),
                         )
-                        .with_help(suggest(&metric, known)),
+                        .with_help(suggest(&call.metric, known))
+                        .code("expr/unknown-metric"),
                     );
                 }
             }
-            let reads = refs
+            let reads = parsed
                 .names
                 .into_iter()
+                .map(|n| n.name)
                 .filter(|n| known.contains(n))
                 .collect();
             Some(Compiled {
                 name: name.to_string(),
                 expr: expr.clone(),
                 ast,
+                tree: parsed.tree,
                 reads,
                 populations: pops,
             })
@@ -229,12 +224,16 @@ pub fn compile(workspace: &Workspace, attributes: &[String]) -> Result<Program, 
                         format!("{what} `{name}`: `{var}` can be read by checks only"),
                     )
                     .with_help(TIER_ONLY_IN_CHECKS)
+                    .code("expr/tier-outside-check")
                 }
                 rhai::ParseErrorType::VariableUndefined(var) => {
                     Diagnostic::at(at, format!("{what} `{name}`: {}", e.err_type()))
                         .with_help(suggest(var, known))
+                        .code("expr/unknown-name")
                 }
-                other => Diagnostic::at(at, format!("{what} `{name}`: {other}")),
+                other => {
+                    Diagnostic::at(at, format!("{what} `{name}`: {other}")).code("expr/syntax")
+                }
             };
             problems.push(d);
             None
@@ -328,6 +327,7 @@ fn tier_name_clash(rule: &Compiled, known: &[String]) -> Vec<Diagnostic> {
                 ),
             )
             .with_help(format!("rename that `{n}` so the check can read the customer's tier"))
+            .code("policy/name-clash")
         })
         .collect()
 }
@@ -377,7 +377,8 @@ fn order_by_dependency(metrics: Vec<Compiled>) -> Result<Vec<Compiled>, Diagnost
                         names[cycle[0]]
                     ),
                 )
-                .with_help("a metric cannot use itself, directly or through other metrics"));
+                .with_help("a metric cannot use itself, directly or through other metrics")
+                .code("policy/metric-cycle"));
             }
         }
     }
@@ -608,15 +609,15 @@ impl Program {
     /// located, and the native fast path compiled when the expression allows it.
     fn ready<'r>(&self, frame: &Frame<'_>, rule: &'r Compiled) -> Ready<'r> {
         self.prepare(frame, rule);
-        let names = native::Names {
+        let names = tree::NameTable {
             columns: &frame.columns,
             params: &self.raw_params,
-            populations: &self.populations,
+            figures: &*self.populations,
         };
         Ready {
             rule,
             sources: self.sources(frame, rule),
-            native: Native::compile(&rule.expr.text, &names),
+            native: rule.tree.as_ref().and_then(|t| tree::bind(t, &names)),
         }
     }
 
@@ -633,9 +634,10 @@ impl Program {
             .and_then(|n| n.eval(&frame.columns, i))
         {
             return Ok(match v {
-                native::Val::Int(i) => Dynamic::from_int(i),
-                native::Val::Float(f) => Dynamic::from_float(f),
-                native::Val::Bool(b) => Dynamic::from_bool(b),
+                tree::Val::Int(i) => Dynamic::from_int(i),
+                tree::Val::Float(f) => Dynamic::from_float(f),
+                tree::Val::Bool(b) => Dynamic::from_bool(b),
+                tree::Val::Str(s) => Dynamic::from(rhai::ImmutableString::from(s)),
             });
         }
         scope.clear();
@@ -705,7 +707,8 @@ enum Source {
 struct Ready<'r> {
     rule: &'r Compiled,
     sources: Vec<(String, Source)>,
-    native: Option<Native>,
+    /// The native fast path, when the expression is in the subset and its names bind.
+    native: Option<tree::Bound>,
 }
 
 fn expect_bool(v: &Dynamic, what: &str, rule: &Compiled, customer: &str) -> Result<bool, Error> {
@@ -720,7 +723,8 @@ fn expect_bool(v: &Dynamic, what: &str, rule: &Compiled, customer: &str) -> Resu
                     v.type_name()
                 ),
             )
-            .with_help("compare a value, e.g. `revenue >= 500`"),
+            .with_help("compare a value, e.g. `revenue >= 500`")
+            .code("expr/not-boolean"),
         )
     })
 }
@@ -735,6 +739,7 @@ fn runtime_error(what: &str, rule: &Compiled, customer: &str, e: &EvalAltResult)
             flatten(e)
         ),
     );
+    d.code = runtime_code(flatten_inner(e));
     match flatten_inner(e) {
         EvalAltResult::ErrorTooManyOperations(_) => {
             d = d.with_help(format!(
@@ -757,6 +762,30 @@ fn runtime_error(what: &str, rule: &Compiled, customer: &str, e: &EvalAltResult)
         _ => {}
     }
     Error::Evaluation(d)
+}
+
+/// The code of a rule's failure, by what failed.
+fn runtime_code(e: &EvalAltResult) -> &'static str {
+    match e {
+        EvalAltResult::ErrorTooManyOperations(_) => "limit/operations",
+        EvalAltResult::ErrorDataTooLarge(..) => "limit/data-size",
+        EvalAltResult::ErrorStackOverflow(_) | EvalAltResult::ErrorTooManyModules(_) => {
+            "limit/call-depth"
+        }
+        EvalAltResult::ErrorRuntime(v, _) if v.is::<sandbox::Mismatch>() => "expr/type-mismatch",
+        EvalAltResult::ErrorMismatchDataType(..) | EvalAltResult::ErrorMismatchOutputType(..) => {
+            "expr/type-mismatch"
+        }
+        EvalAltResult::ErrorFunctionNotFound(..) => "expr/unknown-function",
+        EvalAltResult::ErrorArithmetic(..) => "expr/arithmetic",
+        EvalAltResult::ErrorIndexingType(..)
+        | EvalAltResult::ErrorArrayBounds(..)
+        | EvalAltResult::ErrorStringBounds(..)
+        | EvalAltResult::ErrorBitFieldBounds(..)
+        | EvalAltResult::ErrorPropertyNotFound(..) => "expr/bad-index",
+        EvalAltResult::ErrorRuntime(..) => "expr/thrown",
+        _ => "expr/runtime",
+    }
 }
 
 fn flatten_inner(e: &EvalAltResult) -> &EvalAltResult {

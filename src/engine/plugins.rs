@@ -24,10 +24,13 @@ pub fn compile<'s>(
                 ast.set_source(script.name.as_str());
                 compiled.push((script, ast));
             }
-            Err(e) => problems.push(Diagnostic::at(
-                Origin::new(&script.name, pos_line(e.position()), pos_col(e.position())),
-                format!("{}: {}", script.name, e.err_type()),
-            )),
+            Err(e) => problems.push(
+                Diagnostic::at(
+                    Origin::new(&script.name, pos_line(e.position()), pos_col(e.position())),
+                    format!("{}: {}", script.name, e.err_type()),
+                )
+                .code("plugin/syntax"),
+            ),
         }
     }
     problems.extend(clashes(engine, &compiled));
@@ -44,14 +47,17 @@ pub fn load(engine: &mut Engine, compiled: &[(&SourceFile, AST)], problems: &mut
             }
             Err(e) => {
                 let p = e.position();
-                problems.push(Diagnostic::at(
-                    Origin::new(&script.name, pos_line(p), pos_col(p)),
-                    format!(
-                        "the plugin script {} failed while loading: {}",
-                        script.name,
-                        super::flatten(&e)
-                    ),
-                ));
+                problems.push(
+                    Diagnostic::at(
+                        Origin::new(&script.name, pos_line(p), pos_col(p)),
+                        format!(
+                            "the plugin script {} failed while loading: {}",
+                            script.name,
+                            super::flatten(&e)
+                        ),
+                    )
+                    .code("plugin/load-failed"),
+                );
             }
         }
     }
@@ -86,7 +92,8 @@ fn clashes(engine: &Engine, compiled: &[(&SourceFile, AST)]) -> Vec<Diagnostic> 
                             arguments(key.1)
                         ),
                     )
-                    .with_help(format!("give it another name, e.g. `my_{}`", f.name)),
+                    .with_help(format!("give it another name, e.g. `my_{}`", f.name))
+                    .code("plugin/shadows-builtin"),
                 );
             } else if let Some(first) = seen.get(&key) {
                 problems.push(
@@ -98,7 +105,9 @@ fn clashes(engine: &Engine, compiled: &[(&SourceFile, AST)]) -> Vec<Diagnostic> 
                             arguments(key.1)
                         ),
                     )
-                    .with_help("keep one of them, or rename one"),
+                    .with_help("keep one of them, or rename one")
+                    .with_label(first.clone(), "first defined here")
+                    .code("plugin/duplicate-function"),
                 );
             } else {
                 seen.insert(key, origin);

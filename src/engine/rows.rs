@@ -153,5 +153,5 @@ fn timeout(limits: &Limits, what: &str, place: Option<(&str, &Compiled)>, custom
             "rules took longer than the {budget} budget (--rule-timeout); stopped at the {what}s for customer {customer}"
         )),
     };
-    Error::Evaluation(d.with_help(help))
+    Error::Evaluation(d.with_help(help).code("limit/timeout"))
 }

@@ -1,18 +1,9 @@
-//! A light scan of expression text: which names it reads and which metrics it asks population
-//! figures of. Used for dependency order and for evaluating each expression with only the values it
-//! needs. Conservative: a name inside a string literal that is not a population argument is ignored.
+//! Rhai source as a flat list of tokens with line and column, for the checks that read code the
+//! expression tree leaves opaque: comparisons of a number with a text in any expression
+//! (`types`) and the functions a plugin script defines (`plugins`). The tokens come from the
+//! tree's lexer ([`super::tree`]), so there is one reading of Rhai source besides Rhai's own.
 
-use super::sandbox::POPULATION_FUNCTIONS;
-
-/// What an expression refers to.
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct References {
-    /// Identifiers that are not function calls, in order of first appearance, without duplicates
-    /// (property names after `.` excluded).
-    pub names: Vec<String>,
-    /// Metric names given as literal first arguments of population functions, with the function.
-    pub populations: Vec<(String, String)>,
-}
+use super::tree::{self, Tok};
 
 /// What a token is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,131 +51,63 @@ impl Token<'_> {
     }
 }
 
-/// Multi-character operators, longest first.
-const OPERATORS: &[&str] = &[
-    "..=", "<<=", ">>=", "**=", "==", "!=", "<=", ">=", "&&", "||", "??", "?.", "?[", "::", "=>",
-    "..", "<<", ">>", "**", "+=", "-=", "*=", "/=", "%=", "&=", "|=", "^=", "->",
-];
-
-/// Splits Rhai source into tokens, skipping white space and comments. Never fails: anything
-/// unexpected becomes a one-character punctuation token (the compiler reports real errors).
+/// Splits Rhai source into tokens, comments left out, in source order. Never fails: anything
+/// unexpected becomes a one-character punctuation token (the compiler reports real errors). The
+/// code inside `${...}` of a backtick string is part of the string's token here.
 pub fn tokens(text: &str) -> Vec<Token<'_>> {
-    let bytes = text.as_bytes();
     let mut out = Vec::new();
-    let mut i = 0;
-    let (mut line, mut line_start) = (1u32, 0usize);
-    while i < bytes.len() {
-        let c = bytes[i];
-        let start = i;
-        let kind = if c == b'\n' {
-            i += 1;
-            line += 1;
-            line_start = i;
-            continue;
-        } else if c.is_ascii_whitespace() {
-            i += 1;
-            continue;
-        } else if c == b'/' && bytes.get(i + 1) == Some(&b'/') {
-            while i < bytes.len() && bytes[i] != b'\n' {
-                i += 1;
-            }
-            continue;
-        } else if c == b'/' && bytes.get(i + 1) == Some(&b'*') {
-            i += 2;
-            while i < bytes.len() && !(bytes[i] == b'*' && bytes.get(i + 1) == Some(&b'/')) {
-                if bytes[i] == b'\n' {
-                    line += 1;
-                    line_start = i + 1;
-                }
-                i += 1;
-            }
-            i = (i + 2).min(bytes.len());
-            continue;
-        } else if c == b'"' || c == b'`' || c == b'\'' {
-            i = string_end(bytes, i);
-            if c == b'\'' {
-                Kind::Char
-            } else {
+    let mut string_end = 0;
+    let mut at = Position::default();
+    for token in tree::tokens(text) {
+        let span = token.span;
+        if span.start < string_end {
+            continue; // inside an interpolated string
+        }
+        let kind = match token.tok {
+            Tok::Ident => Kind::Ident,
+            Tok::Int(_) | Tok::Float(_) | Tok::Number => Kind::Number,
+            Tok::Str { quote: b'\'', .. } => Kind::Char,
+            Tok::Str { .. } => {
+                string_end = span.end;
                 Kind::Str
             }
-        } else if c.is_ascii_alphabetic() || c == b'_' {
-            while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_') {
-                i += 1;
-            }
-            Kind::Ident
-        } else if c.is_ascii_digit() {
-            while i < bytes.len()
-                && (bytes[i].is_ascii_alphanumeric()
-                    || bytes[i] == b'_'
-                    || (bytes[i] == b'.' && bytes.get(i + 1).is_some_and(u8::is_ascii_digit)))
-            {
-                i += 1;
-            }
-            Kind::Number
-        } else {
-            let rest = &text[i..];
-            i += OPERATORS
-                .iter()
-                .find(|op| rest.starts_with(*op))
-                .map_or_else(
-                    || rest.chars().next().map_or(1, char::len_utf8),
-                    |op| op.len(),
-                );
-            Kind::Punct
+            Tok::Sym(_) | Tok::Other => Kind::Punct,
         };
+        let (line, column) = at.advance(text, span.start);
         out.push(Token {
             kind,
-            text: &text[start..i],
+            text: span.text(text),
             line,
-            column: text[line_start..start].chars().count() as u32 + 1,
+            column,
         });
-        // A multi-line string literal moves the line count on.
-        for (k, b) in bytes[start..i].iter().enumerate() {
-            if *b == b'\n' {
-                line += 1;
-                line_start = start + k + 1;
-            }
-        }
     }
     out
 }
 
-/// The index after the string literal starting at `start` (or the end of the text).
-fn string_end(bytes: &[u8], start: usize) -> usize {
-    let quote = bytes[start];
-    let mut i = start + 1;
-    while i < bytes.len() && bytes[i] != quote {
-        if bytes[i] == b'\\' {
-            i += 1;
-        }
-        i += 1;
-    }
-    (i + 1).min(bytes.len())
+/// A walk through the text that keeps the line and column of its position.
+#[derive(Default)]
+struct Position {
+    offset: usize,
+    line: u32,
+    line_start: usize,
 }
 
-/// Scans Rhai source for identifiers and population-function arguments.
-pub fn references(text: &str) -> References {
-    let toks = tokens(text);
-    let mut refs = References::default();
-    for (k, t) in toks.iter().enumerate() {
-        if t.kind != Kind::Ident || (k > 0 && (toks[k - 1].is(".") || toks[k - 1].is("?."))) {
-            continue;
-        }
-        let next = toks.get(k + 1);
-        let is_call = next.is_some_and(|n| n.is("("));
-        if !is_call && !refs.names.iter().any(|n| n == t.text) {
-            refs.names.push(t.text.to_string());
-        }
-        if is_call && POPULATION_FUNCTIONS.contains(&t.text) {
-            if let Some(arg) = toks.get(k + 2).filter(|a| a.kind == Kind::Str) {
-                let pair = (t.text.to_string(), arg.literal().to_string());
-                if !refs.populations.contains(&pair) {
-                    refs.populations.push(pair);
-                }
+impl Position {
+    /// Moves to byte `to` (not before the current position) and gives its 1-based line and
+    /// column (in characters).
+    fn advance(&mut self, text: &str, to: usize) -> (u32, u32) {
+        for (k, b) in text.as_bytes()[self.offset..to].iter().enumerate() {
+            if *b == b'\n' {
+                self.line += 1;
+                self.line_start = self.offset + k + 1;
             }
         }
+        self.offset = to;
+        (
+            self.line + 1,
+            text[self.line_start..to].chars().count() as u32 + 1,
+        )
     }
-    refs
 }
 
 /// A function defined in a script: `fn name(a, b)`.
@@ -237,31 +160,6 @@ pub fn function_definitions(text: &str) -> Vec<FnDefinition> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn finds_names_and_population_arguments() {
-        let r = references(
-            r#"revenue >= percentile("value", 0.9) && orders >= min_orders // revenue_12m"#,
-        );
-        assert_eq!(r.names, vec!["revenue", "orders", "min_orders"]);
-        assert_eq!(
-            r.populations,
-            vec![("percentile".to_string(), "value".to_string())]
-        );
-    }
-
-    #[test]
-    fn skips_strings_properties_and_comments() {
-        let r = references("let s = \"orders\"; /* cost */ s.len() + x.y + 1.5e3");
-        assert_eq!(r.names, vec!["let", "s", "x"]);
-        let r = references("yearly_value (revenue) + yearly_value");
-        assert_eq!(
-            r.names,
-            vec!["revenue", "yearly_value"],
-            "a call is not a read"
-        );
-        assert!(r.populations.is_empty());
-    }
 
     #[test]
     fn tokens_carry_line_and_column() {

@@ -34,6 +34,8 @@ mod tests;
 
 use crate::error::Origin;
 
+pub(crate) use lex::{lex as tokens, Tok};
+
 pub use bind::{bind, figure, Bound, Figures, NameTable, TableFigures, Val};
 pub use condition::{
     comparisons, threshold_tests, Change, Comparison, Condition, Distance, Operand, Source, Test,

@@ -74,7 +74,8 @@ pub fn mismatches(expr: &Expr, what: &str, name: &str, params: &[Param]) -> Vec<
                     describe(&known)
                 ),
             )
-            .with_help(help(&known)),
+            .with_help(help(&known))
+            .code("expr/type-mismatch"),
         );
     }
     problems

@@ -426,7 +426,8 @@ impl Templates {
                 Origin::file(crate::workspace::POLICY_FILE),
                 format!("report.template: no template named `{main}`"),
             )
-            .with_help(format!("templates: {}", names.join(", ")))]);
+            .with_help(format!("templates: {}", names.join(", ")))
+            .code("report/unknown-template")]);
         }
         Ok(templates)
     }
@@ -460,6 +461,7 @@ impl Templates {
                     self.file(&self.main),
                     "the report template wrote text that is not UTF-8",
                 )
+                .code("report/not-utf8")
             }),
         }
     }
@@ -494,7 +496,11 @@ impl Templates {
 
     /// A Tera error as a diagnostic at the place it names; `what` says which step failed.
     fn diagnostic(&self, e: &tera::Error, what: &str) -> Diagnostic {
-        match (e.kind(), self.location(e)) {
+        let code = match e.kind() {
+            ErrorKind::SyntaxError(_) => "report/template-syntax",
+            _ => "report/template-error",
+        };
+        let d = match (e.kind(), self.location(e)) {
             (ErrorKind::SyntaxError(r) | ErrorKind::RenderingError(r), Some(origin)) => {
                 Diagnostic::at(origin, format!("{what}: {}", r.message()))
             }
@@ -505,7 +511,8 @@ impl Templates {
                 )),
                 format!("{what}: {e}"),
             ),
-        }
+        };
+        d.code(code)
     }
 
     fn limit_error(&self, limit: Limit, at: Option<Origin>) -> Diagnostic {
@@ -534,6 +541,7 @@ impl Templates {
             format!("report template `{}` stopped: {message}", self.main),
         )
         .with_help(help)
+        .code("limit/template")
     }
 }
 

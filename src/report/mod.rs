@@ -107,8 +107,9 @@ pub fn charts_and_pdf(
             bytes: charts::svg::to_svg(chart).into_bytes(),
         })
         .collect();
-    let rendered = pdf::render(markdown, &charts)
-        .map_err(|e| Error::Render(Diagnostic::new(format!("report.pdf from report.md: {e}"))))?;
+    let rendered = pdf::render(markdown, &charts).map_err(|e| {
+        Error::Render(Diagnostic::new(format!("report.pdf from report.md: {e}")).code("report/pdf"))
+    })?;
     files.push(OutputFile {
         path: "report.pdf".into(),
         bytes: rendered.bytes,

@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use crate::engine::sandbox::Populations;
-use crate::metrics::{population, Column, CustomerTable, EMPTY_INT};
+use crate::metrics::{population, Column, CustomerTable, NamedColumn, EMPTY_INT};
 use crate::workspace::ParamValue;
 
 use super::condition::{self, Condition, Test};
@@ -85,8 +85,8 @@ pub fn figure(function: PopFn, arg: Option<f64>, sorted: &[f64]) -> Option<f64> 
 
 /// What names are resolved against: one customer table, the params and the population figures.
 pub struct NameTable<'a> {
-    /// The customer table: a name is first looked up among its columns.
-    pub table: &'a CustomerTable,
+    /// The columns of a customer table: a name is first looked up among them.
+    pub columns: &'a [NamedColumn],
     /// The policy's params: then among these.
     pub params: &'a [(String, ParamValue)],
     /// Population figures, the same the Rhai functions read.
@@ -94,6 +94,11 @@ pub struct NameTable<'a> {
 }
 
 impl NameTable<'_> {
+    /// The index of the column of that name.
+    pub(super) fn position(&self, name: &str) -> Option<usize> {
+        self.columns.iter().position(|c| c.name == name)
+    }
+
     /// The figure of a population call.
     pub(super) fn figure(&self, function: PopFn, metric: &str, arg: Option<f64>) -> Option<f64> {
         figure(function, arg, &self.figures.sorted(metric)?)
@@ -224,8 +229,8 @@ impl Bound {
     }
 
     fn name(&mut self, name: &str, names: &NameTable<'_>) -> Option<Code> {
-        if let Some(i) = names.table.position(name) {
-            return match names.table.columns[i].column {
+        if let Some(i) = names.position(name) {
+            return match names.columns[i].column {
                 Column::Date(_) => None,
                 _ => Some(Code::Column(u32::try_from(i).ok()?)),
             };
@@ -241,8 +246,8 @@ impl Bound {
 
     /// The value for customer `row` of the table it was bound to, or `None` when Rhai must
     /// decide.
-    pub fn eval<'a>(&'a self, table: &'a CustomerTable, row: usize) -> Option<Val<'a>> {
-        self.at(self.root, table, row)
+    pub fn eval<'a>(&'a self, columns: &'a [NamedColumn], row: usize) -> Option<Val<'a>> {
+        self.at(self.root, columns, row)
     }
 
     /// The condition's structure, when it is made of comparisons of a metric with a constant,
@@ -251,26 +256,28 @@ impl Bound {
         self.condition.as_ref()
     }
 
-    fn at<'a>(&'a self, at: u32, table: &'a CustomerTable, row: usize) -> Option<Val<'a>> {
+    fn at<'a>(&'a self, at: u32, columns: &'a [NamedColumn], row: usize) -> Option<Val<'a>> {
         Some(match self.code[at as usize] {
             Code::Int(i) => Val::Int(i),
             Code::Float(f) => Val::Float(f),
             Code::Bool(b) => Val::Bool(b),
             Code::Str(s) => Val::Str(&self.strings[s as usize]),
-            Code::Column(c) => cell(&table.columns[c as usize].column, row)?,
-            Code::Not(a) => Val::Bool(!self.boolean(a, table, row)?),
-            Code::Neg(a) => match self.at(a, table, row)? {
+            Code::Column(c) => cell(&columns[c as usize].column, row)?,
+            Code::Not(a) => Val::Bool(!self.boolean(a, columns, row)?),
+            Code::Neg(a) => match self.at(a, columns, row)? {
                 Val::Int(i) => Val::Int(i.checked_neg()?),
                 Val::Float(f) => Val::Float(-f),
                 _ => return None,
             },
             Code::Binary(BinOp::And, l, r) => {
-                Val::Bool(self.boolean(l, table, row)? && self.boolean(r, table, row)?)
+                Val::Bool(self.boolean(l, columns, row)? && self.boolean(r, columns, row)?)
             }
             Code::Binary(BinOp::Or, l, r) => {
-                Val::Bool(self.boolean(l, table, row)? || self.boolean(r, table, row)?)
+                Val::Bool(self.boolean(l, columns, row)? || self.boolean(r, columns, row)?)
             }
-            Code::Binary(op, l, r) => apply(op, self.at(l, table, row)?, self.at(r, table, row)?)?,
+            Code::Binary(op, l, r) => {
+                apply(op, self.at(l, columns, row)?, self.at(r, columns, row)?)?
+            }
             Code::If {
                 first,
                 count,
@@ -278,20 +285,20 @@ impl Bound {
             } => {
                 let arms = &self.arms[first as usize..(first + count) as usize];
                 for &(condition, result) in arms {
-                    if self.boolean(condition, table, row)? {
-                        return self.at(result, table, row);
+                    if self.boolean(condition, columns, row)? {
+                        return self.at(result, columns, row);
                     }
                 }
                 if otherwise == NO_ELSE {
                     return None; // Rhai's `()`
                 }
-                return self.at(otherwise, table, row);
+                return self.at(otherwise, columns, row);
             }
         })
     }
 
-    fn boolean(&self, at: u32, table: &CustomerTable, row: usize) -> Option<bool> {
-        match self.at(at, table, row)? {
+    fn boolean(&self, at: u32, columns: &[NamedColumn], row: usize) -> Option<bool> {
+        match self.at(at, columns, row)? {
             Val::Bool(b) => Some(b),
             _ => None,
         }

@@ -8,7 +8,7 @@
 //! value. [`threshold_tests`] finds every such comparison anywhere in a tree. A bound condition tells, per customer, what it takes to meet it
 //! ([`Condition::distance`]) and whether the customer sits near a threshold ([`Test::near`]).
 
-use crate::metrics::{Column, CustomerTable, Kind};
+use crate::metrics::{Column, Kind, NamedColumn};
 
 use super::bind::{apply, cell, compare, NameTable, Val};
 use super::{BinOp, CmpOp, Lit, Node, Number, PopFn, Span, UnOp};
@@ -233,7 +233,7 @@ fn constant(node: &Node, names: &NameTable<'_>) -> Option<Number> {
     let value = match node {
         Node::Lit { value, .. } => number(value)?,
         Node::Name { name, .. } => {
-            if names.table.position(name).is_some() {
+            if names.position(name).is_some() {
                 return None;
             }
             names.number_param(name)?
@@ -371,8 +371,8 @@ fn metric<'t>(
     let Operand::Name { name, span } = *operand else {
         return None;
     };
-    let column = names.table.position(name)?;
-    let kind = names.table.columns[column].column.kind();
+    let column = names.position(name)?;
+    let kind = names.columns[column].column.kind();
     matches!(kind, Kind::Int | Kind::Money | Kind::Float).then_some((name, span, column, kind))
 }
 
@@ -384,7 +384,7 @@ fn threshold(operand: &Operand<'_>, names: &NameTable<'_>) -> Option<Threshold> 
             span,
         },
         Operand::Name { name, span } => {
-            if names.table.position(name).is_some() {
+            if names.position(name).is_some() {
                 return None; // a column, not a constant
             }
             Threshold {
@@ -486,13 +486,13 @@ impl Condition<Test> {
     /// What customer `row` needs to meet the condition; `None` when that cannot be said (an
     /// empty value in an `&&` part or in every `||` alternative, a `!=` test, a threshold the
     /// metric's type cannot reach, such as `orders == 2.5`).
-    pub fn distance<'c>(&'c self, table: &CustomerTable, row: usize) -> Option<Distance<'c>> {
+    pub fn distance<'c>(&'c self, columns: &[NamedColumn], row: usize) -> Option<Distance<'c>> {
         match self {
-            Condition::Test(t) => t.distance(table, row),
+            Condition::Test(t) => t.distance(columns, row),
             Condition::All(parts) => {
                 let mut needed = Vec::new();
                 for part in parts {
-                    match part.distance(table, row)? {
+                    match part.distance(columns, row)? {
                         Distance::Met => {}
                         d => needed.push(d),
                     }
@@ -502,7 +502,7 @@ impl Condition<Test> {
             Condition::Any(parts) => {
                 let mut alternatives = Vec::new();
                 for part in parts {
-                    match part.distance(table, row) {
+                    match part.distance(columns, row) {
                         Some(Distance::Met) => return Some(Distance::Met),
                         Some(d) => alternatives.push(d),
                         None => {}
@@ -528,8 +528,8 @@ fn simplify<'c>(
 
 impl Test {
     /// The customer's value of the metric, as Rhai sees it; `None` when empty.
-    pub fn value(&self, table: &CustomerTable, row: usize) -> Option<Number> {
-        match cell(&table.columns[self.column].column, row)? {
+    pub fn value(&self, columns: &[NamedColumn], row: usize) -> Option<Number> {
+        match cell(&columns[self.column].column, row)? {
             Val::Int(i) => Some(Number::Int(i)),
             Val::Float(f) => Some(Number::Float(f)),
             _ => None,
@@ -538,8 +538,8 @@ impl Test {
 
     /// Whether the test holds for customer `row` (Rhai's comparison); `None` when the value is
     /// empty.
-    pub fn holds(&self, table: &CustomerTable, row: usize) -> Option<bool> {
-        self.holds_at(self.value(table, row)?)
+    pub fn holds(&self, columns: &[NamedColumn], row: usize) -> Option<bool> {
+        self.holds_at(self.value(columns, row)?)
     }
 
     fn holds_at(&self, value: Number) -> Option<bool> {
@@ -548,19 +548,19 @@ impl Test {
 
     /// Whether customer `row`'s value is within `share` (0.05 for 5%) of the threshold, on either
     /// side; `None` when the value is empty.
-    pub fn near(&self, table: &CustomerTable, row: usize, share: f64) -> Option<bool> {
-        let v = self.value(table, row)?.as_f64();
+    pub fn near(&self, columns: &[NamedColumn], row: usize, share: f64) -> Option<bool> {
+        let v = self.value(columns, row)?.as_f64();
         let t = self.threshold.value.as_f64();
         Some((v - t).abs() <= share * t.abs())
     }
 
     /// What customer `row` needs to pass this test.
-    pub fn distance(&self, table: &CustomerTable, row: usize) -> Option<Distance<'_>> {
-        let value = self.value(table, row)?;
+    pub fn distance(&self, columns: &[NamedColumn], row: usize) -> Option<Distance<'_>> {
+        let value = self.value(columns, row)?;
         if self.holds_at(value)? {
             return Some(Distance::Met);
         }
-        let (by, strict) = match &table.columns[self.column].column {
+        let (by, strict) = match &columns[self.column].column {
             Column::Int(v) => (self.steps(v[row], 1.0)?, false),
             Column::Money(v) => (self.steps(v[row], 100.0)?, false),
             _ => match self.op {
@@ -629,7 +629,7 @@ fn val(n: Number) -> Val<'static> {
 impl super::Bound {
     /// What customer `row` needs to meet this condition: see [`Condition::distance`]. `None`
     /// also when the expression is not a threshold condition.
-    pub fn distance<'c>(&'c self, table: &CustomerTable, row: usize) -> Option<Distance<'c>> {
-        self.condition()?.distance(table, row)
+    pub fn distance<'c>(&'c self, columns: &[NamedColumn], row: usize) -> Option<Distance<'c>> {
+        self.condition()?.distance(columns, row)
     }
 }

@@ -10,7 +10,7 @@ use super::{NameRef, PopFn, PopulationCall, PopulationRef, Span};
 
 /// What a token is. Its text is the span's.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub(super) enum Tok {
+pub(crate) enum Tok {
     /// An identifier or keyword.
     Ident,
     /// A decimal integer literal (`1_000`).
@@ -36,7 +36,7 @@ pub(super) enum Tok {
 
 /// A token and where it is.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub(super) struct Token {
+pub(crate) struct Token {
     /// What it is.
     pub tok: Tok,
     /// Where it is.
@@ -65,7 +65,7 @@ pub(super) fn is_keyword(word: &str) -> bool {
 }
 
 /// The tokens of `text`, comments left out.
-pub(super) fn lex(text: &str) -> Vec<Token> {
+pub(crate) fn lex(text: &str) -> Vec<Token> {
     let mut lexer = Lexer {
         text,
         bytes: text.as_bytes(),
