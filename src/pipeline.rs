@@ -545,3 +545,6 @@ impl Prepared {
             .collect()
     }
 }
+
+#[cfg(test)]
+mod tests;
