@@ -126,6 +126,7 @@ fn prepare_checked(root: &Path, check_source: bool, overrides: &[Override]) -> R
         None => None,
     };
     let names = declare_attributes(&mut workspace, attributes.as_ref(), &mut problems);
+    problems.extend(banded_columns(&workspace, attributes.as_ref()));
     let program = engine::compile(&workspace, &names);
     let templates = Templates::load(&workspace);
     let (program, templates) = match (program, templates) {
@@ -173,6 +174,52 @@ fn declare_attributes(
         }
     }
     clear
+}
+
+/// `attributes:` bands name numeric columns: an attribute column of numbers, a built-in or a
+/// derived metric.
+fn banded_columns(
+    workspace: &Workspace,
+    attributes: Option<&data::AttributeTable>,
+) -> Vec<Diagnostic> {
+    let attribute = |name: &str| attributes.and_then(|t| t.columns.iter().find(|c| c.name == name));
+    let mut known: Vec<String> = crate::metrics::BUILTINS
+        .iter()
+        .map(|b| b.name.to_string())
+        .collect();
+    known.extend(workspace.policy.metrics.iter().map(|m| m.name.clone()));
+    known.extend(
+        attributes
+            .iter()
+            .flat_map(|t| t.columns.iter().map(|c| c.name.clone())),
+    );
+    let mut problems = Vec::new();
+    for bands in &workspace.policy.bands {
+        let name = bands.attribute.as_str();
+        let problem = match attribute(name) {
+            Some(c) if matches!(c.values, AttributeValues::Text(_)) => Some((
+                format!("attributes.{name}.bands: `{name}` holds text, which cannot be banded"),
+                "bands are for numbers; a text attribute is profiled by its values".to_string(),
+            )),
+            Some(_) => None,
+            None if known.iter().any(|k| k == name) => None,
+            None => Some((
+                format!("attributes.{name}: no attribute column or metric is called `{name}`"),
+                match crate::ident::closest(&known, name) {
+                    Some(near) => format!("did you mean `{near}`?"),
+                    None => "name a column of the customer table or a metric".to_string(),
+                },
+            )),
+        };
+        if let Some((message, help)) = problem {
+            problems.push(
+                Diagnostic::at(bands.origin.clone(), message)
+                    .with_help(help)
+                    .code("policy/bad-bands"),
+            );
+        }
+    }
+    problems
 }
 
 impl Prepared {

@@ -130,6 +130,33 @@ pub fn column(name: &str, ids: &[String], values: Vec<Dynamic>) -> Result<Column
     })
 }
 
+/// Amounts of money as cents, rounded to the nearest cent (halves away from zero). A value that is
+/// not a finite number within range is an error: the row and what was found.
+pub fn cents(values: &[Dynamic]) -> Result<Vec<i64>, (usize, String)> {
+    /// Beyond this many currency units, cents no longer fit exactly.
+    const LIMIT: f64 = 90_000_000_000_000_000.0 / 100.0;
+    values
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            let found = || {
+                if v.is_unit() {
+                    "nothing (an empty value)".to_string()
+                } else {
+                    format!("{v} ({})", v.type_name())
+                }
+            };
+            if let Ok(n) = v.as_int() {
+                return n.checked_mul(100).ok_or_else(|| (i, found()));
+            }
+            match v.as_float() {
+                Ok(f) if f.is_finite() && f.abs() < LIMIT => Ok((f * 100.0).round() as i64),
+                _ => Err((i, found())),
+            }
+        })
+        .collect()
+}
+
 fn describe(s: Shape) -> &'static str {
     match s {
         Shape::Unit => "nothing",

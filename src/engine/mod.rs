@@ -12,6 +12,7 @@ mod convert;
 pub mod explain;
 pub mod limits;
 mod plugins;
+mod profit;
 mod rows;
 pub mod sandbox;
 mod scan;
@@ -47,7 +48,9 @@ pub struct Program {
     policy_order: Vec<String>,
     tiers: Vec<(String, Option<Compiled>)>,
     checks: Vec<CheckRule>,
-    /// Whether a check reads [`TIER_NAMES`] (the tier columns are built only then).
+    personas: Vec<Compiled>,
+    profit: Option<profit::Rules>,
+    /// Whether a check or persona reads [`TIER_NAMES`] (the tier columns are built only then).
     checks_read_tier: bool,
 }
 
@@ -93,6 +96,8 @@ pub struct Evaluation {
     pub tier_reads: Vec<Vec<String>>,
     /// Per check, in policy order: the customers (table rows) it fired for.
     pub checks: Vec<CheckResult>,
+    /// Per persona, in policy order: its name and its customers (table rows, ascending).
+    pub personas: Vec<(String, Vec<u32>)>,
     /// What scripts printed.
     pub printed: Vec<String>,
 }
@@ -135,6 +140,7 @@ pub fn compile(workspace: &Workspace, attributes: &[String]) -> Result<Program, 
     // Plugins: every function they define is callable from every expression.
     let plugins = plugins::compile(&engine, &workspace.scripts, &mut problems);
     plugins::load(&mut engine, &plugins, &mut problems);
+    plugins::template_functions(&plugins, &policy.plugins, &mut problems);
 
     // Names in scope at compile time: unknown names are caught here, not per customer.
     let mut known: Vec<String> = base_names(attributes);
@@ -156,17 +162,27 @@ pub fn compile(workspace: &Workspace, attributes: &[String]) -> Result<Program, 
     for name in &known {
         scope.push_dynamic(name.as_str(), Dynamic::UNIT);
     }
-    // Checks also read the customer's tier.
-    let mut check_known = known.clone();
-    let mut check_scope = scope.clone();
+    // Tiers, checks and personas also read the profit metrics, computed after the derived ones.
+    let profit_names = policy
+        .profit
+        .as_ref()
+        .map(|p| p.metric_names())
+        .unwrap_or_default();
+    let mut rule_known = known.clone();
+    let mut rule_scope = scope.clone();
+    for name in &profit_names {
+        rule_known.push(name.clone());
+        rule_scope.push_dynamic(name.as_str(), Dynamic::UNIT);
+    }
+    // Checks and personas also read the customer's tier.
+    let mut check_known = rule_known.clone();
+    let mut check_scope = rule_scope.clone();
     for name in TIER_NAMES {
         if !known.iter().any(|k| k == name) {
             check_known.push(name.to_string());
             check_scope.push_dynamic(name, Dynamic::UNIT);
         }
     }
-    // Population figures are of metrics and columns, never of the tier.
-    let metrics_and_columns = &known;
     let compile_one = |what: &str,
                        name: &str,
                        expr: &Expr,
@@ -179,7 +195,9 @@ pub fn compile(workspace: &Workspace, attributes: &[String]) -> Result<Program, 
             let parsed = tree::parse(&expr.text);
             let mut pops = Vec::new();
             for call in &parsed.populations {
-                if metrics_and_columns.contains(&call.metric) {
+                // Population figures are of metrics and columns, never of the tier.
+                let tier = TIER_NAMES.contains(&call.metric.as_str());
+                if known.contains(&call.metric) && !tier {
                     if !pops.contains(&call.metric) {
                         pops.push(call.metric.clone());
                     }
@@ -226,6 +244,11 @@ pub fn compile(workspace: &Workspace, attributes: &[String]) -> Result<Program, 
                     .with_help(TIER_ONLY_IN_CHECKS)
                     .code("expr/tier-outside-check")
                 }
+                rhai::ParseErrorType::VariableUndefined(var) if profit_names.contains(var) => {
+                    Diagnostic::at(at, format!("{what} `{name}`: `{var}` is computed after the derived metrics and costs"))
+                        .with_help("read the profit metrics in tiers, checks and personas; a derived metric or cost can read `margin`, `revenue` and the other metrics")
+                        .code("expr/unknown-name")
+                }
                 rhai::ParseErrorType::VariableUndefined(var) => {
                     Diagnostic::at(at, format!("{what} `{name}`: {}", e.err_type()))
                         .with_help(suggest(var, known))
@@ -248,10 +271,15 @@ pub fn compile(workspace: &Workspace, attributes: &[String]) -> Result<Program, 
         .tiers
         .iter()
         .map(|t| {
-            let c = t
-                .when
-                .as_ref()
-                .and_then(|w| compile_one("tier", &t.name, w, (&known, &scope), &mut problems));
+            let c = t.when.as_ref().and_then(|w| {
+                compile_one(
+                    "tier",
+                    &t.name,
+                    w,
+                    (&rule_known, &rule_scope),
+                    &mut problems,
+                )
+            });
             (t.name.clone(), c)
         })
         .collect();
@@ -267,15 +295,45 @@ pub fn compile(workspace: &Workspace, attributes: &[String]) -> Result<Program, 
             })
         })
         .collect();
-    for check in &checks {
-        problems.extend(tier_name_clash(&check.rule, &known));
-    }
-    let checks_read_tier = checks.iter().any(|c| {
-        c.rule
-            .reads
+    let personas: Vec<Compiled> = policy
+        .personas
+        .iter()
+        .filter_map(|p| {
+            let names = (check_known.as_slice(), &check_scope);
+            compile_one("persona", &p.name, &p.when, names, &mut problems)
+        })
+        .collect();
+    let profit = policy.profit.as_ref().map(|p| profit::Rules {
+        components: p
+            .components
             .iter()
-            .any(|n| TIER_NAMES.contains(&n.as_str()))
+            .filter_map(|c| {
+                compile_one(
+                    "cost_to_serve",
+                    &c.name,
+                    &c.expr,
+                    (&known, &scope),
+                    &mut problems,
+                )
+            })
+            .collect(),
+        acquisition: p.acquisition.as_ref().and_then(|a| {
+            compile_one(
+                "acquisition_cost",
+                "acquisition_cost",
+                a,
+                (&known, &scope),
+                &mut problems,
+            )
+        }),
+        basis: p.basis.metric(),
     });
+    for rule in checks.iter().map(|c| &c.rule).chain(&personas) {
+        problems.extend(tier_name_clash(rule, &known));
+    }
+    let reads_tier = |rule: &Compiled| rule.reads.iter().any(|n| TIER_NAMES.contains(&n.as_str()));
+    let checks_read_tier =
+        checks.iter().any(|c| reads_tier(&c.rule)) || personas.iter().any(reads_tier);
     let derived = match order_by_dependency(derived) {
         Ok(d) => d,
         Err(d) => {
@@ -309,6 +367,8 @@ pub fn compile(workspace: &Workspace, attributes: &[String]) -> Result<Program, 
         policy_order: policy.metrics.iter().map(|m| m.name.clone()).collect(),
         tiers,
         checks,
+        personas,
+        profit,
         checks_read_tier,
     })
 }
@@ -449,14 +509,25 @@ impl Program {
         let mut frame = self.frame(table);
         let first_derived = frame.columns.len();
         self.derive(&mut frame)?;
+        if let Some(profit) = &self.profit {
+            profit.evaluate(self, &mut frame)?;
+        }
+        let computed = frame.columns.len();
         let tiers = self.assign_tiers(&frame)?;
         if self.checks_read_tier {
             self.push_tier_columns(&mut frame, &tiers);
         }
         let checks = self.run_checks(&frame)?;
-        frame.columns.truncate(first_derived + self.derived.len());
+        let personas = self.members(&frame)?;
+        frame.columns.truncate(computed);
         let mut derived = frame.columns.split_off(first_derived);
-        derived.sort_by_key(|c| self.policy_order.iter().position(|n| *n == c.name));
+        // Policy order; the profit metrics (not in it) after the derived ones, in their order.
+        derived.sort_by_key(|c| {
+            self.policy_order
+                .iter()
+                .position(|n| *n == c.name)
+                .unwrap_or(usize::MAX)
+        });
         Ok(Evaluation {
             derived,
             reasons: tiers.clone(),
@@ -468,6 +539,7 @@ impl Program {
                 .collect(),
             populations: BTreeMap::new(),
             checks,
+            personas,
             printed: Vec::new(),
         })
     }
@@ -479,8 +551,10 @@ impl Program {
             .derived
             .iter()
             .chain(self.tiers.iter().filter_map(|(_, c)| c.as_ref()))
-            .chain(self.checks.iter().map(|c| &c.rule));
-        let mut wanted = BTreeSet::new();
+            .chain(self.checks.iter().map(|c| &c.rule))
+            .chain(&self.personas)
+            .chain(self.profit.iter().flat_map(|p| p.rules()));
+        let mut wanted: BTreeSet<&str> = self.profit.iter().map(|p| p.basis).collect();
         for rule in rules {
             wanted.extend(
                 rule.reads
@@ -542,21 +616,39 @@ impl Program {
     fn run_checks(&self, frame: &Frame<'_>) -> Result<Vec<CheckResult>, Error> {
         let mut checks = Vec::new();
         for check in &self.checks {
-            let values = self.eval_all(frame, &check.rule, "check")?;
-            let mut customers = Vec::new();
-            for (i, v) in values.into_iter().enumerate() {
-                if expect_bool(&v, "check", &check.rule, &frame.ids[i])? {
-                    customers.push(i as u32);
-                }
-            }
             checks.push(CheckResult {
                 name: check.rule.name.clone(),
                 severity: check.severity,
                 message: check.message.clone(),
-                customers,
+                customers: self.holders(frame, &check.rule, "check")?,
             });
         }
         Ok(checks)
+    }
+
+    /// The customers (table rows, ascending) for whom a condition holds.
+    fn holders(
+        &self,
+        frame: &Frame<'_>,
+        rule: &Compiled,
+        what: &'static str,
+    ) -> Result<Vec<u32>, Error> {
+        let values = self.eval_all(frame, rule, what)?;
+        let mut customers = Vec::new();
+        for (i, v) in values.into_iter().enumerate() {
+            if expect_bool(&v, what, rule, &frame.ids[i])? {
+                customers.push(i as u32);
+            }
+        }
+        Ok(customers)
+    }
+
+    /// Per persona, its customers.
+    fn members(&self, frame: &Frame<'_>) -> Result<Vec<(String, Vec<u32>)>, Error> {
+        self.personas
+            .iter()
+            .map(|rule| Ok((rule.name.clone(), self.holders(frame, rule, "persona")?)))
+            .collect()
     }
 
     /// Makes the population figures an expression asks for available.

@@ -9,7 +9,7 @@ use rhai::{Engine, FnAccess, Module, Scope, AST};
 
 use super::{pos_col, pos_line, scan};
 use crate::error::{Diagnostic, Origin};
-use crate::workspace::SourceFile;
+use crate::workspace::{SourceFile, TemplatePlugins};
 
 /// Compiles each script with its file as source; syntax errors are reported with file and line.
 pub fn compile<'s>(
@@ -115,6 +115,60 @@ fn clashes(engine: &Engine, compiled: &[(&SourceFile, AST)]) -> Vec<Diagnostic> 
         }
     }
     problems
+}
+
+/// Every function `plugins:` lets the templates call is a public plugin function of one argument
+/// (the value for a filter, the map of keyword arguments for a function).
+pub fn template_functions(
+    compiled: &[(&SourceFile, AST)],
+    plugins: &TemplatePlugins,
+    problems: &mut Vec<Diagnostic>,
+) {
+    let public: Vec<(String, usize)> = compiled
+        .iter()
+        .flat_map(|(_, ast)| ast.iter_functions())
+        .filter(|f| f.access != FnAccess::Private)
+        .map(|f| (f.name.to_string(), f.params.len()))
+        .collect();
+    let listed = plugins
+        .filters
+        .iter()
+        .map(|f| ("filter", f))
+        .chain(plugins.functions.iter().map(|f| ("function", f)));
+    for (what, (name, origin)) in listed {
+        if public.iter().any(|(n, arity)| n == name && *arity == 1) {
+            continue;
+        }
+        let names: Vec<String> = public.iter().map(|(n, _)| n.clone()).collect();
+        let (message, help) = match public.iter().find(|(n, _)| n == name) {
+            Some((_, arity)) => (
+                format!(
+                    "template {what} `{name}` takes {}; a template {what} takes 1",
+                    arguments(*arity)
+                ),
+                if what == "filter" {
+                    "a filter receives the value before the `|`: `fn money_k(x) { ... }`"
+                        .to_string()
+                } else {
+                    "a function receives its keyword arguments as one map: `fn segment_story(args) { args.tier }`".to_string()
+                },
+            ),
+            None => (
+                format!(
+                    "template {what} `{name}` is not a public function of the scripts in scripts/"
+                ),
+                match crate::ident::closest(&names, name) {
+                    Some(near) => format!("did you mean `{near}`?"),
+                    None => format!("define `fn {name}(x) {{ ... }}` in a script under scripts/"),
+                },
+            ),
+        };
+        problems.push(
+            Diagnostic::at(origin.clone(), message)
+                .with_help(help)
+                .code("plugin/unknown-template-function"),
+        );
+    }
 }
 
 fn arguments(n: usize) -> String {

@@ -1,5 +1,6 @@
 //! `customers.csv`: one row per customer, sorted by id: id, tier, the reason (the rule that placed
-//! the customer), built-ins, attributes, derived metrics, then one `check_<name>` column per check.
+//! the customer), built-ins, attributes, derived metrics, one `check_<name>` column per check, then
+//! (when the policy declares personas) `personas`: the customer's personas joined by `;`.
 
 use rayon::prelude::*;
 
@@ -19,10 +20,12 @@ pub fn customers_csv(policy: &Policy, table: &CustomerTable, evaluation: &Evalua
         .iter()
         .map(|c| format!("check_{}", c.name))
         .collect();
+    let personas = persona_labels(evaluation, table.len());
     let header = ["customer_id", "tier", "reason"]
         .into_iter()
         .chain(table.columns.iter().map(|c| c.name.as_str()))
-        .chain(check_headers.iter().map(String::as_str));
+        .chain(check_headers.iter().map(String::as_str))
+        .chain(personas.as_ref().map(|_| "personas"));
     for (i, name) in header.enumerate() {
         if i > 0 {
             out.push(b',');
@@ -66,6 +69,10 @@ pub fn customers_csv(policy: &Policy, table: &CustomerTable, evaluation: &Evalua
                         buf.push(b',');
                         Value::Bool(f[i]).write_csv(&mut buf);
                     }
+                    if let Some(labels) = &personas {
+                        buf.push(b',');
+                        Value::Text(&labels[i]).write_csv(&mut buf);
+                    }
                     buf.push(b'\n');
                 }
                 buf
@@ -76,6 +83,24 @@ pub fn customers_csv(policy: &Policy, table: &CustomerTable, evaluation: &Evalua
         }
     }
     out
+}
+
+/// Each customer's personas joined by `;` in policy order, when the policy declares any.
+fn persona_labels(evaluation: &Evaluation, customers: usize) -> Option<Vec<String>> {
+    if evaluation.personas.is_empty() {
+        return None;
+    }
+    let mut labels = vec![String::new(); customers];
+    for (name, members) in &evaluation.personas {
+        for &i in members {
+            let label = &mut labels[i as usize];
+            if !label.is_empty() {
+                label.push(';');
+            }
+            label.push_str(name);
+        }
+    }
+    Some(labels)
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@ pub mod names;
 pub mod overrides;
 mod schema;
 mod spans;
+pub mod strategy;
 mod yaml;
 
 use std::path::{Path, PathBuf};
@@ -17,6 +18,7 @@ use serde_saphyr::Spanned;
 pub use names::{Kind, NameTable};
 pub use schema::{json_schema, ParamValue, Severity};
 pub use spans::Spans;
+pub use strategy::{Bands, Persona, Profit, ProfitBasis, TemplatePlugins};
 
 use crate::data::{CustomerSource, Day, TransactionSource};
 use crate::error::{Diagnostic, Origin};
@@ -75,6 +77,15 @@ pub struct Policy {
     pub checks: Vec<Check>,
     /// Report settings.
     pub report: ReportSettings,
+    /// How profit is computed, when the policy can compute it (`cost_to_serve:`,
+    /// `acquisition_cost:` or a mapped cost column).
+    pub profit: Option<Profit>,
+    /// Personas, in policy order.
+    pub personas: Vec<Persona>,
+    /// Declared bands of numeric attributes.
+    pub bands: Vec<Bands>,
+    /// Plugin functions the templates may call.
+    pub plugins: TemplatePlugins,
     /// Every policy file read, in reading order.
     pub files: Vec<String>,
     /// Where each key of `powerbase.yaml` was written, for problems found later (a mapped column
@@ -120,6 +131,8 @@ pub struct Tier {
     pub when: Option<Expr>,
     /// A sentence for the report.
     pub description: Option<String>,
+    /// Whether its customers are core (`core: true`; the first tier when no tier says).
+    pub core: bool,
     /// Where it was defined.
     pub origin: Origin,
 }
@@ -372,9 +385,11 @@ fn merge(
     let mut tiers: Option<(Origin, Vec<Tier>)> = None;
     let mut checks: Vec<Check> = Vec::new();
     let mut names = NameTable::with_builtins();
+    let mut strategy = strategy::Strategy::default();
     let file_names: Vec<String> = files.iter().map(|(n, _)| n.clone()).collect();
     for (name, mut file) in files {
         main.take(&name, &mut file, problems);
+        strategy.take(&name, &mut file, &mut names, problems);
         for (pname, value) in file.params {
             let origin = at(&name, &value);
             problems.extend(names.declare(Kind::Param, &pname, &origin).err());
@@ -404,8 +419,13 @@ fn merge(
         return None;
     };
     let tiers = match tiers {
-        Some((origin, list)) => {
+        Some((origin, mut list)) => {
             validate_tiers(&origin, &list, &mut names, problems);
+            if !list.iter().any(|t| t.core) {
+                if let Some(first) = list.first_mut() {
+                    first.core = true;
+                }
+            }
             list
         }
         None if complete => {
@@ -420,6 +440,11 @@ fn merge(
         }
         None => Vec::new(),
     };
+    let profit = strategy.profit(
+        data.transactions.columns.cost.is_some(),
+        &mut names,
+        problems,
+    );
     let policy = Policy {
         report: report_settings(main.report, problems),
         client: client_name(main.client, problems),
@@ -431,6 +456,10 @@ fn merge(
         metrics,
         tiers,
         checks,
+        profit,
+        personas: std::mem::take(&mut strategy.personas),
+        bands: std::mem::take(&mut strategy.bands),
+        plugins: std::mem::take(&mut strategy.plugins),
         files: file_names,
         spans: Spans::default(),
     };
@@ -488,6 +517,7 @@ fn take_tiers(
             name: t.name.value,
             when: t.when.as_ref().map(|w| expr(name, w)),
             description: t.description,
+            core: t.core.unwrap_or(false),
         })
         .collect();
     *tiers = Some((origin, list));

@@ -25,6 +25,11 @@ pub enum Kind {
     Tier,
     /// A check (`checks:`).
     Check,
+    /// A metric of profitability (`cost_to_serve`, `cts_<name>`, `profit_before_acquisition`,
+    /// `profit`), declared by `cost_to_serve:` or a mapped cost column.
+    ProfitMetric,
+    /// A persona (`personas:`).
+    Persona,
 }
 
 /// Names that must differ from each other.
@@ -34,6 +39,7 @@ enum Namespace {
     Expression,
     Tier,
     Check,
+    Persona,
 }
 
 impl Kind {
@@ -46,6 +52,8 @@ impl Kind {
             Kind::Metric => "metric",
             Kind::Tier => "tier",
             Kind::Check => "check",
+            Kind::ProfitMetric => "profit metric",
+            Kind::Persona => "persona",
         }
     }
 
@@ -60,11 +68,14 @@ impl Kind {
 
     fn namespace(self) -> Namespace {
         match self {
-            Kind::BuiltinMetric | Kind::Attribute | Kind::Param | Kind::Metric => {
-                Namespace::Expression
-            }
+            Kind::BuiltinMetric
+            | Kind::Attribute
+            | Kind::Param
+            | Kind::Metric
+            | Kind::ProfitMetric => Namespace::Expression,
             Kind::Tier => Namespace::Tier,
             Kind::Check => Namespace::Check,
+            Kind::Persona => Namespace::Persona,
         }
     }
 
@@ -73,6 +84,7 @@ impl Kind {
         match self {
             Kind::Tier => "give every tier a name: the report and customers.csv show it",
             Kind::Check => "give it a name: the report lists findings by it",
+            Kind::Persona => "give it a name: the report gives each persona a card under it",
             _ => "give it a name made of letters, digits and `_`, such as `first_class_min`",
         }
     }

@@ -49,6 +49,64 @@ pub struct PolicyFile {
     /// Report settings (powerbase.yaml only).
     #[schemars(with = "Option<ReportSection>")]
     pub report: Option<Spanned<ReportSection>>,
+    /// The soft costs of serving a customer: component name -> expression in the workspace
+    /// currency (each becomes the metric `cts_<name>`; their sum is `cost_to_serve`).
+    #[serde(default)]
+    #[schemars(with = "std::collections::BTreeMap<String, String>")]
+    pub cost_to_serve: IndexMap<String, Spanned<String>>,
+    /// What winning a customer cost: an expression in the workspace currency (default 0);
+    /// `profit = profit_before_acquisition - acquisition_cost`.
+    #[schemars(with = "Option<String>")]
+    pub acquisition_cost: Option<Spanned<String>>,
+    /// Named groups of customers: a customer may belong to several.
+    #[serde(default)]
+    pub personas: Vec<PersonaEntry>,
+    /// How attribute columns are profiled: numeric ones banded at the given bounds.
+    #[serde(default)]
+    #[schemars(with = "std::collections::BTreeMap<String, AttributeEntry>")]
+    pub attributes: IndexMap<String, Spanned<AttributeEntry>>,
+    /// Plugin functions the report templates may call (powerbase.yaml only).
+    #[schemars(with = "Option<PluginsEntry>")]
+    pub plugins: Option<Spanned<PluginsEntry>>,
+}
+
+/// One entry of `personas:`.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PersonaEntry {
+    /// The persona's name.
+    #[schemars(with = "String")]
+    pub name: Spanned<String>,
+    /// Who they are, for the report's persona card.
+    pub description: Option<String>,
+    /// Who belongs: an expression giving true or false (it may read `tier` and `tier_rank`).
+    #[schemars(with = "String")]
+    pub when: Spanned<String>,
+}
+
+/// One entry of `attributes:`.
+#[derive(Debug, Deserialize, Default, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AttributeEntry {
+    /// Ascending upper bounds of the bands of a numeric attribute (`[25, 35, 50]` makes
+    /// `< 25`, `25-35`, `35-50` and `>= 50`); without them, quintiles.
+    #[schemars(with = "Option<Vec<f64>>")]
+    pub bands: Option<Spanned<Vec<f64>>>,
+}
+
+/// `plugins:` in powerbase.yaml: plugin functions the templates may call.
+#[derive(Debug, Deserialize, Default, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PluginsEntry {
+    /// Functions of one argument used as Tera filters: `{{ t.revenue | money_k }}`.
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    pub filters: Vec<Spanned<String>>,
+    /// Functions of one argument (a map of the keyword arguments) used as Tera functions:
+    /// `{{ segment_story(tier=t.name) }}`.
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    pub functions: Vec<Spanned<String>>,
 }
 
 /// `data:` in powerbase.yaml.
@@ -162,6 +220,9 @@ pub struct TierEntry {
     pub when: Option<Spanned<String>>,
     /// A sentence for the report.
     pub description: Option<String>,
+    /// Whether these are core customers (personas and the report's profiles compare the core
+    /// tiers with the base); without any `core:` in the policy, the first tier is core.
+    pub core: Option<bool>,
 }
 
 /// One entry of `checks:`.
