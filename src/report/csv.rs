@@ -1,8 +1,8 @@
-//! `customers.csv`: one row per customer, sorted by id: id, tier, the reason (the rule that placed
-//! the customer), built-ins, attributes, derived metrics, then one `check_<name>` column per check.
+//! `customers.csv`: one row per customer, sorted by id, with the columns of [`super::rows`].
 
 use rayon::prelude::*;
 
+use super::rows::Columns;
 use crate::engine::Evaluation;
 use crate::metrics::{CustomerTable, Value};
 use crate::workspace::Policy;
@@ -13,35 +13,16 @@ const CHUNK: usize = 16 * 1024;
 
 /// The customer table as CSV bytes.
 pub fn customers_csv(policy: &Policy, table: &CustomerTable, evaluation: &Evaluation) -> Vec<u8> {
+    let columns = Columns::new(policy, table, evaluation);
     let mut out = Vec::with_capacity(table.len() * 160 + 1024);
-    let check_headers: Vec<String> = evaluation
-        .checks
-        .iter()
-        .map(|c| format!("check_{}", c.name))
-        .collect();
-    let header = ["customer_id", "tier", "reason"]
-        .into_iter()
-        .chain(table.columns.iter().map(|c| c.name.as_str()))
-        .chain(check_headers.iter().map(String::as_str));
-    for (i, name) in header.enumerate() {
+    for (i, name) in columns.headers(table).iter().enumerate() {
         if i > 0 {
             out.push(b',');
         }
         Value::Text(name).write_csv(&mut out);
     }
-    let reasons: Vec<String> = policy.tiers.iter().map(|t| t.reason()).collect();
-    let fired: Vec<Vec<bool>> = evaluation
-        .checks
-        .iter()
-        .map(|c| {
-            let mut f = vec![false; table.len()];
-            for &i in &c.customers {
-                f[i as usize] = true;
-            }
-            f
-        })
-        .collect();
     out.push(b'\n');
+    let count = columns.count(table);
     // Format a batch of chunks in parallel, append them in order, then the next batch: the
     // formatted copies never hold more than a batch beside the output.
     let starts: Vec<usize> = (0..table.len()).step_by(CHUNK).collect();
@@ -52,19 +33,11 @@ pub fn customers_csv(policy: &Policy, table: &CustomerTable, evaluation: &Evalua
                 let end = (start + CHUNK).min(table.len());
                 let mut buf = Vec::with_capacity((end - start) * 160);
                 for i in start..end {
-                    Value::Text(&table.ids[i]).write_csv(&mut buf);
-                    buf.push(b',');
-                    let t = evaluation.tiers[i] as usize;
-                    Value::Text(&policy.tiers[t].name).write_csv(&mut buf);
-                    buf.push(b',');
-                    Value::Text(&reasons[t]).write_csv(&mut buf);
-                    for c in &table.columns {
-                        buf.push(b',');
-                        c.column.get(i).write_csv(&mut buf);
-                    }
-                    for f in &fired {
-                        buf.push(b',');
-                        Value::Bool(f[i]).write_csv(&mut buf);
+                    for c in 0..count {
+                        if c > 0 {
+                            buf.push(b',');
+                        }
+                        columns.cell(table, evaluation, i, c).write_csv(&mut buf);
                     }
                     buf.push(b'\n');
                 }
