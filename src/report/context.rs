@@ -28,6 +28,7 @@ pub(crate) fn tera_value<T: Serialize>(value: &T) -> tera::Value {
 /// The names templates read that the model holds under other names or in another shape.
 fn add_template_names(map: &mut Map<String, Value>, model: &Report) {
     let t = &model.transactions;
+    let currency = model.currency.clone();
     map.insert("powerbase_version".into(), json!(env!("CARGO_PKG_VERSION")));
     map.insert(
         "quality".into(),
@@ -50,6 +51,18 @@ fn add_template_names(map: &mut Map<String, Value>, model: &Report) {
                 let largest = model.largest.as_ref();
                 f.insert("largest_id".into(), json!(largest.map(|l| &l.customer_id)));
                 f.insert("largest_revenue".into(), json!(largest.map(|l| l.revenue)));
+            }
+        }
+    }
+    if let Some(Value::Array(rules)) = map.get_mut("coverage") {
+        for (r, model) in rules.iter_mut().zip(&model.coverage) {
+            let Some(Value::Array(near)) = r.get_mut("near_threshold") else {
+                continue;
+            };
+            for (n, model) in near.iter_mut().zip(&model.near_threshold) {
+                if let Value::Object(n) = n {
+                    n.insert("threshold_text".into(), json!(model.text(&currency)));
+                }
             }
         }
     }

@@ -253,8 +253,25 @@ pub struct Near {
     pub source: String,
     /// Customers near it.
     pub customers: usize,
+    /// Whether the metric is money.
+    #[serde(skip)]
+    pub money: bool,
+}
+
+impl Near {
     /// The threshold for a reader: money in the workspace currency, other numbers plain.
-    pub threshold_text: String,
+    pub fn text(&self, currency: &str) -> String {
+        let v = match self.threshold {
+            Threshold::Int(i) => i as f64,
+            Threshold::Money(f) | Threshold::Float(f) => f,
+        };
+        if self.money {
+            let cents = v.fract() != 0.0;
+            format::money(v, currency, if cents { 2 } else { 0 })
+        } else {
+            crate::engine::explain::plain(v)
+        }
+    }
 }
 
 /// A threshold value.
@@ -308,7 +325,7 @@ pub struct GridCell {
     pub revenue_share: f64,
 }
 
-/// A breakdown group (see [`analysis::breakdown`]) with money as [`Money`].
+/// A breakdown group (see [`analysis::breakdown()`]) with money as [`Money`].
 #[derive(Debug, Clone, Serialize)]
 pub struct Group {
     /// The value; `None` for customers without one.
@@ -438,11 +455,7 @@ pub fn build(policy: &Policy, analysis: &Analysis, provenance: Option<&Provenanc
         },
         tiers: tiers(policy, analysis, has_cost),
         findings: findings(analysis),
-        coverage: analysis
-            .coverage
-            .iter()
-            .map(|r| coverage(r, &policy.currency))
-            .collect(),
+        coverage: analysis.coverage.iter().map(coverage).collect(),
         title: policy.report.title.clone(),
         subtitle: policy.report.subtitle.clone(),
         prepared_by: policy.report.prepared_by.clone(),
@@ -545,7 +558,7 @@ fn findings(analysis: &Analysis) -> Vec<Finding> {
         .collect()
 }
 
-fn coverage(r: &RuleCoverage, currency: &str) -> Coverage {
+fn coverage(r: &RuleCoverage) -> Coverage {
     Coverage {
         tier: r.tier.clone(),
         rule: r.rule.clone(),
@@ -557,25 +570,17 @@ fn coverage(r: &RuleCoverage, currency: &str) -> Coverage {
         near_threshold: r
             .near_threshold
             .iter()
-            .map(|n| {
-                let v = n.threshold.as_f64();
-                Near {
-                    metric: n.metric.clone(),
-                    op: n.op,
-                    threshold: match n.threshold {
-                        TreeNumber::Int(i) => Threshold::Int(i),
-                        TreeNumber::Float(f) if n.money => Threshold::Money(f),
-                        TreeNumber::Float(f) => Threshold::Float(f),
-                    },
-                    source: n.source.clone(),
-                    customers: n.customers,
-                    threshold_text: if n.money {
-                        let cents = v.fract() != 0.0;
-                        format::money(v, currency, if cents { 2 } else { 0 })
-                    } else {
-                        crate::engine::explain::plain(v)
-                    },
-                }
+            .map(|n| Near {
+                metric: n.metric.clone(),
+                op: n.op,
+                threshold: match n.threshold {
+                    TreeNumber::Int(i) => Threshold::Int(i),
+                    TreeNumber::Float(f) if n.money => Threshold::Money(f),
+                    TreeNumber::Float(f) => Threshold::Float(f),
+                },
+                source: n.source.clone(),
+                customers: n.customers,
+                money: n.money,
             })
             .collect(),
     }
