@@ -2,6 +2,7 @@
 //! step hands a plain value to the next.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use crate::analysis::{self, Analysis};
 use crate::data::{self, AttributeValues, Day, LoadStats, Progress};
@@ -56,10 +57,11 @@ pub struct Loaded {
 
 /// What one evaluation produced, before rendering.
 pub struct Outcome {
-    /// Customers with built-in, attribute and derived metrics.
-    pub table: CustomerTable,
+    /// Customers with built-in, attribute and derived metrics (shared with the template
+    /// functions while the report renders).
+    pub table: Arc<CustomerTable>,
     /// Tiers and checks.
-    pub evaluation: Evaluation,
+    pub evaluation: Arc<Evaluation>,
     /// The summaries.
     pub analysis: Analysis,
     /// What the loader saw.
@@ -332,8 +334,8 @@ impl Prepared {
         });
         Ok(Outcome {
             timings,
-            table,
-            evaluation,
+            table: Arc::new(table),
+            evaluation: Arc::new(evaluation),
             analysis,
             stats,
         })
@@ -394,34 +396,40 @@ impl Prepared {
             .map_err(|(path, source)| Error::Data(data::DataError::Io { path, source }))
     }
 
-    /// Renders every output file of a run, sorted by path, with the renderer's warnings.
-    pub fn render(
-        &self,
-        outcome: &Outcome,
-        provenance: Option<&Provenance>,
-    ) -> Result<(Vec<OutputFile>, Vec<String>)> {
+    /// Renders every output file of a run (the registry [`report::OUTPUTS`]), sorted by path,
+    /// with the renderer's warnings and the report model they were made from.
+    pub fn render(&self, outcome: &Outcome, provenance: Option<&Provenance>) -> Result<Rendered> {
         let policy = &self.workspace.policy;
-        let context = report::context(policy, &outcome.analysis, provenance);
-        let markdown = self.templates.render(&context).map_err(Error::Render)?;
-        let mut files = vec![
-            OutputFile {
-                path: "customers.csv".into(),
-                bytes: report::customers_csv(policy, &outcome.table, &outcome.evaluation),
-            },
-            OutputFile {
-                path: "summary.json".into(),
-                bytes: report::summary_json(policy, &outcome.analysis, provenance),
-            },
-        ];
-        let (rendered, warnings) = report::charts_and_pdf(&markdown, &outcome.analysis, policy)?;
-        files.extend(rendered);
-        files.push(OutputFile {
-            path: "report.md".into(),
-            bytes: markdown.into_bytes(),
-        });
-        files.sort_by(|a, b| a.path.cmp(&b.path));
-        Ok((files, warnings))
+        let model = report::model::build(policy, &outcome.analysis, provenance);
+        let data =
+            report::TemplateData::new(policy, outcome.table.clone(), outcome.evaluation.clone());
+        let markdown = self
+            .templates
+            .render_with(&report::context(&model), Some(Arc::new(data)))
+            .map_err(Error::Render)?;
+        let (files, warnings) = report::outputs::build_all(&report::Inputs {
+            policy,
+            model: &model,
+            markdown: &markdown,
+            table: &outcome.table,
+            evaluation: &outcome.evaluation,
+        })?;
+        Ok(Rendered {
+            files,
+            warnings,
+            model,
+        })
     }
+}
+
+/// The outputs of a run, rendered.
+pub struct Rendered {
+    /// Every output file, sorted by path.
+    pub files: Vec<OutputFile>,
+    /// What the reader should know about them (missing glyphs, unknown images).
+    pub warnings: Vec<String>,
+    /// The report model they show.
+    pub model: report::Report,
 }
 
 /// Every customer's money is in range (the loader checks), but the sums over customers (the total,
@@ -485,6 +493,8 @@ pub struct RunSummary {
     pub files: Vec<String>,
     /// The outcome.
     pub outcome: Outcome,
+    /// The report model the outputs show (the terminal summary prints from it).
+    pub model: report::Report,
     /// What scripts printed.
     pub printed: Vec<String>,
     /// The workspace currency.
@@ -557,7 +567,11 @@ pub fn run_with(
     let provenance = provenance?;
     let render_start = std::time::Instant::now();
     report::output::pause_for_tests("render");
-    let (files, warnings) = prepared.render(&outcome, provenance.as_ref())?;
+    let Rendered {
+        files,
+        warnings,
+        model,
+    } = prepared.render(&outcome, provenance.as_ref())?;
     outcome.timings.0.push(("render", render_start.elapsed()));
     let output_warnings = outcome.timings.time("write outputs", || {
         report::output::check_placement(&out, root, &inputs)?;
@@ -579,6 +593,7 @@ pub fn run_with(
         warnings,
         output_warnings,
         outcome,
+        model,
     })
 }
 

@@ -1,10 +1,12 @@
 //! Stage 5: what the numbers say. Tier summaries, revenue concentration (80/20, Gini), the top
 //! customers, findings from checks, the RFM grid and data quality: plain values the report renders.
 
+pub mod breakdown;
 mod concentration;
 pub mod coverage;
 pub mod migration;
 
+pub use breakdown::{breakdown, BreakdownError, Group, TierCell};
 pub use concentration::{concentration, pareto_curve, Concentration};
 pub use coverage::{NearThreshold, RuleCoverage};
 
@@ -12,7 +14,7 @@ use serde::Serialize;
 
 use crate::data::{Day, LoadStats};
 use crate::engine::Evaluation;
-use crate::metrics::{population, Column, CustomerTable};
+use crate::metrics::{population, Column, CustomerTable, Kind, Origin};
 use crate::workspace::{Policy, Severity};
 
 /// Everything the report shows.
@@ -42,6 +44,32 @@ pub struct Analysis {
     pub rfm: [[RfmCell; 5]; 5],
     /// Rows read and what happened to them.
     pub quality: DataQuality,
+    /// The attribute columns (from the customer attribute table), in table order.
+    pub attributes: Vec<Attribute>,
+    /// Customers and revenue by `rfm_segment` x tier, when the policy has that metric (it comes
+    /// with `include: [builtin/rfm]`).
+    pub rfm_segments: Option<Vec<Group>>,
+}
+
+/// An attribute column.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Attribute {
+    /// Its name in expressions and in `customers.csv`.
+    pub name: String,
+    /// What kind of values it holds: `int`, `money`, `float`, `date`, `text` or `bool`.
+    pub kind: &'static str,
+}
+
+/// The name templates and `summary.json` give a kind of values.
+fn kind_name(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Int => "int",
+        Kind::Money => "money",
+        Kind::Float => "float",
+        Kind::Date => "date",
+        Kind::Text => "text",
+        Kind::Bool => "bool",
+    }
 }
 
 /// One tier's totals.
@@ -59,6 +87,8 @@ pub struct TierSummary {
     pub revenue: i64,
     /// Share of total revenue (0 when total revenue is not positive).
     pub revenue_share: f64,
+    /// Revenue of the 365 days up to the as-of date, in cents.
+    pub revenue_12m: i64,
     /// Margin in cents.
     pub margin: i64,
     /// Share of total margin (0 when total margin is not positive).
@@ -148,6 +178,26 @@ pub struct DataQuality {
     pub attribute_rows_without_transactions: usize,
 }
 
+/// The metric whose values the RFM segments of the model break the customers down by.
+pub const RFM_SEGMENT: &str = "rfm_segment";
+
+/// `part` of `total`, or 0 when the total is not positive.
+fn share(part: i64, total: i64) -> f64 {
+    if total > 0 {
+        part as f64 / total as f64
+    } else {
+        0.0
+    }
+}
+
+/// An integer column's values, or none when it is missing.
+fn ints<'t>(table: &'t CustomerTable, name: &str) -> &'t [i64] {
+    match table.column(name) {
+        Some(Column::Int(v)) => v.as_slice(),
+        _ => &[],
+    }
+}
+
 /// Sums up the evaluated customer table.
 pub fn analyse(
     policy: &Policy,
@@ -157,22 +207,71 @@ pub fn analyse(
     attribute_rows_without_transactions: usize,
 ) -> Analysis {
     let revenue = table.money("revenue");
-    let margin = table.money("margin");
-    let orders = match table.column("orders") {
-        Some(Column::Int(v)) => v.as_slice(),
-        _ => &[],
-    };
-    let n = table.len();
     let total_revenue: i64 = revenue.iter().sum();
-    let total_margin: i64 = margin.iter().sum();
-    let share = |part: i64, total: i64| {
-        if total > 0 {
-            part as f64 / total as f64
-        } else {
-            0.0
-        }
-    };
+    let total_margin: i64 = table.money("margin").iter().sum();
+    let rank = population::revenue_rank(revenue);
+    let desc: Vec<i64> = rank.iter().map(|&i| revenue[i]).collect();
+    let mut findings = check_findings(table, evaluation, total_revenue);
+    let coverage = coverage::coverage(policy, table, &evaluation.tiers, revenue);
+    findings.extend(coverage::findings(
+        &coverage,
+        &table.ids,
+        revenue,
+        total_revenue,
+    ));
+    let tier_names: Vec<String> = policy.tiers.iter().map(|t| t.name.clone()).collect();
+    let all_tiers = vec![true; tier_names.len()];
+    Analysis {
+        as_of: table.as_of,
+        customers: table.len(),
+        total_revenue,
+        total_margin,
+        tiers: tier_summaries(
+            policy,
+            table,
+            &evaluation.tiers,
+            total_revenue,
+            total_margin,
+        ),
+        concentration: concentration(&desc),
+        curve: pareto_curve(&desc, 200),
+        top_customers: top_customers(policy, table, &evaluation.tiers, &rank),
+        findings,
+        coverage,
+        rfm: rfm_grid(table),
+        quality: quality(policy, stats, revenue, attribute_rows_without_transactions),
+        attributes: table
+            .columns
+            .iter()
+            .filter(|c| c.origin == Origin::Attribute)
+            .map(|c| Attribute {
+                name: c.name.clone(),
+                kind: kind_name(c.column.kind()),
+            })
+            .collect(),
+        rfm_segments: breakdown(
+            table,
+            &evaluation.tiers,
+            &tier_names,
+            &all_tiers,
+            RFM_SEGMENT,
+        )
+        .ok(),
+    }
+}
 
+/// One summary per tier, in policy order.
+fn tier_summaries(
+    policy: &Policy,
+    table: &CustomerTable,
+    tier_of: &[u16],
+    total_revenue: i64,
+    total_margin: i64,
+) -> Vec<TierSummary> {
+    let revenue = table.money("revenue");
+    let revenue_12m = table.money("revenue_12m");
+    let margin = table.money("margin");
+    let orders = ints(table, "orders");
     let mut tiers: Vec<TierSummary> = policy
         .tiers
         .iter()
@@ -183,19 +282,22 @@ pub fn analyse(
             customer_share: 0.0,
             revenue: 0,
             revenue_share: 0.0,
+            revenue_12m: 0,
             margin: 0,
             margin_share: 0.0,
             avg_revenue: 0.0,
             orders: 0,
         })
         .collect();
-    for (i, &t) in evaluation.tiers.iter().enumerate() {
+    for (i, &t) in tier_of.iter().enumerate() {
         let s = &mut tiers[t as usize];
         s.customers += 1;
         s.revenue += revenue[i];
+        s.revenue_12m += revenue_12m[i];
         s.margin += margin[i];
         s.orders += orders.get(i).copied().unwrap_or(0);
     }
+    let n = table.len();
     for s in &mut tiers {
         s.customer_share = if n > 0 {
             s.customers as f64 / n as f64
@@ -210,28 +312,44 @@ pub fn analyse(
             0.0
         };
     }
+    tiers
+}
 
-    let rank = population::revenue_rank(revenue);
-    let desc: Vec<i64> = rank.iter().map(|&i| revenue[i]).collect();
+/// The largest customers by revenue (`rank`: rows, largest first).
+fn top_customers(
+    policy: &Policy,
+    table: &CustomerTable,
+    tier_of: &[u16],
+    rank: &[usize],
+) -> Vec<TopCustomer> {
+    let revenue = table.money("revenue");
+    let orders = ints(table, "orders");
     let cum = match table.column("cum_revenue_share") {
-        Some(Column::Float(v)) => v.clone(),
-        _ => vec![f64::NAN; n],
+        Some(Column::Float(v)) => v.as_slice(),
+        _ => &[],
     };
-    let top_customers = rank
-        .iter()
+    rank.iter()
         .take(policy.report.top_customers)
         .enumerate()
         .map(|(r, &i)| TopCustomer {
             rank: r + 1,
             id: table.ids[i].clone(),
-            tier: policy.tiers[evaluation.tiers[i] as usize].name.clone(),
+            tier: policy.tiers[tier_of[i] as usize].name.clone(),
             revenue: revenue[i],
             orders: orders.get(i).copied().unwrap_or(0),
-            cum_revenue_share: cum[i],
+            cum_revenue_share: cum.get(i).copied().unwrap_or(f64::NAN),
         })
-        .collect();
+        .collect()
+}
 
-    let mut findings: Vec<Finding> = evaluation
+/// The checks that fired, with the revenue at stake.
+fn check_findings(
+    table: &CustomerTable,
+    evaluation: &Evaluation,
+    total_revenue: i64,
+) -> Vec<Finding> {
+    let revenue = table.money("revenue");
+    evaluation
         .checks
         .iter()
         .filter(|c| !c.customers.is_empty())
@@ -256,51 +374,41 @@ pub fn analyse(
                 largest,
             }
         })
-        .collect();
-    let coverage = coverage::coverage(policy, table, &evaluation.tiers, revenue);
-    findings.extend(coverage::findings(
-        &coverage,
-        &table.ids,
-        revenue,
-        total_revenue,
-    ));
+        .collect()
+}
 
+/// Customers and revenue by recency score (rows) and frequency score (columns).
+fn rfm_grid(table: &CustomerTable) -> [[RfmCell; 5]; 5] {
+    let revenue = table.money("revenue");
     let mut rfm = [[RfmCell::default(); 5]; 5];
-    if let (Some(Column::Int(r)), Some(Column::Int(f))) =
-        (table.column("r_score"), table.column("f_score"))
-    {
-        for i in 0..n {
-            if (1..=5).contains(&r[i]) && (1..=5).contains(&f[i]) {
-                let cell = &mut rfm[r[i] as usize - 1][f[i] as usize - 1];
-                cell.customers += 1;
-                cell.revenue += revenue[i];
-            }
+    let (r, f) = (ints(table, "r_score"), ints(table, "f_score"));
+    for (i, (&r, &f)) in r.iter().zip(f).enumerate() {
+        if (1..=5).contains(&r) && (1..=5).contains(&f) {
+            let cell = &mut rfm[r as usize - 1][f as usize - 1];
+            cell.customers += 1;
+            cell.revenue += revenue[i];
         }
     }
+    rfm
+}
 
-    Analysis {
-        as_of: table.as_of,
-        customers: n,
-        total_revenue,
-        total_margin,
-        tiers,
-        concentration: concentration(&desc),
-        curve: pareto_curve(&desc, 200),
-        top_customers,
-        findings,
-        coverage,
-        rfm,
-        quality: DataQuality {
-            file: policy.transactions.path.display().to_string(),
-            rows_read: stats.rows_read,
-            rows_used: stats.rows_used,
-            excluded_after_as_of: stats.excluded_after_as_of,
-            zero_amount_rows: stats.zero_amount_rows,
-            refund_rows: stats.refund_rows,
-            customers_net_nonpositive: revenue.iter().filter(|&&r| r <= 0).count(),
-            first_day: stats.first_day,
-            last_day: stats.last_day,
-            attribute_rows_without_transactions,
-        },
+/// What the loader saw.
+fn quality(
+    policy: &Policy,
+    stats: &LoadStats,
+    revenue: &[i64],
+    attribute_rows_without_transactions: usize,
+) -> DataQuality {
+    DataQuality {
+        file: policy.transactions.path.display().to_string(),
+        rows_read: stats.rows_read,
+        rows_used: stats.rows_used,
+        excluded_after_as_of: stats.excluded_after_as_of,
+        zero_amount_rows: stats.zero_amount_rows,
+        refund_rows: stats.refund_rows,
+        customers_net_nonpositive: revenue.iter().filter(|&&r| r <= 0).count(),
+        first_day: stats.first_day,
+        last_day: stats.last_day,
+        attribute_rows_without_transactions,
     }
 }

@@ -7,6 +7,7 @@ use std::path::Path;
 
 use powerbase::pipeline::{RunOptions, RunSummary};
 use powerbase::report::format;
+use powerbase::report::model::Money;
 
 use super::progress::Bar;
 
@@ -58,42 +59,30 @@ fn notes(err: &mut impl Write, summary: &RunSummary) -> std::io::Result<()> {
     Ok(())
 }
 
-/// The headline figures, tiers, findings and where the outputs went.
+/// The headline figures, tiers, findings and where the outputs went, from the report model.
 fn headline(out: &mut impl Write, summary: &RunSummary) -> std::io::Result<()> {
-    let a = &summary.outcome.analysis;
-    let policy_currency = &summary.currency;
+    let m = &summary.model;
+    let money = |amount: Money| format::money(amount.units(), &m.currency, 0);
     writeln!(
         out,
         "{} customers as of {}, {} revenue; top 20% hold {}",
-        format::thousands(a.customers as i64),
-        a.as_of,
-        format::money(a.total_revenue as f64 / 100.0, policy_currency, 0),
-        format::percent(
-            format::share_of(a.concentration.top20_share, a.total_revenue),
-            1
-        )
+        format::thousands(m.customers as i64),
+        m.as_of,
+        money(m.total_revenue),
+        format::percent(m.concentration.top20_share, 1)
     )?;
-    let customer_pcts = format::percents_summing_to_100(
-        &a.tiers.iter().map(|t| t.customer_share).collect::<Vec<_>>(),
-        1,
-    );
-    let revenue_pcts = format::percents_of_total(
-        &a.tiers.iter().map(|t| t.revenue_share).collect::<Vec<_>>(),
-        a.total_revenue,
-        1,
-    );
-    for (i, t) in a.tiers.iter().enumerate() {
+    for t in &m.tiers {
         writeln!(
             out,
             "  {:<16} {:>10} customers {:>7}  {:>16} revenue {:>7}",
             t.name,
             format::thousands(t.customers as i64),
-            customer_pcts[i],
-            format::money(t.revenue as f64 / 100.0, policy_currency, 0),
-            revenue_pcts[i]
+            t.customer_pct,
+            money(t.revenue),
+            t.revenue_pct
         )?;
     }
-    for f in &a.findings {
+    for f in &m.findings {
         writeln!(
             out,
             "  {:<8} {}: {} customers",
@@ -102,12 +91,13 @@ fn headline(out: &mut impl Write, summary: &RunSummary) -> std::io::Result<()> {
             format::thousands(f.customers as i64)
         )?;
     }
-    if summary.outcome.stats.excluded_after_as_of > 0 {
+    let excluded = m.transactions.excluded_after_as_of;
+    if excluded > 0 {
         writeln!(
             out,
             "  {} transactions after {} were left out",
-            format::thousands(summary.outcome.stats.excluded_after_as_of as i64),
-            a.as_of
+            format::thousands(excluded as i64),
+            m.as_of
         )?;
     }
     writeln!(

@@ -241,7 +241,7 @@ fn render_gives_every_output_once_sorted_by_path() {
     let dir = workspace("as_of: 2024-03-31\n");
     let prepared = prepare(dir.path()).unwrap();
     let outcome = prepared.evaluate(day("2024-03-31"), None).unwrap();
-    let (files, _) = prepared.render(&outcome, None).unwrap();
+    let files = prepared.render(&outcome, None).unwrap().files;
     let paths: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
     let mut sorted = paths.clone();
     sorted.sort_unstable();

@@ -16,8 +16,9 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use tera::{Context, ErrorKind, Filter, Function, Kwargs, State, Tera, TeraResult, Value};
 
+use super::charts::{chart_entry, chart_names};
 use super::format;
-use super::CHARTS;
+use super::functions::{Breakdown, Customers, Slot, TemplateData};
 use crate::engine::limits::{Limits, Seconds, Stop, Watchdog};
 use crate::error::{Diagnostic, Origin};
 use crate::workspace::{builtin, Workspace};
@@ -36,8 +37,10 @@ pub struct Templates {
     main: String,
     sources: Vec<Source>,
     guard: Arc<Guard>,
+    /// The customers the rendering under way reads (`customers()`, `breakdown()`).
+    data: Slot,
     limits: Limits,
-    /// One rendering at a time: the guard's counts belong to it.
+    /// One rendering at a time: the guard's counts and the data belong to it.
     running: Mutex<()>,
 }
 
@@ -156,7 +159,11 @@ pub fn escape_markdown(input: &str, out: &mut dyn Write) -> std::io::Result<()> 
     Ok(())
 }
 
+/// A number; `none` (a share that is not meaningful) as NaN, which prints as a dash.
 fn number(v: &Value) -> TeraResult<f64> {
+    if v.is_none() {
+        return Ok(f64::NAN);
+    }
     v.as_number()
         .map(|n| n.as_float())
         .ok_or_else(|| tera::Error::message(format!("expected a number, found {v}")))
@@ -208,33 +215,25 @@ impl Filter<&Value, TeraResult<Value>> for Yaml {
     }
 }
 
-/// `{{ chart(name="pareto") }}`: the Markdown image of a chart. Knows whether margin is shown,
-/// so the tier chart's caption matches what it draws.
+/// `{{ chart(name="pareto") }}`: the Markdown image of a chart of the registry
+/// ([`super::charts::CHARTS`]). Knows whether margin is shown, so the tier chart's caption
+/// matches what it draws.
 struct Chart {
-    has_margin: bool,
+    has_cost: bool,
 }
 impl Function<TeraResult<Value>> for Chart {
     fn call(&self, kwargs: Kwargs, _: &State) -> TeraResult<Value> {
         let name: &str = kwargs.must_get("name")?;
         let caption = kwargs.get::<&str>("caption")?;
-        match CHARTS.iter().find(|(n, _)| *n == name) {
-            Some((n, default)) => {
-                let default = match *n {
-                    "tiers" if !self.has_margin => "Customers and revenue by tier",
-                    _ => default,
-                };
-                Ok(Value::safe_string(&format!(
-                    "![{}](charts/{n}.svg)",
-                    caption.unwrap_or(default)
-                )))
-            }
+        match chart_entry(name) {
+            Some(entry) => Ok(Value::safe_string(&format!(
+                "![{}](charts/{}.svg)",
+                caption.unwrap_or(entry.caption(self.has_cost)),
+                entry.name
+            ))),
             None => Err(tera::Error::message(format!(
                 "no chart named `{name}`; charts: {}",
-                CHARTS
-                    .iter()
-                    .map(|(n, _)| *n)
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                chart_names().join(", ")
             ))),
         }
     }
@@ -399,9 +398,12 @@ impl Templates {
         tera.register_function(
             "chart",
             Chart {
-                has_margin: policy.transactions.columns.cost.is_some(),
+                has_cost: policy.transactions.columns.cost.is_some(),
             },
         );
+        let data: Slot = Arc::default();
+        tera.register_function("customers", Customers(data.clone()));
+        tera.register_function("breakdown", Breakdown(data.clone()));
         let guard = Arc::new(Guard::default());
         tera.register_function(GUARD_FUNCTION, LoopGuard(guard.clone()));
         let sources = template_sources(workspace);
@@ -412,6 +414,7 @@ impl Templates {
             main: policy.report.template.clone(),
             sources,
             guard,
+            data,
             limits: Limits::default(),
             running: Mutex::new(()),
         };
@@ -440,7 +443,25 @@ impl Templates {
     /// Renders the main template, within the limits: at most [`MAX_LOOP_ITERATIONS`] loop
     /// iterations, [`MAX_REPORT_BYTES`] of output and the time budget.
     pub fn render(&self, context: &Context) -> Result<String, Diagnostic> {
+        self.render_with(context, None)
+    }
+
+    /// [`Templates::render`] with the customers that `customers()` and `breakdown()` read
+    /// (without them, those functions are an error).
+    pub fn render_with(
+        &self,
+        context: &Context,
+        data: Option<Arc<TemplateData>>,
+    ) -> Result<String, Diagnostic> {
         let _one_at_a_time = self.running.lock().unwrap_or_else(PoisonError::into_inner);
+        *self.data.lock().unwrap_or_else(PoisonError::into_inner) = data;
+        let rendered = self.render_locked(context);
+        *self.data.lock().unwrap_or_else(PoisonError::into_inner) = None;
+        rendered
+    }
+
+    /// Renders the main template; the caller holds `running`.
+    fn render_locked(&self, context: &Context) -> Result<String, Diagnostic> {
         self.guard.reset();
         let mut out = Capped {
             bytes: Vec::new(),

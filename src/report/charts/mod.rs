@@ -9,6 +9,133 @@ pub mod svg;
 
 pub(crate) use layout::layout;
 
+use std::collections::BTreeMap;
+
+use super::model::Report;
+
+/// A chart a template can place with `chart(name=...)`, drawn into `charts/NAME.svg` and into the
+/// PDF. Adding a chart is one entry here and its layout.
+pub struct ChartEntry {
+    /// The name in `chart(name=...)` and in `charts/NAME.svg`.
+    pub name: &'static str,
+    /// The default caption of its Markdown image.
+    pub caption: &'static str,
+    /// The caption when no cost column is mapped (margin is not drawn).
+    pub caption_without_cost: &'static str,
+    /// Builds the chart from the report model.
+    pub build: fn(&Report) -> Chart,
+}
+
+impl ChartEntry {
+    /// The default caption for a run with or without a cost column.
+    pub fn caption(&self, has_cost: bool) -> &'static str {
+        if has_cost {
+            self.caption
+        } else {
+            self.caption_without_cost
+        }
+    }
+}
+
+/// Every chart, by name.
+pub const CHARTS: &[ChartEntry] = &[
+    ChartEntry {
+        name: "pareto",
+        caption: "Revenue concentration: cumulative share of revenue by share of customers",
+        caption_without_cost:
+            "Revenue concentration: cumulative share of revenue by share of customers",
+        build: pareto,
+    },
+    ChartEntry {
+        name: "tiers",
+        caption: "Customers, revenue and margin by tier",
+        caption_without_cost: "Customers and revenue by tier",
+        build: tiers,
+    },
+    ChartEntry {
+        name: "rfm",
+        caption: "Customers by recency and frequency score, shaded by share of revenue",
+        caption_without_cost:
+            "Customers by recency and frequency score, shaded by share of revenue",
+        build: rfm,
+    },
+];
+
+/// The chart named `name`.
+pub fn chart_entry(name: &str) -> Option<&'static ChartEntry> {
+    CHARTS.iter().find(|c| c.name == name)
+}
+
+/// The names of all charts, for error messages.
+pub fn chart_names() -> Vec<&'static str> {
+    CHARTS.iter().map(|c| c.name).collect()
+}
+
+/// Every chart of a report, by name.
+pub fn charts_of(report: &Report) -> BTreeMap<String, Chart> {
+    CHARTS
+        .iter()
+        .map(|c| (c.name.to_string(), (c.build)(report)))
+        .collect()
+}
+
+/// A share for a chart: one that is not meaningful (NaN) is drawn as 0.
+fn drawn(share: f64) -> f64 {
+    if share.is_nan() {
+        0.0
+    } else {
+        share
+    }
+}
+
+fn pareto(report: &Report) -> Chart {
+    Chart::Pareto(Pareto {
+        points: report.curve.clone(),
+        top20_share: drawn(report.concentration.top20_share),
+        x_at_80: drawn(report.concentration.customer_share_for_80),
+        customers: report.customers as u64,
+        total_revenue: report.total_revenue.units(),
+        currency: report.currency.clone(),
+    })
+}
+
+fn tiers(report: &Report) -> Chart {
+    Chart::Tiers(TierBars {
+        tiers: report
+            .tiers
+            .iter()
+            .map(|t| TierBar {
+                name: t.name.clone(),
+                customers: t.customers as u64,
+                revenue: t.revenue.units(),
+                margin: t.margin.map_or(0.0, |m| m.units()),
+                customer_share: t.customer_share,
+                revenue_share: drawn(t.revenue_share),
+                margin_share: t.margin_share.map_or(0.0, drawn),
+            })
+            .collect(),
+        currency: report.currency.clone(),
+        has_margin: report.has_cost,
+    })
+}
+
+fn rfm(report: &Report) -> Chart {
+    let mut cells = [[RfmCell::default(); 5]; 5];
+    for (r, row) in report.rfm.iter().enumerate().take(5) {
+        for (f, cell) in row.iter().enumerate().take(5) {
+            cells[r][f] = RfmCell {
+                customers: cell.customers,
+                revenue: cell.revenue.units(),
+                revenue_share: drawn(cell.revenue_share),
+            };
+        }
+    }
+    Chart::Rfm(RfmGrid {
+        cells,
+        currency: report.currency.clone(),
+    })
+}
+
 /// A chart the report can show.
 // The RFM grid is stored inline (25 cells) as specified; charts are few, so the size is moot.
 #[allow(clippy::large_enum_variant)]

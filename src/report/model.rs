@@ -1,0 +1,615 @@
+//! The report model: every figure the report shows, built once from the analysis. `summary.json`
+//! is this model serialised; the template context is the same serialisation (plus the names
+//! templates used before the model existed, see [`super::context`]); the terminal summary of `run`
+//! and the charts read it. Percentages are rounded here and nowhere else.
+//!
+//! The first keys of `summary.json` (`client` to `coverage`, and `provenance` last) are a contract
+//! with consultants' scripts: add keys, never rename or reorder them. A share of a total that is
+//! zero or negative is not meaningful: it is NaN here, `null` in JSON, and a dash in the report.
+//! Without a cost column, cost and margin are not known: `None` here, `null` in JSON.
+
+use std::str::FromStr;
+
+use serde::{Serialize, Serializer};
+use serde_json::Number;
+
+use super::format::{self, percents_of_total, percents_summing_to_100, share_of};
+use crate::analysis::{self, Analysis, RfmCell, RuleCoverage};
+use crate::data::format_cents;
+use crate::engine::tree::Number as TreeNumber;
+use crate::provenance::Provenance;
+use crate::workspace::{ParamValue, Policy, Severity};
+
+/// Money in cents; serialised as a JSON number with exactly two decimals (the exact value), which
+/// templates see as a number in currency units.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Money(pub i64);
+
+impl Money {
+    /// The amount in currency units.
+    pub fn units(self) -> f64 {
+        self.0 as f64 / 100.0
+    }
+}
+
+impl Serialize for Money {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        Number::from_str(&format_cents(self.0))
+            .expect("a decimal number")
+            .serialize(s)
+    }
+}
+
+/// A field a later analysis fills in (personas, profitability, inequality): always `None` (`null`)
+/// until then, so the place and its name are fixed now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NotYet {}
+
+impl Serialize for NotYet {
+    fn serialize<S: Serializer>(&self, _: S) -> Result<S::Ok, S::Error> {
+        match *self {}
+    }
+}
+
+/// Everything the report shows. Field order is the order of `summary.json`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    /// The client's name.
+    pub client: String,
+    /// ISO currency code.
+    pub currency: String,
+    /// The as-of date, ISO.
+    pub as_of: String,
+    /// What the loader read.
+    pub transactions: Transactions,
+    /// Number of customers.
+    pub customers: usize,
+    /// Customers whose net revenue is zero or negative.
+    pub customers_net_nonpositive: usize,
+    /// Customers in the attribute table with no transactions.
+    pub attribute_rows_without_transactions: usize,
+    /// Net revenue of all customers.
+    pub total_revenue: Money,
+    /// Margin of all customers; `None` without a cost column.
+    pub total_margin: Option<Money>,
+    /// How concentrated revenue is.
+    pub concentration: Concentration,
+    /// One per tier, in policy order.
+    pub tiers: Vec<Tier>,
+    /// Checks that fired, then tier rules that placed nobody.
+    pub findings: Vec<Finding>,
+    /// How each tier rule covers the customers.
+    pub coverage: Vec<Coverage>,
+    /// The report's title (from `report.title`).
+    pub title: String,
+    /// Its subtitle.
+    pub subtitle: Option<String>,
+    /// Who prepared it.
+    pub prepared_by: Option<String>,
+    /// `A4` or `Letter`.
+    pub page_size: String,
+    /// Whether a cost column is mapped (so margin is known).
+    pub has_cost: bool,
+    /// The transaction file, as written in the policy.
+    pub data_file: String,
+    /// The largest customers by revenue.
+    pub top_customers: Vec<TopCustomer>,
+    /// Customers and revenue by recency score (rows, 1..5) and frequency score (columns, 1..5).
+    pub rfm: Vec<Vec<GridCell>>,
+    /// Customers and revenue by RFM segment x tier, when the policy includes `builtin/rfm`.
+    pub rfm_segments: Option<Vec<Group>>,
+    /// The attribute columns.
+    pub attributes: Vec<analysis::Attribute>,
+    /// Customer personas: `None` until personas can be declared.
+    pub personas: Option<NotYet>,
+    /// Profit by tier and customer: `None` until the profitability analysis exists.
+    pub profitability: Option<NotYet>,
+    /// Inequality measures beyond the concentration: `None` until that analysis exists.
+    pub inequality: Option<NotYet>,
+    /// The params by name, in policy order.
+    pub params: indexmap::IndexMap<String, Param>,
+    /// The params in policy order (iterating a map in a template has no fixed order).
+    pub param_list: Vec<NamedParam>,
+    /// The concentration curve (share of customers, cumulative share of revenue), for the chart.
+    #[serde(skip)]
+    pub curve: Vec<(f64, f64)>,
+    /// Where the outputs came from; left out with `--no-provenance`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub provenance: Option<Provenance>,
+}
+
+/// What the loader read.
+#[derive(Debug, Clone, Serialize)]
+pub struct Transactions {
+    /// Data rows in the file.
+    pub read: u64,
+    /// Rows used (dated on or before as-of).
+    pub used: u64,
+    /// Rows dated after the as-of date.
+    pub excluded_after_as_of: u64,
+    /// Used rows with a zero amount.
+    pub zero_amount: u64,
+    /// Used rows with a negative amount.
+    pub refunds: u64,
+    /// Earliest used date.
+    pub first_date: Option<String>,
+    /// Latest used date.
+    pub last_date: Option<String>,
+}
+
+/// How concentrated revenue is; shares NaN when total revenue is not positive.
+#[derive(Debug, Clone, Serialize)]
+pub struct Concentration {
+    /// Share of revenue held by the top 20% of customers.
+    pub top20_share: f64,
+    /// How many customers the top 20% are.
+    pub top20_customers: usize,
+    /// The fewest customers holding 80% of revenue.
+    pub customers_for_80: usize,
+    /// Their share of all customers.
+    pub customer_share_for_80: f64,
+    /// Gini coefficient of customer revenue.
+    pub gini: f64,
+}
+
+/// One tier's figures.
+#[derive(Debug, Clone, Serialize)]
+pub struct Tier {
+    /// Its name.
+    pub name: String,
+    /// Customers in it.
+    pub customers: usize,
+    /// Share of all customers.
+    pub customer_share: f64,
+    /// Its revenue.
+    pub revenue: Money,
+    /// Share of total revenue (NaN when that is not positive).
+    pub revenue_share: f64,
+    /// Its margin; `None` without a cost column.
+    pub margin: Option<Money>,
+    /// Share of total margin (NaN when that is not positive); `None` without a cost column.
+    pub margin_share: Option<f64>,
+    /// Mean revenue per customer, in currency units.
+    pub avg_revenue: f64,
+    /// Purchases by its customers.
+    pub orders: i64,
+    /// 1 for the first tier.
+    pub rank: usize,
+    /// Its description from the policy.
+    pub description: Option<String>,
+    /// The text of its rule; `None` for the last tier.
+    pub rule: Option<String>,
+    /// Share of customers as a percentage, the tiers adding up to 100%.
+    pub customer_pct: String,
+    /// Share of revenue as a percentage, adding up to 100% (a dash when not meaningful).
+    pub revenue_pct: String,
+    /// Share of margin as a percentage; `None` without a cost column.
+    pub margin_pct: Option<String>,
+    /// Revenue of the 365 days up to the as-of date.
+    pub revenue_12m: Money,
+}
+
+/// A check that fired, or a tier rule that places nobody.
+#[derive(Debug, Clone, Serialize)]
+pub struct Finding {
+    /// The check's name.
+    pub name: String,
+    /// How serious.
+    pub severity: Severity,
+    /// What it means.
+    pub message: String,
+    /// How many customers it concerns.
+    pub customers: usize,
+    /// The flagged customers' revenue.
+    pub revenue: Money,
+    /// Its share of total revenue (NaN when that is not positive).
+    pub revenue_share: f64,
+    /// The largest of them by revenue.
+    pub largest: Option<Largest>,
+    /// Their share of all customers.
+    pub customer_share: f64,
+}
+
+/// The largest customer a finding names.
+#[derive(Debug, Clone, Serialize)]
+pub struct Largest {
+    /// Its id.
+    pub customer_id: String,
+    /// Its revenue.
+    pub revenue: Money,
+}
+
+/// A tier rule's coverage of the customers.
+#[derive(Debug, Clone, Serialize)]
+pub struct Coverage {
+    /// The tier.
+    pub tier: String,
+    /// Its rule's text.
+    pub rule: String,
+    /// Customers it placed.
+    pub placed: usize,
+    /// Customers its condition holds for; `None` when only the script engine can tell.
+    pub holds: Option<usize>,
+    /// Customers for whom the condition could not be decided natively.
+    pub undecided: usize,
+    /// Whether earlier tiers take everyone it holds for.
+    pub shadowed: bool,
+    /// Why `holds` is not known.
+    pub note: Option<String>,
+    /// Customers near each threshold.
+    pub near_threshold: Vec<Near>,
+}
+
+/// Customers within 5% of one threshold of a rule.
+#[derive(Debug, Clone, Serialize)]
+pub struct Near {
+    /// The metric compared.
+    pub metric: String,
+    /// The comparison.
+    pub op: &'static str,
+    /// The threshold: integers as integers, money with two decimals.
+    pub threshold: Threshold,
+    /// Where the threshold comes from (a constant, a param, a population figure).
+    pub source: String,
+    /// Customers near it.
+    pub customers: usize,
+    /// Whether the metric is money.
+    #[serde(skip)]
+    pub money: bool,
+}
+
+impl Near {
+    /// The threshold for a reader: money in the workspace currency, other numbers plain.
+    pub fn text(&self, currency: &str) -> String {
+        let v = match self.threshold {
+            Threshold::Int(i) => i as f64,
+            Threshold::Money(f) | Threshold::Float(f) => f,
+        };
+        if self.money {
+            let cents = v.fract() != 0.0;
+            format::money(v, currency, if cents { 2 } else { 0 })
+        } else {
+            crate::engine::explain::plain(v)
+        }
+    }
+}
+
+/// A threshold value.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Threshold {
+    /// An integer.
+    Int(i64),
+    /// Money (two decimals in JSON).
+    Money(f64),
+    /// Any other number.
+    Float(f64),
+}
+
+impl Serialize for Threshold {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match *self {
+            Threshold::Int(i) => s.serialize_i64(i),
+            Threshold::Money(f) if f.is_finite() => Number::from_str(&format!("{f:.2}"))
+                .expect("a decimal number")
+                .serialize(s),
+            Threshold::Money(f) | Threshold::Float(f) => s.serialize_f64(f),
+        }
+    }
+}
+
+/// A customer in the top list.
+#[derive(Debug, Clone, Serialize)]
+pub struct TopCustomer {
+    /// 1 for the largest.
+    pub rank: usize,
+    /// The customer id.
+    pub id: String,
+    /// Its tier.
+    pub tier: String,
+    /// Its revenue.
+    pub revenue: Money,
+    /// Purchases.
+    pub orders: i64,
+    /// Share of total revenue held by it and all larger customers.
+    pub cum_revenue_share: f64,
+}
+
+/// One cell of the RFM grid.
+#[derive(Debug, Clone, Serialize)]
+pub struct GridCell {
+    /// Customers with this pair of scores.
+    pub customers: u64,
+    /// Their revenue.
+    pub revenue: Money,
+    /// Its share of total revenue (NaN when that is not positive).
+    pub revenue_share: f64,
+}
+
+/// A breakdown group (see [`analysis::breakdown()`]) with money as [`Money`].
+#[derive(Debug, Clone, Serialize)]
+pub struct Group {
+    /// The value; `None` for customers without one.
+    pub value: Option<String>,
+    /// Customers with it.
+    pub customers: usize,
+    /// Their revenue.
+    pub revenue: Money,
+    /// Their share of total revenue (NaN when that is not positive).
+    pub revenue_share: f64,
+    /// Their profit: `None` until profit is known.
+    pub profit: Option<Money>,
+    /// Per tier, in policy order.
+    pub tiers: Vec<GroupTier>,
+}
+
+/// One tier's part of a [`Group`].
+#[derive(Debug, Clone, Serialize)]
+pub struct GroupTier {
+    /// The tier.
+    pub tier: String,
+    /// Customers.
+    pub customers: usize,
+    /// Their revenue.
+    pub revenue: Money,
+    /// Their profit: `None` until profit is known.
+    pub profit: Option<Money>,
+}
+
+impl Group {
+    /// The model's form of a breakdown group; shares of `total_revenue`.
+    pub fn of(g: &analysis::Group, total_revenue: i64) -> Group {
+        Group {
+            value: g.value.clone(),
+            customers: g.customers,
+            revenue: Money(g.revenue),
+            revenue_share: share_of(ratio(g.revenue, total_revenue), total_revenue),
+            profit: g.profit.map(Money),
+            tiers: g
+                .tiers
+                .iter()
+                .map(|t| GroupTier {
+                    tier: t.tier.clone(),
+                    customers: t.customers,
+                    revenue: Money(t.revenue),
+                    profit: t.profit.map(Money),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// A param's value: a plain number, flag or text.
+#[derive(Debug, Clone, Serialize)]
+#[serde(untagged)]
+pub enum Param {
+    /// An integer.
+    Int(i64),
+    /// A number.
+    Float(f64),
+    /// A flag.
+    Bool(bool),
+    /// Text.
+    Text(String),
+}
+
+/// A param with its name.
+#[derive(Debug, Clone, Serialize)]
+pub struct NamedParam {
+    /// The name.
+    pub name: String,
+    /// The value.
+    pub value: Param,
+}
+
+fn ratio(part: i64, total: i64) -> f64 {
+    if total > 0 {
+        part as f64 / total as f64
+    } else {
+        0.0
+    }
+}
+
+/// Builds the model of a run.
+pub fn build(policy: &Policy, analysis: &Analysis, provenance: Option<&Provenance>) -> Report {
+    let q = &analysis.quality;
+    let c = &analysis.concentration;
+    let total = analysis.total_revenue;
+    let has_cost = policy.transactions.columns.cost.is_some();
+    let params: indexmap::IndexMap<String, Param> = policy
+        .params
+        .iter()
+        .map(|p| {
+            let v = match &p.value {
+                ParamValue::Int(i) => Param::Int(*i),
+                ParamValue::Float(f) => Param::Float(*f),
+                ParamValue::Bool(b) => Param::Bool(*b),
+                ParamValue::Text(t) => Param::Text(t.clone()),
+            };
+            (p.name.clone(), v)
+        })
+        .collect();
+    Report {
+        client: policy.client.clone(),
+        currency: policy.currency.clone(),
+        as_of: analysis.as_of.to_string(),
+        transactions: Transactions {
+            read: q.rows_read,
+            used: q.rows_used,
+            excluded_after_as_of: q.excluded_after_as_of,
+            zero_amount: q.zero_amount_rows,
+            refunds: q.refund_rows,
+            first_date: q.first_day.map(|d| d.to_string()),
+            last_date: q.last_day.map(|d| d.to_string()),
+        },
+        customers: analysis.customers,
+        customers_net_nonpositive: q.customers_net_nonpositive,
+        attribute_rows_without_transactions: q.attribute_rows_without_transactions,
+        total_revenue: Money(total),
+        total_margin: has_cost.then_some(Money(analysis.total_margin)),
+        concentration: Concentration {
+            top20_share: share_of(c.top20_share, total),
+            top20_customers: c.top20_customers,
+            customers_for_80: c.customers_for_80,
+            customer_share_for_80: share_of(c.customer_share_for_80, total),
+            gini: share_of(c.gini, total),
+        },
+        tiers: tiers(policy, analysis, has_cost),
+        findings: findings(analysis),
+        coverage: analysis.coverage.iter().map(coverage).collect(),
+        title: policy.report.title.clone(),
+        subtitle: policy.report.subtitle.clone(),
+        prepared_by: policy.report.prepared_by.clone(),
+        page_size: policy.report.page_size.clone(),
+        has_cost,
+        data_file: q.file.clone(),
+        top_customers: analysis
+            .top_customers
+            .iter()
+            .map(|t| TopCustomer {
+                rank: t.rank,
+                id: t.id.clone(),
+                tier: t.tier.clone(),
+                revenue: Money(t.revenue),
+                orders: t.orders,
+                cum_revenue_share: t.cum_revenue_share,
+            })
+            .collect(),
+        rfm: rfm(&analysis.rfm, total),
+        rfm_segments: analysis
+            .rfm_segments
+            .as_ref()
+            .map(|groups| groups.iter().map(|g| Group::of(g, total)).collect()),
+        attributes: analysis.attributes.clone(),
+        personas: None,
+        profitability: None,
+        inequality: None,
+        param_list: params
+            .iter()
+            .map(|(name, value)| NamedParam {
+                name: name.clone(),
+                value: value.clone(),
+            })
+            .collect(),
+        params,
+        curve: analysis.curve.clone(),
+        provenance: provenance.cloned(),
+    }
+}
+
+/// The tiers, with percentages rounded to add up to 100%.
+fn tiers(policy: &Policy, analysis: &Analysis, has_cost: bool) -> Vec<Tier> {
+    let (total_revenue, total_margin) = (analysis.total_revenue, analysis.total_margin);
+    let shares = |f: fn(&analysis::TierSummary) -> f64| -> Vec<f64> {
+        analysis.tiers.iter().map(f).collect()
+    };
+    let customer_pcts = percents_summing_to_100(&shares(|t| t.customer_share), 1);
+    let revenue_pcts = percents_of_total(&shares(|t| t.revenue_share), total_revenue, 1);
+    let margin_pcts = percents_of_total(&shares(|t| t.margin_share), total_margin, 1);
+    analysis
+        .tiers
+        .iter()
+        .enumerate()
+        .map(|(i, t)| Tier {
+            name: t.name.clone(),
+            customers: t.customers,
+            customer_share: t.customer_share,
+            revenue: Money(t.revenue),
+            revenue_share: share_of(t.revenue_share, total_revenue),
+            margin: has_cost.then_some(Money(t.margin)),
+            margin_share: has_cost.then(|| share_of(t.margin_share, total_margin)),
+            avg_revenue: t.avg_revenue,
+            orders: t.orders,
+            rank: i + 1,
+            description: t.description.clone(),
+            rule: policy
+                .tiers
+                .get(i)
+                .and_then(|p| p.when.as_ref())
+                .map(|w| w.text.clone()),
+            customer_pct: customer_pcts[i].clone(),
+            revenue_pct: revenue_pcts[i].clone(),
+            margin_pct: has_cost.then(|| margin_pcts[i].clone()),
+            revenue_12m: Money(t.revenue_12m),
+        })
+        .collect()
+}
+
+fn findings(analysis: &Analysis) -> Vec<Finding> {
+    analysis
+        .findings
+        .iter()
+        .map(|f| Finding {
+            name: f.name.clone(),
+            severity: f.severity,
+            message: f.message.clone(),
+            customers: f.customers,
+            revenue: Money(f.revenue),
+            revenue_share: share_of(f.revenue_share, analysis.total_revenue),
+            largest: f.largest.as_ref().map(|l| Largest {
+                customer_id: l.id.clone(),
+                revenue: Money(l.revenue),
+            }),
+            customer_share: if analysis.customers > 0 {
+                f.customers as f64 / analysis.customers as f64
+            } else {
+                0.0
+            },
+        })
+        .collect()
+}
+
+fn coverage(r: &RuleCoverage) -> Coverage {
+    Coverage {
+        tier: r.tier.clone(),
+        rule: r.rule.clone(),
+        placed: r.placed,
+        holds: r.holds,
+        undecided: r.undecided,
+        shadowed: r.shadowed,
+        note: r.note.clone(),
+        near_threshold: r
+            .near_threshold
+            .iter()
+            .map(|n| Near {
+                metric: n.metric.clone(),
+                op: n.op,
+                threshold: match n.threshold {
+                    TreeNumber::Int(i) => Threshold::Int(i),
+                    TreeNumber::Float(f) if n.money => Threshold::Money(f),
+                    TreeNumber::Float(f) => Threshold::Float(f),
+                },
+                source: n.source.clone(),
+                customers: n.customers,
+                money: n.money,
+            })
+            .collect(),
+    }
+}
+
+fn rfm(grid: &[[RfmCell; 5]; 5], total: i64) -> Vec<Vec<GridCell>> {
+    grid.iter()
+        .map(|row| {
+            row.iter()
+                .map(|cell| GridCell {
+                    customers: cell.customers,
+                    revenue: Money(cell.revenue),
+                    revenue_share: share_of(ratio(cell.revenue, total), total),
+                })
+                .collect()
+        })
+        .collect()
+}
+
+impl Report {
+    /// The model as pretty-printed JSON bytes (`summary.json`).
+    pub fn to_json(&self) -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut ser = serde_json::Serializer::with_formatter(
+            &mut out,
+            serde_json::ser::PrettyFormatter::with_indent(b"  "),
+        );
+        self.serialize(&mut ser).expect("writing to memory");
+        out.push(b'\n');
+        out
+    }
+}

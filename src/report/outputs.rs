@@ -1,0 +1,129 @@
+//! The output files of a run, by name: each entry builds its files from the rendered inputs, so
+//! adding an output is one entry here.
+
+use super::charts::{self, svg};
+use super::model::Report;
+use super::{pdf, OutputFile};
+use crate::engine::Evaluation;
+use crate::error::{Diagnostic, Error};
+use crate::metrics::CustomerTable;
+use crate::workspace::Policy;
+
+/// What every output is built from.
+pub struct Inputs<'a> {
+    /// The policy.
+    pub policy: &'a Policy,
+    /// The report model.
+    pub model: &'a Report,
+    /// The rendered report Markdown.
+    pub markdown: &'a str,
+    /// The customers with every column.
+    pub table: &'a CustomerTable,
+    /// Their tiers and checks.
+    pub evaluation: &'a Evaluation,
+}
+
+/// What an output builder returns: its files and what the reader should know about them.
+#[derive(Debug, Default)]
+pub struct Built {
+    /// The files, paths relative to the output folder.
+    pub files: Vec<OutputFile>,
+    /// Warnings (missing glyphs, unknown images in the PDF).
+    pub warnings: Vec<String>,
+}
+
+/// An output of a run.
+pub struct OutputEntry {
+    /// Its file (or folder, `charts/`) in the output folder.
+    pub name: &'static str,
+    /// Builds it.
+    pub build: fn(&Inputs) -> Result<Built, Error>,
+}
+
+/// Every output of a run.
+pub const OUTPUTS: &[OutputEntry] = &[
+    OutputEntry {
+        name: "customers.csv",
+        build: customers_csv,
+    },
+    OutputEntry {
+        name: "summary.json",
+        build: summary_json,
+    },
+    OutputEntry {
+        name: "report.md",
+        build: report_md,
+    },
+    OutputEntry {
+        name: "report.pdf",
+        build: report_pdf,
+    },
+    OutputEntry {
+        name: "charts/",
+        build: chart_svgs,
+    },
+];
+
+fn one(path: &str, bytes: Vec<u8>) -> Result<Built, Error> {
+    Ok(Built {
+        files: vec![OutputFile {
+            path: path.into(),
+            bytes,
+        }],
+        warnings: Vec::new(),
+    })
+}
+
+fn customers_csv(i: &Inputs) -> Result<Built, Error> {
+    one(
+        "customers.csv",
+        super::customers_csv(i.policy, i.table, i.evaluation),
+    )
+}
+
+fn summary_json(i: &Inputs) -> Result<Built, Error> {
+    one("summary.json", super::summary_json(i.model))
+}
+
+fn report_md(i: &Inputs) -> Result<Built, Error> {
+    one("report.md", i.markdown.as_bytes().to_vec())
+}
+
+fn report_pdf(i: &Inputs) -> Result<Built, Error> {
+    let rendered = pdf::render(i.markdown, &charts::charts_of(i.model)).map_err(|e| {
+        Error::Render(Diagnostic::new(format!("report.pdf from report.md: {e}")).code("report/pdf"))
+    })?;
+    Ok(Built {
+        files: vec![OutputFile {
+            path: "report.pdf".into(),
+            bytes: rendered.bytes,
+        }],
+        warnings: rendered.warnings,
+    })
+}
+
+fn chart_svgs(i: &Inputs) -> Result<Built, Error> {
+    Ok(Built {
+        files: charts::charts_of(i.model)
+            .iter()
+            .map(|(name, chart)| OutputFile {
+                path: format!("charts/{name}.svg"),
+                bytes: svg::to_svg(chart).into_bytes(),
+            })
+            .collect(),
+        warnings: Vec::new(),
+    })
+}
+
+/// Every output file, sorted by path, with the builders' warnings in registry order.
+pub fn build_all(inputs: &Inputs) -> Result<(Vec<OutputFile>, Vec<String>), Error> {
+    let mut files = Vec::new();
+    let mut warnings = Vec::new();
+    for entry in OUTPUTS {
+        let built = (entry.build)(inputs)?;
+        files.extend(built.files);
+        warnings.extend(built.warnings);
+    }
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok((files, warnings))
+}
