@@ -130,7 +130,11 @@ fn prepare_checked(root: &Path, check_source: bool, overrides: &[Override]) -> R
     let names = declare_attributes(&mut workspace, attributes.as_ref(), &mut problems);
     problems.extend(banded_columns(&workspace, attributes.as_ref()));
     let program = engine::compile(&workspace, &names);
-    let templates = Templates::load(&workspace);
+    let calls = program
+        .as_ref()
+        .map(Program::template_calls)
+        .unwrap_or_default();
+    let templates = Templates::load(&workspace, &calls);
     let (program, templates) = match (program, templates) {
         (Ok(p), Ok(t)) if problems.is_empty() => (p, t),
         (p, t) => {
@@ -236,7 +240,11 @@ impl Prepared {
             .flat_map(|t| t.columns.iter().map(|c| c.name.clone()))
             .collect();
         let program = engine::compile(&workspace, &names);
-        let templates = Templates::load(&workspace);
+        let calls = program
+            .as_ref()
+            .map(Program::template_calls)
+            .unwrap_or_default();
+        let templates = Templates::load(&workspace, &calls);
         match (program, templates) {
             (Ok(program), Ok(templates)) => Ok(Prepared {
                 attributes: self.attributes.clone(),

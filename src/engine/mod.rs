@@ -8,6 +8,7 @@
 //! ([`Limits`]); the error reported is the first failing customer in table order, so it does not
 //! depend on thread timing.
 
+mod calls;
 mod convert;
 pub mod explain;
 pub mod limits;
@@ -27,6 +28,7 @@ use rhai::{Dynamic, Engine, EvalAltResult, Position, Scope, AST};
 use crate::error::{Diagnostic, Error, Origin};
 use crate::metrics::{population, Column, CustomerTable, NamedColumn, Origin as ColumnOrigin};
 use crate::workspace::{Expr, ParamValue, Severity, SourceFile, Workspace};
+pub use calls::{CallKind, TemplateCalls};
 pub use limits::Limits;
 use limits::{Stop, Watchdog};
 use rows::Fault;
@@ -34,7 +36,9 @@ use sandbox::{Output, Populations};
 
 /// The compiled policy, ready to evaluate against a customer table.
 pub struct Program {
-    engine: Engine,
+    engine: Arc<Engine>,
+    /// Plugin functions the templates call.
+    calls: TemplateCalls,
     populations: Arc<Populations>,
     output: Output,
     stop: Arc<Stop>,
@@ -354,8 +358,16 @@ pub fn compile(workspace: &Workspace, attributes: &[String]) -> Result<Program, 
         .iter()
         .map(|p| (p.name.clone(), p.value.clone()))
         .collect();
+    let engine = Arc::new(engine);
+    let names = |list: &[(String, Origin)]| list.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>();
+    let calls = TemplateCalls::new(
+        engine.clone(),
+        &names(&policy.plugins.filters),
+        &names(&policy.plugins.functions),
+    );
     Ok(Program {
         engine,
+        calls,
         populations,
         output,
         stop,
@@ -473,6 +485,11 @@ impl Program {
     /// The names of the derived metrics, in policy-independent evaluation order.
     pub fn derived_names(&self) -> Vec<&str> {
         self.derived.iter().map(|d| d.name.as_str()).collect()
+    }
+
+    /// The plugin functions the report templates may call, in this program's sandbox.
+    pub fn template_calls(&self) -> TemplateCalls {
+        self.calls.clone()
     }
 
     /// Sets how long an evaluation may take (see [`Limits`]).

@@ -386,7 +386,11 @@ fn original(injections: &[Injection], line: usize, column: usize) -> (usize, usi
 impl Templates {
     /// Compiles the built-in templates and the workspace's own. A workspace template named like a
     /// built-in one (`report.md`) replaces it; the built-in stays reachable as `builtin/report.md`.
-    pub fn load(workspace: &Workspace) -> Result<Templates, Vec<Diagnostic>> {
+    /// `calls` are the plugin functions the policy lets templates call.
+    pub fn load(
+        workspace: &Workspace,
+        calls: &crate::engine::TemplateCalls,
+    ) -> Result<Templates, Vec<Diagnostic>> {
         let policy = &workspace.policy;
         let mut tera = Tera::new();
         tera.set_escape_fn(escape_markdown);
@@ -406,6 +410,7 @@ impl Templates {
         tera.register_function("breakdown", Breakdown(data.clone()));
         let guard = Arc::new(Guard::default());
         tera.register_function(GUARD_FUNCTION, LoopGuard(guard.clone()));
+        super::plugins::register(&mut tera, calls);
         let sources = template_sources(workspace);
         let added =
             tera.add_raw_templates(sources.iter().map(|s| (s.name.as_str(), s.text.as_str())));
@@ -611,7 +616,7 @@ mod tests {
     /// The workspace's templates, with `text` as templates/report.md.
     fn templates(text: &str) -> (tempfile::TempDir, Templates) {
         let (dir, ws) = workspace("", &[("templates/report.md", text)]);
-        let t = Templates::load(&ws).unwrap_or_else(|p| panic!("{p:#?}"));
+        let t = Templates::load(&ws, &Default::default()).unwrap_or_else(|p| panic!("{p:#?}"));
         (dir, t)
     }
 
@@ -712,7 +717,10 @@ mod tests {
                 "{% for x in xs %}\n{{ x + }}\n{% endfor %}",
             )],
         );
-        let e = Templates::load(&ws).err().unwrap().remove(0);
+        let e = Templates::load(&ws, &Default::default())
+            .err()
+            .unwrap()
+            .remove(0);
         assert_eq!(
             e.origin.map(|o| (o.file, o.line)),
             Some(("templates/report.md".into(), 2))

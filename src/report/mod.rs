@@ -12,6 +12,7 @@ pub mod model;
 pub mod output;
 pub mod outputs;
 pub mod pdf;
+mod plugins;
 pub mod rows;
 
 pub use charts::{chart_entry, charts_of, ChartEntry, CHARTS};
