@@ -20,6 +20,9 @@ use support::*;
 
 type Row = BTreeMap<String, String>;
 
+/// A tier's customers, revenue, profit and profit before acquisition (cents), added up here.
+type Tally = (usize, i64, i64, i64);
+
 /// Per customer, straight from the transaction rows.
 #[derive(Default)]
 struct Raw {
@@ -97,9 +100,16 @@ fn example(name: &str) -> PathBuf {
 /// `powerbase check` and `powerbase run --no-provenance` on an example, both without a word on
 /// standard error; returns the temporary folder holding `out/`.
 fn check_and_run(name: &str) -> tempfile::TempDir {
-    let check = powerbase().arg("check").arg(example(name)).output().unwrap();
+    let check = powerbase()
+        .arg("check")
+        .arg(example(name))
+        .output()
+        .unwrap();
     let stderr = String::from_utf8_lossy(&check.stderr);
-    assert!(check.status.success() && stderr.is_empty(), "{name}: {stderr}");
+    assert!(
+        check.status.success() && stderr.is_empty(),
+        "{name}: {stderr}"
+    );
     let dir = tempfile::tempdir().unwrap();
     let run = powerbase()
         .arg("run")
@@ -110,7 +120,10 @@ fn check_and_run(name: &str) -> tempfile::TempDir {
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&run.stderr);
-    assert!(run.status.success() && stderr.is_empty(), "{name}: {stderr}");
+    assert!(
+        run.status.success() && stderr.is_empty(),
+        "{name}: {stderr}"
+    );
     dir
 }
 
@@ -126,24 +139,30 @@ fn json_cents(v: &Json) -> i64 {
     (v.as_f64().unwrap_or_else(|| panic!("a number: {v}")) * 100.0).round() as i64
 }
 
-/// Per tier, in policy order: (customers, revenue, profit), from the expected tier and profit of
+/// Per tier, in policy order: customers, revenue and profit, from the expected tier and profit of
 /// every customer; checked against summary.json's `tiers`, whose profit keys are checked when the
 /// summary has them.
-fn check_tiers(summary: &Json, tiers: &[&str], expected: &BTreeMap<String, (usize, i64, i64)>) {
+fn check_tiers(summary: &Json, tiers: &[&str], expected: &BTreeMap<String, Tally>) {
     let got = summary["tiers"].as_array().unwrap();
     assert_eq!(got.len(), tiers.len());
     let total_profit: i64 = expected.values().map(|e| e.2).sum();
     for (t, name) in got.iter().zip(tiers) {
         assert_eq!(t["name"], *name);
-        let (n, revenue, profit) = expected.get(*name).copied().unwrap_or((0, 0, 0));
+        let (n, revenue, profit, _) = expected.get(*name).copied().unwrap_or_default();
         assert_eq!(t["customers"].as_u64().unwrap() as usize, n, "{name}");
         assert_eq!(json_cents(&t["revenue"]), revenue, "{name}");
         if let Some(p) = t.get("profit").filter(|p| !p.is_null()) {
             assert_eq!(json_cents(p), profit, "{name} profit");
             let share = t["profit_share"].as_f64().unwrap();
-            assert!((share - profit as f64 / total_profit as f64).abs() < 1e-9, "{name}");
+            assert!(
+                (share - profit as f64 / total_profit as f64).abs() < 1e-9,
+                "{name}"
+            );
             let avg = t["avg_profit"].as_f64().unwrap();
-            assert!((avg - profit as f64 / 100.0 / n as f64).abs() < 0.006, "{name}");
+            assert!(
+                (avg - profit as f64 / 100.0 / n as f64).abs() < 0.006,
+                "{name}"
+            );
         }
     }
 }
@@ -159,10 +178,16 @@ fn check_profitability(summary: &Json, profits: &BTreeMap<String, i64>) {
     let total: i64 = profits.values().sum();
     let losers: Vec<i64> = profits.values().copied().filter(|&x| x < 0).collect();
     assert_eq!(json_cents(&p["profit"]), total);
-    assert_eq!(p["customers_unprofitable"].as_u64().unwrap() as usize, losers.len());
+    assert_eq!(
+        p["customers_unprofitable"].as_u64().unwrap() as usize,
+        losers.len()
+    );
     let share = losers.len() as f64 / profits.len() as f64;
     assert!((p["unprofitable_share"].as_f64().unwrap() - share).abs() < 1e-9);
-    assert_eq!(json_cents(&p["unprofitable_loss"]), losers.iter().sum::<i64>());
+    assert_eq!(
+        json_cents(&p["unprofitable_loss"]),
+        losers.iter().sum::<i64>()
+    );
     let mut ranked: Vec<(i64, &String)> = profits.iter().map(|(id, &x)| (x, id)).collect();
     ranked.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(b.1)));
     let (mut cumulative, mut peak, mut at) = (0i64, i64::MIN, 0usize);
@@ -175,6 +200,37 @@ fn check_profitability(summary: &Json, profits: &BTreeMap<String, i64>) {
     let peak_share = peak as f64 / total as f64;
     assert!((p["whale_peak_share"].as_f64().unwrap() - peak_share).abs() < 1e-9);
     assert_eq!(p["whale_peak_customers"].as_u64().unwrap() as usize, at);
+}
+
+/// Checks summary.json's `inequality` entry of the top against the bottom tier (when the summary
+/// has it): the ratio of their average profits, with and without the acquisition cost, null when
+/// the bottom tier's average is zero or negative. `tiers` holds the tallies of the tiers, top
+/// first.
+fn check_inequality(summary: &Json, names: &[&str], tiers: &[Tally]) {
+    let Some(entries) = summary["inequality"].as_array() else {
+        return;
+    };
+    let (top, bottom) = (names[0], names[names.len() - 1]);
+    let e = entries
+        .iter()
+        .find(|e| e["higher"] == top && e["lower"] == bottom)
+        .expect("an entry for the top against the bottom tier");
+    let (high, low) = (tiers[0], tiers[tiers.len() - 1]);
+    for (key, h, l) in [
+        ("ratio", high.2, low.2),
+        ("ratio_before_acquisition", high.3, low.3),
+    ] {
+        let (h, l) = (h as f64 / high.0 as f64, l as f64 / low.0 as f64);
+        match e[key].as_f64() {
+            _ if l <= 0.0 => assert!(e[key].is_null(), "{key}: {e}"),
+            Some(r) => assert!(
+                (r - h / l).abs() < 1e-9 * (h / l),
+                "{key}: {r} vs {}",
+                h / l
+            ),
+            None => panic!("{key} missing: {e}"),
+        }
+    }
 }
 
 /// Checks customers.csv's `personas` column and, when the summary has them, the persona counts.
@@ -272,7 +328,10 @@ fn insurance_agency_figures_match_the_rows() {
     let raw = raw_customers(&read_csv(&data.join("transactions.csv")), "2024-12-31");
     let attributes = by_id(read_csv(&data.join("customers.csv")));
     let out = by_id(customers(dir.path()));
-    assert_eq!(out.keys().collect::<Vec<_>>(), raw.keys().collect::<Vec<_>>());
+    assert_eq!(
+        out.keys().collect::<Vec<_>>(),
+        raw.keys().collect::<Vec<_>>()
+    );
     let as_of = day("2024-12-31");
     let (mut tiers, mut profits) = (BTreeMap::new(), BTreeMap::new());
     for (id, r) in &raw {
@@ -283,21 +342,30 @@ fn insurance_agency_figures_match_the_rows() {
         let cts = r.orders * 250;
         let acquisition = money(&attributes[id]["acquisition_cost"]);
         assert_eq!(money(&row["cost_to_serve"]), cts, "{id}");
-        assert_eq!(money(&row["profit_before_acquisition"]), r.revenue - cts, "{id}");
+        assert_eq!(
+            money(&row["profit_before_acquisition"]),
+            r.revenue - cts,
+            "{id}"
+        );
         let profit = r.revenue - cts - acquisition;
         assert_eq!(money(&row["profit"]), profit, "{id}");
         let tier = insurance_tier(r, as_of);
         assert_eq!(row["tier"], tier, "{id}");
-        let t = tiers.entry(tier.to_string()).or_insert((0, 0, 0));
-        (t.0, t.1, t.2) = (t.0 + 1, t.1 + r.revenue, t.2 + profit);
+        let t = tiers.entry(tier.to_string()).or_insert((0, 0, 0, 0));
+        let before = r.revenue - cts;
+        (t.0, t.1, t.2, t.3) = (t.0 + 1, t.1 + r.revenue, t.2 + profit, t.3 + before);
         profits.insert(id.clone(), profit);
     }
     let summary = summary(dir.path());
     let total: i64 = raw.values().map(|r| r.revenue).sum();
     assert_eq!(json_cents(&summary["total_revenue"]), total);
+    check_inequality(&summary, &TIERS, &TIERS.map(|t| tiers[t]));
     assert_eq!(summary["customers"].as_u64().unwrap() as usize, raw.len());
     check_tiers(&summary, &TIERS, &tiers);
-    assert!(TIERS.iter().all(|t| tiers[*t].0 > 0), "every profile holds clients");
+    assert!(
+        TIERS.iter().all(|t| tiers[*t].0 > 0),
+        "every profile holds clients"
+    );
     check_profitability(&summary, &profits);
     let age = |r: &Row| r["age"].parse::<i64>().unwrap();
     check_personas(
@@ -307,7 +375,9 @@ fn insurance_agency_figures_match_the_rows() {
             ("Young families", &|r: &Row| {
                 r["household"] == "family" && age(r) < 40
             }),
-            ("Business owners", &|r: &Row| r["household"] == "business_owner"),
+            ("Business owners", &|r: &Row| {
+                r["household"] == "business_owner"
+            }),
             ("Retirees", &|r: &Row| r["household"] == "retired"),
         ],
         &attributes,
@@ -335,7 +405,10 @@ fn b2b_services_figures_match_the_rows() {
     let raw = raw_customers(&read_csv(&data.join("transactions.csv")), "2024-12-31");
     let attributes = by_id(read_csv(&data.join("customers.csv")));
     let out = by_id(customers(dir.path()));
-    assert_eq!(out.keys().collect::<Vec<_>>(), raw.keys().collect::<Vec<_>>());
+    assert_eq!(
+        out.keys().collect::<Vec<_>>(),
+        raw.keys().collect::<Vec<_>>()
+    );
     let (mut tiers, mut profits) = (BTreeMap::new(), BTreeMap::new());
     for (id, r) in &raw {
         let row = &out[id];
@@ -357,8 +430,8 @@ fn b2b_services_figures_match_the_rows() {
             "Economy"
         };
         assert_eq!(row["tier"], tier, "{id}");
-        let t = tiers.entry(tier.to_string()).or_insert((0, 0, 0));
-        (t.0, t.1, t.2) = (t.0 + 1, t.1 + r.revenue, t.2 + profit);
+        let t = tiers.entry(tier.to_string()).or_insert((0, 0, 0, 0));
+        (t.0, t.1, t.2, t.3) = (t.0 + 1, t.1 + r.revenue, t.2 + profit, t.3 + profit);
         profits.insert(id.clone(), profit);
     }
     let summary = summary(dir.path());
@@ -366,10 +439,15 @@ fn b2b_services_figures_match_the_rows() {
     assert_eq!(json_cents(&summary["total_revenue"]), total);
     let margin: i64 = raw.values().map(|r| r.revenue - r.cost).sum();
     assert_eq!(json_cents(&summary["total_margin"]), margin);
-    check_tiers(&summary, &["First", "Business", "Economy"], &tiers);
+    const TIERS: [&str; 3] = ["First", "Business", "Economy"];
+    check_tiers(&summary, &TIERS, &tiers);
+    check_inequality(&summary, &TIERS, &TIERS.map(|t| tiers[t]));
     check_profitability(&summary, &profits);
     let losers = profits.values().filter(|&&p| p < 0).count();
-    assert!(losers * 10 > raw.len(), "some companies are served at a loss");
+    assert!(
+        losers * 10 > raw.len(),
+        "some companies are served at a loss"
+    );
     check_personas(
         &summary,
         &out,
@@ -378,7 +456,8 @@ fn b2b_services_figures_match_the_rows() {
                 r["size_band"] == "large" || r["size_band"] == "enterprise"
             }),
             ("High-touch small clients", &|r: &Row| {
-                r["size_band"] == "small" && r["support_tickets_per_year"].parse::<i64>().unwrap() >= 15
+                r["size_band"] == "small"
+                    && r["support_tickets_per_year"].parse::<i64>().unwrap() >= 15
             }),
             ("Recent wins", &|r: &Row| {
                 r["client_since"].parse::<i64>().unwrap() >= 2022
