@@ -20,6 +20,9 @@ use support::*;
 
 type Row = BTreeMap<String, String>;
 
+/// A persona's name and, in this file, who belongs to it (from the attribute row).
+type Persona<'a> = (&'a str, &'a dyn Fn(&Row) -> bool);
+
 /// A tier's customers, revenue, profit and profit before acquisition (cents), added up here.
 type Tally = (usize, i64, i64, i64);
 
@@ -237,7 +240,7 @@ fn check_inequality(summary: &Json, names: &[&str], tiers: &[Tally]) {
 fn check_personas(
     summary: &Json,
     out: &BTreeMap<String, Row>,
-    personas: &[(&str, &dyn Fn(&Row) -> bool)],
+    personas: &[Persona],
     attributes: &BTreeMap<String, Row>,
 ) {
     let mut counts = vec![0usize; personas.len()];
@@ -301,11 +304,11 @@ fn insurance_tier(raw: &Raw, as_of: i64) -> &'static str {
     let years = raw.first.map(|f| (as_of - f) as f64 / 365.25);
     let r12 = raw.revenue_12m;
     let at_least = |y: f64| years.is_some_and(|x| x >= y);
-    if r12 >= 400_00 && at_least(3.0) {
+    if r12 >= 400 * 100 && at_least(3.0) {
         "Ideal client"
-    } else if r12 >= 200_00 && at_least(2.0) {
+    } else if r12 >= 200 * 100 && at_least(2.0) {
         "Established"
-    } else if r12 >= 200_00 {
+    } else if r12 >= 200 * 100 {
         "Rising"
     } else if r12 > 0 && at_least(3.0) {
         "Loyal basic"
@@ -422,9 +425,9 @@ fn b2b_services_figures_match_the_rows() {
         assert_eq!(money(&row["profit"]), profit, "{id}");
         // rules/tiers.yaml: first_class_profit 40000, first_class_revenue_12m 60000,
         // business_profit 8000.
-        let tier = if profit >= 40_000_00 && r.revenue_12m >= 60_000_00 {
+        let tier = if profit >= 40_000 * 100 && r.revenue_12m >= 60_000 * 100 {
             "First"
-        } else if profit >= 8_000_00 {
+        } else if profit >= 8_000 * 100 {
             "Business"
         } else {
             "Economy"
