@@ -20,6 +20,8 @@ pub struct Group {
     pub customers: usize,
     /// Their revenue, in cents.
     pub revenue: i64,
+    /// Their orders (purchases).
+    pub orders: i64,
     /// Their profit: `None` until a profitability analysis exists.
     pub profit: Option<i64>,
     /// The same per tier, in policy order (only the chosen tiers).
@@ -35,6 +37,8 @@ pub struct TierCell {
     pub customers: usize,
     /// Their revenue, in cents.
     pub revenue: i64,
+    /// Their orders (purchases).
+    pub orders: i64,
     /// Their profit: `None` until a profitability analysis exists.
     pub profit: Option<i64>,
 }
@@ -60,8 +64,12 @@ pub fn breakdown(
 ) -> Result<Vec<Group>, BreakdownError> {
     let column = table.column(by).ok_or(BreakdownError::UnknownColumn)?;
     let revenue = table.money("revenue");
-    // value -> per tier (customers, revenue)
-    let mut cells: BTreeMap<Option<String>, Vec<(usize, i64)>> = BTreeMap::new();
+    let orders = match table.column("orders") {
+        Some(crate::metrics::Column::Int(v)) => v.as_slice(),
+        _ => &[],
+    };
+    // value -> per tier (customers, revenue, orders)
+    let mut cells: BTreeMap<Option<String>, Vec<(usize, i64, i64)>> = BTreeMap::new();
     for (i, &t) in tiers.iter().enumerate() {
         let t = t as usize;
         if !chosen.get(t).copied().unwrap_or(false) {
@@ -76,9 +84,10 @@ pub fn breakdown(
         }
         let row = cells
             .entry(value)
-            .or_insert_with(|| vec![(0, 0); tier_names.len()]);
+            .or_insert_with(|| vec![(0, 0, 0); tier_names.len()]);
         row[t].0 += 1;
         row[t].1 += revenue[i];
+        row[t].2 += orders.get(i).copied().unwrap_or(0);
     }
     let mut groups: Vec<Group> = cells
         .into_iter()
@@ -87,10 +96,11 @@ pub fn breakdown(
                 .iter()
                 .enumerate()
                 .filter(|(t, _)| chosen[*t])
-                .map(|(t, &(customers, revenue))| TierCell {
+                .map(|(t, &(customers, revenue, orders))| TierCell {
                     tier: tier_names[t].clone(),
                     customers,
                     revenue,
+                    orders,
                     profit: None,
                 })
                 .collect();
@@ -98,6 +108,7 @@ pub fn breakdown(
                 value,
                 customers: tiers.iter().map(|c| c.customers).sum(),
                 revenue: tiers.iter().map(|c| c.revenue).sum(),
+                orders: tiers.iter().map(|c| c.orders).sum(),
                 profit: None,
                 tiers,
             }
