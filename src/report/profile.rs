@@ -14,7 +14,7 @@
 use indexmap::IndexMap;
 use serde::Serialize;
 
-use super::format::{money, number, share_of};
+use super::format::{money, number, percent, share_of};
 use super::model::{Money, NotYet};
 use crate::analysis::profile::{self as analysis, Stat};
 use crate::analysis::representation::{self, Grouping, NotProfiled};
@@ -151,6 +151,9 @@ pub struct Profile {
     pub not_profiled: Vec<NotProfiled>,
     /// The mapped `product` and `channel` columns (whose mix would show how groups buy).
     pub mix_columns: Vec<String>,
+    /// The personas in one sentence (how many, the largest by revenue and its shares); null
+    /// without personas.
+    pub personas_finding: Option<String>,
     /// Every value's representation in the core, for the chart.
     #[serde(skip)]
     pub core_values: Vec<Value>,
@@ -181,6 +184,17 @@ pub struct Persona {
     pub behaviour: Behaviour,
     /// Their most over-represented attribute values.
     pub over_represented: Vec<Value>,
+    /// `overlaps` as a list in policy order (iterating a map in a template has no fixed order).
+    pub overlap_list: Vec<Overlap>,
+}
+
+/// Customers a persona shares with another.
+#[derive(Debug, Clone, Serialize)]
+pub struct Overlap {
+    /// The other persona.
+    pub name: String,
+    /// Customers in both.
+    pub customers: usize,
 }
 
 fn round(v: f64, decimals: i32) -> f64 {
@@ -270,6 +284,14 @@ pub fn personas(analysis: &Analysis) -> Vec<Persona> {
             }),
             behaviour: behaviour(&persona.group.behaviour),
             over_represented: persona.top.iter().map(value).collect(),
+            overlap_list: persona
+                .overlaps
+                .iter()
+                .map(|(name, customers)| Overlap {
+                    name: name.clone(),
+                    customers: *customers,
+                })
+                .collect(),
         })
         .collect()
 }
@@ -385,6 +407,33 @@ pub fn profile(policy: &Policy, analysis: &Analysis) -> Profile {
             .collect(),
         not_profiled: p.not_profiled.clone(),
         mix_columns,
+        personas_finding: personas_finding(analysis),
         core_values,
     }
+}
+
+/// `3 personas; Northern regulars, the largest by revenue, bring 41.2% of revenue from 8.1% of
+/// customers` (ties: policy order); `None` without personas.
+fn personas_finding(analysis: &Analysis) -> Option<String> {
+    let list = &analysis.profiles.personas;
+    let largest = list.iter().rev().max_by_key(|p| p.revenue)?;
+    let count = match list.len() {
+        1 => "1 persona".to_string(),
+        n => format!("{n} personas"),
+    };
+    let customers = fraction(largest.group.customers as f64, analysis.customers as f64);
+    let name = &largest.group.name;
+    Some(if analysis.total_revenue > 0 {
+        let revenue = largest.revenue as f64 / analysis.total_revenue as f64;
+        format!(
+            "{count}; {name}, the largest by revenue, bring {} of revenue from {} of customers",
+            percent(revenue, 1),
+            percent(customers, 1)
+        )
+    } else {
+        format!(
+            "{count}; {name} has the most revenue, from {} of customers",
+            percent(customers, 1)
+        )
+    })
 }
