@@ -99,10 +99,13 @@ pub struct Profiles {
     pub core_tiers: Vec<String>,
     /// The core tiers together.
     pub core: Group,
-    /// The core's most over-represented attribute values.
+    /// The core's most over-represented attribute values, leaving out those the core tiers' rules
+    /// read.
     pub core_top: Vec<Represented>,
     /// Behaviour metrics the core tiers' rules read: a difference in them is by definition.
     pub core_rule_reads: Vec<String>,
+    /// Profiled attributes the core tiers' rules read (left out of [`Profiles::core_top`]).
+    pub core_rule_attributes: Vec<String>,
     /// One per persona, in policy order.
     pub personas: Vec<Persona>,
     /// Total profit of all customers, in cents, when profit is known.
@@ -141,17 +144,25 @@ pub fn profiles(policy: &Policy, table: &CustomerTable, evaluation: &Evaluation)
     let mut core_rows: Vec<usize> = core_idx.iter().flat_map(|&t| &by_tier[t]).copied().collect();
     core_rows.sort_unstable();
     let core = group(&joined(&core_tiers), &core_rows);
-    let core_top = representation::most_over_represented(&dimensions, &core.counts, CORE_TOP);
+    // A core rule's own reads set the core apart by definition: not a finding.
+    let read_by_core = |name: &str| {
+        core_idx.iter().any(|&t| {
+            evaluation
+                .tier_reads
+                .get(t)
+                .is_some_and(|r| r.iter().any(|n| n == name))
+        })
+    };
+    let core_top =
+        representation::most_over_represented(&dimensions, &core.counts, CORE_TOP, read_by_core);
+    let core_rule_attributes = dimensions
+        .iter()
+        .filter(|d| read_by_core(&d.attribute))
+        .map(|d| d.attribute.clone())
+        .collect();
     let core_rule_reads = BEHAVIOUR_METRICS
         .iter()
-        .filter(|m| {
-            core_idx.iter().any(|&t| {
-                evaluation
-                    .tier_reads
-                    .get(t)
-                    .is_some_and(|r| r.iter().any(|n| n == *m))
-            })
-        })
+        .filter(|m| read_by_core(m))
         .map(|m| m.to_string())
         .collect();
     let all: Vec<usize> = (0..table.len()).collect();
@@ -173,6 +184,7 @@ pub fn profiles(policy: &Policy, table: &CustomerTable, evaluation: &Evaluation)
         core,
         core_top,
         core_rule_reads,
+        core_rule_attributes,
         personas,
         total_profit: profit_column(policy, table).and_then(|p| sum(p.iter().copied())),
     }
@@ -230,7 +242,12 @@ fn persona(
         revenue: rows.iter().map(|&i| revenue[i]).sum(),
         profit: profit.and_then(|p| sum(rows.iter().map(|&i| p[i]))),
         overlaps,
-        top: representation::most_over_represented(dimensions, &group.counts, PERSONA_TOP),
+        top: representation::most_over_represented(
+            dimensions,
+            &group.counts,
+            PERSONA_TOP,
+            |_| false,
+        ),
         group,
     }
 }

@@ -36,6 +36,10 @@ pub const MIN_SUPPORT: usize = 10;
 /// over a handful of customers is noise.
 pub const MIN_SUPPORT_SHARE: f64 = 0.05;
 
+/// ... and an index of at least this: a value 5% more common than in the base is not what sets
+/// a group apart.
+pub const MIN_INDEX: f64 = 110.0;
+
 /// Marks a customer without a value.
 const NONE: u32 = u32::MAX;
 
@@ -144,21 +148,26 @@ pub fn represented(dim: &Dimension, counts: &[usize]) -> Vec<Represented> {
 }
 
 /// The values most over-represented in a group (`counts[d]`: its customers per label of
-/// dimension `d`): index above 100 with enough support ([`MIN_SUPPORT`], [`MIN_SUPPORT_SHARE`]),
-/// highest index first (ties: more customers, then attribute and value order), at most `limit`.
+/// dimension `d`): index at least [`MIN_INDEX`] with enough support ([`MIN_SUPPORT`],
+/// [`MIN_SUPPORT_SHARE`]), highest index first (ties: more customers, then attribute and value
+/// order), at most `limit`. Attributes for which `skip` holds are left out.
 pub fn most_over_represented(
     dims: &[Dimension],
     counts: &[Vec<usize>],
     limit: usize,
+    skip: impl Fn(&str) -> bool,
 ) -> Vec<Represented> {
     let mut found: Vec<Represented> = Vec::new();
     for (dim, counts) in dims.iter().zip(counts) {
+        if skip(&dim.attribute) {
+            continue;
+        }
         let with_value: usize = counts.iter().sum();
         let needed = MIN_SUPPORT.max((with_value as f64 * MIN_SUPPORT_SHARE).ceil() as usize);
         found.extend(
             represented(dim, counts)
                 .into_iter()
-                .filter(|r| r.customers >= needed && r.index > 100.0),
+                .filter(|r| r.customers >= needed && r.index >= MIN_INDEX),
         );
     }
     // A stable sort keeps attribute and value order among equals.
@@ -409,12 +418,13 @@ mod tests {
         let r = represented(&dims[0], &counts);
         assert!((r[0].index - 125.0).abs() < 1e-9);
         assert!((r[1].index - 62.5).abs() < 1e-9);
-        let top = most_over_represented(&dims, &[counts], 3);
+        let top = most_over_represented(&dims, &[counts.clone()], 3, |_| false);
+        assert!(most_over_represented(&dims, &[counts], 3, |a| a == "region").is_empty());
         assert_eq!(top.len(), 1);
         assert_eq!(top[0].value, "North");
         // Too few customers: no value qualifies.
         let few = dims[0].count(0..5);
-        assert!(most_over_represented(&dims, &[few], 3).is_empty());
+        assert!(most_over_represented(&dims, &[few], 3, |_| false).is_empty());
     }
 
     #[test]

@@ -145,6 +145,8 @@ pub struct Profile {
     pub by_definition: Vec<String>,
     /// The core's most over-represented attribute values.
     pub over_represented: Vec<Value>,
+    /// Profiled attributes the core tiers' rules read, left out of `over_represented`.
+    pub read_by_rule: Vec<String>,
     /// The profiled attributes.
     pub attributes: Vec<ProfiledAttribute>,
     /// Attributes not profiled, and why.
@@ -395,6 +397,7 @@ pub fn profile(policy: &Policy, analysis: &Analysis) -> Profile {
         finding,
         by_definition: p.core_rule_reads.clone(),
         over_represented: p.core_top.iter().map(value).collect(),
+        read_by_rule: p.core_rule_attributes.clone(),
         attributes: p
             .dimensions
             .iter()
