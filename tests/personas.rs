@@ -344,3 +344,49 @@ fn without_attributes_and_personas_the_report_names_the_missing_data() {
     assert!(report.contains("data.customers"));
     assert!(report.contains("No personas are declared"));
 }
+
+#[test]
+fn two_core_tiers_an_empty_persona_and_no_revenue() {
+    let policy = r#"client: T
+currency: EUR
+as_of: 2024-06-30
+data:
+  transactions:
+    path: data/transactions.csv
+    columns: { customer_id: id, date: date, amount: amount }
+tiers:
+  - name: A
+    core: true
+    when: revenue > 0
+  - name: B
+    core: true
+    when: purchase_days >= 2
+  - name: C
+personas:
+  - name: Nobody
+    when: revenue > 1000000
+  - name: Everyone
+    when: true
+"#;
+    let csv = "id,date,amount\na,2024-01-05,10.00\na,2024-01-06,-10.00\nb,2024-02-01,-5.00\nc,2024-03-01,0.00\nc,2024-03-02,0.00\n";
+    let ws = workspace(policy, Some(csv), &[]);
+    run_ok(ws.path(), &["--quiet", "--no-provenance"]);
+    let s = summary(ws.path());
+    let p = &s["profile"];
+    assert_eq!(p["core"], "A and B");
+    assert_eq!(p["core_tiers"], serde_json::json!(["A", "B"]));
+    // Only c is core (a nets to zero; b has only a refund): one customer, in B.
+    assert_eq!(p["customers"], 1);
+    let personas = s["personas"].as_array().unwrap();
+    assert_eq!(personas[0]["customers"], 0);
+    assert!(personas[0]["behaviour"]["purchase_days"]["mean"].is_null());
+    assert_eq!(personas[0]["overlaps"]["Everyone"], 0);
+    assert_eq!(personas[1]["customers"], 3);
+    assert_eq!(personas[1]["overlaps"]["Nobody"], 0);
+    // Total revenue is negative: shares of it are not meaningful.
+    assert!(personas[1]["revenue_share"].is_null());
+    assert!(personas[1]["profit"].is_null() && personas[1]["profit_share"].is_null());
+    let report = std::fs::read_to_string(ws.path().join("out/report.md")).unwrap();
+    assert!(report.contains("### Nobody: 0 customers"), "{report}");
+    assert!(report.contains("Profit per persona needs a cost column"));
+}

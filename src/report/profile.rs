@@ -416,27 +416,35 @@ pub fn profile(policy: &Policy, analysis: &Analysis) -> Profile {
 }
 
 /// `3 personas; Northern regulars, the largest by revenue, bring 41.2% of revenue from 8.1% of
-/// customers` (ties: policy order); `None` without personas.
+/// customers`; when total revenue is not positive, the largest by customers (ties: policy order);
+/// `None` without personas.
 fn personas_finding(analysis: &Analysis) -> Option<String> {
     let list = &analysis.profiles.personas;
-    let largest = list.iter().rev().max_by_key(|p| p.revenue)?;
     let count = match list.len() {
         1 => "1 persona".to_string(),
         n => format!("{n} personas"),
     };
-    let customers = fraction(largest.group.customers as f64, analysis.customers as f64);
-    let name = &largest.group.name;
-    Some(if analysis.total_revenue > 0 {
+    let share = |p: &analysis::Persona| {
+        percent(
+            fraction(p.group.customers as f64, analysis.customers as f64),
+            1,
+        )
+    };
+    if analysis.total_revenue > 0 {
+        let largest = list.iter().rev().max_by_key(|p| p.revenue)?;
         let revenue = largest.revenue as f64 / analysis.total_revenue as f64;
-        format!(
-            "{count}; {name}, the largest by revenue, bring {} of revenue from {} of customers",
+        Some(format!(
+            "{count}; {}, the largest by revenue, bring {} of revenue from {} of customers",
+            largest.group.name,
             percent(revenue, 1),
-            percent(customers, 1)
-        )
+            share(largest)
+        ))
     } else {
-        format!(
-            "{count}; {name} has the most revenue, from {} of customers",
-            percent(customers, 1)
-        )
-    })
+        let largest = list.iter().rev().max_by_key(|p| p.group.customers)?;
+        Some(format!(
+            "{count}; {}, the largest, are {} of customers",
+            largest.group.name,
+            share(largest)
+        ))
+    }
 }
