@@ -138,7 +138,10 @@ fn labels(all: &BTreeMap<String, Customer>, attribute: &str) -> Vec<Option<Strin
             .collect(),
         "age" => all
             .values()
-            .map(|c| c.attrs.map(|a| band(a.1, &[25, 35, 50], &["< 25", "25–35", "35–50", "50+"])))
+            .map(|c| {
+                c.attrs
+                    .map(|a| band(a.1, &[25, 35, 50], &["< 25", "25–35", "35–50", "50+"]))
+            })
             .collect(),
         "purchase_days" => all
             .values()
@@ -180,7 +183,11 @@ fn labels(all: &BTreeMap<String, Customer>, attribute: &str) -> Vec<Option<Strin
 fn run() -> (tempfile::TempDir, BTreeMap<String, Customer>, Value) {
     let all = customers();
     let ids: Vec<String> = all.keys().cloned().collect();
-    let ws = workspace(POLICY, None, &[("data/customers.csv", &attribute_file(&ids))]);
+    let ws = workspace(
+        POLICY,
+        None,
+        &[("data/customers.csv", &attribute_file(&ids))],
+    );
     run_ok(ws.path(), &["--quiet", "--no-provenance"]);
     let summary = summary(ws.path());
     (ws, all, summary)
@@ -212,10 +219,16 @@ fn check_representation(all: &BTreeMap<String, Customer>, summary: &Value) {
             for t in 0..3 {
                 let row = rows
                     .iter()
-                    .find(|r| r["attribute"] == attribute && r["value"] == *value && r["tier"] == TIERS[t])
+                    .find(|r| {
+                        r["attribute"] == attribute && r["value"] == *value && r["tier"] == TIERS[t]
+                    })
                     .unwrap_or_else(|| panic!("no row {attribute} {value} {}", TIERS[t]));
                 let share = per_tier[t] as f64 / with_value[t] as f64;
-                assert_eq!(row["customers"], per_tier[t], "{attribute} {value} {}", TIERS[t]);
+                assert_eq!(
+                    row["customers"], per_tier[t],
+                    "{attribute} {value} {}",
+                    TIERS[t]
+                );
                 assert!((f(&row["share"]) - share).abs() < 1e-12);
                 assert!((f(&row["base_share"]) - base_share).abs() < 1e-12);
                 let index = share / base_share * 100.0;
@@ -230,6 +243,9 @@ fn check_representation(all: &BTreeMap<String, Customer>, summary: &Value) {
     assert_eq!(skipped[0]["attribute"], "company");
 }
 
+/// A persona's rule, worked out in the test.
+type Rule = dyn Fn(&Customer) -> bool;
+
 fn check_personas(all: &BTreeMap<String, Customer>, summary: &Value) {
     let northern = |c: &Customer| c.attrs.is_some_and(|a| a.0 == "North") && c.days >= 2;
     let young = |c: &Customer| c.attrs.is_some_and(|a| a.1 < 30) && c.revenue >= 10_000;
@@ -237,8 +253,10 @@ fn check_personas(all: &BTreeMap<String, Customer>, summary: &Value) {
     let total_profit: i64 = all.values().map(|c| c.revenue - 200 * c.orders).sum();
     let personas = summary["personas"].as_array().unwrap();
     assert_eq!(personas.len(), 2);
-    let rules: [(&str, &dyn Fn(&Customer) -> bool); 2] =
-        [("Northern regulars", &northern), ("Young big spenders", &young)];
+    let rules: [(&str, &Rule); 2] = [
+        ("Northern regulars", &northern),
+        ("Young big spenders", &young),
+    ];
     for (k, (name, rule)) in rules.iter().enumerate() {
         let p = &personas[k];
         let members: Vec<&Customer> = all.values().filter(|c| rule(c)).collect();
@@ -277,7 +295,8 @@ fn check_profile(all: &BTreeMap<String, Customer>, summary: &Value) {
     assert_eq!(p["core"], "First");
     let core: Vec<&Customer> = all.values().filter(|c| c.tier == 0).collect();
     assert_eq!(p["customers"], core.len());
-    let mean_days = |cs: &[&Customer]| cs.iter().map(|c| c.days as f64).sum::<f64>() / cs.len() as f64;
+    let mean_days =
+        |cs: &[&Customer]| cs.iter().map(|c| c.days as f64).sum::<f64>() / cs.len() as f64;
     let everyone: Vec<&Customer> = all.values().collect();
     let (core_days, base_days) = (mean_days(&core), mean_days(&everyone));
     assert!((f(&p["behaviour"]["purchase_days"]["mean"]) - core_days).abs() <= 0.005 + 1e-9);
@@ -299,11 +318,23 @@ fn check_profile(all: &BTreeMap<String, Customer>, summary: &Value) {
             words[1]
         }
     };
-    assert_eq!(p["frequency"], word(core_days / base_days, 1.5, ["less", "same", "more"]));
-    assert_eq!(p["order"], word(core_aov / base_aov, 1.2, ["lower", "same", "higher"]));
+    assert_eq!(
+        p["frequency"],
+        word(core_days / base_days, 1.5, ["less", "same", "more"])
+    );
+    assert_eq!(
+        p["order"],
+        word(core_aov / base_aov, 1.2, ["lower", "same", "higher"])
+    );
     let finding = p["finding"].as_str().unwrap();
-    assert!(finding.contains(&format!("{core_days:.1} days")), "{finding}");
-    assert!(finding.contains(&format!("against {base_days:.1}")), "{finding}");
+    assert!(
+        finding.contains(&format!("{core_days:.1} days")),
+        "{finding}"
+    );
+    assert!(
+        finding.contains(&format!("against {base_days:.1}")),
+        "{finding}"
+    );
     assert_eq!(p["by_definition"], serde_json::json!(["purchase_days"]));
     // The attributes are uncorrelated with buying: nothing in the core is far from 100.
     for v in p["over_represented"].as_array().unwrap() {

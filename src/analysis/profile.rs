@@ -141,7 +141,11 @@ pub fn profiles(policy: &Policy, table: &CustomerTable, evaluation: &Evaluation)
         .iter()
         .map(|&t| policy.tiers[t].name.clone())
         .collect();
-    let mut core_rows: Vec<usize> = core_idx.iter().flat_map(|&t| &by_tier[t]).copied().collect();
+    let mut core_rows: Vec<usize> = core_idx
+        .iter()
+        .flat_map(|&t| &by_tier[t])
+        .copied()
+        .collect();
     core_rows.sort_unstable();
     let core = group(&joined(&core_tiers), &core_rows);
     // A core rule's own reads set the core apart by definition: not a finding.
@@ -242,12 +246,9 @@ fn persona(
         revenue: rows.iter().map(|&i| revenue[i]).sum(),
         profit: profit.and_then(|p| sum(rows.iter().map(|&i| p[i]))),
         overlaps,
-        top: representation::most_over_represented(
-            dimensions,
-            &group.counts,
-            PERSONA_TOP,
-            |_| false,
-        ),
+        top: representation::most_over_represented(dimensions, &group.counts, PERSONA_TOP, |_| {
+            false
+        }),
         group,
     }
 }

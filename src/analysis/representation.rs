@@ -247,7 +247,13 @@ fn compact(name: &str, grouping: Grouping, labels: Vec<String>, codes: Vec<u32>)
         labels: kept,
         codes: codes
             .into_iter()
-            .map(|c| if c == NONE { NONE } else { renumber[c as usize] })
+            .map(|c| {
+                if c == NONE {
+                    NONE
+                } else {
+                    renumber[c as usize]
+                }
+            })
             .collect(),
         base: base.into_iter().filter(|&n| n > 0).collect(),
     }
@@ -418,7 +424,7 @@ mod tests {
         let r = represented(&dims[0], &counts);
         assert!((r[0].index - 125.0).abs() < 1e-9);
         assert!((r[1].index - 62.5).abs() < 1e-9);
-        let top = most_over_represented(&dims, &[counts.clone()], 3, |_| false);
+        let top = most_over_represented(&dims, std::slice::from_ref(&counts), 3, |_| false);
         assert!(most_over_represented(&dims, &[counts], 3, |a| a == "region").is_empty());
         assert_eq!(top.len(), 1);
         assert_eq!(top[0].value, "North");

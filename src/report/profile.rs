@@ -244,8 +244,8 @@ pub fn representation(analysis: &Analysis) -> Vec<RepresentationRow> {
             .map(|t| representation::represented(dim, &t.counts[d]))
             .collect();
         for k in 0..dim.labels.len() {
-            for (t, tier) in p.tiers.iter().enumerate() {
-                let r = &per_tier[t][k];
+            for (tier, values) in p.tiers.iter().zip(&per_tier) {
+                let r = &values[k];
                 rows.push(RepresentationRow {
                     attribute: r.attribute.clone(),
                     value: r.value.clone(),

@@ -163,7 +163,11 @@ fn representation_bars(report: &Report) -> Chart {
         .collect();
     if bars.len() > representation::MAX_BARS {
         let distance = |b: &IndexBar| (b.index.max(0.1) / 100.0).ln().abs();
-        bars.sort_by(|a, b| distance(&b.1).total_cmp(&distance(&a.1)).then(a.0.cmp(&b.0)));
+        bars.sort_by(|a, b| {
+            distance(&b.1)
+                .total_cmp(&distance(&a.1))
+                .then(a.0.cmp(&b.0))
+        });
         bars.truncate(representation::MAX_BARS);
         bars.sort_by_key(|b| b.0);
     }

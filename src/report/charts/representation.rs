@@ -81,7 +81,11 @@ pub fn layout(title: &str, c: &IndexBars) -> Drawing {
     let small = TextStyle::new(8.0, MUTED);
     let mut tick = 0.0;
     while tick <= xmax + 1e-9 {
-        d.line((px(tick), top - 4.0), (px(tick), b), Stroke::solid(GRID, 0.6));
+        d.line(
+            (px(tick), top - 4.0),
+            (px(tick), b),
+            Stroke::solid(GRID, 0.6),
+        );
         d.text(px(tick), b + 11.0, format!("{tick:.0}"), small.middle());
         tick += step;
     }
@@ -127,7 +131,11 @@ pub fn layout(title: &str, c: &IndexBars) -> Drawing {
         d.text(at + 3.0, y + 10.0, label, style);
         y += row;
     }
-    d.line((px(100.0), top - 4.0), (px(100.0), b), Stroke::solid(AXIS, 1.2));
+    d.line(
+        (px(100.0), top - 4.0),
+        (px(100.0), b),
+        Stroke::solid(AXIS, 1.2),
+    );
     d
 }
 
@@ -149,7 +157,11 @@ mod tests {
             customers: 1_060,
             bars: vec![
                 bar("region", "North", 162.0),
-                bar("region", "South with a very long name that has to be cut short", 41.0),
+                bar(
+                    "region",
+                    "South with a very long name that has to be cut short",
+                    41.0,
+                ),
                 bar("age", "< 25", 12.0),
                 bar("age", "50+", 1_250.0),
             ],
@@ -175,7 +187,9 @@ mod tests {
             .collect();
         assert_eq!(bars.len(), 4);
         let hundred = bars[0].0;
-        assert!(bars.iter().all(|b| (b.0 - hundred).abs() < 1e-9 || (b.1 - hundred).abs() < 1e-9));
+        assert!(bars
+            .iter()
+            .all(|b| (b.0 - hundred).abs() < 1e-9 || (b.1 - hundred).abs() < 1e-9));
         for shape in &d.shapes {
             if let Shape::Text {
                 x,
