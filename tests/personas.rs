@@ -66,14 +66,27 @@ fn attrs_of(id: &str) -> Option<(&'static str, i64, i64)> {
     })
 }
 
-fn attribute_file(ids: &[String]) -> String {
-    let mut out = String::from("id,region,age,visits,company\n");
-    for id in ids {
-        if let Some((region, age, visits)) = attrs_of(id) {
-            out.push_str(&format!("{id},{region},{age},{visits},Company {id}\n"));
+/// The attribute file: region, age and visits from the id, a company name, and `club`, which
+/// follows buying (`member` from 5 purchase days), so that it sets the core apart.
+fn attribute_file(all: &BTreeMap<String, Customer>) -> String {
+    let mut out = String::from("id,region,age,visits,company,club\n");
+    for (id, c) in all {
+        if let Some((region, age, visits)) = c.attrs {
+            let club = club(c);
+            out.push_str(&format!(
+                "{id},{region},{age},{visits},Company {id},{club}\n"
+            ));
         }
     }
     out
+}
+
+fn club(c: &Customer) -> &'static str {
+    if c.days >= 5 {
+        "member"
+    } else {
+        "none"
+    }
 }
 
 /// Every customer from a plain loop over the CSV rows.
@@ -132,6 +145,10 @@ fn labels(all: &BTreeMap<String, Customer>, attribute: &str) -> Vec<Option<Strin
         names[bounds.iter().filter(|&&b| v >= b).count()].to_string()
     };
     match attribute {
+        "club" => all
+            .values()
+            .map(|c| c.attrs.map(|_| club(c).to_string()))
+            .collect(),
         "region" => all
             .values()
             .map(|c| c.attrs.map(|a| a.0.to_string()))
@@ -182,11 +199,10 @@ fn labels(all: &BTreeMap<String, Customer>, attribute: &str) -> Vec<Option<Strin
 
 fn run() -> (tempfile::TempDir, BTreeMap<String, Customer>, Value) {
     let all = customers();
-    let ids: Vec<String> = all.keys().cloned().collect();
     let ws = workspace(
         POLICY,
         None,
-        &[("data/customers.csv", &attribute_file(&ids))],
+        &[("data/customers.csv", &attribute_file(&all))],
     );
     run_ok(ws.path(), &["--quiet", "--no-provenance"]);
     let summary = summary(ws.path());
@@ -202,7 +218,7 @@ const TIERS: [&str; 3] = ["First", "Business", "Economy"];
 fn check_representation(all: &BTreeMap<String, Customer>, summary: &Value) {
     let rows = summary["representation"].as_array().unwrap();
     let mut seen = 0;
-    for attribute in ["region", "age", "visits", "purchase_days"] {
+    for attribute in ["region", "age", "visits", "purchase_days", "club"] {
         let labels = labels(all, attribute);
         // value -> per tier customers; per tier customers with a value.
         let mut counts: BTreeMap<&str, [usize; 3]> = BTreeMap::new();
@@ -336,10 +352,38 @@ fn check_profile(all: &BTreeMap<String, Customer>, summary: &Value) {
         "{finding}"
     );
     assert_eq!(p["by_definition"], serde_json::json!(["purchase_days"]));
-    // The attributes are uncorrelated with buying: nothing in the core is far from 100.
-    for v in p["over_represented"].as_array().unwrap() {
-        assert!(f(&v["customers"]) >= 10.0 && f(&v["index"]) > 100.0);
-    }
+    // Region, age and visits do not follow buying; club does, and the banded purchase days are
+    // what the First rule reads, so club member is the one value that stands out.
+    let top = p["over_represented"].as_array().unwrap();
+    assert_eq!(top.len(), 1, "{top:?}");
+    assert_eq!(
+        (&top[0]["attribute"], &top[0]["value"]),
+        (&"club".into(), &"member".into())
+    );
+    assert_eq!(p["read_by_rule"], serde_json::json!(["purchase_days"]));
+    let known: Vec<&&Customer> = core.iter().filter(|c| c.attrs.is_some()).collect();
+    let members = known.iter().filter(|c| club(c) == "member").count();
+    let base_known = all.values().filter(|c| c.attrs.is_some()).count();
+    let base_members = all
+        .values()
+        .filter(|c| c.attrs.is_some() && club(c) == "member")
+        .count();
+    let index = (members as f64 / known.len() as f64) / (base_members as f64 / base_known as f64);
+    assert_eq!(top[0]["customers"], members);
+    assert!((f(&top[0]["index"]) - index * 100.0).abs() <= 0.05 + 1e-9);
+}
+
+/// The heading of the core table states the top value and how many times as common it is.
+fn check_core_heading(all: &BTreeMap<String, Customer>, summary: &Value, report: &str) {
+    let index = f(&summary["profile"]["over_represented"][0]["index"]);
+    assert!(index > 300.0, "{index}: club follows buying");
+    let heading = format!(
+        "### club member is {:.1} times as common among First customers as among all",
+        index / 100.0
+    );
+    assert!(report.contains(&heading), "{heading}");
+    assert!(report.contains("leaving out purchase\\_days, which the First rule reads"));
+    assert!(all.len() > 20_000);
 }
 
 #[test]
@@ -349,6 +393,7 @@ fn representation_profile_and_personas_match_a_plain_loop() {
     check_personas(&all, &summary);
     check_profile(&all, &summary);
     let report = std::fs::read_to_string(ws.path().join("out/report.md")).unwrap();
+    check_core_heading(&all, &summary, &report);
     for text in [
         "### Northern regulars: ",
         "### Young big spenders: ",

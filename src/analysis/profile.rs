@@ -5,7 +5,10 @@
 //!
 //! Product and channel mix per group belong here too, once the aggregation keeps `product` and
 //! `channel` (a side sink beside the hot accumulator): [`Behaviour::mix`] is the place, `None`
-//! until then.
+//! until then. Hook: when the side sinks reach [`profiles`] (the branch adding them offers
+//! `Mix::shares_for(&[u32]) -> Vec<(String, f64)>` per product or channel), [`behaviour`] fills
+//! `mix` for each group's rows, and `report::profile::Behaviour::mix` (today `Option<NotYet>`)
+//! becomes that list; the template's line on `profile.mix_columns` then shows it.
 
 use serde::Serialize;
 
