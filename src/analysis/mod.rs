@@ -1,10 +1,13 @@
 //! Stage 5: what the numbers say. Tier summaries, revenue concentration (80/20, Gini), the top
-//! customers, findings from checks, the RFM grid and data quality: plain values the report renders.
+//! customers, findings from checks, the RFM grid, data quality, and the profiles of the core tiers
+//! and personas: plain values the report renders.
 
 pub mod breakdown;
 mod concentration;
 pub mod coverage;
 pub mod migration;
+pub mod profile;
+pub mod representation;
 pub mod rfm;
 
 pub use breakdown::{breakdown, BreakdownError, Group, TierCell};
@@ -51,6 +54,8 @@ pub struct Analysis {
     /// Customers and revenue by `rfm_segment` x tier, when the policy has that metric (it comes
     /// with `include: [builtin/rfm]`).
     pub rfm_segments: Option<Vec<Group>>,
+    /// How the tiers, the core tiers and the personas differ from the whole base.
+    pub profiles: profile::Profiles,
 }
 
 /// An attribute column.
@@ -250,6 +255,7 @@ pub fn analyse(
             RFM_SEGMENT,
         )
         .ok(),
+        profiles: profile::profiles(policy, table, evaluation),
     }
 }
 

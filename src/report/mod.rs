@@ -13,6 +13,7 @@ pub mod output;
 pub mod outputs;
 pub mod pdf;
 mod plugins;
+pub mod profile;
 pub mod rows;
 pub mod style;
 

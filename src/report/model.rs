@@ -46,7 +46,7 @@ impl Serialize for Money {
     }
 }
 
-/// A field a later analysis fills in (personas, profitability, inequality): always `None` (`null`)
+/// A field a later analysis fills in (profitability, inequality, product and channel mix): always `None` (`null`)
 /// until then, so the place and its name are fixed now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NotYet {}
@@ -108,8 +108,12 @@ pub struct Report {
     pub rfm_summary: RfmSummary,
     /// The attribute columns.
     pub attributes: Vec<analysis::Attribute>,
-    /// Customer personas: `None` until personas can be declared.
-    pub personas: Option<NotYet>,
+    /// Every attribute value's share per tier against the whole base (see [`super::profile`]).
+    pub representation: Vec<super::profile::RepresentationRow>,
+    /// How the core tiers buy and what sets them apart from the base.
+    pub profile: super::profile::Profile,
+    /// One card per persona declared in the policy, in policy order (empty without personas).
+    pub personas: Vec<super::profile::Persona>,
     /// Profit by tier and customer: `None` until the profitability analysis exists.
     pub profitability: Option<NotYet>,
     /// Inequality measures beyond the concentration: `None` until that analysis exists.
@@ -501,7 +505,9 @@ pub fn build(policy: &Policy, analysis: &Analysis, provenance: Option<&Provenanc
             .as_ref()
             .map(|groups| groups.iter().map(|g| Group::of(g, total)).collect()),
         attributes: analysis.attributes.clone(),
-        personas: None,
+        representation: super::profile::representation(analysis),
+        profile: super::profile::profile(policy, analysis),
+        personas: super::profile::personas(analysis),
         profitability: None,
         inequality: None,
         param_list: params

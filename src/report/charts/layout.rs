@@ -19,6 +19,7 @@ pub fn layout(chart: &Chart) -> Drawing {
         Chart::Pareto(p) => pareto(chart.title(), p),
         Chart::Tiers(t) => tiers(chart.title(), t),
         Chart::Rfm(g) => rfm(chart.title(), g),
+        Chart::Representation(r) => super::representation::layout(chart.title(), r),
     }
 }
 

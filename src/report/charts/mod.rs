@@ -4,6 +4,7 @@
 
 pub(crate) mod drawing;
 pub(crate) mod layout;
+pub(crate) mod representation;
 pub mod svg;
 
 pub(crate) use layout::layout;
@@ -57,6 +58,13 @@ pub const CHARTS: &[ChartEntry] = &[
         caption_without_cost:
             "Customers by recency and frequency score, shaded by share of revenue",
         build: rfm,
+    },
+    ChartEntry {
+        name: "representation",
+        caption: "What sets the core customers apart: representation index of each attribute value",
+        caption_without_cost:
+            "What sets the core customers apart: representation index of each attribute value",
+        build: representation_bars,
     },
 ];
 
@@ -135,6 +143,40 @@ fn rfm(report: &Report) -> Chart {
     })
 }
 
+/// The core's representation index per attribute value: at most
+/// [`representation::MAX_BARS`] bars, those furthest from 100 on a ratio scale, in attribute and
+/// value order.
+fn representation_bars(report: &Report) -> Chart {
+    let p = &report.profile;
+    let mut bars: Vec<(usize, IndexBar)> = p
+        .core_values
+        .iter()
+        .filter(|v| v.index.is_finite())
+        .map(|v| IndexBar {
+            attribute: v.attribute.clone(),
+            value: v.value.clone(),
+            index: v.index,
+            customers: v.customers as u64,
+        })
+        .enumerate()
+        .collect();
+    if bars.len() > representation::MAX_BARS {
+        let distance = |b: &IndexBar| (b.index.max(0.1) / 100.0).ln().abs();
+        bars.sort_by(|a, b| {
+            distance(&b.1)
+                .total_cmp(&distance(&a.1))
+                .then(a.0.cmp(&b.0))
+        });
+        bars.truncate(representation::MAX_BARS);
+        bars.sort_by_key(|b| b.0);
+    }
+    Chart::Representation(IndexBars {
+        title: format!("What sets {} customers apart", p.core),
+        customers: p.customers as u64,
+        bars: bars.into_iter().map(|b| b.1).collect(),
+    })
+}
+
 /// A chart the report can show.
 // The RFM grid is stored inline (25 cells) as specified; charts are few, so the size is moot.
 #[allow(clippy::large_enum_variant)]
@@ -146,6 +188,32 @@ pub enum Chart {
     Tiers(TierBars),
     /// Five-by-five recency x frequency grid shaded by share of revenue.
     Rfm(RfmGrid),
+    /// Representation index bars of the core tiers' attribute values around the 100 line.
+    Representation(IndexBars),
+}
+
+/// The core tiers' representation index per attribute value.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IndexBars {
+    /// The chart's heading (names the core tiers).
+    pub title: String,
+    /// Core customers, for the subtitle.
+    pub customers: u64,
+    /// In attribute order, then value order; empty without attributes.
+    pub bars: Vec<IndexBar>,
+}
+
+/// One attribute value's bar.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IndexBar {
+    /// The attribute, drawn as a heading above its values.
+    pub attribute: String,
+    /// The value (or band) label.
+    pub value: String,
+    /// Share in the core / share in the base x 100.
+    pub index: f64,
+    /// Core customers with the value.
+    pub customers: u64,
 }
 
 /// Lorenz-style concentration: x = share of customers ranked by revenue (largest first),
@@ -226,6 +294,7 @@ impl Chart {
             Chart::Tiers(t) if t.has_margin => "Customers, revenue and margin by tier",
             Chart::Tiers(_) => "Customers and revenue by tier",
             Chart::Rfm(_) => "Customers by recency and frequency",
+            Chart::Representation(r) => &r.title,
         }
     }
 }
