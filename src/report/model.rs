@@ -254,6 +254,8 @@ pub struct Coverage {
     pub note: Option<String>,
     /// Customers near each threshold.
     pub near_threshold: Vec<Near>,
+    /// Whether any threshold has customers of lower tiers within reach.
+    pub any_within_reach: bool,
 }
 
 /// Customers within 5% of one threshold of a rule.
@@ -640,6 +642,7 @@ fn coverage(r: &RuleCoverage) -> Coverage {
                 money: n.money,
             })
             .collect(),
+        any_within_reach: r.near_threshold.iter().any(|n| n.within_reach > 0),
     }
 }
 
