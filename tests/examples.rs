@@ -56,22 +56,6 @@ fn day(iso: &str) -> i64 {
     datagen::portable::days_from_civil(p[0], p[1], p[2])
 }
 
-/// The rows of a CSV file as header -> value maps.
-fn read_csv(path: &Path) -> Vec<Row> {
-    let mut r = csv::Reader::from_path(path).unwrap();
-    let headers = r.headers().unwrap().clone();
-    r.records()
-        .map(|rec| {
-            let rec = rec.unwrap();
-            headers
-                .iter()
-                .zip(rec.iter())
-                .map(|(h, v)| (h.to_string(), v.to_string()))
-                .collect()
-        })
-        .collect()
-}
-
 /// Per customer id: the sums and dates of their transaction rows up to `as_of`.
 fn raw_customers(rows: &[Row], as_of: &str) -> BTreeMap<String, Raw> {
     let (as_of, mut out) = (day(as_of), BTreeMap::<String, Raw>::new());

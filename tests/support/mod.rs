@@ -80,7 +80,12 @@ pub fn run_err(dir: &Path, args: &[&str]) -> String {
 
 /// The rows of `out/customers.csv` as maps from header to value.
 pub fn customers(dir: &Path) -> Vec<std::collections::BTreeMap<String, String>> {
-    let mut r = csv::Reader::from_path(dir.join("out/customers.csv")).unwrap();
+    read_csv(&dir.join("out/customers.csv"))
+}
+
+/// The rows of a CSV file as maps from header to value.
+pub fn read_csv(path: &Path) -> Vec<std::collections::BTreeMap<String, String>> {
+    let mut r = csv::Reader::from_path(path).unwrap();
     let headers = r.headers().unwrap().clone();
     r.records()
         .map(|rec| {
