@@ -5,10 +5,12 @@ pub mod breakdown;
 mod concentration;
 pub mod coverage;
 pub mod migration;
+pub mod profit;
 
 pub use breakdown::{breakdown, BreakdownError, Group, TierCell};
 pub use concentration::{concentration, pareto_curve, Concentration};
 pub use coverage::{NearThreshold, RuleCoverage};
+pub use profit::{Profitability, TierProfit, TierRatio, WhalePeak};
 
 use serde::Serialize;
 
@@ -49,6 +51,11 @@ pub struct Analysis {
     /// Customers and revenue by `rfm_segment` x tier, when the policy has that metric (it comes
     /// with `include: [builtin/rfm]`).
     pub rfm_segments: Option<Vec<Group>>,
+    /// Profit in total, per tier and the whale curve; `None` when the policy computes no profit
+    /// (no cost column and no `cost_to_serve:`).
+    pub profitability: Option<Profitability>,
+    /// Average profit (or revenue, without profit) of higher tiers against lower ones.
+    pub inequality: Vec<TierRatio>,
 }
 
 /// An attribute column.
@@ -221,18 +228,21 @@ pub fn analyse(
     ));
     let tier_names: Vec<String> = policy.tiers.iter().map(|t| t.name.clone()).collect();
     let all_tiers = vec![true; tier_names.len()];
+    let tiers = tier_summaries(
+        policy,
+        table,
+        &evaluation.tiers,
+        total_revenue,
+        total_margin,
+    );
+    let profitability = profit::profitability(policy, table, &evaluation.tiers);
+    let inequality = profit::inequality(&tiers, profitability.as_ref());
     Analysis {
         as_of: table.as_of,
         customers: table.len(),
         total_revenue,
         total_margin,
-        tiers: tier_summaries(
-            policy,
-            table,
-            &evaluation.tiers,
-            total_revenue,
-            total_margin,
-        ),
+        tiers,
         concentration: concentration(&desc),
         curve: pareto_curve(&desc, 200),
         top_customers: top_customers(policy, table, &evaluation.tiers, &rank),
@@ -257,6 +267,8 @@ pub fn analyse(
             RFM_SEGMENT,
         )
         .ok(),
+        profitability,
+        inequality,
     }
 }
 

@@ -8,6 +8,8 @@
 //! zero or negative is not meaningful: it is NaN here, `null` in JSON, and a dash in the report.
 //! Without a cost column, cost and margin are not known: `None` here, `null` in JSON.
 
+mod profit;
+
 use std::str::FromStr;
 
 use serde::{Serialize, Serializer};
@@ -19,6 +21,9 @@ use crate::data::format_cents;
 use crate::engine::tree::Number as TreeNumber;
 use crate::provenance::Provenance;
 use crate::workspace::{ParamValue, Policy, Severity};
+
+use profit::profitability;
+pub use profit::{Profitability, TierLoss, TierProfit, TierRatio};
 
 /// Money in cents; serialised as a JSON number with exactly two decimals (the exact value), which
 /// templates see as a number in currency units.
@@ -102,10 +107,11 @@ pub struct Report {
     pub attributes: Vec<analysis::Attribute>,
     /// Customer personas: `None` until personas can be declared.
     pub personas: Option<NotYet>,
-    /// Profit by tier and customer: `None` until the profitability analysis exists.
-    pub profitability: Option<NotYet>,
-    /// Inequality measures beyond the concentration: `None` until that analysis exists.
-    pub inequality: Option<NotYet>,
+    /// Who is profitable: `None` when profit is not known (no cost column, no `cost_to_serve:`).
+    pub profitability: Option<Profitability>,
+    /// Average profit (revenue when profit is not known) of higher tiers against lower ones:
+    /// each pair of adjacent tiers, then the top against the bottom tier.
+    pub inequality: Vec<TierRatio>,
     /// The params by name, in policy order.
     pub params: indexmap::IndexMap<String, Param>,
     /// The params in policy order (iterating a map in a template has no fixed order).
@@ -187,6 +193,9 @@ pub struct Tier {
     pub margin_pct: Option<String>,
     /// Revenue of the 365 days up to the as-of date.
     pub revenue_12m: Money,
+    /// Its profit figures; each `None` when profit is not known.
+    #[serde(flatten)]
+    pub profit: TierProfit,
 }
 
 /// A check that fired, or a tier rule that places nobody.
@@ -481,8 +490,11 @@ pub fn build(policy: &Policy, analysis: &Analysis, provenance: Option<&Provenanc
             .map(|groups| groups.iter().map(|g| Group::of(g, total)).collect()),
         attributes: analysis.attributes.clone(),
         personas: None,
-        profitability: None,
-        inequality: None,
+        profitability: analysis
+            .profitability
+            .as_ref()
+            .map(|p| profitability(p, &analysis.tiers)),
+        inequality: analysis.inequality.iter().map(TierRatio::of).collect(),
         param_list: params
             .iter()
             .map(|(name, value)| NamedParam {
@@ -530,6 +542,7 @@ fn tiers(policy: &Policy, analysis: &Analysis, has_cost: bool) -> Vec<Tier> {
             revenue_pct: revenue_pcts[i].clone(),
             margin_pct: has_cost.then(|| margin_pcts[i].clone()),
             revenue_12m: Money(t.revenue_12m),
+            profit: TierProfit::of(analysis.profitability.as_ref(), i),
         })
         .collect()
 }
