@@ -2,6 +2,8 @@
 //! the drawing to the text width (>= WIDTH on A4 and Letter), so a size here is a minimum size
 //! in points on paper. No text is smaller than [`MIN_TEXT`].
 
+mod whale;
+
 use super::drawing::{Anchor, Drawing, Rgb, Shape, Stroke, TextStyle};
 use super::{Chart, Pareto, RfmGrid, TierBars};
 use crate::report::format::{money, money_short, percent, percent_compact, thousands};
@@ -52,6 +54,7 @@ pub fn layout(chart: &Chart) -> Drawing {
         Chart::Pareto(p) => pareto(chart.title(), p),
         Chart::Tiers(t) => tiers(chart.title(), t),
         Chart::Rfm(g) => rfm(chart.title(), g),
+        Chart::Whale(w) => whale::whale(chart.title(), w),
     }
 }
 
@@ -622,6 +625,7 @@ pub(crate) mod tests {
             sample_tiers(),
             sample_tiers_without_margin(),
             sample_rfm(),
+            super::whale::tests::sample_whale(),
         ] {
             let d = layout(&chart);
             assert!(
@@ -639,6 +643,7 @@ pub(crate) mod tests {
             sample_tiers(),
             sample_tiers_without_margin(),
             sample_rfm(),
+            super::whale::tests::sample_whale(),
         ] {
             let d = layout(&chart);
             for shape in &d.shapes {
