@@ -354,7 +354,11 @@ tiers:
 fn a_losing_lower_tier_has_no_ratio_and_its_average_is_shown() {
     // Profit: a 100 - 30 = 70, b 20 - 30 = -10, c 10 - 30 = -20 (revenue basis, no cost column).
     let ws = workspace(&small_policy("30"), Some(SMALL), &[]);
-    run_ok(ws.path(), &["--quiet"]);
+    let out = String::from_utf8(run_ok(ws.path(), &[]).stdout).unwrap();
+    assert!(
+        out.contains("profit $40; 2 customers (66.7%) lose money, -$30 in all"),
+        "{out}"
+    );
     let s = summary(ws.path());
     let p = &s["profitability"];
     assert_eq!(p["basis"], "revenue");
