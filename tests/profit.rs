@@ -140,7 +140,10 @@ fn profitability_and_inequality_match_a_plain_loop_over_the_rows() {
     let total: i64 = tiers.iter().map(|t| t.profit).sum();
     let losing: i64 = tiers.iter().map(|t| t.losing).sum();
     let loss: i64 = tiers.iter().map(|t| t.loss).sum();
-    assert!(total > 0 && losing > 1000, "the test data should show a whale");
+    assert!(
+        total > 0 && losing > 1000,
+        "the test data should show a whale"
+    );
 
     let p = &s["profitability"];
     assert_eq!(cents(&p["profit"]), total);
@@ -200,7 +203,10 @@ fn profitability_and_inequality_match_a_plain_loop_over_the_rows() {
     let inequality = s["inequality"].as_array().unwrap();
     assert_eq!(inequality.len(), pairs.len());
     for (r, &(h, l)) in inequality.iter().zip(&pairs) {
-        assert_eq!((&r["higher"], &r["lower"]), (&names[h].into(), &names[l].into()));
+        assert_eq!(
+            (&r["higher"], &r["lower"]),
+            (&names[h].into(), &names[l].into())
+        );
         assert_eq!(r["basis"], "profit");
         let (th, tl) = (&tiers[h], &tiers[l]);
         close(&r["higher_avg"], avg(th, th.profit));
@@ -304,13 +310,19 @@ fn without_cost_data_profit_is_null_and_the_report_names_the_missing_data() {
     let avg = |k: usize| sums[k].1 as f64 / 100.0 / sums[k].0 as f64;
     let top_bottom = &s["inequality"][2];
     assert_eq!(top_bottom["basis"], "revenue");
-    assert_eq!((&top_bottom["higher"], &top_bottom["lower"]), (&"First".into(), &"Economy".into()));
+    assert_eq!(
+        (&top_bottom["higher"], &top_bottom["lower"]),
+        (&"First".into(), &"Economy".into())
+    );
     close(&top_bottom["ratio"], avg(0) / avg(2));
     assert!(top_bottom["ratio_before_acquisition"].is_null());
 
     let md = read(ws.path(), "report.md");
     assert!(md.contains("but no cost"), "{md}");
-    assert!(md.contains("A `cost` column in `data.transactions.columns`"), "{md}");
+    assert!(
+        md.contains("A `cost` column in `data.transactions.columns`"),
+        "{md}"
+    );
     assert!(md.contains("`cost_to_serve` in the policy"), "{md}");
     assert!(!md.contains("lose money"), "{md}");
     assert!(!md.contains("![Whale curve"), "{md}");
@@ -329,7 +341,8 @@ fn without_cost_data_profit_is_null_and_the_report_names_the_missing_data() {
 }
 
 /// Three customers; the cost to serve makes the lower tier lose money on average.
-const SMALL: &str = "customer_id,date,amount\na,2024-01-05,100.00\nb,2024-02-01,20.00\nc,2024-03-01,10.00\n";
+const SMALL: &str =
+    "customer_id,date,amount\na,2024-01-05,100.00\nb,2024-02-01,20.00\nc,2024-03-01,10.00\n";
 
 fn small_policy(cost: &str) -> String {
     format!(
@@ -389,7 +402,10 @@ fn a_negative_total_profit_has_no_whale_curve() {
     assert!(p["whale_peak_share"].is_null() && p["whale_peak_customers"].is_null());
     assert!(s["tiers"][0]["profit_share"].is_null());
     let md = read(ws.path(), "report.md");
-    assert!(md.contains("Total profit is -$50, zero or negative"), "{md}");
+    assert!(
+        md.contains("Total profit is -$50, zero or negative"),
+        "{md}"
+    );
     assert!(!md.contains("![Whale curve"), "{md}");
     assert!(read(ws.path(), "charts/whale.svg").contains("Total profit is -$50"));
 }

@@ -263,7 +263,11 @@ pub fn inequality(tiers: &[TierSummary], profit: Option<&Profitability>) -> Vec<
         .map(|(h, l)| TierRatio {
             higher: tiers[h].name.clone(),
             lower: tiers[l].name.clone(),
-            basis: if profit.is_some() { "profit" } else { "revenue" },
+            basis: if profit.is_some() {
+                "profit"
+            } else {
+                "revenue"
+            },
             ratio: ratio(averages[h].0, averages[l].0),
             ratio_before_acquisition: ratio(averages[h].1, averages[l].1),
             higher_avg: averages[h].0,

@@ -61,7 +61,8 @@ pub const CHARTS: &[ChartEntry] = &[
     },
     ChartEntry {
         name: "whale",
-        caption: "Whale curve: cumulative share of profit by share of customers, most profitable first",
+        caption:
+            "Whale curve: cumulative share of profit by share of customers, most profitable first",
         caption_without_cost:
             "Whale curve: cumulative share of profit by share of customers, most profitable first",
         build: whale,

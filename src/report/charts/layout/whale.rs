@@ -16,7 +16,11 @@ const PLOT: (f64, f64, f64, f64) = (40.0, WIDTH - 14.0, 62.0, 300.0 - 38.0);
 pub(super) fn whale(title: &str, w: &Whale) -> Drawing {
     let mut d = Drawing::new(WIDTH, 300.0);
     if let Some(missing) = &w.missing {
-        header(&mut d, title, &format!("{} customers", thousands(w.customers as i64)));
+        header(
+            &mut d,
+            title,
+            &format!("{} customers", thousands(w.customers as i64)),
+        );
         let mut y = 70.0;
         for line in wrap_label(missing, 9.0, false, WIDTH - 20.0, 4) {
             d.text(0.0, y, line, TextStyle::new(9.0, INK));
@@ -82,7 +86,11 @@ pub(super) fn whale(title: &str, w: &Whale) -> Drawing {
     let clear_above = py(1.0) - py(w.peak_share) > 12.0;
     d.text(
         px(0.0) + 4.0,
-        if clear_above { py(1.0) - 3.0 } else { py(1.0) + 9.0 },
+        if clear_above {
+            py(1.0) - 3.0
+        } else {
+            py(1.0) + 9.0
+        },
         "100% of profit",
         TextStyle::new(MIN_TEXT, MUTED),
     );
@@ -183,7 +191,10 @@ pub(crate) mod tests {
             "{texts}"
         );
         assert!(texts.contains("100% of profit"), "{texts}");
-        assert!(texts.contains("23,570 customers, $275,964 profit"), "{texts}");
+        assert!(
+            texts.contains("23,570 customers, $275,964 profit"),
+            "{texts}"
+        );
         // The y axis reaches above the peak.
         assert!(texts.contains("150%"), "{texts}");
     }
