@@ -82,17 +82,12 @@ pub(super) fn whale(title: &str, w: &Whale) -> Drawing {
         (px(1.0), py(1.0)),
         Stroke::dashed(AXIS, 0.8, 4.0, 3.0),
     );
-    // Above the line, unless the peak's guide runs just above it.
-    let clear_above = py(1.0) - py(w.peak_share) > 12.0;
+    // Under the line at its right end: the curve comes down to it from above there.
     d.text(
-        px(0.0) + 4.0,
-        if clear_above {
-            py(1.0) - 3.0
-        } else {
-            py(1.0) + 9.0
-        },
+        px(1.0) - 4.0,
+        py(1.0) + 9.0,
         "100% of profit",
-        TextStyle::new(MIN_TEXT, MUTED),
+        TextStyle::new(MIN_TEXT, MUTED).end(),
     );
     d.line((l, t), (l, b), Stroke::solid(AXIS, 0.8));
     d.line((l, py(0.0)), (r, py(0.0)), Stroke::solid(AXIS, 0.8));
@@ -120,22 +115,34 @@ fn peak(d: &mut Drawing, w: &Whale, px: &dyn Fn(f64) -> f64, py: &dyn Fn(f64) ->
     );
     let size = 8.0;
     let (box_w, box_h) = (text_width(&text, size, false) + 12.0, 15.0);
-    // Right-aligned, just under the lowest point of the curve over the box's width (the curve
-    // stays above 100% there on a typical base); above the plot's top when there is no room.
-    let x = (r - box_w - 2.0).max(l + 4.0);
+    // Right of the peak (or right-aligned when it does not fit there), under the lowest point
+    // of the curve over the box's width (after the peak the curve falls only to 100%, so the
+    // box sits under the "100% of profit" label at worst); above the plot when there is no room.
+    let x = (at.0 + 10.0).min(r - box_w - 2.0).max(l + 4.0);
     let lowest = w
         .points
         .iter()
-        .filter(|p| px(p.0) >= x - 4.0)
+        .filter(|p| px(p.0) >= x - 4.0 && px(p.0) <= x + box_w + 4.0)
         .map(|p| py(p.1))
-        .fold(t, f64::max);
+        .fold(at.1, f64::max);
+    // Clear of the "100% of profit" label at the right end of the 100% line.
+    let label_x0 = r - 4.0 - text_width("100% of profit", MIN_TEXT, false);
+    let lowest = if x + box_w > label_x0 {
+        lowest.max(py(1.0) + 9.0)
+    } else {
+        lowest
+    };
     let below = lowest + 12.0;
     let y = if below + box_h <= py(0.0).min(b) - 14.0 {
         below
     } else {
         t - box_h - 2.0
     };
-    d.line(at, (x + box_w / 2.0, y), Stroke::solid(MUTED, 0.6));
+    d.line(
+        at,
+        ((at.0).clamp(x + 6.0, x + box_w - 6.0), y),
+        Stroke::solid(MUTED, 0.6),
+    );
     d.rect(
         x,
         y,
