@@ -409,3 +409,44 @@ fn a_negative_total_profit_has_no_whale_curve() {
     assert!(!md.contains("![Whale curve"), "{md}");
     assert!(read(ws.path(), "charts/whale.svg").contains("Total profit is -$50"));
 }
+
+#[test]
+fn no_customer_losing_money_and_an_empty_tier_are_said_as_such() {
+    // Profit: a 99, b 19, c 9 (revenue less 1 each); Middle places nobody.
+    let policy = small_policy("1").replace(
+        "  - name: Rest\n",
+        "  - name: Middle\n    when: revenue >= 1000\n  - name: Rest\n",
+    );
+    let ws = workspace(&policy, Some(SMALL), &[]);
+    run_ok(ws.path(), &["--quiet"]);
+    let s = summary(ws.path());
+    let p = &s["profitability"];
+    assert_eq!(p["customers_unprofitable"], 0);
+    assert_eq!(p["whale_peak_customers"], 3);
+    assert!(p["largest_loss"].is_null());
+    let r = s["inequality"].as_array().unwrap();
+    assert_eq!(r.len(), 3);
+    assert!(r[0]["ratio"].is_null() && r[0]["lower_avg"].is_null());
+    close(&r[2]["ratio"], 99.0 / 14.0);
+    assert!(s["tiers"][1]["avg_profit"].is_null());
+    let md = read(ws.path(), "report.md");
+    let top = format!("{:.1}%", 99.0 * 100.0 / 127.0);
+    assert!(
+        md.contains(&format!(
+            "## No customer loses money: Top earns {top} of the $127 profit"
+        )),
+        "{md}"
+    );
+    assert!(
+        md.contains("Every one of the 3 customers adds to profit"),
+        "{md}"
+    );
+    assert!(
+        md.contains("## Each Top customer earns as much profit as 7.1 Rest customers"),
+        "{md}"
+    );
+    assert!(
+        md.contains("Middle has no customers to weigh against Top"),
+        "{md}"
+    );
+}
