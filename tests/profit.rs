@@ -159,6 +159,12 @@ fn profitability_and_inequality_match_a_plain_loop_over_the_rows() {
         tiers.iter().map(|t| t.before - t.profit).sum::<i64>()
     );
     assert_eq!(p["basis"], "margin");
+    let handling = &p["cost_to_serve_components"][0];
+    assert_eq!(handling["name"], "handling");
+    assert_eq!(
+        cents(&handling["total"]),
+        raw.values().map(|c| c.orders * 250).sum::<i64>()
+    );
 
     // The whale curve: largest profit first, ties by id; the peak and the fewest customers at it.
     ranked.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(b.1)));
@@ -239,6 +245,10 @@ fn profitability_and_inequality_match_a_plain_loop_over_the_rows() {
     );
     assert!(md.contains(&whale), "{whale}\n{md}");
     assert!(md.contains("![Whale curve"), "{md}");
+    assert!(
+        md.contains(&format!("*Source: data/transactions.csv, 1997-01-01 to 1998-06-30; {} customers, each customer's profit = margin less cost to serve less acquisition cost.*", thousands(n))),
+        "{md}"
+    );
     let ratio = avg(&tiers[0], tiers[0].profit) / avg(&tiers[2], tiers[2].profit);
     let heading = format!(
         "## Each First customer earns as much profit as {} Economy customers",

@@ -8,7 +8,9 @@
 //! the `cost_to_serve`, `profit_before_acquisition` and `profit` columns, in cents.
 
 use crate::metrics::{Column, CustomerTable};
-use crate::workspace::strategy::{COST_TO_SERVE, PROFIT, PROFIT_BEFORE_ACQUISITION};
+use crate::workspace::strategy::{
+    COMPONENT_PREFIX, COST_TO_SERVE, PROFIT, PROFIT_BEFORE_ACQUISITION,
+};
 use crate::workspace::{Policy, ProfitBasis};
 
 use super::TierSummary;
@@ -29,6 +31,8 @@ pub struct Profitability {
     pub profit_before_acquisition: i64,
     /// Total cost to serve, in cents.
     pub cost_to_serve: i64,
+    /// Each cost-to-serve component (name without `cts_`, its total in cents), in policy order.
+    pub components: Vec<(String, i64)>,
     /// Customers with profit < 0.
     pub customers_unprofitable: usize,
     /// Their share of all customers (0 without customers).
@@ -100,6 +104,15 @@ pub fn profitability(
         profit: total,
         profit_before_acquisition: tiers.iter().map(|t| t.profit_before_acquisition).sum(),
         cost_to_serve: tiers.iter().map(|t| t.cost_to_serve).sum(),
+        components: profit_rules
+            .components
+            .iter()
+            .map(|c| {
+                let column = format!("{COMPONENT_PREFIX}{}", c.name);
+                let total = money(table, &column).map_or(0, |v| v.iter().sum());
+                (c.name.clone(), total)
+            })
+            .collect(),
         customers_unprofitable,
         unprofitable_share: fraction(customers_unprofitable, n),
         unprofitable_loss: tiers.iter().map(|t| t.unprofitable_loss).sum(),

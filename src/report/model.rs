@@ -23,7 +23,7 @@ use crate::provenance::Provenance;
 use crate::workspace::{ParamValue, Policy, Severity};
 
 use profit::profitability;
-pub use profit::{Profitability, TierLoss, TierProfit, TierRatio};
+pub use profit::{CostComponent, Profitability, TierLoss, TierProfit, TierRatio};
 
 /// Money in cents; serialised as a JSON number with exactly two decimals (the exact value), which
 /// templates see as a number in currency units.

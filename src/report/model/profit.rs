@@ -33,6 +33,8 @@ pub struct Profitability {
     pub has_acquisition_cost: bool,
     /// Total cost to serve.
     pub cost_to_serve: Money,
+    /// The total of each cost-to-serve component, in policy order.
+    pub cost_to_serve_components: Vec<CostComponent>,
     /// Total profit before the acquisition cost.
     pub profit_before_acquisition: Money,
     /// Total acquisition cost.
@@ -43,6 +45,15 @@ pub struct Profitability {
     /// The whale curve (share of customers, cumulative share of profit), for the chart.
     #[serde(skip)]
     pub curve: Vec<(f64, f64)>,
+}
+
+/// One cost-to-serve component over all customers.
+#[derive(Debug, Clone, Serialize)]
+pub struct CostComponent {
+    /// Its name in the policy (the metric is `cts_<name>`).
+    pub name: String,
+    /// Its total.
+    pub total: Money,
 }
 
 /// A tier's loss-making customers.
@@ -112,6 +123,14 @@ pub(super) fn profitability(p: &analysis::Profitability, tiers: &[TierSummary]) 
         basis: p.basis.metric(),
         has_acquisition_cost: p.has_acquisition_cost,
         cost_to_serve: Money(p.cost_to_serve),
+        cost_to_serve_components: p
+            .components
+            .iter()
+            .map(|(name, total)| CostComponent {
+                name: name.clone(),
+                total: Money(*total),
+            })
+            .collect(),
         profit_before_acquisition: Money(p.profit_before_acquisition),
         acquisition_cost: Money(p.profit_before_acquisition - p.profit),
         largest_loss: largest_loss(p, tiers),
