@@ -269,6 +269,15 @@ fn profitability_and_inequality_match_a_plain_loop_over_the_rows() {
         "{svg}"
     );
     assert!(svg.contains("100% of profit"));
+    // The PDF draws the same chart as vectors: its label is text there.
+    let pdf = std::process::Command::new("pdftotext")
+        .arg(ws.path().join("out/report.pdf"))
+        .arg("-")
+        .output()
+        .expect("poppler-utils is installed");
+    let pdf = String::from_utf8(pdf.stdout).unwrap();
+    assert!(pdf.contains("Who earns the profit: the whale curve"), "{pdf}");
+    assert!(pdf.contains("100% of profit"), "{pdf}");
 }
 
 fn thousands(n: i64) -> String {
