@@ -276,7 +276,10 @@ fn profitability_and_inequality_match_a_plain_loop_over_the_rows() {
         .output()
         .expect("poppler-utils is installed");
     let pdf = String::from_utf8(pdf.stdout).unwrap();
-    assert!(pdf.contains("Who earns the profit: the whale curve"), "{pdf}");
+    assert!(
+        pdf.contains("Who earns the profit: the whale curve"),
+        "{pdf}"
+    );
     assert!(pdf.contains("100% of profit"), "{pdf}");
 }
 
