@@ -472,3 +472,20 @@ fn no_customer_losing_money_and_an_empty_tier_are_said_as_such() {
         "{md}"
     );
 }
+
+#[test]
+fn an_empty_bottom_tier_cannot_be_compared() {
+    let policy = small_policy("1").replace("revenue >= 50", "revenue >= 5");
+    let ws = workspace(&policy, Some(SMALL), &[]);
+    run_ok(ws.path(), &["--quiet"]);
+    let s = summary(ws.path());
+    let r = &s["inequality"][0];
+    assert!(r["ratio"].is_null() && r["lower_avg"].is_null());
+    close(&r["higher_avg"], (99.0 + 19.0 + 9.0) / 3.0);
+    let md = read(ws.path(), "report.md");
+    assert!(
+        md.contains("## Rest has no customers, so Top and Rest cannot be compared"),
+        "{md}"
+    );
+    assert!(!md.contains("An average Rest customer"), "{md}");
+}
