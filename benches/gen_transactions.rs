@@ -2,6 +2,7 @@
 //!
 //! ```text
 //! cargo run --release --example gen-transactions -- --rows 10000000 --out PATH [--seed 42]
+//! cargo run --release --example gen-transactions -- --scenario insurance-agency --out DIR [--seed 42]
 //! ```
 //!
 //! Writes `customer_id,date,quantity,amount,cost` rows sorted by date over 2023-01-01..2024-12-31
@@ -13,130 +14,65 @@
 //!
 //! The bytes are identical on every platform: ChaCha8 for randomness, integer arithmetic where
 //! possible, and logarithm/exponential written here from IEEE basic operations (which are exactly
-//! rounded everywhere) instead of the platform's libm. Prints only a one-line summary on stderr.
+//! rounded everywhere) instead of the platform's libm (`datagen/portable.rs`). Prints only a
+//! one-line summary on stderr.
+//!
+//! With `--scenario NAME` it writes instead a whole example workspace's data into the folder
+//! `--out`: `transactions.csv` and `customers.csv` of `insurance-agency` (an insurance agency's
+//! commission payments, 2019-2024) or `b2b-services` (a services firm's invoices, 2022-2024); see
+//! `datagen/`. `examples/insurance-agency/data` and `examples/b2b-services/data` are its output
+//! with the default seed, and `tests/examples.rs` checks that they still are.
 
 use std::io::Write;
 use std::time::Instant;
 
-use rand::{Rng, SeedableRng};
+use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
-const LN2: f64 = std::f64::consts::LN_2;
+#[path = "datagen/mod.rs"]
+mod datagen;
 
-/// Natural logarithm from basic operations only (portable bit-for-bit). `x` must be a positive
-/// normal number.
-fn ln(x: f64) -> f64 {
-    let bits = x.to_bits();
-    let mut e = ((bits >> 52) & 0x7ff) as i64 - 1023;
-    let mut m = f64::from_bits((bits & ((1u64 << 52) - 1)) | (1023u64 << 52)); // [1, 2)
-    if m > std::f64::consts::SQRT_2 {
-        m /= 2.0;
-        e += 1;
-    }
-    // ln(m) = 2 atanh(s), s = (m-1)/(m+1), |s| <= 0.172
-    let s = (m - 1.0) / (m + 1.0);
-    let s2 = s * s;
-    let mut term = s;
-    let mut sum = 0.0;
-    let mut k = 1.0;
-    for _ in 0..12 {
-        sum += term / k;
-        term *= s2;
-        k += 2.0;
-    }
-    e as f64 * LN2 + 2.0 * sum
-}
-
-/// Exponential from basic operations only (portable bit-for-bit), for |x| < 700.
-fn exp(x: f64) -> f64 {
-    // Cody-Waite reduction (fdlibm's split of ln 2: k * LN2_HI is exact for |k| < 2048).
-    const LN2_HI: f64 = f64::from_bits(0x3FE6_2E42_FEE0_0000); // 6.93147180369123816490e-01
-    const LN2_LO: f64 = f64::from_bits(0x3DEA_39EF_3579_3C76); // 1.90821492927058770002e-10
-    let k = (x / LN2).round();
-    let r = (x - k * LN2_HI) - k * LN2_LO; // |r| <= 0.35
-    let mut term = 1.0;
-    let mut sum = 1.0;
-    for i in 1..=20 {
-        term *= r / i as f64;
-        sum += term;
-    }
-    sum * f64::from_bits(((k as i64 + 1023) as u64) << 52)
-}
-
-/// Uniform in [0, 1).
-fn unit(rng: &mut ChaCha8Rng) -> f64 {
-    (rng.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
-}
-
-/// Standard normal (Marsaglia's polar method; needs only ln and sqrt, both portable here).
-fn normal(rng: &mut ChaCha8Rng) -> f64 {
-    loop {
-        let u = 2.0 * unit(rng) - 1.0;
-        let v = 2.0 * unit(rng) - 1.0;
-        let s = u * u + v * v;
-        if s > 0.0 && s < 1.0 {
-            return u * (-2.0 * ln(s) / s).sqrt();
-        }
-    }
-}
-
-/// Uniform integer in 0..n (n > 0), Lemire's multiply-shift (negligible bias, portable).
-fn below(rng: &mut ChaCha8Rng, n: u64) -> u64 {
-    ((u128::from(rng.next_u64()) * u128::from(n)) >> 64) as u64
-}
-
-fn push_int(out: &mut Vec<u8>, mut v: u64, width: usize) {
-    let mut buf = [b'0'; 20];
-    let mut i = buf.len();
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (v % 10) as u8;
-        v /= 10;
-        if v == 0 {
-            break;
-        }
-    }
-    let digits = buf.len() - i;
-    for _ in digits..width {
-        out.push(b'0');
-    }
-    out.extend_from_slice(&buf[i..]);
-}
-
-fn push_cents(out: &mut Vec<u8>, cents: i64) {
-    if cents < 0 {
-        out.push(b'-');
-    }
-    let a = cents.unsigned_abs();
-    push_int(out, a / 100, 1);
-    out.push(b'.');
-    push_int(out, a % 100, 2);
-}
+use datagen::portable::{below, civil_from_days, exp, ln, normal, push_cents, push_int, unit};
 
 struct Args {
     rows: u64,
     out: String,
     seed: u64,
+    scenario: Option<String>,
 }
 
 fn parse_args() -> Result<Args, String> {
     let mut rows = None;
     let mut out = None;
-    let mut seed = 42;
+    let mut seed = datagen::DEFAULT_SEED;
+    let mut scenario = None;
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {
         let mut value = || it.next().ok_or(format!("{a} needs a value"));
         match a.as_str() {
             "--rows" => rows = Some(value()?.parse().map_err(|e| format!("--rows: {e}"))?),
             "--out" => out = Some(value()?),
+            "--scenario" => scenario = Some(value()?),
             "--seed" => seed = value()?.parse().map_err(|e| format!("--seed: {e}"))?,
             other => return Err(format!("unknown argument {other:?}")),
         }
     }
+    match (&scenario, rows) {
+        (Some(_), Some(_)) => return Err("--rows does not apply to a --scenario".into()),
+        (Some(name), None) if !datagen::SCENARIOS.contains(&name.as_str()) => {
+            return Err(format!(
+                "unknown scenario {name:?} (scenarios: {})",
+                datagen::SCENARIOS.join(", ")
+            ))
+        }
+        (None, None) => return Err("--rows N or --scenario NAME is required".into()),
+        _ => {}
+    }
     Ok(Args {
-        rows: rows.ok_or("--rows N is required")?,
+        rows: rows.unwrap_or(0),
         out: out.ok_or("--out PATH is required")?,
         seed,
+        scenario,
     })
 }
 
@@ -145,11 +81,15 @@ fn main() {
         Ok(a) => a,
         Err(e) => {
             eprintln!(
-                "gen-transactions: {e}\nusage: gen-transactions --rows N --out PATH [--seed 42]"
+                "gen-transactions: {e}\nusage: gen-transactions --rows N --out PATH [--seed 42]\n       gen-transactions --scenario NAME --out DIR [--seed 42]"
             );
             std::process::exit(2);
         }
     };
+    if let Some(name) = &args.scenario {
+        write_scenario(name, &args);
+        return;
+    }
     let started = Instant::now();
     let mut rng = ChaCha8Rng::seed_from_u64(args.seed);
     let customers = (args.rows / 10).max(1);
@@ -278,33 +218,31 @@ fn main() {
     );
 }
 
-/// Year, month, day of days since 1970-01-01.
-fn civil_from_days(z: i64) -> (i64, i64, i64) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (yoe + era * 400 + i64::from(m <= 2), m, d)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn portable_math_is_accurate() {
-        for x in [1e-300, 0.001, 0.5, 1.0, 1.5, 2.0, 18.0, 1e10, 1e300] {
-            let rel = (ln(x) - x.ln()).abs() / x.ln().abs().max(1.0);
-            assert!(rel < 1e-14, "ln {x}");
+/// Writes `transactions.csv` and `customers.csv` of scenario `name` into the folder `args.out`.
+fn write_scenario(name: &str, args: &Args) {
+    let started = Instant::now();
+    let data = datagen::scenario(name, args.seed).expect("scenario names are checked");
+    let dir = std::path::Path::new(&args.out);
+    for (file, bytes) in [
+        ("transactions.csv", &data.transactions),
+        ("customers.csv", &data.customers),
+    ] {
+        if let Err(e) =
+            std::fs::create_dir_all(dir).and_then(|()| std::fs::write(dir.join(file), bytes))
+        {
+            eprintln!(
+                "gen-transactions: cannot write {}: {e}",
+                dir.join(file).display()
+            );
+            std::process::exit(1);
         }
-        for x in [-700.0, -10.0, -1.0, 0.0, 0.3, 1.0, 5.5, 300.0] {
-            assert!((exp(x) - x.exp()).abs() / x.exp() < 1e-14, "exp {x}");
-        }
-        assert_eq!(civil_from_days(19_358), (2023, 1, 1));
-        assert_eq!(civil_from_days(19_358 + 730), (2024, 12, 31));
     }
+    let rows = data.transactions.iter().filter(|&&b| b == b'\n').count() - 1;
+    let customers = data.customers.iter().filter(|&&b| b == b'\n').count() - 1;
+    eprintln!(
+        "gen-transactions: {name}, {rows} rows, {customers} customers, seed {}, {} in {:.2}s",
+        args.seed,
+        args.out,
+        started.elapsed().as_secs_f64()
+    );
 }

@@ -293,8 +293,8 @@ fn the_pdf_says_what_the_markdown_says() {
     for needle in [
         "In brief",
         "$1,087,015",
-        "Who the core customers are",
-        "How concentrated revenue is",
+        "Customers are sorted into 3 tiers",
+        "Ranked by revenue, the top 20%",
         "The largest customers",
         "07592",
         "Findings",

@@ -246,7 +246,10 @@ fn profitability_and_inequality_match_a_plain_loop_over_the_rows() {
     assert!(md.contains(&whale), "{whale}\n{md}");
     assert!(md.contains("![Whale curve"), "{md}");
     assert!(
-        md.contains(&format!("*Source: data/transactions.csv, 1997-01-01 to 1998-06-30; {} customers, each customer's profit = margin less cost to serve less acquisition cost.*", thousands(n))),
+        md.contains(&format!(
+            "*Source: data/transactions.csv, 1997-01-01 to 1998-06-30, {} customers as of 1998-06-30; customers ranked by profit = margin less cost to serve less acquisition cost, most profitable first.*",
+            thousands(n)
+        )),
         "{md}"
     );
     let ratio = avg(&tiers[0], tiers[0].profit) / avg(&tiers[2], tiers[2].profit);

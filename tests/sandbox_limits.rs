@@ -252,3 +252,14 @@ fn a_quoted_number_param_is_caught_by_check() {
     let (code, _) = run(ws.path(), &["--quiet"]);
     assert_eq!(code, Some(1), "run refuses it too");
 }
+
+#[test]
+fn rules_and_plugins_cannot_read_the_clock() {
+    // The same inputs must give the same outputs: `timestamp()` would make a rule depend on when
+    // it ran, so the engine is built without it.
+    let ws = cdnow(|d| with_metrics(d, "  now: timestamp()\n"));
+    let out = powerbase().arg("check").arg(ws.path()).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_has(&err, &["timestamp", "rules/value.yaml:3"]);
+}

@@ -21,6 +21,8 @@ pub struct Group {
     pub customers: usize,
     /// Their revenue, in cents.
     pub revenue: i64,
+    /// Their orders (purchases).
+    pub orders: i64,
     /// Their profit, in cents: `None` when profit is not known (the table has no `profit`).
     pub profit: Option<i64>,
     /// The same per tier, in policy order (only the chosen tiers).
@@ -36,6 +38,8 @@ pub struct TierCell {
     pub customers: usize,
     /// Their revenue, in cents.
     pub revenue: i64,
+    /// Their orders (purchases).
+    pub orders: i64,
     /// Their profit, in cents: `None` when profit is not known.
     pub profit: Option<i64>,
 }
@@ -61,12 +65,16 @@ pub fn breakdown(
 ) -> Result<Vec<Group>, BreakdownError> {
     let column = table.column(by).ok_or(BreakdownError::UnknownColumn)?;
     let revenue = table.money("revenue");
+    let orders = match table.column("orders") {
+        Some(Column::Int(v)) => v.as_slice(),
+        _ => &[],
+    };
     let profit = match table.column(PROFIT) {
         Some(Column::Money(v)) => Some(v.as_slice()),
         _ => None,
     };
-    // value -> per tier (customers, revenue, profit)
-    let mut cells: BTreeMap<Option<String>, Vec<(usize, i64, i64)>> = BTreeMap::new();
+    // value -> per tier (customers, revenue, orders, profit)
+    let mut cells: BTreeMap<Option<String>, Vec<(usize, i64, i64, i64)>> = BTreeMap::new();
     for (i, &t) in tiers.iter().enumerate() {
         let t = t as usize;
         if !chosen.get(t).copied().unwrap_or(false) {
@@ -81,10 +89,11 @@ pub fn breakdown(
         }
         let row = cells
             .entry(value)
-            .or_insert_with(|| vec![(0, 0, 0); tier_names.len()]);
+            .or_insert_with(|| vec![(0, 0, 0, 0); tier_names.len()]);
         row[t].0 += 1;
         row[t].1 += revenue[i];
-        row[t].2 += profit.map_or(0, |p| p[i]);
+        row[t].2 += orders.get(i).copied().unwrap_or(0);
+        row[t].3 += profit.map_or(0, |p| p[i]);
     }
     let mut groups: Vec<Group> = cells
         .into_iter()
@@ -93,10 +102,11 @@ pub fn breakdown(
                 .iter()
                 .enumerate()
                 .filter(|(t, _)| chosen[*t])
-                .map(|(t, &(customers, revenue, sum))| TierCell {
+                .map(|(t, &(customers, revenue, orders, sum))| TierCell {
                     tier: tier_names[t].clone(),
                     customers,
                     revenue,
+                    orders,
                     profit: profit.map(|_| sum),
                 })
                 .collect();
@@ -104,6 +114,7 @@ pub fn breakdown(
                 value,
                 customers: tiers.iter().map(|c| c.customers).sum(),
                 revenue: tiers.iter().map(|c| c.revenue).sum(),
+                orders: tiers.iter().map(|c| c.orders).sum(),
                 profit: profit.map(|_| tiers.iter().filter_map(|c| c.profit).sum()),
                 tiers,
             }

@@ -66,6 +66,9 @@ pub struct NearThreshold {
     pub source: String,
     /// Customers whose value is within [`NEAR_SHARE`] of the threshold, on either side.
     pub customers: usize,
+    /// Customers placed in a lower tier who fail this comparison by at most [`NEAR_SHARE`] of
+    /// the threshold: the ones a push would bring to it.
+    pub within_reach: usize,
 }
 
 /// The coverage of every tier rule (every tier but the last, which has none), in policy order.
@@ -122,6 +125,7 @@ struct Tally {
     revenue: i64,
     largest: Option<usize>,
     near: Vec<usize>,
+    within_reach: Vec<usize>,
 }
 
 impl Tally {
@@ -132,6 +136,7 @@ impl Tally {
             revenue: 0,
             largest: None,
             near: vec![0; tests],
+            within_reach: vec![0; tests],
         }
     }
 }
@@ -187,8 +192,8 @@ impl Pass<'_> {
         }
         out.near_threshold = tests
             .iter()
-            .zip(tally.near)
-            .map(|(t, customers)| near(t, text, customers))
+            .zip(tally.near.into_iter().zip(tally.within_reach))
+            .map(|(t, (customers, reach))| near(t, text, customers, reach))
             .collect();
         out
     }
@@ -214,9 +219,13 @@ impl Pass<'_> {
                             _ => t.undecided += 1,
                         }
                     }
-                    for (count, test) in t.near.iter_mut().zip(tests) {
+                    let lower = (self.tiers[row] as usize) > k;
+                    for (i, test) in tests.iter().enumerate() {
                         if test.near(&table.columns, row, NEAR_SHARE) == Some(true) {
-                            *count += 1;
+                            t.near[i] += 1;
+                            if lower && test.holds(&table.columns, row) == Some(false) {
+                                t.within_reach[i] += 1;
+                            }
                         }
                     }
                     t
@@ -230,6 +239,9 @@ impl Pass<'_> {
                     a.revenue += b.revenue;
                     a.largest = self.larger(a.largest, b.largest);
                     for (x, y) in a.near.iter_mut().zip(b.near) {
+                        *x += y;
+                    }
+                    for (x, y) in a.within_reach.iter_mut().zip(b.within_reach) {
                         *x += y;
                     }
                     a
@@ -251,7 +263,7 @@ impl Pass<'_> {
     }
 }
 
-fn near(test: &Test, text: &str, customers: usize) -> NearThreshold {
+fn near(test: &Test, text: &str, customers: usize, within_reach: usize) -> NearThreshold {
     NearThreshold {
         metric: test.metric.clone(),
         op: test.op.symbol(),
@@ -259,6 +271,7 @@ fn near(test: &Test, text: &str, customers: usize) -> NearThreshold {
         money: test.kind == Kind::Money,
         source: test.threshold.describe(text),
         customers,
+        within_reach,
     }
 }
 
@@ -411,6 +424,10 @@ mod tests {
                 ("purchase_days".into(), "literal", 1)
             ]
         );
+        // c3 ($96, placed in B) falls short of A's $100 by 4%; c2, near B's 2 purchase days,
+        // is in B itself, not below it.
+        assert_eq!(c[0].near_threshold[0].within_reach, 1);
+        assert_eq!(c[3].near_threshold[1].within_reach, 0);
         assert_eq!(c[2].near_threshold[0].threshold, Number::Int(1000));
         assert!(c[0].near_threshold[0].money);
         assert!(near(&c[5]).is_empty());

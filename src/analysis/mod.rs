@@ -6,11 +6,13 @@ mod concentration;
 pub mod coverage;
 pub mod migration;
 pub mod profit;
+pub mod rfm;
 
 pub use breakdown::{breakdown, BreakdownError, Group, TierCell};
 pub use concentration::{concentration, pareto_curve, Concentration};
 pub use coverage::{NearThreshold, RuleCoverage};
 pub use profit::{Profitability, TierProfit, TierRatio, WhalePeak};
+pub use rfm::{Rfm, RfmCell, Tie};
 
 use serde::Serialize;
 
@@ -42,8 +44,8 @@ pub struct Analysis {
     pub findings: Vec<Finding>,
     /// How each tier rule covers the customers, in policy order (the last tier has no rule).
     pub coverage: Vec<RuleCoverage>,
-    /// Customers and revenue by recency score (rows) and frequency score (columns).
-    pub rfm: [[RfmCell; 5]; 5],
+    /// The recency x frequency grid and the ties behind its scores.
+    pub rfm: Rfm,
     /// Rows read and what happened to them.
     pub quality: DataQuality,
     /// The attribute columns (from the customer attribute table), in table order.
@@ -151,15 +153,6 @@ pub struct FindingCustomer {
     pub revenue: i64,
 }
 
-/// One cell of the RFM grid.
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
-pub struct RfmCell {
-    /// Customers in the cell.
-    pub customers: u64,
-    /// Their revenue in cents.
-    pub revenue: i64,
-}
-
 /// What the loader saw and what the customer base looks like from a data point of view.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DataQuality {
@@ -248,7 +241,7 @@ pub fn analyse(
         top_customers: top_customers(policy, table, &evaluation.tiers, &rank),
         findings,
         coverage,
-        rfm: rfm_grid(table),
+        rfm: rfm::rfm(table),
         quality: quality(policy, stats, revenue, attribute_rows_without_transactions),
         attributes: table
             .columns
@@ -387,21 +380,6 @@ fn check_findings(
             }
         })
         .collect()
-}
-
-/// Customers and revenue by recency score (rows) and frequency score (columns).
-fn rfm_grid(table: &CustomerTable) -> [[RfmCell; 5]; 5] {
-    let revenue = table.money("revenue");
-    let mut rfm = [[RfmCell::default(); 5]; 5];
-    let (r, f) = (ints(table, "r_score"), ints(table, "f_score"));
-    for (i, (&r, &f)) in r.iter().zip(f).enumerate() {
-        if (1..=5).contains(&r) && (1..=5).contains(&f) {
-            let cell = &mut rfm[r as usize - 1][f as usize - 1];
-            cell.customers += 1;
-            cell.revenue += revenue[i];
-        }
-    }
-    rfm
 }
 
 /// What the loader saw.

@@ -33,6 +33,7 @@ pub use limits::Limits;
 use limits::{Stop, Watchdog};
 use rows::Fault;
 use sandbox::{Output, Populations};
+pub use scan::{names_read, substitute};
 
 /// The compiled policy, ready to evaluate against a customer table.
 pub struct Program {

@@ -205,3 +205,98 @@ mod tests {
         );
     }
 }
+
+/// The names an expression reads (identifiers not called as functions, not after `.`, outside
+/// strings), each once, in order of first use. For the report's method appendix; the engine's
+/// own name checks read the expression tree.
+pub fn names_read(text: &str) -> Vec<&str> {
+    let mut names: Vec<&str> = Vec::new();
+    for span in plain_names(text) {
+        let name = span.text(text);
+        if !names.contains(&name) {
+            names.push(name);
+        }
+    }
+    names
+}
+
+/// `text` with every name `value_of` gives a value for (a param, say) replaced by that value, so
+/// a rule reads as it was applied: `revenue >= first_class_min` -> `revenue >= 300`.
+pub fn substitute(text: &str, value_of: impl Fn(&str) -> Option<String>) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut copied = 0;
+    for span in plain_names(text) {
+        if let Some(value) = value_of(span.text(text)) {
+            out.push_str(&text[copied..span.start]);
+            out.push_str(&value);
+            copied = span.end;
+        }
+    }
+    out.push_str(&text[copied..]);
+    out
+}
+
+/// The identifier tokens of `text` that read a value: not a function being called, not a
+/// property after `.`, not inside a string.
+fn plain_names(text: &str) -> Vec<tree::Span> {
+    let tokens = tree::tokens(text);
+    let mut out = Vec::new();
+    let mut string_end = 0;
+    for (i, token) in tokens.iter().enumerate() {
+        if token.span.start < string_end {
+            continue;
+        }
+        match token.tok {
+            Tok::Str { .. } => string_end = token.span.end,
+            Tok::Ident => {
+                let next = tokens.get(i + 1).map(|t| t.span.text(text));
+                let prev = i.checked_sub(1).map(|p| tokens[p].span.text(text));
+                if next != Some("(") && prev != Some(".") && !is_keyword(token.span.text(text)) {
+                    out.push(token.span);
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+fn is_keyword(word: &str) -> bool {
+    matches!(
+        word,
+        "if" | "else"
+            | "true"
+            | "false"
+            | "let"
+            | "const"
+            | "fn"
+            | "return"
+            | "in"
+            | "while"
+            | "loop"
+            | "for"
+            | "break"
+            | "continue"
+            | "throw"
+            | "switch"
+            | "this"
+    )
+}
+
+#[cfg(test)]
+mod substitute_tests {
+    use super::*;
+
+    #[test]
+    fn params_are_replaced_by_their_values_and_only_names_are_touched() {
+        let value = |n: &str| (n == "min").then(|| "300".to_string());
+        assert_eq!(
+            substitute("revenue >= min && percentile(\"min\", 0.5) < min", value),
+            "revenue >= 300 && percentile(\"min\", 0.5) < 300"
+        );
+        assert_eq!(
+            names_read("if orders > 2 { revenue } else { x.min }"),
+            vec!["orders", "revenue", "x"]
+        );
+    }
+}

@@ -118,14 +118,23 @@ pub fn share_of(share: f64, total: i64) -> f64 {
     }
 }
 
-/// [`percents_summing_to_100`] of shares of a total; all [`NOT_MEANINGFUL`] when the total is
-/// zero or negative.
+/// Shares of a total as percentages, each rounded on its own (so they may not add up to 100%:
+/// the report says so rather than change a figure); all [`NOT_MEANINGFUL`] when the total is zero
+/// or negative.
 pub fn percents_of_total(shares: &[f64], total: i64, decimals: usize) -> Vec<String> {
     if total > 0 {
-        percents_summing_to_100(shares, decimals)
+        shares.iter().map(|s| percent(*s, decimals)).collect()
     } else {
         vec![NOT_MEANINGFUL.to_string(); shares.len()]
     }
+}
+
+/// Whether `shares`, each rounded to a percentage with `decimals` decimals, add up to exactly
+/// 100%.
+pub fn rounded_percents_add_up(shares: &[f64], decimals: usize) -> bool {
+    let scale = 100.0 * 10f64.powi(decimals as i32);
+    let units: f64 = shares.iter().map(|s| (s * scale).round()).sum();
+    units == scale
 }
 
 /// A share as a compact percentage for chart labels: one decimal below 10% (`4.2%`), none from
@@ -139,39 +148,6 @@ pub fn percent_compact(share: f64) -> String {
     } else {
         percent(share, 0)
     }
-}
-
-/// Rounds shares (each 0..1, summing to 1) to percentages with `decimals` decimals that add up to
-/// exactly 100%, by the largest-remainder method; ties go to the earlier entry. If the shares do
-/// not sum to 1 (e.g. negative parts), they are rounded one by one.
-pub fn percents_summing_to_100(shares: &[f64], decimals: usize) -> Vec<String> {
-    let scale = 10f64.powi(decimals as i32);
-    let total_units = (100.0 * scale).round() as i64;
-    let sum: f64 = shares.iter().sum();
-    let all_non_negative = shares.iter().all(|s| *s >= 0.0);
-    if shares.is_empty() || !all_non_negative || !sum.is_finite() || (sum - 1.0).abs() > 1e-9 {
-        return shares.iter().map(|s| percent(*s, decimals)).collect();
-    }
-    let exact: Vec<f64> = shares.iter().map(|s| s * 100.0 * scale).collect();
-    let mut units: Vec<i64> = exact.iter().map(|e| e.floor() as i64).collect();
-    let mut missing = total_units - units.iter().sum::<i64>();
-    let mut order: Vec<usize> = (0..shares.len()).collect();
-    order.sort_by(|&a, &b| {
-        let ra = exact[a] - exact[a].floor();
-        let rb = exact[b] - exact[b].floor();
-        rb.total_cmp(&ra).then(a.cmp(&b))
-    });
-    for &i in order.iter().cycle() {
-        if missing <= 0 {
-            break;
-        }
-        units[i] += 1;
-        missing -= 1;
-    }
-    units
-        .iter()
-        .map(|u| format!("{}%", number(*u as f64 / scale, decimals)))
-        .collect()
 }
 
 #[cfg(test)]
@@ -219,10 +195,6 @@ mod tests {
         assert_eq!(percent_compact(f64::NAN), "–");
         assert_eq!(number(f64::NAN, 2), "–");
         assert_eq!(money(f64::NAN, "USD", 0), "–");
-        assert_eq!(
-            percents_summing_to_100(&[f64::NAN, 0.5], 1),
-            vec!["–", "50.0%"]
-        );
         assert_eq!(percents_of_total(&[0.0, 0.0], 0, 1), vec!["–", "–"]);
         assert_eq!(percents_of_total(&[0.25, 0.75], 400, 0), vec!["25%", "75%"]);
         assert!(share_of(0.5, -10).is_nan());
@@ -230,12 +202,14 @@ mod tests {
     }
 
     #[test]
-    fn percents_add_up() {
-        let p = percents_summing_to_100(&[1.0 / 3.0, 1.0 / 3.0, 1.0 / 3.0], 1);
-        assert_eq!(p, vec!["33.4%", "33.3%", "33.3%"]);
-        let p = percents_summing_to_100(&[0.125, 0.125, 0.75], 0);
-        assert_eq!(p, vec!["13%", "12%", "75%"]);
-        let p = percents_summing_to_100(&[0.5, -0.1, 0.6], 0);
-        assert_eq!(p, vec!["50%", "-10%", "60%"]);
+    fn percents_are_rounded_one_by_one_and_the_sum_is_checked() {
+        let third = 1.0 / 3.0;
+        assert_eq!(
+            percents_of_total(&[third, third, third], 3, 1),
+            vec!["33.3%", "33.3%", "33.3%"]
+        );
+        assert!(!rounded_percents_add_up(&[third, third, third], 1));
+        assert!(rounded_percents_add_up(&[0.25, 0.75], 1));
+        assert!(!rounded_percents_add_up(&[0.125, 0.125, 0.75], 0)); // 13 + 13 + 75
     }
 }

@@ -14,6 +14,7 @@ pub mod outputs;
 pub mod pdf;
 mod plugins;
 pub mod rows;
+pub mod style;
 
 pub use charts::{chart_entry, charts_of, ChartEntry, CHARTS};
 pub use context::context;

@@ -8,14 +8,19 @@
 //! zero or negative is not meaningful: it is NaN here, `null` in JSON, and a dash in the report.
 //! Without a cost column, cost and margin are not known: `None` here, `null` in JSON.
 
+mod method;
 mod profit;
+mod rfm;
 
 use std::str::FromStr;
 
 use serde::{Serialize, Serializer};
 use serde_json::Number;
 
-use super::format::{self, percents_of_total, percents_summing_to_100, share_of};
+use super::format::{self, percents_of_total, share_of};
+pub use method::{Definition, Method, RuleText};
+pub use rfm::{Corner, RfmSummary, Scores};
+
 use crate::analysis::{self, Analysis, RfmCell, RuleCoverage};
 use crate::data::format_cents;
 use crate::engine::tree::Number as TreeNumber;
@@ -103,6 +108,8 @@ pub struct Report {
     pub rfm: Vec<Vec<GridCell>>,
     /// Customers and revenue by RFM segment x tier, when the policy includes `builtin/rfm`.
     pub rfm_segments: Option<Vec<Group>>,
+    /// What the RFM grid shows on this data: customers per score, ties, the corners to act on.
+    pub rfm_summary: RfmSummary,
     /// The attribute columns.
     pub attributes: Vec<analysis::Attribute>,
     /// Customer personas: `None` until personas can be declared.
@@ -116,6 +123,10 @@ pub struct Report {
     pub params: indexmap::IndexMap<String, Param>,
     /// The params in policy order (iterating a map in a template has no fixed order).
     pub param_list: Vec<NamedParam>,
+    /// The source line under each exhibit: the data file, its window and the customers.
+    pub source: String,
+    /// The method appendix: rules as written and applied, metric definitions, rounding.
+    pub method: Method,
     /// The concentration curve (share of customers, cumulative share of revenue), for the chart.
     #[serde(skip)]
     pub curve: Vec<(f64, f64)>,
@@ -185,9 +196,9 @@ pub struct Tier {
     pub description: Option<String>,
     /// The text of its rule; `None` for the last tier.
     pub rule: Option<String>,
-    /// Share of customers as a percentage, the tiers adding up to 100%.
+    /// Share of customers as a percentage (rounded on its own; see `method.rounding_note`).
     pub customer_pct: String,
-    /// Share of revenue as a percentage, adding up to 100% (a dash when not meaningful).
+    /// Share of revenue as a percentage (a dash when not meaningful).
     pub revenue_pct: String,
     /// Share of margin as a percentage; `None` without a cost column.
     pub margin_pct: Option<String>,
@@ -262,6 +273,8 @@ pub struct Near {
     pub source: String,
     /// Customers near it.
     pub customers: usize,
+    /// Customers of lower tiers who fail it by at most 5%.
+    pub within_reach: usize,
     /// Whether the metric is money.
     #[serde(skip)]
     pub money: bool,
@@ -345,6 +358,10 @@ pub struct Group {
     pub revenue: Money,
     /// Their share of total revenue (NaN when that is not positive).
     pub revenue_share: f64,
+    /// Their orders.
+    pub orders: i64,
+    /// Revenue per order, in currency units; `None` without orders.
+    pub avg_order: Option<f64>,
     /// Their profit: `None` until profit is known.
     pub profit: Option<Money>,
     /// Per tier, in policy order.
@@ -372,6 +389,8 @@ impl Group {
             customers: g.customers,
             revenue: Money(g.revenue),
             revenue_share: share_of(ratio(g.revenue, total_revenue), total_revenue),
+            orders: g.orders,
+            avg_order: (g.orders > 0).then(|| g.revenue as f64 / 100.0 / g.orders as f64),
             profit: g.profit.map(Money),
             tiers: g
                 .tiers
@@ -483,7 +502,8 @@ pub fn build(policy: &Policy, analysis: &Analysis, provenance: Option<&Provenanc
                 cum_revenue_share: t.cum_revenue_share,
             })
             .collect(),
-        rfm: rfm(&analysis.rfm, total),
+        rfm: rfm(&analysis.rfm.grid, total),
+        rfm_summary: rfm::summary(&analysis.rfm, analysis.customers, total),
         rfm_segments: analysis
             .rfm_segments
             .as_ref()
@@ -503,18 +523,47 @@ pub fn build(policy: &Policy, analysis: &Analysis, provenance: Option<&Provenanc
             })
             .collect(),
         params,
+        source: source(analysis),
+        method: method::method(policy, &analysis.attributes, &tier_shares(analysis)),
         curve: analysis.curve.clone(),
         provenance: provenance.cloned(),
     }
 }
 
-/// The tiers, with percentages rounded to add up to 100%.
+/// The line naming an exhibit's data: file, dates used, customers and as-of date.
+fn source(analysis: &Analysis) -> String {
+    let q = &analysis.quality;
+    let window = match (q.first_day, q.last_day) {
+        (Some(first), Some(last)) => format!(", {first} to {last}"),
+        _ => String::new(),
+    };
+    format!(
+        "{}{window}, {} customers as of {}",
+        q.file,
+        format::thousands(analysis.customers as i64),
+        analysis.as_of
+    )
+}
+
+/// The tiers' customer shares and, when total revenue is positive, their revenue shares: the
+/// shares the report rounds.
+fn tier_shares(analysis: &Analysis) -> Vec<Vec<f64>> {
+    let customers = analysis.tiers.iter().map(|t| t.customer_share).collect();
+    let revenue = analysis.tiers.iter().map(|t| t.revenue_share).collect();
+    if analysis.total_revenue > 0 {
+        vec![customers, revenue]
+    } else {
+        vec![customers]
+    }
+}
+
+/// The tiers, each percentage rounded on its own.
 fn tiers(policy: &Policy, analysis: &Analysis, has_cost: bool) -> Vec<Tier> {
     let (total_revenue, total_margin) = (analysis.total_revenue, analysis.total_margin);
     let shares = |f: fn(&analysis::TierSummary) -> f64| -> Vec<f64> {
         analysis.tiers.iter().map(f).collect()
     };
-    let customer_pcts = percents_summing_to_100(&shares(|t| t.customer_share), 1);
+    let customer_pcts = percents_of_total(&shares(|t| t.customer_share), 1, 1);
     let revenue_pcts = percents_of_total(&shares(|t| t.revenue_share), total_revenue, 1);
     let margin_pcts = percents_of_total(&shares(|t| t.margin_share), total_margin, 1);
     analysis
@@ -593,6 +642,7 @@ fn coverage(r: &RuleCoverage) -> Coverage {
                 },
                 source: n.source.clone(),
                 customers: n.customers,
+                within_reach: n.within_reach,
                 money: n.money,
             })
             .collect(),

@@ -2,21 +2,7 @@
 //! chart is drawn at its nominal width), y pointing down, text positioned by its baseline.
 //! The SVG and PDF painters both draw exactly this.
 
-/// An sRGB colour.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Rgb(pub u8, pub u8, pub u8);
-
-impl Rgb {
-    /// CSS/SVG notation, `#rrggbb`.
-    pub fn hex(self) -> String {
-        format!("#{:02x}{:02x}{:02x}", self.0, self.1, self.2)
-    }
-
-    /// Relative lightness as a printer renders it in greyscale (0 black .. 1 white).
-    pub fn grey_level(self) -> f64 {
-        (0.299 * f64::from(self.0) + 0.587 * f64::from(self.1) + 0.114 * f64::from(self.2)) / 255.0
-    }
-}
+pub use crate::report::style::Rgb;
 
 /// How a line or outline is stroked.
 #[derive(Debug, Clone, Copy, PartialEq)]

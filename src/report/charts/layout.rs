@@ -4,49 +4,16 @@
 
 mod whale;
 
-use super::drawing::{Anchor, Drawing, Rgb, Shape, Stroke, TextStyle};
+use super::drawing::{Anchor, Drawing, Shape, Stroke, TextStyle};
 use super::{Chart, Pareto, RfmGrid, TierBars};
 use crate::report::format::{money, money_short, percent, percent_compact, thousands};
-use crate::report::pdf::fonts::{fonts, Face};
+use crate::report::style::fonts::{fonts, Face};
+use crate::report::style::palette::*;
 
 /// Nominal chart width in chart units.
 pub const WIDTH: f64 = 450.0;
 /// Smallest text size used in any chart.
 pub const MIN_TEXT: f64 = 7.5;
-
-// Palette: one blue hue in clearly different lightness steps, so series stay distinct when
-// printed in greyscale (grey levels ~21%, ~51%, ~79%); every bar and cell is also labelled.
-/// Main text.
-pub const INK: Rgb = Rgb(0x1a, 0x24, 0x33);
-/// Secondary text (subtitles, axis labels, details).
-pub const MUTED: Rgb = Rgb(0x55, 0x5f, 0x6d);
-/// Axes and reference lines.
-pub const AXIS: Rgb = Rgb(0x6b, 0x74, 0x80);
-/// Grid lines.
-pub const GRID: Rgb = Rgb(0xe1, 0xe5, 0xea);
-/// Grid lines that must stay visible over the light area fill.
-pub const GRID_ON_AREA: Rgb = Rgb(0xd0, 0xd8, 0xe2);
-/// Darkest series colour (margin bars, the Pareto curve).
-pub const NAVY: Rgb = Rgb(0x1f, 0x3a, 0x5f);
-/// Middle series colour (revenue bars).
-pub const MID: Rgb = Rgb(0x5b, 0x8d, 0xb8);
-/// Lightest series colour (customer bars, callout borders).
-pub const LIGHT: Rgb = Rgb(0xbc, 0xcd, 0xe0);
-/// Fill under the Pareto curve.
-pub const AREA: Rgb = Rgb(0xe8, 0xee, 0xf5);
-/// White, for text on dark cells and callout boxes.
-pub const WHITE: Rgb = Rgb(0xff, 0xff, 0xff);
-
-/// Shading classes for the RFM grid, lightest first.
-pub const RFM_CLASSES: [Rgb; 5] = [
-    Rgb(0xf1, 0xf4, 0xf8),
-    Rgb(0xc9, 0xd6, 0xe5),
-    Rgb(0x8f, 0xa9, 0xc7),
-    Rgb(0x4f, 0x72, 0x9b),
-    Rgb(0x1f, 0x3a, 0x5f),
-];
-/// Lower bounds (share of revenue) of [`RFM_CLASSES`] 1 to 4; class 0 is everything below.
-pub const RFM_BOUNDS: [f64; 4] = [0.01, 0.02, 0.05, 0.10];
 
 /// Turns a chart into its drawing.
 pub fn layout(chart: &Chart) -> Drawing {
@@ -543,6 +510,7 @@ fn rfm(title: &str, g: &RfmGrid) -> Drawing {
 pub(crate) mod tests {
     use super::*;
     use crate::report::charts::{RfmCell, TierBar};
+    use crate::report::style::Rgb;
 
     /// A Pareto chart shaped like a real customer base.
     pub fn sample_pareto() -> Chart {

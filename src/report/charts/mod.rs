@@ -4,7 +4,6 @@
 
 pub(crate) mod drawing;
 pub(crate) mod layout;
-pub(crate) mod pdf;
 pub mod svg;
 
 pub(crate) use layout::layout;

@@ -9,14 +9,15 @@ use std::rc::Rc;
 use printpdf::{Actions, BorderArray, ColorArray, LinkAnnotation, Op, Pt, Rect};
 
 use super::blocks::{Align, Block};
-use super::fonts::{fonts, Face};
 use super::frontmatter::FrontMatter;
 use super::paint;
 use super::table::{column_widths, is_numeric, is_placeholder};
 use super::text::{break_lines, measure, plain_text, Line, Span, Style, TextSpec};
-use crate::report::charts::drawing::{Drawing, Rgb};
-use crate::report::charts::layout::{AXIS, GRID, INK, LIGHT, MID, MUTED, NAVY, WHITE};
+use crate::report::charts::drawing::Drawing;
 use crate::report::charts::{self, Chart};
+use crate::report::style::fonts::{fonts, Face};
+use crate::report::style::palette::{AXIS, GRID, INK, LIGHT, MID, MUTED, NAVY, WHITE};
+use crate::report::style::Rgb;
 
 const LINK: Rgb = Rgb(0x1d, 0x5a, 0x9e);
 const CODE_BG: Rgb = Rgb(0xf2, 0xf4, 0xf7);
@@ -997,7 +998,7 @@ fn emit(
                 ),
             }),
             Cmd::Chart { x, y, w, drawing } => {
-                charts::pdf::draw(drawing, px(*x), py(*y), *w, ops, missing);
+                super::chart::draw(drawing, px(*x), py(*y), *w, ops, missing);
             }
         }
     }

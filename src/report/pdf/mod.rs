@@ -8,7 +8,7 @@
 //! derived from the content.
 
 mod blocks;
-pub(crate) mod fonts;
+mod chart;
 mod frontmatter;
 mod layout;
 pub(crate) mod paint;
@@ -20,7 +20,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use printpdf::{Mm, OffsetDateTime, PdfDocument, PdfFont, PdfPage, PdfSaveOptions, Pt};
 
 use crate::report::charts::Chart;
-use fonts::{fonts, Face};
+use crate::report::style::fonts::{self, fonts, Face};
 
 /// A rendered PDF.
 #[derive(Debug, Clone)]

@@ -8,8 +8,8 @@ use printpdf::{
     PolygonRing, Pt, Rect, TextItem, TextMatrix, WindingOrder,
 };
 
-use super::fonts::{fonts, Face};
-use crate::report::charts::drawing::Rgb;
+use crate::report::style::fonts::{fonts, Face};
+use crate::report::style::Rgb;
 
 /// A chart colour as a printpdf colour.
 pub fn color(c: Rgb) -> Color {

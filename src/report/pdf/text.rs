@@ -4,7 +4,7 @@
 
 use std::collections::BTreeSet;
 
-use super::fonts::{fonts, Face};
+use crate::report::style::fonts::{fonts, Face};
 
 /// Inline style of a span of text.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -5,11 +5,11 @@ use std::collections::BTreeSet;
 
 use printpdf::Op;
 
-use super::drawing::{Anchor, Drawing, Shape, Weight};
-use crate::report::pdf::fonts::Face;
-use crate::report::pdf::paint;
+use super::paint;
+use crate::report::charts::drawing::{Anchor, Drawing, Shape, Weight};
+use crate::report::style::fonts::Face;
 
-/// Draws a chart's drawing (from [`super::layout`]) scaled to `width` points, keeping its aspect
+/// Draws a chart's drawing (from [`crate::report::charts::layout`]) scaled to `width` points, keeping its aspect
 /// ratio, with its top-left corner at (`x0`, `top`) in PDF page coordinates (origin bottom-left).
 /// Characters the fonts lack are added to `missing`. Returns the drawn height.
 pub fn draw(

@@ -25,10 +25,15 @@ pub const REPLACEMENT: char = '\u{FFFD}';
 /// One of the embedded faces.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Face {
+    /// DejaVu Sans.
     Regular,
+    /// DejaVu Sans Bold.
     Bold,
+    /// DejaVu Sans Oblique.
     Italic,
+    /// DejaVu Sans Bold Oblique.
     BoldItalic,
+    /// DejaVu Sans Mono.
     Mono,
 }
 
