@@ -3,11 +3,9 @@
 
 use super::super::drawing::{Drawing, Shape, Stroke, TextStyle};
 use super::super::Whale;
-use super::{
-    circle, header, nice_range, text_width, wrap_label, AREA, AXIS, GRID_ON_AREA, INK, LIGHT,
-    MIN_TEXT, MUTED, NAVY, WHITE, WIDTH,
-};
+use super::{circle, header, nice_range, text_width, wrap_label, MIN_TEXT, WIDTH};
 use crate::report::format::{money, percent, percent_compact, thousands};
+use crate::report::style::palette::{AREA, AXIS, GRID_ON_AREA, INK, LIGHT, MUTED, NAVY, WHITE};
 
 /// The plot area: left, right, top, bottom.
 const PLOT: (f64, f64, f64, f64) = (40.0, WIDTH - 14.0, 62.0, 300.0 - 38.0);
