@@ -44,6 +44,15 @@ pub struct TierCell {
     pub profit: Option<i64>,
 }
 
+/// One cell's running sums.
+#[derive(Debug, Clone, Copy, Default)]
+struct Sums {
+    customers: usize,
+    revenue: i64,
+    orders: i64,
+    profit: i64,
+}
+
 /// Why a breakdown cannot be made.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum BreakdownError {
@@ -73,8 +82,8 @@ pub fn breakdown(
         Some(Column::Money(v)) => Some(v.as_slice()),
         _ => None,
     };
-    // value -> per tier (customers, revenue, orders, profit)
-    let mut cells: BTreeMap<Option<String>, Vec<(usize, i64, i64, i64)>> = BTreeMap::new();
+    // value -> per tier sums
+    let mut cells: BTreeMap<Option<String>, Vec<Sums>> = BTreeMap::new();
     for (i, &t) in tiers.iter().enumerate() {
         let t = t as usize;
         if !chosen.get(t).copied().unwrap_or(false) {
@@ -89,11 +98,12 @@ pub fn breakdown(
         }
         let row = cells
             .entry(value)
-            .or_insert_with(|| vec![(0, 0, 0, 0); tier_names.len()]);
-        row[t].0 += 1;
-        row[t].1 += revenue[i];
-        row[t].2 += orders.get(i).copied().unwrap_or(0);
-        row[t].3 += profit.map_or(0, |p| p[i]);
+            .or_insert_with(|| vec![Sums::default(); tier_names.len()]);
+        let cell = &mut row[t];
+        cell.customers += 1;
+        cell.revenue += revenue[i];
+        cell.orders += orders.get(i).copied().unwrap_or(0);
+        cell.profit += profit.map_or(0, |p| p[i]);
     }
     let mut groups: Vec<Group> = cells
         .into_iter()
@@ -102,12 +112,12 @@ pub fn breakdown(
                 .iter()
                 .enumerate()
                 .filter(|(t, _)| chosen[*t])
-                .map(|(t, &(customers, revenue, orders, sum))| TierCell {
+                .map(|(t, sums)| TierCell {
                     tier: tier_names[t].clone(),
-                    customers,
-                    revenue,
-                    orders,
-                    profit: profit.map(|_| sum),
+                    customers: sums.customers,
+                    revenue: sums.revenue,
+                    orders: sums.orders,
+                    profit: profit.map(|_| sums.profit),
                 })
                 .collect();
             Group {
