@@ -164,10 +164,10 @@ fn example_workspace_runs_and_is_deterministic() {
     let first: Vec<(String, Vec<u8>)> = read_tree(&ws.join("out"));
     run_ok(&ws, &["--quiet"]);
     let second = read_tree(&ws.join("out"));
-    // Eight outputs (four charts) and the .powerbase-output marker.
+    // Nine outputs (five charts) and the .powerbase-output marker.
     assert_eq!(
         first.len(),
-        9,
+        10,
         "{:?}",
         first.iter().map(|f| &f.0).collect::<Vec<_>>()
     );

@@ -84,10 +84,10 @@ fn a_template_naming_an_unknown_field() {
 
 #[test]
 fn a_template_naming_an_unknown_chart() {
-    let template = "{% extends \"builtin/report.md\" %}\n{% block next %}{{ chart(name=\"whale\") }}{% endblock next %}\n";
+    let template = "{% extends \"builtin/report.md\" %}\n{% block next %}{{ chart(name=\"bubble\") }}{% endblock next %}\n";
     let (ok, err) = check("revenue >= first_min", &[("templates/report.md", template)]);
     assert!(!ok);
-    assert!(err.contains("no chart named `whale`"), "{err}");
+    assert!(err.contains("no chart named `bubble`"), "{err}");
 }
 
 #[test]

@@ -12,7 +12,8 @@
 //!   nobody else is, and each has exactly one of the policy's tiers, the one its rules give;
 //! - per customer, per tier and in total, revenue and margin in `customers.csv` and
 //!   `summary.json` equal the sums of the generated amounts to the cent; the tiers add up to the
-//!   totals; the row counts add up;
+//!   totals; the row counts add up; profit (margin, as no cost to serve is declared) and the
+//!   loss-making customers per tier and in total;
 //! - the same rows in another order give byte-identical outputs (`customers.csv`,
 //!   `summary.json`, `report.md`, `report.pdf`, the charts).
 //!
@@ -376,6 +377,21 @@ fn check_summary(
             name
         );
         prop_assert_eq!(json_cents(&t["margin"]), margin, "margin of tier {}", name);
+        // With a cost column and no cost to serve, profit is margin; the losing customers too.
+        prop_assert_eq!(json_cents(&t["profit"]), margin, "profit of tier {}", name);
+        let losing: Vec<i64> = members
+            .iter()
+            .map(|e| e.revenue - e.cost)
+            .filter(|m| *m < 0)
+            .collect();
+        prop_assert_eq!(
+            &t["customers_unprofitable"],
+            &serde_json::json!(losing.len())
+        );
+        prop_assert_eq!(
+            json_cents(&t["unprofitable_loss"]),
+            losing.iter().sum::<i64>()
+        );
         prop_assert_eq!(&t["customers"], &serde_json::json!(members.len()));
         revenue_sum += json_cents(&t["revenue"]);
         margin_sum += json_cents(&t["margin"]);
@@ -392,6 +408,10 @@ fn check_summary(
         "the tiers' margin does not add up"
     );
     prop_assert_eq!(customer_sum, want.len() as u64);
+    prop_assert_eq!(
+        json_cents(&summary["profitability"]["profit"]),
+        total_margin
+    );
     let used = generated.iter().filter(|t| t.date <= AS_OF).count();
     let tx = &summary["transactions"];
     prop_assert_eq!(&tx["read"], &serde_json::json!(generated.len()));

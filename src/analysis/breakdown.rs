@@ -1,11 +1,12 @@
-//! Customers, revenue and (once it exists) profit by the values of one column x tier: what a
+//! Customers, revenue and (when it is known) profit by the values of one column x tier: what a
 //! template's `breakdown(by=, tiers=)` returns and what the RFM segments of the model are.
 
 use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::metrics::{CustomerTable, Value};
+use crate::metrics::{Column, CustomerTable, Value};
+use crate::workspace::strategy::PROFIT;
 
 /// The most distinct values a breakdown may have: a column with more (an id, an amount) is not
 /// something to break a report table down by.
@@ -22,7 +23,7 @@ pub struct Group {
     pub revenue: i64,
     /// Their orders (purchases).
     pub orders: i64,
-    /// Their profit: `None` until a profitability analysis exists.
+    /// Their profit, in cents: `None` when profit is not known (the table has no `profit`).
     pub profit: Option<i64>,
     /// The same per tier, in policy order (only the chosen tiers).
     pub tiers: Vec<TierCell>,
@@ -39,8 +40,17 @@ pub struct TierCell {
     pub revenue: i64,
     /// Their orders (purchases).
     pub orders: i64,
-    /// Their profit: `None` until a profitability analysis exists.
+    /// Their profit, in cents: `None` when profit is not known.
     pub profit: Option<i64>,
+}
+
+/// One cell's running sums.
+#[derive(Debug, Clone, Copy, Default)]
+struct Sums {
+    customers: usize,
+    revenue: i64,
+    orders: i64,
+    profit: i64,
 }
 
 /// Why a breakdown cannot be made.
@@ -65,11 +75,15 @@ pub fn breakdown(
     let column = table.column(by).ok_or(BreakdownError::UnknownColumn)?;
     let revenue = table.money("revenue");
     let orders = match table.column("orders") {
-        Some(crate::metrics::Column::Int(v)) => v.as_slice(),
+        Some(Column::Int(v)) => v.as_slice(),
         _ => &[],
     };
-    // value -> per tier (customers, revenue, orders)
-    let mut cells: BTreeMap<Option<String>, Vec<(usize, i64, i64)>> = BTreeMap::new();
+    let profit = match table.column(PROFIT) {
+        Some(Column::Money(v)) => Some(v.as_slice()),
+        _ => None,
+    };
+    // value -> per tier sums
+    let mut cells: BTreeMap<Option<String>, Vec<Sums>> = BTreeMap::new();
     for (i, &t) in tiers.iter().enumerate() {
         let t = t as usize;
         if !chosen.get(t).copied().unwrap_or(false) {
@@ -84,10 +98,12 @@ pub fn breakdown(
         }
         let row = cells
             .entry(value)
-            .or_insert_with(|| vec![(0, 0, 0); tier_names.len()]);
-        row[t].0 += 1;
-        row[t].1 += revenue[i];
-        row[t].2 += orders.get(i).copied().unwrap_or(0);
+            .or_insert_with(|| vec![Sums::default(); tier_names.len()]);
+        let cell = &mut row[t];
+        cell.customers += 1;
+        cell.revenue += revenue[i];
+        cell.orders += orders.get(i).copied().unwrap_or(0);
+        cell.profit += profit.map_or(0, |p| p[i]);
     }
     let mut groups: Vec<Group> = cells
         .into_iter()
@@ -96,12 +112,12 @@ pub fn breakdown(
                 .iter()
                 .enumerate()
                 .filter(|(t, _)| chosen[*t])
-                .map(|(t, &(customers, revenue, orders))| TierCell {
+                .map(|(t, sums)| TierCell {
                     tier: tier_names[t].clone(),
-                    customers,
-                    revenue,
-                    orders,
-                    profit: None,
+                    customers: sums.customers,
+                    revenue: sums.revenue,
+                    orders: sums.orders,
+                    profit: profit.map(|_| sums.profit),
                 })
                 .collect();
             Group {
@@ -109,7 +125,7 @@ pub fn breakdown(
                 customers: tiers.iter().map(|c| c.customers).sum(),
                 revenue: tiers.iter().map(|c| c.revenue).sum(),
                 orders: tiers.iter().map(|c| c.orders).sum(),
-                profit: None,
+                profit: profit.map(|_| tiers.iter().filter_map(|c| c.profit).sum()),
                 tiers,
             }
         })
@@ -187,6 +203,30 @@ mod tests {
             breakdown(&t, &tiers, &names, &[true, true], "regio"),
             Err(BreakdownError::UnknownColumn)
         );
+    }
+
+    #[test]
+    fn profit_is_summed_when_the_table_has_it() {
+        let mut t = table();
+        let profit = [10i64, -40, 25, 3, -7, 1];
+        t.push("profit", Origin::Derived, Column::Money(profit.to_vec()));
+        let tiers = [0u16, 1, 1, 0, 0, 1];
+        let names = vec!["A".to_string(), "B".to_string()];
+        let groups = breakdown(&t, &tiers, &names, &[true, true], "region").unwrap();
+        let region = ["north", "south", "north", "", "south", "north"];
+        for g in &groups {
+            let want = g.value.as_deref().unwrap_or("");
+            let mut total = 0;
+            for (k, cell) in g.tiers.iter().enumerate() {
+                let sum: i64 = (0..6)
+                    .filter(|&i| region[i] == want && tiers[i] as usize == k)
+                    .map(|i| profit[i])
+                    .sum();
+                assert_eq!(cell.profit, Some(sum), "{want} {k}");
+                total += sum;
+            }
+            assert_eq!(g.profit, Some(total), "{want}");
+        }
     }
 
     #[test]

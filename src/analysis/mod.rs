@@ -7,12 +7,14 @@ mod concentration;
 pub mod coverage;
 pub mod migration;
 pub mod profile;
+pub mod profit;
 pub mod representation;
 pub mod rfm;
 
 pub use breakdown::{breakdown, BreakdownError, Group, TierCell};
 pub use concentration::{concentration, pareto_curve, Concentration};
 pub use coverage::{NearThreshold, RuleCoverage};
+pub use profit::{Profitability, TierProfit, TierRatio, WhalePeak};
 pub use rfm::{Rfm, RfmCell, Tie};
 
 use serde::Serialize;
@@ -56,6 +58,11 @@ pub struct Analysis {
     pub rfm_segments: Option<Vec<Group>>,
     /// How the tiers, the core tiers and the personas differ from the whole base.
     pub profiles: profile::Profiles,
+    /// Profit in total, per tier and the whale curve; `None` when the policy computes no profit
+    /// (no cost column and no `cost_to_serve:`).
+    pub profitability: Option<Profitability>,
+    /// Average profit (or revenue, without profit) of higher tiers against lower ones.
+    pub inequality: Vec<TierRatio>,
 }
 
 /// An attribute column.
@@ -219,18 +226,21 @@ pub fn analyse(
     ));
     let tier_names: Vec<String> = policy.tiers.iter().map(|t| t.name.clone()).collect();
     let all_tiers = vec![true; tier_names.len()];
+    let tiers = tier_summaries(
+        policy,
+        table,
+        &evaluation.tiers,
+        total_revenue,
+        total_margin,
+    );
+    let profitability = profit::profitability(policy, table, &evaluation.tiers);
+    let inequality = profit::inequality(&tiers, profitability.as_ref());
     Analysis {
         as_of: table.as_of,
         customers: table.len(),
         total_revenue,
         total_margin,
-        tiers: tier_summaries(
-            policy,
-            table,
-            &evaluation.tiers,
-            total_revenue,
-            total_margin,
-        ),
+        tiers,
         concentration: concentration(&desc),
         curve: pareto_curve(&desc, 200),
         top_customers: top_customers(policy, table, &evaluation.tiers, &rank),
@@ -256,6 +266,8 @@ pub fn analyse(
         )
         .ok(),
         profiles: profile::profiles(policy, table, evaluation),
+        profitability,
+        inequality,
     }
 }
 

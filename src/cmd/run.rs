@@ -82,6 +82,16 @@ fn headline(out: &mut impl Write, summary: &RunSummary) -> std::io::Result<()> {
             t.revenue_pct
         )?;
     }
+    if let Some(p) = &m.profitability {
+        writeln!(
+            out,
+            "  profit {}; {} customers ({}) lose money, {} in all",
+            money(p.profit),
+            format::thousands(p.customers_unprofitable as i64),
+            format::percent(p.unprofitable_share, 1),
+            money(p.unprofitable_loss)
+        )?;
+    }
     for f in &m.findings {
         writeln!(
             out,

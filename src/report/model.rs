@@ -9,6 +9,7 @@
 //! Without a cost column, cost and margin are not known: `None` here, `null` in JSON.
 
 mod method;
+mod profit;
 mod rfm;
 
 use std::str::FromStr;
@@ -25,6 +26,9 @@ use crate::data::format_cents;
 use crate::engine::tree::Number as TreeNumber;
 use crate::provenance::Provenance;
 use crate::workspace::{ParamValue, Policy, Severity};
+
+use profit::profitability;
+pub use profit::{CostComponent, Profitability, TierLoss, TierProfit, TierRatio};
 
 /// Money in cents; serialised as a JSON number with exactly two decimals (the exact value), which
 /// templates see as a number in currency units.
@@ -46,7 +50,7 @@ impl Serialize for Money {
     }
 }
 
-/// A field a later analysis fills in (profitability, inequality, product and channel mix): always `None` (`null`)
+/// A field a later analysis fills in (the product and channel mix): always `None` (`null`)
 /// until then, so the place and its name are fixed now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NotYet {}
@@ -114,10 +118,11 @@ pub struct Report {
     pub profile: super::profile::Profile,
     /// One card per persona declared in the policy, in policy order (empty without personas).
     pub personas: Vec<super::profile::Persona>,
-    /// Profit by tier and customer: `None` until the profitability analysis exists.
-    pub profitability: Option<NotYet>,
-    /// Inequality measures beyond the concentration: `None` until that analysis exists.
-    pub inequality: Option<NotYet>,
+    /// Who is profitable: `None` when profit is not known (no cost column, no `cost_to_serve:`).
+    pub profitability: Option<Profitability>,
+    /// Average profit (revenue when profit is not known) of higher tiers against lower ones:
+    /// each pair of adjacent tiers, then the top against the bottom tier.
+    pub inequality: Vec<TierRatio>,
     /// The params by name, in policy order.
     pub params: indexmap::IndexMap<String, Param>,
     /// The params in policy order (iterating a map in a template has no fixed order).
@@ -203,6 +208,9 @@ pub struct Tier {
     pub margin_pct: Option<String>,
     /// Revenue of the 365 days up to the as-of date.
     pub revenue_12m: Money,
+    /// Its profit figures; each `None` when profit is not known.
+    #[serde(flatten)]
+    pub profit: TierProfit,
 }
 
 /// A check that fired, or a tier rule that places nobody.
@@ -510,8 +518,11 @@ pub fn build(policy: &Policy, analysis: &Analysis, provenance: Option<&Provenanc
         representation: super::profile::representation(analysis),
         profile: super::profile::profile(policy, analysis),
         personas: super::profile::personas(analysis),
-        profitability: None,
-        inequality: None,
+        profitability: analysis
+            .profitability
+            .as_ref()
+            .map(|p| profitability(p, &analysis.tiers)),
+        inequality: analysis.inequality.iter().map(TierRatio::of).collect(),
         param_list: params
             .iter()
             .map(|(name, value)| NamedParam {
@@ -588,6 +599,7 @@ fn tiers(policy: &Policy, analysis: &Analysis, has_cost: bool) -> Vec<Tier> {
             revenue_pct: revenue_pcts[i].clone(),
             margin_pct: has_cost.then(|| margin_pcts[i].clone()),
             revenue_12m: Money(t.revenue_12m),
+            profit: TierProfit::of(analysis.profitability.as_ref(), i),
         })
         .collect()
 }

@@ -2,6 +2,8 @@
 //! the drawing to the text width (>= WIDTH on A4 and Letter), so a size here is a minimum size
 //! in points on paper. No text is smaller than [`MIN_TEXT`].
 
+mod whale;
+
 use super::drawing::{Anchor, Drawing, Shape, Stroke, TextStyle};
 use super::{Chart, Pareto, RfmGrid, TierBars};
 use crate::report::format::{money, money_short, percent, percent_compact, thousands};
@@ -20,6 +22,7 @@ pub fn layout(chart: &Chart) -> Drawing {
         Chart::Tiers(t) => tiers(chart.title(), t),
         Chart::Rfm(g) => rfm(chart.title(), g),
         Chart::Representation(r) => super::representation::layout(chart.title(), r),
+        Chart::Whale(w) => whale::whale(chart.title(), w),
     }
 }
 
@@ -591,6 +594,7 @@ pub(crate) mod tests {
             sample_tiers(),
             sample_tiers_without_margin(),
             sample_rfm(),
+            super::whale::tests::sample_whale(),
         ] {
             let d = layout(&chart);
             assert!(
@@ -608,6 +612,7 @@ pub(crate) mod tests {
             sample_tiers(),
             sample_tiers_without_margin(),
             sample_rfm(),
+            super::whale::tests::sample_whale(),
         ] {
             let d = layout(&chart);
             for shape in &d.shapes {

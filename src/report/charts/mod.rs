@@ -66,6 +66,14 @@ pub const CHARTS: &[ChartEntry] = &[
             "What sets the core customers apart: representation index of each attribute value",
         build: representation_bars,
     },
+    ChartEntry {
+        name: "whale",
+        caption:
+            "Whale curve: cumulative share of profit by share of customers, most profitable first",
+        caption_without_cost:
+            "Whale curve: cumulative share of profit by share of customers, most profitable first",
+        build: whale,
+    },
 ];
 
 /// The chart named `name`.
@@ -177,6 +185,31 @@ fn representation_bars(report: &Report) -> Chart {
     })
 }
 
+fn whale(report: &Report) -> Chart {
+    let p = report.profitability.as_ref();
+    let missing = match p {
+        None => Some(
+            "Profit is not known: map a cost column (data.transactions.columns.cost) or declare \
+             cost_to_serve in the policy to draw the whale curve."
+                .to_string(),
+        ),
+        Some(p) if p.whale_peak_share.is_none() => Some(format!(
+            "Total profit is {}: a share of it is not meaningful, so there is no whale curve.",
+            super::format::money(p.profit.units(), &report.currency, 0)
+        )),
+        Some(_) => None,
+    };
+    Chart::Whale(Whale {
+        points: p.map(|p| p.curve.clone()).unwrap_or_default(),
+        peak_share: p.and_then(|p| p.whale_peak_share).unwrap_or(0.0),
+        peak_customer_share: p.and_then(|p| p.whale_peak_customer_share).unwrap_or(0.0),
+        customers: report.customers as u64,
+        total_profit: p.map_or(0.0, |p| p.profit.units()),
+        currency: report.currency.clone(),
+        missing,
+    })
+}
+
 /// A chart the report can show.
 // The RFM grid is stored inline (25 cells) as specified; charts are few, so the size is moot.
 #[allow(clippy::large_enum_variant)]
@@ -190,6 +223,8 @@ pub enum Chart {
     Rfm(RfmGrid),
     /// Representation index bars of the core tiers' attribute values around the 100 line.
     Representation(IndexBars),
+    /// The whale curve: cumulative share of profit by customers ranked by profit.
+    Whale(Whale),
 }
 
 /// The core tiers' representation index per attribute value.
@@ -214,6 +249,26 @@ pub struct IndexBar {
     pub index: f64,
     /// Core customers with the value.
     pub customers: u64,
+}
+
+/// The whale curve: x = share of customers ranked by profit (most profitable first), y =
+/// cumulative profit as a share of total profit; it usually peaks well above 1.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Whale {
+    /// From (0, 0) to (1, 1), already downsampled, the peak among them; empty when `missing`.
+    pub points: Vec<(f64, f64)>,
+    /// y at the peak.
+    pub peak_share: f64,
+    /// x at the peak (the smallest share of customers that reaches it).
+    pub peak_customer_share: f64,
+    /// Number of customers, for the subtitle.
+    pub customers: u64,
+    /// Total profit in currency units (not cents), for the subtitle.
+    pub total_profit: f64,
+    /// ISO currency code (`USD`, `EUR`, ...) used to format money.
+    pub currency: String,
+    /// Why there is no curve (profit unknown, or total profit not positive), drawn instead.
+    pub missing: Option<String>,
 }
 
 /// Lorenz-style concentration: x = share of customers ranked by revenue (largest first),
@@ -295,6 +350,7 @@ impl Chart {
             Chart::Tiers(_) => "Customers and revenue by tier",
             Chart::Rfm(_) => "Customers by recency and frequency",
             Chart::Representation(r) => &r.title,
+            Chart::Whale(_) => "Who earns the profit: the whale curve",
         }
     }
 }
