@@ -56,12 +56,17 @@ fn add_template_names(map: &mut Map<String, Value>, model: &Report) {
     }
     if let Some(Value::Array(rules)) = map.get_mut("coverage") {
         for (r, model) in rules.iter_mut().zip(&model.coverage) {
-            let Some(Value::Array(near)) = r.get_mut("near_threshold") else {
-                continue;
-            };
-            for (n, model) in near.iter_mut().zip(&model.near_threshold) {
-                if let Value::Object(n) = n {
-                    n.insert("threshold_text".into(), json!(model.text(&currency)));
+            for (key, list) in [
+                ("near_threshold", &model.near_threshold),
+                ("reachable", &model.reachable),
+            ] {
+                let Some(Value::Array(near)) = r.get_mut(key) else {
+                    continue;
+                };
+                for (n, model) in near.iter_mut().zip(list) {
+                    if let Value::Object(n) = n {
+                        n.insert("threshold_text".into(), json!(model.text(&currency)));
+                    }
                 }
             }
         }

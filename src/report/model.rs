@@ -262,8 +262,8 @@ pub struct Coverage {
     pub note: Option<String>,
     /// Customers near each threshold.
     pub near_threshold: Vec<Near>,
-    /// Whether any threshold has customers of lower tiers within reach.
-    pub any_within_reach: bool,
+    /// The thresholds with customers of lower tiers within reach (`within_reach > 0`).
+    pub reachable: Vec<Near>,
 }
 
 /// Customers within 5% of one threshold of a rule.
@@ -629,6 +629,7 @@ fn findings(analysis: &Analysis) -> Vec<Finding> {
 }
 
 fn coverage(r: &RuleCoverage) -> Coverage {
+    let near_threshold: Vec<Near> = r.near_threshold.iter().map(near).collect();
     Coverage {
         tier: r.tier.clone(),
         rule: r.rule.clone(),
@@ -637,24 +638,28 @@ fn coverage(r: &RuleCoverage) -> Coverage {
         undecided: r.undecided,
         shadowed: r.shadowed,
         note: r.note.clone(),
-        near_threshold: r
-            .near_threshold
+        reachable: near_threshold
             .iter()
-            .map(|n| Near {
-                metric: n.metric.clone(),
-                op: n.op,
-                threshold: match n.threshold {
-                    TreeNumber::Int(i) => Threshold::Int(i),
-                    TreeNumber::Float(f) if n.money => Threshold::Money(f),
-                    TreeNumber::Float(f) => Threshold::Float(f),
-                },
-                source: n.source.clone(),
-                customers: n.customers,
-                within_reach: n.within_reach,
-                money: n.money,
-            })
+            .filter(|n| n.within_reach > 0)
+            .cloned()
             .collect(),
-        any_within_reach: r.near_threshold.iter().any(|n| n.within_reach > 0),
+        near_threshold,
+    }
+}
+
+fn near(n: &analysis::NearThreshold) -> Near {
+    Near {
+        metric: n.metric.clone(),
+        op: n.op,
+        threshold: match n.threshold {
+            TreeNumber::Int(i) => Threshold::Int(i),
+            TreeNumber::Float(f) if n.money => Threshold::Money(f),
+            TreeNumber::Float(f) => Threshold::Float(f),
+        },
+        source: n.source.clone(),
+        customers: n.customers,
+        within_reach: n.within_reach,
+        money: n.money,
     }
 }
 
