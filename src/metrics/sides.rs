@@ -571,3 +571,264 @@ impl Sides {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::data::RowSink;
+    use crate::metrics::Accumulator;
+
+    /// An owned row: customer, day, cents, cost, product, channel.
+    type TestRow = (String, i32, i64, i64, Option<String>, Option<String>);
+
+    /// Rows over a few hundred customers (some ids too long to inline), days across several
+    /// years on both sides of 1970, refunds, and products and channels sometimes missing.
+    fn rows(seed: u64, n: usize) -> Vec<TestRow> {
+        let mut x = seed;
+        let mut next = move |below: u64| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x % below
+        };
+        let products = ["books", "music", "video", "games", "éditions"];
+        let channels = ["web", "phone", "store"];
+        (0..n)
+            .map(|_| {
+                let c = next(300);
+                let id = if c % 5 == 0 {
+                    format!("customer-with-an-id-longer-than-inline-{c}")
+                } else {
+                    format!("c{c}")
+                };
+                let cents = if next(8) == 0 {
+                    -(next(5_000) as i64)
+                } else {
+                    next(50_000) as i64
+                };
+                let product = (next(6) != 0).then(|| products[next(5) as usize].to_string());
+                let channel = (next(4) != 0).then(|| channels[next(3) as usize].to_string());
+                let day = next(1_500) as i32 - 200;
+                (id, day, cents, next(3_000) as i64, product, channel)
+            })
+            .collect()
+    }
+
+    fn row(r: &TestRow) -> Row<'_> {
+        Row {
+            customer_id: &r.0,
+            day: Day(r.1),
+            amount: r.2,
+            cost: r.3,
+            quantity: 1,
+            order_id: None,
+            product: r.4.as_deref(),
+            channel: r.5.as_deref(),
+        }
+    }
+
+    fn spec() -> SideSpec {
+        SideSpec {
+            product_mix: true,
+            channel_mix: true,
+            quarters: true,
+            windows: vec![24, 3, 6, 3],
+        }
+    }
+
+    /// The rows dealt to `parts` accumulators in turn, merged.
+    fn aggregate(rows: &[TestRow], parts: usize, as_of: Day, has_cost: bool) -> Accumulator {
+        let make = || {
+            let a = Accumulator::new(as_of).with_sides(&spec());
+            if has_cost {
+                a
+            } else {
+                a.without_cost()
+            }
+        };
+        let mut accs: Vec<Accumulator> = (0..parts).map(|_| make()).collect();
+        for (i, r) in rows.iter().enumerate() {
+            accs[(i / 7) % parts].push(&row(r));
+        }
+        let mut first = accs.remove(0);
+        for other in accs.into_iter().rev() {
+            first.merge(other);
+        }
+        first
+    }
+
+    /// Revenue per (customer, value) by a plain loop.
+    fn mix_reference(
+        rows: &[TestRow],
+        value: impl Fn(&TestRow) -> Option<&String>,
+    ) -> BTreeMap<(String, String), i64> {
+        let mut out = BTreeMap::new();
+        for r in rows {
+            if let Some(v) = value(r) {
+                *out.entry((r.0.clone(), v.clone())).or_default() += r.2;
+            }
+        }
+        out
+    }
+
+    fn mix_got(ids: &[String], mix: &Mix) -> BTreeMap<(String, String), i64> {
+        let mut out = BTreeMap::new();
+        for (row, id) in ids.iter().enumerate() {
+            let entries = mix.of(row);
+            assert!(
+                entries.windows(2).all(|w| w[0].0 < w[1].0),
+                "sorted by value"
+            );
+            for &(v, cents) in entries {
+                out.insert((id.clone(), mix.values[v as usize].clone()), cents);
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn sinks_match_a_plain_loop_whatever_the_split() {
+        let rows = rows(7, 20_000);
+        let as_of = Day(1_200);
+        for (parts, has_cost) in [(1, true), (3, true), (4, false)] {
+            let (table, side) = aggregate(&rows, parts, as_of, has_cost).finish_with_sides();
+            let ids = &table.ids;
+            let product = side.mix(MixKind::Product).unwrap();
+            let channel = side.mix(MixKind::Channel).unwrap();
+            assert_eq!(
+                mix_got(ids, product),
+                mix_reference(&rows, |r| r.4.as_ref())
+            );
+            assert_eq!(
+                mix_got(ids, channel),
+                mix_reference(&rows, |r| r.5.as_ref())
+            );
+            assert_eq!(channel.values, ["phone", "store", "web"]);
+
+            // Quarters: revenue and margin per (customer, quarter), by the calendar.
+            let mut want: BTreeMap<(String, String), (i64, i64)> = BTreeMap::new();
+            for r in &rows {
+                let (y, m, _) = Day(r.1).ymd();
+                let e = want
+                    .entry((r.0.clone(), format!("{y}-Q{}", (m + 2) / 3)))
+                    .or_default();
+                e.0 += r.2;
+                e.1 += r.2 - r.3;
+            }
+            let quarters = side.quarters().unwrap();
+            let mut got = BTreeMap::new();
+            for (row, id) in ids.iter().enumerate() {
+                for s in quarters.of(row) {
+                    let q = quarters.quarters[s.quarter as usize].to_string();
+                    assert_eq!(s.margin.is_some(), has_cost);
+                    let margin = s.margin.unwrap_or(want[&(id.clone(), q.clone())].1);
+                    got.insert((id.clone(), q), (s.revenue, margin));
+                }
+            }
+            assert_eq!(got, want, "{parts} parts");
+
+            // Windows of 3, 6 and 24 months: 91, 182 and 730 days up to the as-of date.
+            assert_eq!(side.windows().len(), 3, "3 asked twice");
+            for (months, days) in [(3, 91), (6, 182), (24, 730)] {
+                let mut want: BTreeMap<&str, i64> = BTreeMap::new();
+                for r in &rows {
+                    if r.1 > as_of.0 - days {
+                        *want.entry(&r.0).or_default() += r.2;
+                    }
+                }
+                let window = side.window(months).unwrap();
+                for (row, id) in ids.iter().enumerate() {
+                    let w = want.get(id.as_str()).copied().unwrap_or(0);
+                    assert_eq!(window[row], w, "{months} months of {id}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn shares_for_a_group_sort_by_share_then_name() {
+        let rows: Vec<TestRow> = [
+            ("a", 60_00, "web"),
+            ("a", 20_00, "phone"),
+            ("b", 20_00, "store"),
+            ("b", 10_00, "web"),
+            ("c", 5_00, "phone"),
+            ("c", -5_00, "phone"),
+        ]
+        .iter()
+        .map(|&(id, cents, ch)| (id.to_string(), 0, cents, 0, None, Some(ch.to_string())))
+        .collect();
+        let (table, side) = aggregate(&rows, 2, Day(10), true).finish_with_sides();
+        assert_eq!(table.ids, ["a", "b", "c"]);
+        let mix = side.mix(MixKind::Channel).unwrap();
+        // a and b: web 70, phone 20, store 20 of 110.
+        let shares = mix.shares_for(&[0, 1]);
+        let names: Vec<&str> = shares.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, ["web", "phone", "store"]);
+        assert_eq!(shares[0].1, 70.0 / 110.0);
+        assert_eq!(shares[1].1, 20.0 / 110.0);
+        // c alone: phone nets to zero, so its share means nothing.
+        let c = mix.shares_for(&[2]);
+        assert_eq!(c.len(), 1);
+        assert!(c[0].1.is_nan());
+        assert_eq!(
+            mix.revenue_for(&[1, 2]),
+            [
+                ("phone".to_string(), 0),
+                ("store".to_string(), 20_00),
+                ("web".to_string(), 10_00)
+            ]
+        );
+        assert!(mix.shares_for(&[]).is_empty());
+        // No product column: the product mix is there but empty.
+        let product = side.mix(MixKind::Product).unwrap();
+        assert!(product.values.is_empty() && product.of(0).is_empty());
+    }
+
+    #[test]
+    fn nothing_asked_keeps_no_sidecar() {
+        let rows = rows(3, 100);
+        let mut acc = Accumulator::new(Day(1_000));
+        for r in &rows {
+            acc.push(&row(r));
+        }
+        let (_, side) = acc.finish_with_sides();
+        assert_eq!(side, Sidecar::default());
+        assert!(side.mix(MixKind::Product).is_none() && side.quarters().is_none());
+    }
+
+    #[test]
+    fn a_side_sum_out_of_range_is_reported_as_the_customers_revenue() {
+        let big = i64::MAX;
+        let rows: Vec<TestRow> = [("x", big, "web"), ("x", big, "web"), ("x", -big, "phone")]
+            .iter()
+            .chain(&[("x", -big, "phone"), ("ok", 5, "web")])
+            .map(|&(id, cents, ch)| (id.to_string(), 0, cents, 0, None, Some(ch.to_string())))
+            .collect();
+        for parts in [1, 2] {
+            let mut acc = aggregate(&rows, parts, Day(10), true);
+            let found: Vec<(String, crate::data::Sum)> = acc
+                .overflows()
+                .into_iter()
+                .map(|o| (o.customer_id, o.sum))
+                .collect();
+            // The revenue nets to 0, in range; the channels' do not.
+            assert_eq!(found, [("x".to_string(), crate::data::Sum::Amount)]);
+        }
+    }
+
+    #[test]
+    fn quarters_and_window_lengths() {
+        let q = Quarter::of(Day::parse_iso("1969-12-31").unwrap());
+        assert_eq!(q.to_string(), "1969-Q4");
+        assert_eq!(Quarter::from_index(q.index()), q);
+        assert_eq!(
+            Quarter::of(Day::parse_iso("2024-04-01").unwrap()).to_string(),
+            "2024-Q2"
+        );
+        assert_eq!(window_days(12), 365);
+        assert_eq!(window_days(1), 30);
+    }
+}
