@@ -24,7 +24,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::data::{Day, Overflow, Row, RowSink, Sum};
 
-use super::builtins::{Basis, Builtin, Compute, Totals, BUILTINS};
+use super::builtins::{Basis, Compute, Totals, BUILTINS};
 use super::column::{Column, CustomerTable, Origin, EMPTY_DATE};
 use super::days::{self, Counted, DayPairs};
 use super::key::{hash_id, Inline, Key, Probe};
@@ -379,7 +379,7 @@ fn builtin_table(basis: Basis, ids: Vec<String>, totals: &[Totals]) -> CustomerT
         .par_iter()
         .zip(&per_customer)
         .filter(|(_, c)| c.is_none())
-        .map(|(b, _)| over_population(b.compute, &table.ids, &BUILTINS[..], &per_customer))
+        .map(|(b, _)| over_population(b.compute, &table.ids, &per_customer))
         .collect();
     let mut population = population.into_iter();
     for (b, column) in BUILTINS.iter().zip(per_customer) {
@@ -405,14 +405,9 @@ fn per_customer(compute: Compute, basis: Basis, totals: &[Totals]) -> Option<Col
 }
 
 /// A population built-in's column, over the per-customer column it reads (declared before it).
-fn over_population(
-    compute: Compute,
-    ids: &[String],
-    names: &[Builtin],
-    columns: &[Option<Column>],
-) -> Column {
+fn over_population(compute: Compute, ids: &[String], columns: &[Option<Column>]) -> Column {
     let of = |name: &str| {
-        let at = names.iter().position(|b| b.name == name);
+        let at = BUILTINS.iter().position(|b| b.name == name);
         at.and_then(|i| columns[i].as_ref())
             .unwrap_or_else(|| panic!("`{name}` is a per-customer built-in"))
     };

@@ -712,7 +712,13 @@ mod tests {
             for r in &rows {
                 let (y, m, _) = Day(r.1).ymd();
                 let e = want
-                    .entry((r.0.clone(), format!("{y}-Q{}", (m + 2) / 3)))
+                    .entry((
+                        r.0.clone(),
+                        format!(
+                            "{y}-Q{}",
+                            [1, 1, 1, 2, 2, 2, 3, 3, 3, 4, 4, 4][m as usize - 1]
+                        ),
+                    ))
                     .or_default();
                 e.0 += r.2;
                 e.1 += r.2 - r.3;
