@@ -109,3 +109,75 @@ impl RowSink for AsOfSet {
         out
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(id: &str, day: i32, amount: i64) -> Row<'_> {
+        Row {
+            customer_id: id,
+            day: Day(day),
+            amount,
+            cost: 0,
+            quantity: 1,
+            order_id: None,
+            product: None,
+            channel: None,
+        }
+    }
+
+    fn cells(t: &CustomerTable) -> Vec<Vec<String>> {
+        (0..t.len())
+            .map(|i| t.columns.iter().map(|c| c.column.get(i).to_csv()).collect())
+            .collect()
+    }
+
+    #[test]
+    fn each_date_takes_the_rows_up_to_it() {
+        let ids = ["a", "b", "c", "d"];
+        let rows: Vec<(&str, i32, i64)> = (0..400)
+            .map(|i| (ids[i % 4], (i * 7 % 100) as i32, (i as i64 % 9 - 1) * 100))
+            .collect();
+        let dates = [Day(99), Day(30), Day(60), Day(30)];
+        // What the loader does for the latest date: leave out later rows, count the rest.
+        let mut loaded = LoadStats::default();
+        // Two loader threads.
+        let mut a = AsOfSet::new(&dates, Accumulator::new);
+        let mut b = AsOfSet::new(&dates, Accumulator::new);
+        for (k, &(id, d, cents)) in rows.iter().enumerate() {
+            loaded.rows_read += 1;
+            if Day(d) > Day(99) {
+                loaded.excluded_after_as_of += 1;
+                continue;
+            }
+            loaded.count_used(&row(id, d, cents));
+            if k % 3 == 0 { &mut a } else { &mut b }.push(&row(id, d, cents));
+        }
+        b.merge(a);
+        let tables = b.finish(&loaded);
+        assert_eq!(tables.len(), 4);
+        for (t, &date) in tables.iter().zip(&dates) {
+            let mut alone = Accumulator::new(date);
+            let mut stats = LoadStats {
+                rows_read: rows.len() as u64,
+                ..LoadStats::default()
+            };
+            for &(id, d, cents) in &rows {
+                if Day(d) > date {
+                    stats.excluded_after_as_of += 1;
+                } else {
+                    stats.count_used(&row(id, d, cents));
+                    alone.push(&row(id, d, cents));
+                }
+            }
+            let alone = alone.finish();
+            assert_eq!(t.table.as_of, date);
+            assert_eq!(t.table.ids, alone.ids, "as of {date}");
+            assert_eq!(cells(&t.table), cells(&alone), "as of {date}");
+            assert_eq!(t.stats, stats, "as of {date}");
+        }
+        assert_eq!(AsOfSet::latest(&dates), Some(Day(99)));
+        assert_eq!(AsOfSet::latest(&[]), None);
+    }
+}
