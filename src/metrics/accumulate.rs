@@ -297,22 +297,16 @@ pub struct Accumulator {
     sides: Option<Box<Sides>>,
 }
 
-/// Fills row `r` of `ids` and `totals` from customer `c`, who has `days` distinct purchase days
-/// from `first` on and these orders.
+/// The totals of customer `c`, who has `days` distinct purchase days from `first` on and these
+/// orders.
 #[inline]
-fn set(
-    (id, totals): (&mut String, &mut Totals),
-    c: &Customer,
-    (days, first): (u32, i32),
-    orders: Option<&FxHashSet<Key>>,
-) {
+fn totals_of(c: &Customer, (days, first): (u32, i32), orders: Option<&FxHashSet<Key>>) -> Totals {
     let orders = match orders {
         Some(set) => set.len() as i64,
         None => i64::from(c.purchase_rows),
     };
     let bought = days > 0;
-    *id = c.key.as_str().to_owned();
-    *totals = Totals {
+    Totals {
         orders,
         purchase_days: i64::from(days),
         first: if bought { first } else { EMPTY_DATE },
@@ -321,7 +315,7 @@ fn set(
         revenue_12m: c.revenue_12m,
         quantity: c.quantity,
         cost: c.cost,
-    };
+    }
 }
 
 /// The length of the longest common prefix of `a` and `b`.
@@ -334,20 +328,75 @@ struct Sources<'a> {
     list: &'a [Customer],
     days: &'a Counted,
     orders: &'a [OrderSet],
+    basis: Basis,
 }
 
-/// Fills `ids` and `totals` (rows in id order) from the customers at positions `order`, in
-/// parallel.
-fn fill(ids: &mut [String], totals: &mut [Totals], order: &[u32], from: &Sources<'_>) {
+/// The cells of one per-customer built-in for a run of rows, with how they are computed.
+enum Cells<'a> {
+    Int(fn(&Totals, &Basis) -> i64, &'a mut [i64]),
+    Money(fn(&Totals, &Basis) -> i64, &'a mut [i64]),
+    Float(fn(&Totals, &Basis) -> f64, &'a mut [f64]),
+    Date(fn(&Totals, &Basis) -> i32, &'a mut [i32]),
+}
+
+impl<'a> Cells<'a> {
+    /// The cells of `column`, computed by `compute`; `None` for a population built-in.
+    fn of(compute: Compute, column: &'a mut Column) -> Option<Cells<'a>> {
+        Some(match (compute, column) {
+            (Compute::Int(f), Column::Int(v)) => Cells::Int(f, v),
+            (Compute::Money(f), Column::Money(v)) => Cells::Money(f, v),
+            (Compute::Float(f), Column::Float(v)) => Cells::Float(f, v),
+            (Compute::Date(f), Column::Date(v)) => Cells::Date(f, v),
+            _ => return None,
+        })
+    }
+
+    /// The first `mid` rows and the rest.
+    fn split_at(self, mid: usize) -> (Cells<'a>, Cells<'a>) {
+        match self {
+            Cells::Int(f, v) => {
+                let (a, b) = v.split_at_mut(mid);
+                (Cells::Int(f, a), Cells::Int(f, b))
+            }
+            Cells::Money(f, v) => {
+                let (a, b) = v.split_at_mut(mid);
+                (Cells::Money(f, a), Cells::Money(f, b))
+            }
+            Cells::Float(f, v) => {
+                let (a, b) = v.split_at_mut(mid);
+                (Cells::Float(f, a), Cells::Float(f, b))
+            }
+            Cells::Date(f, v) => {
+                let (a, b) = v.split_at_mut(mid);
+                (Cells::Date(f, a), Cells::Date(f, b))
+            }
+        }
+    }
+
+    /// Sets row `r` from a customer's totals.
+    #[inline]
+    fn set(&mut self, r: usize, t: &Totals, b: &Basis) {
+        match self {
+            Cells::Int(f, v) | Cells::Money(f, v) => v[r] = f(t, b),
+            Cells::Float(f, v) => v[r] = f(t, b),
+            Cells::Date(f, v) => v[r] = f(t, b),
+        }
+    }
+}
+
+/// Fills `ids` and the per-customer built-ins' `cells` (rows in id order) from the customers at
+/// positions `order`, in parallel, a batch of customers at a time through all the built-ins.
+fn fill(ids: &mut [String], cells: Vec<Cells<'_>>, order: &[u32], from: &Sources<'_>) {
     const CHUNK: usize = 1 << 13;
     if order.len() > CHUNK {
         let mid = order.len() / 2;
         let (ia, ib) = ids.split_at_mut(mid);
-        let (ta, tb) = totals.split_at_mut(mid);
+        let (ca, cb): (Vec<_>, Vec<_>) = cells.into_iter().map(|c| c.split_at(mid)).unzip();
         let (oa, ob) = order.split_at(mid);
-        rayon::join(|| fill(ia, ta, oa, from), || fill(ib, tb, ob, from));
+        rayon::join(|| fill(ia, ca, oa, from), || fill(ib, cb, ob, from));
         return;
     }
+    let mut cells = cells;
     for (start, batch) in (0..).step_by(BATCH).zip(order.chunks(BATCH)) {
         // Random records: load the batch's together (see `Customers::touch`).
         black_box(batch.iter().fold(false, |acc, &i| {
@@ -356,22 +405,44 @@ fn fill(ids: &mut [String], totals: &mut [Totals], order: &[u32], from: &Sources
         }));
         for (r, &i) in (start..).zip(batch) {
             let i = i as usize;
-            let days = from.days.get(i);
+            let c = &from.list[i];
             let orders = from.orders.get(i).and_then(|o| o.as_deref());
-            set((&mut ids[r], &mut totals[r]), &from.list[i], days, orders);
+            let totals = totals_of(c, from.days.get(i), orders);
+            ids[r] = c.key.as_str().to_owned();
+            for cell in &mut cells {
+                cell.set(r, &totals, &from.basis);
+            }
         }
     }
 }
 
-/// The table of built-in metrics from every customer's totals (rows in id order): each column
-/// computed as [`BUILTINS`] declares, the per-customer ones in parallel, then the population ones.
-fn builtin_table(basis: Basis, ids: Vec<String>, totals: &[Totals]) -> CustomerTable {
-    let per_customer: Vec<Option<Column>> = BUILTINS
-        .par_iter()
-        .map(|b| per_customer(b.compute, basis, totals))
+/// Room for a per-customer built-in's column of `n` rows; `None` for a population built-in.
+fn room(compute: Compute, n: usize) -> Option<Column> {
+    Some(match compute {
+        Compute::Int(_) => Column::Int(vec![0; n]),
+        Compute::Money(_) => Column::Money(vec![0; n]),
+        Compute::Float(_) => Column::Float(vec![0.0; n]),
+        Compute::Date(_) => Column::Date(vec![0; n]),
+        Compute::Score { .. } | Compute::CumulativeShare { .. } => return None,
+    })
+}
+
+/// The table of built-in metrics, rows in id order (customer positions `order`): each column
+/// computed as [`BUILTINS`] declares, the per-customer ones in one pass over the customers, then
+/// the population ones in parallel.
+fn builtin_table(order: &[u32], from: &Sources<'_>) -> CustomerTable {
+    let n = order.len();
+    let mut ids = vec![String::new(); n];
+    let mut per_customer: Vec<Option<Column>> =
+        BUILTINS.iter().map(|b| room(b.compute, n)).collect();
+    let cells: Vec<Cells<'_>> = BUILTINS
+        .iter()
+        .zip(&mut per_customer)
+        .filter_map(|(b, c)| Cells::of(b.compute, c.as_mut()?))
         .collect();
+    fill(&mut ids, cells, order, from);
     let mut table = CustomerTable {
-        as_of: basis.as_of,
+        as_of: from.basis.as_of,
         ids,
         columns: Vec::with_capacity(BUILTINS.len()),
     };
@@ -388,20 +459,6 @@ fn builtin_table(basis: Basis, ids: Vec<String>, totals: &[Totals]) -> CustomerT
         table.push(b.name, Origin::Builtin, column);
     }
     table
-}
-
-/// A per-customer built-in's column; `None` for one computed over the population.
-fn per_customer(compute: Compute, basis: Basis, totals: &[Totals]) -> Option<Column> {
-    fn each<T: Send>(totals: &[Totals], f: impl Fn(&Totals) -> T + Sync + Send) -> Vec<T> {
-        totals.par_iter().with_min_len(1 << 14).map(f).collect()
-    }
-    Some(match compute {
-        Compute::Int(f) => Column::Int(each(totals, |t| f(t, &basis))),
-        Compute::Money(f) => Column::Money(each(totals, |t| f(t, &basis))),
-        Compute::Float(f) => Column::Float(each(totals, |t| f(t, &basis))),
-        Compute::Date(f) => Column::Date(each(totals, |t| f(t, &basis))),
-        Compute::Score { .. } | Compute::CumulativeShare { .. } => return None,
-    })
 }
 
 /// A population built-in's column, over the per-customer column it reads (declared before it).
@@ -581,18 +638,15 @@ impl Accumulator {
         let n = list.len();
         let days = days.count(n);
         let order = id_order(&list);
-        let mut ids = vec![String::new(); n];
-        let mut totals = vec![Totals::default(); n];
         let sources = Sources {
             list: &list,
             days: &days,
             orders: &order_sets,
+            basis: Basis { as_of, has_cost },
         };
-        fill(&mut ids, &mut totals, &order, &sources);
+        let table = builtin_table(&order, &sources);
         drop((list, days, order_sets));
         let sidecar = sides.map_or_else(Sidecar::default, |s| s.finish(&order, has_cost));
-        drop(order);
-        let table = builtin_table(Basis { as_of, has_cost }, ids, &totals);
         (table, sidecar)
     }
 }
