@@ -6,7 +6,8 @@
 //!
 //! Text values are interned per thread (a row stores a value id, not a string); ids are
 //! renumbered in name order at the end, so the result does not depend on threads or row order.
-//! Sums are kept in `i128` and must fit `i64` cents at the end ([`Sides::out_of_range`]).
+//! Sums are exact: added in `i64` with wrap-arounds counted beside them (window sums in `i128`),
+//! and reported when out of range at the end ([`Sides::out_of_range`]).
 
 use std::fmt;
 
@@ -251,27 +252,40 @@ impl Interner {
     }
 }
 
-/// Small per-customer sums keyed by `K`, by customer position.
+/// Small per-customer sums keyed by `K`, by customer position, added exactly in `i64`: a wrap
+/// around is counted beside the sum (as the accumulator does for its totals), so a sum is exact
+/// and in range exactly when its net count is 0.
 #[derive(Debug)]
 struct Sparse<K, const N: usize> {
-    by_customer: Vec<Vec<(K, [i128; N])>>,
+    by_customer: Vec<Vec<(K, [i64; N])>>,
+    /// Net wrap-arounds by (customer position, key, component); empty unless a sum wrapped.
+    carries: FxHashMap<(u32, K, u8), i64>,
 }
 
-impl<K: Copy + Eq + Ord, const N: usize> Sparse<K, N> {
+impl<K: Copy + Eq + Ord + std::hash::Hash, const N: usize> Sparse<K, N> {
     fn new() -> Self {
         Sparse {
             by_customer: Vec::new(),
+            carries: FxHashMap::default(),
         }
     }
 
-    fn add(&mut self, at: usize, key: K, values: [i128; N]) {
+    fn add(&mut self, at: usize, key: K, values: [i64; N]) {
         if self.by_customer.len() <= at {
             self.by_customer.resize_with(at + 1, Vec::new);
         }
         let sums = &mut self.by_customer[at];
-        match sums.iter_mut().find(|(k, _)| *k == key) {
-            Some((_, s)) => s.iter_mut().zip(values).for_each(|(s, v)| *s += v),
-            None => sums.push((key, values)),
+        let Some(i) = sums.iter().position(|(k, _)| *k == key) else {
+            sums.push((key, values));
+            return;
+        };
+        for (c, (s, v)) in sums[i].1.iter_mut().zip(values).enumerate() {
+            let (sum, wrapped) = s.overflowing_add(v);
+            *s = sum;
+            if wrapped {
+                *self.carries.entry((at as u32, key, c as u8)).or_default() +=
+                    if v < 0 { -1 } else { 1 };
+            }
         }
     }
 
@@ -283,14 +297,20 @@ impl<K: Copy + Eq + Ord, const N: usize> Sparse<K, N> {
                 self.add(remap[p] as usize, rekey(k), v);
             }
         }
+        for ((p, k, c), n) in other.carries {
+            *self
+                .carries
+                .entry((remap[p as usize], rekey(k), c))
+                .or_default() += n;
+        }
     }
 
+    /// Positions of customers with a sum out of range.
     fn out_of_range(&self) -> impl Iterator<Item = u32> + '_ {
-        self.by_customer.iter().enumerate().filter_map(|(p, sums)| {
-            sums.iter()
-                .any(|(_, v)| v.iter().any(|s| i64::try_from(*s).is_err()))
-                .then_some(p as u32)
-        })
+        self.carries
+            .iter()
+            .filter(|(_, &n)| n != 0)
+            .map(|(&(p, _, _), _)| p)
     }
 
     /// The sums in row order (customer positions `order`), keys mapped by `key` and sorted.
@@ -298,7 +318,11 @@ impl<K: Copy + Eq + Ord, const N: usize> Sparse<K, N> {
         &self,
         order: &[u32],
         key: impl Fn(K) -> J,
-    ) -> (Vec<usize>, Vec<(J, [i128; N])>) {
+    ) -> (Vec<usize>, Vec<(J, [i64; N])>) {
+        assert!(
+            self.carries.values().all(|&n| n == 0),
+            "a side sum out of range: check RowSink::overflows before finish"
+        );
         let mut offsets = Vec::with_capacity(order.len() + 1);
         let mut entries = Vec::new();
         offsets.push(0);
@@ -314,7 +338,7 @@ impl<K: Copy + Eq + Ord, const N: usize> Sparse<K, N> {
     }
 }
 
-/// An exact sum as cents; the loader has checked [`Sides::out_of_range`].
+/// An exact window sum as cents; the loader has checked [`Sides::out_of_range`].
 fn cents(sum: i128) -> i64 {
     i64::try_from(sum).expect("a side sum out of range: check RowSink::overflows before finish")
 }
@@ -361,7 +385,7 @@ impl MixSink {
         Mix {
             values: sorted.into_iter().map(|(v, _)| v.into_string()).collect(),
             offsets,
-            entries: entries.into_iter().map(|(k, [s])| (k, cents(s))).collect(),
+            entries: entries.into_iter().map(|(k, [s])| (k, s)).collect(),
         }
     }
 }
@@ -453,28 +477,23 @@ impl Sides {
     }
 
     fn add(&mut self, at: usize, r: SideRow) {
-        let amount = i128::from(r.amount);
         for (m, v) in [
             (&mut self.product, r.product),
             (&mut self.channel, r.channel),
         ] {
             if let (Some(m), true) = (m, v != NONE) {
-                m.sums.add(at, v, [amount]);
+                m.sums.add(at, v, [r.amount]);
             }
         }
         if let Some(q) = &mut self.quarters {
-            q.add(
-                at,
-                Quarter::of(Day(r.day)).index(),
-                [amount, i128::from(r.cost)],
-            );
+            q.add(at, Quarter::of(Day(r.day)).index(), [r.amount, r.cost]);
         }
         for ((_, first), sums) in self.windows.iter().zip(&mut self.window_sums) {
             if r.day >= *first {
                 if sums.len() <= at {
                     sums.resize(at + 1, 0);
                 }
-                sums[at] += amount;
+                sums[at] += i128::from(r.amount);
             }
         }
     }
@@ -512,10 +531,10 @@ impl Sides {
         }
         if let Some(q) = &self.quarters {
             out.extend(q.out_of_range());
-            // Margins.
+            // Margins of exact sums.
             out.extend(q.by_customer.iter().enumerate().filter_map(|(p, sums)| {
                 sums.iter()
-                    .any(|(_, [r, c])| i64::try_from(r - c).is_err())
+                    .any(|(_, [r, c])| r.checked_sub(*c).is_none())
                     .then_some(p as u32)
             }));
         }
@@ -540,8 +559,12 @@ impl Sides {
                 .into_iter()
                 .map(|(k, [revenue, cost])| QuarterSums {
                     quarter: keys.binary_search(&k).expect("listed") as u32,
-                    revenue: cents(revenue),
-                    margin: has_cost.then(|| cents(revenue - cost)),
+                    revenue,
+                    margin: has_cost.then(|| {
+                        revenue
+                            .checked_sub(cost)
+                            .expect("a margin out of range: check RowSink::overflows before finish")
+                    }),
                 })
                 .collect();
             Quarters {
@@ -822,6 +845,18 @@ mod tests {
                 .collect();
             // The revenue nets to 0, in range; the channels' do not.
             assert_eq!(found, [("x".to_string(), crate::data::Sum::Amount)]);
+        }
+        // Sums that wrap and come back are exact.
+        let back: Vec<TestRow> = [big, big, -big, -big + 5]
+            .iter()
+            .map(|&c| ("y".to_string(), 0, c, 0, None, Some("web".to_string())))
+            .collect();
+        for parts in [1, 2] {
+            let mut acc = aggregate(&back, parts, Day(10), true);
+            assert!(acc.overflows().is_empty());
+            let (_, side) = acc.finish_with_sides();
+            assert_eq!(side.mix(MixKind::Channel).unwrap().of(0), [(0, 5)]);
+            assert_eq!(side.quarters().unwrap().of(0)[0].revenue, 5);
         }
     }
 
