@@ -11,7 +11,8 @@ use crate::error::{
     data_diagnostic_in, data_error, DataSection, Diagnostic, Error, Origin, Result,
 };
 use crate::metrics::{
-    population, Accumulator, Column, CustomerTable, Origin as ColumnOrigin, EMPTY_INT,
+    population, Accumulator, AsOfSet, AsOfTable, Column, CustomerTable, Origin as ColumnOrigin,
+    SideSpec, Sidecar, EMPTY_INT,
 };
 use crate::provenance::{self, Provenance};
 use crate::report::{self, OutputFile, Templates};
@@ -49,6 +50,8 @@ impl Timings {
 pub struct Loaded {
     /// Customers with built-in metrics and attribute columns.
     pub table: CustomerTable,
+    /// The side aggregates (product and channel mix, ...), row for row with `table`.
+    pub sidecar: Sidecar,
     /// What the loader saw.
     pub stats: LoadStats,
     /// Attribute rows without a customer who has transactions.
@@ -62,6 +65,8 @@ pub struct Outcome {
     pub table: Arc<CustomerTable>,
     /// Tiers and checks.
     pub evaluation: Arc<Evaluation>,
+    /// The side aggregates (product and channel mix, ...), row for row with `table`.
+    pub sidecar: Arc<Sidecar>,
     /// The summaries.
     pub analysis: Analysis,
     /// What the loader saw.
@@ -293,34 +298,84 @@ impl Prepared {
         self.decide(data, timings)
     }
 
+    /// The side aggregates a run of this workspace keeps: the product and channel mix when those
+    /// columns are mapped.
+    pub fn sides(&self) -> SideSpec {
+        let columns = &self.workspace.policy.transactions.columns;
+        SideSpec {
+            product_mix: columns.product.is_some(),
+            channel_mix: columns.channel.is_some(),
+            ..SideSpec::default()
+        }
+    }
+
+    /// An accumulator for this workspace's data as of `as_of`, keeping the side aggregates `sides`.
+    fn accumulator(&self, as_of: Day, sides: &SideSpec) -> Accumulator {
+        let acc = Accumulator::new(as_of).with_sides(sides);
+        if self.workspace.policy.transactions.columns.cost.is_some() {
+            acc
+        } else {
+            acc.without_cost()
+        }
+    }
+
     /// Loads the transactions as of `as_of` into the customer table with the built-in metrics and
-    /// the attribute columns: what every evaluation of this data starts from.
+    /// the attribute columns: what every evaluation of this data starts from. The side
+    /// aggregates are those of [`Prepared::sides`].
     pub fn load(
         &self,
         as_of: Day,
         progress: Option<&dyn Progress>,
         timings: &mut Timings,
     ) -> Result<Loaded> {
+        let mut loaded = self.load_at(&[as_of], &self.sides(), progress, timings)?;
+        Ok(loaded.pop().expect("one table per date"))
+    }
+
+    /// [`Prepared::load`] for several as-of dates in one pass over the data, keeping the side
+    /// aggregates `sides`: one [`Loaded`] per date, in the order given, each the same as a load
+    /// with that date alone (its customers, metrics and loader counts).
+    pub fn load_at(
+        &self,
+        dates: &[Day],
+        sides: &SideSpec,
+        progress: Option<&dyn Progress>,
+        timings: &mut Timings,
+    ) -> Result<Vec<Loaded>> {
         let policy = &self.workspace.policy;
-        let (acc, stats) = timings
+        let Some(latest) = AsOfSet::latest(dates) else {
+            return Ok(Vec::new());
+        };
+        let (set, stats) = timings
             .time("load and aggregate transactions", || {
                 data::read_transactions(
                     &policy.transactions,
                     &self.workspace.root,
-                    as_of,
-                    || Accumulator::new(as_of),
+                    latest,
+                    || AsOfSet::new(dates, |d| self.accumulator(d, sides)),
                     progress,
                 )
             })
             .map_err(|e| data_error(e, DataSection::Transactions, &policy.spans))?;
-        let mut table = timings.time("built-in metrics", || acc.finish());
-        totals_fit(&table, &policy.transactions.path)?;
+        let tables = timings.time("built-in metrics", || set.finish(&stats));
+        tables.into_iter().map(|t| self.loaded(t)).collect()
+    }
+
+    /// One date's table with the attribute columns joined, after checking its totals.
+    fn loaded(&self, at: AsOfTable) -> Result<Loaded> {
+        let AsOfTable {
+            mut table,
+            sidecar,
+            stats,
+        } = at;
+        totals_fit(&table, &self.workspace.policy.transactions.path)?;
         let orphans = match &self.attributes {
             Some(attrs) => join_attributes(&mut table, attrs),
             None => 0,
         };
         Ok(Loaded {
             table,
+            sidecar,
             stats,
             orphans,
         })
@@ -331,6 +386,7 @@ impl Prepared {
         let policy = &self.workspace.policy;
         let Loaded {
             mut table,
+            sidecar,
             stats,
             orphans,
         } = data;
@@ -344,6 +400,7 @@ impl Prepared {
             timings,
             table: Arc::new(table),
             evaluation: Arc::new(evaluation),
+            sidecar: Arc::new(sidecar),
             analysis,
             stats,
         })
@@ -359,7 +416,8 @@ impl Prepared {
             .policy
             .as_of
             .unwrap_or_else(|| Day::parse_iso("2024-12-31").expect("a valid date"));
-        let mut table = crate::metrics::synthetic::table(as_of);
+        let has_cost = self.workspace.policy.transactions.columns.cost.is_some();
+        let mut table = crate::metrics::synthetic::table(as_of, has_cost);
         if let Some(attrs) = &self.attributes {
             let rows: Vec<Option<usize>> = (0..table.len())
                 .map(|i| (i % 2 == 0 && !attrs.ids.is_empty()).then(|| (i / 2) % attrs.ids.len()))
@@ -375,6 +433,7 @@ impl Prepared {
         };
         let loaded = Loaded {
             table,
+            sidecar: Sidecar::default(),
             stats,
             orphans: 0,
         };
@@ -444,7 +503,10 @@ pub struct Rendered {
 /// a tier's) could still leave it: stop before anything adds them.
 fn totals_fit(table: &CustomerTable, path: &Path) -> Result<()> {
     for name in ["revenue", "margin", "cost"] {
-        if table.column(name).is_some() && !population::subset_sums_fit(table.money(name)) {
+        let fits = table
+            .known_money(name)
+            .is_none_or(population::subset_sums_fit);
+        if !fits {
             return Err(Error::Data(data::DataError::Format {
                 path: path.to_path_buf(),
                 location: None,

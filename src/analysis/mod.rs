@@ -213,7 +213,8 @@ pub fn analyse(
 ) -> Analysis {
     let revenue = table.money("revenue");
     let total_revenue: i64 = revenue.iter().sum();
-    let total_margin: i64 = table.money("margin").iter().sum();
+    // 0 when no cost column is mapped: the report model shows no margin then.
+    let total_margin: i64 = table.known_money("margin").map_or(0, |m| m.iter().sum());
     let rank = population::revenue_rank(revenue);
     let desc: Vec<i64> = rank.iter().map(|&i| revenue[i]).collect();
     let mut findings = check_findings(table, evaluation, total_revenue);
@@ -281,7 +282,7 @@ fn tier_summaries(
 ) -> Vec<TierSummary> {
     let revenue = table.money("revenue");
     let revenue_12m = table.money("revenue_12m");
-    let margin = table.money("margin");
+    let margin = table.known_money("margin");
     let orders = ints(table, "orders");
     let mut tiers: Vec<TierSummary> = policy
         .tiers
@@ -305,7 +306,7 @@ fn tier_summaries(
         s.customers += 1;
         s.revenue += revenue[i];
         s.revenue_12m += revenue_12m[i];
-        s.margin += margin[i];
+        s.margin += margin.map_or(0, |m| m[i]);
         s.orders += orders.get(i).copied().unwrap_or(0);
     }
     let n = table.len();

@@ -130,6 +130,26 @@ pub fn base_names(attributes: &[String]) -> Vec<String> {
         .collect()
 }
 
+/// Where an expression reads `cost`, `margin` or `margin_pct` (by name or in a population call)
+/// of a workspace without a cost column: they are undefined there, so the rule could never use
+/// them.
+fn needs_cost(parsed: &tree::Parsed, expr: &Expr, what: &str, name: &str) -> Vec<Diagnostic> {
+    let names = parsed.names.iter().map(|n| (&n.name, n.span));
+    let pops = parsed.populations.iter().map(|p| (&p.metric, p.span));
+    names
+        .chain(pops)
+        .filter(|(n, _)| crate::metrics::builtins::NEED_COST.contains(&n.as_str()))
+        .map(|(n, span)| {
+            Diagnostic::at(
+                span.origin(&expr.text, &expr.origin),
+                format!("{what} `{name}`: `{n}` is unknown: no cost column is mapped"),
+            )
+            .with_help("map the cost column (data.transactions.columns.cost) to read cost, margin and margin_pct; without it they are empty for every customer")
+            .code("expr/needs-cost")
+        })
+        .collect()
+}
+
 /// Compiles the workspace's scripts and expressions. `attributes` are the attribute column names
 /// (already declared in the workspace's [`NameTable`](crate::workspace::NameTable), which owns
 /// every clash rule).
@@ -147,6 +167,8 @@ pub fn compile(workspace: &Workspace, attributes: &[String]) -> Result<Program, 
     plugins::load(&mut engine, &plugins, &mut problems);
     plugins::template_functions(&plugins, &policy.plugins, &mut problems);
 
+    // Without a cost column, cost and margin are unknown: a rule reading them is an error.
+    let has_cost = policy.transactions.columns.cost.is_some();
     // Names in scope at compile time: unknown names are caught here, not per customer.
     let mut known: Vec<String> = base_names(attributes);
     known.extend(policy.params.iter().map(|p| p.name.clone()));
@@ -198,6 +220,9 @@ pub fn compile(workspace: &Workspace, attributes: &[String]) -> Result<Program, 
         Ok(ast) => {
             problems.extend(types::mismatches(expr, what, name, &typed_params));
             let parsed = tree::parse(&expr.text);
+            if !has_cost {
+                problems.extend(needs_cost(&parsed, expr, what, name));
+            }
             let mut pops = Vec::new();
             for call in &parsed.populations {
                 // Population figures are of metrics and columns, never of the tier.

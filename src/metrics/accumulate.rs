@@ -24,10 +24,12 @@ use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::data::{Day, Overflow, Row, RowSink, Sum};
 
-use super::column::{Column, CustomerTable, Origin, EMPTY_DATE, EMPTY_INT};
+use super::builtins::{Basis, Compute, Totals, BUILTINS};
+use super::column::{Column, CustomerTable, Origin, EMPTY_DATE};
 use super::days::{self, Counted, DayPairs};
 use super::key::{hash_id, Inline, Key, Probe};
 use super::population;
+use super::sides::{SideSpec, Sidecar, Sides};
 
 /// Rows (or customers, when merging or finishing) handled at a time.
 const BATCH: usize = 32;
@@ -289,132 +291,30 @@ pub struct Accumulator {
     pending: Vec<Pending>,
     /// Wrap-arounds of totals (see [`Carries`]).
     carries: Carries,
+    /// Whether a cost column is mapped (else `cost` and `margin` are undefined).
+    has_cost: bool,
+    /// The side sinks asked for, if any: outside the hot path when there are none.
+    sides: Option<Box<Sides>>,
 }
 
-/// The output columns of [`Accumulator::finish`], or a slice of them (one row per customer).
-struct Out<'a> {
-    ids: &'a mut [String],
-    orders: &'a mut [i64],
-    purchase_days: &'a mut [i64],
-    frequency: &'a mut [i64],
-    revenue: &'a mut [i64],
-    revenue_12m: &'a mut [i64],
-    quantity: &'a mut [i64],
-    cost: &'a mut [i64],
-    margin: &'a mut [i64],
-    margin_pct: &'a mut [f64],
-    first: &'a mut [i32],
-    last: &'a mut [i32],
-    recency: &'a mut [i64],
-    tenure: &'a mut [i64],
-    aov: &'a mut [f64],
-}
-
-impl<'a> Out<'a> {
-    /// The first `mid` rows and the rest.
-    fn split_at(self, mid: usize) -> (Out<'a>, Out<'a>) {
-        let (ids, ids2) = self.ids.split_at_mut(mid);
-        let (orders, orders2) = self.orders.split_at_mut(mid);
-        let (purchase_days, purchase_days2) = self.purchase_days.split_at_mut(mid);
-        let (frequency, frequency2) = self.frequency.split_at_mut(mid);
-        let (revenue, revenue2) = self.revenue.split_at_mut(mid);
-        let (revenue_12m, revenue_12m2) = self.revenue_12m.split_at_mut(mid);
-        let (quantity, quantity2) = self.quantity.split_at_mut(mid);
-        let (cost, cost2) = self.cost.split_at_mut(mid);
-        let (margin, margin2) = self.margin.split_at_mut(mid);
-        let (margin_pct, margin_pct2) = self.margin_pct.split_at_mut(mid);
-        let (first, first2) = self.first.split_at_mut(mid);
-        let (last, last2) = self.last.split_at_mut(mid);
-        let (recency, recency2) = self.recency.split_at_mut(mid);
-        let (tenure, tenure2) = self.tenure.split_at_mut(mid);
-        let (aov, aov2) = self.aov.split_at_mut(mid);
-        (
-            Out {
-                ids,
-                orders,
-                purchase_days,
-                frequency,
-                revenue,
-                revenue_12m,
-                quantity,
-                cost,
-                margin,
-                margin_pct,
-                first,
-                last,
-                recency,
-                tenure,
-                aov,
-            },
-            Out {
-                ids: ids2,
-                orders: orders2,
-                purchase_days: purchase_days2,
-                frequency: frequency2,
-                revenue: revenue2,
-                revenue_12m: revenue_12m2,
-                quantity: quantity2,
-                cost: cost2,
-                margin: margin2,
-                margin_pct: margin_pct2,
-                first: first2,
-                last: last2,
-                recency: recency2,
-                tenure: tenure2,
-                aov: aov2,
-            },
-        )
-    }
-
-    /// Fills row `r` from customer `c`, who has `days` distinct purchase days from `first` on
-    /// and these orders.
-    #[inline]
-    fn set(
-        &mut self,
-        r: usize,
-        c: &Customer,
-        (days, first): (u32, i32),
-        orders: Option<&FxHashSet<Key>>,
-        as_of: i32,
-    ) {
-        let order_count = match orders {
-            Some(set) => set.len() as i64,
-            None => i64::from(c.purchase_rows),
-        };
-        let days = i64::from(days);
-        let bought = days > 0;
-        self.ids[r] = c.key.as_str().to_owned();
-        self.orders[r] = order_count;
-        self.purchase_days[r] = days;
-        self.frequency[r] = if days > 0 { days - 1 } else { EMPTY_INT };
-        self.revenue[r] = c.revenue;
-        self.revenue_12m[r] = c.revenue_12m;
-        self.quantity[r] = c.quantity;
-        self.cost[r] = c.cost;
-        let m = c.revenue.checked_sub(c.cost).expect(UNCHECKED);
-        self.margin[r] = m;
-        self.margin_pct[r] = if c.revenue == 0 {
-            f64::NAN
-        } else {
-            m as f64 / c.revenue as f64
-        };
-        self.first[r] = if bought { first } else { EMPTY_DATE };
-        self.last[r] = if bought { c.last } else { EMPTY_DATE };
-        self.recency[r] = if bought {
-            (as_of - c.last) as i64
-        } else {
-            EMPTY_INT
-        };
-        self.tenure[r] = if bought {
-            (as_of - first) as i64
-        } else {
-            EMPTY_INT
-        };
-        self.aov[r] = if order_count == 0 {
-            f64::NAN
-        } else {
-            c.revenue as f64 / 100.0 / order_count as f64
-        };
+/// The totals of customer `c`, who has `days` distinct purchase days from `first` on and these
+/// orders.
+#[inline]
+fn totals_of(c: &Customer, (days, first): (u32, i32), orders: Option<&FxHashSet<Key>>) -> Totals {
+    let orders = match orders {
+        Some(set) => set.len() as i64,
+        None => i64::from(c.purchase_rows),
+    };
+    let bought = days > 0;
+    Totals {
+        orders,
+        purchase_days: i64::from(days),
+        first: if bought { first } else { EMPTY_DATE },
+        last: if bought { c.last } else { EMPTY_DATE },
+        revenue: c.revenue,
+        revenue_12m: c.revenue_12m,
+        quantity: c.quantity,
+        cost: c.cost,
     }
 }
 
@@ -428,20 +328,75 @@ struct Sources<'a> {
     list: &'a [Customer],
     days: &'a Counted,
     orders: &'a [OrderSet],
-    as_of: i32,
+    basis: Basis,
 }
 
-/// Fills `out` (rows in id order) from the customers at positions `order`, in parallel.
-fn fill(out: Out<'_>, order: &[u32], from: &Sources<'_>) {
+/// The cells of one per-customer built-in for a run of rows, with how they are computed.
+enum Cells<'a> {
+    Int(fn(&Totals, &Basis) -> i64, &'a mut [i64]),
+    Money(fn(&Totals, &Basis) -> i64, &'a mut [i64]),
+    Float(fn(&Totals, &Basis) -> f64, &'a mut [f64]),
+    Date(fn(&Totals, &Basis) -> i32, &'a mut [i32]),
+}
+
+impl<'a> Cells<'a> {
+    /// The cells of `column`, computed by `compute`; `None` for a population built-in.
+    fn of(compute: Compute, column: &'a mut Column) -> Option<Cells<'a>> {
+        Some(match (compute, column) {
+            (Compute::Int(f), Column::Int(v)) => Cells::Int(f, v),
+            (Compute::Money(f), Column::Money(v)) => Cells::Money(f, v),
+            (Compute::Float(f), Column::Float(v)) => Cells::Float(f, v),
+            (Compute::Date(f), Column::Date(v)) => Cells::Date(f, v),
+            _ => return None,
+        })
+    }
+
+    /// The first `mid` rows and the rest.
+    fn split_at(self, mid: usize) -> (Cells<'a>, Cells<'a>) {
+        match self {
+            Cells::Int(f, v) => {
+                let (a, b) = v.split_at_mut(mid);
+                (Cells::Int(f, a), Cells::Int(f, b))
+            }
+            Cells::Money(f, v) => {
+                let (a, b) = v.split_at_mut(mid);
+                (Cells::Money(f, a), Cells::Money(f, b))
+            }
+            Cells::Float(f, v) => {
+                let (a, b) = v.split_at_mut(mid);
+                (Cells::Float(f, a), Cells::Float(f, b))
+            }
+            Cells::Date(f, v) => {
+                let (a, b) = v.split_at_mut(mid);
+                (Cells::Date(f, a), Cells::Date(f, b))
+            }
+        }
+    }
+
+    /// Sets row `r` from a customer's totals.
+    #[inline]
+    fn set(&mut self, r: usize, t: &Totals, b: &Basis) {
+        match self {
+            Cells::Int(f, v) | Cells::Money(f, v) => v[r] = f(t, b),
+            Cells::Float(f, v) => v[r] = f(t, b),
+            Cells::Date(f, v) => v[r] = f(t, b),
+        }
+    }
+}
+
+/// Fills `ids` and the per-customer built-ins' `cells` (rows in id order) from the customers at
+/// positions `order`, in parallel, a batch of customers at a time through all the built-ins.
+fn fill(ids: &mut [String], cells: Vec<Cells<'_>>, order: &[u32], from: &Sources<'_>) {
     const CHUNK: usize = 1 << 13;
     if order.len() > CHUNK {
         let mid = order.len() / 2;
-        let (a, b) = out.split_at(mid);
+        let (ia, ib) = ids.split_at_mut(mid);
+        let (ca, cb): (Vec<_>, Vec<_>) = cells.into_iter().map(|c| c.split_at(mid)).unzip();
         let (oa, ob) = order.split_at(mid);
-        rayon::join(|| fill(a, oa, from), || fill(b, ob, from));
+        rayon::join(|| fill(ia, ca, oa, from), || fill(ib, cb, ob, from));
         return;
     }
-    let mut out = out;
+    let mut cells = cells;
     for (start, batch) in (0..).step_by(BATCH).zip(order.chunks(BATCH)) {
         // Random records: load the batch's together (see `Customers::touch`).
         black_box(batch.iter().fold(false, |acc, &i| {
@@ -450,10 +405,79 @@ fn fill(out: Out<'_>, order: &[u32], from: &Sources<'_>) {
         }));
         for (r, &i) in (start..).zip(batch) {
             let i = i as usize;
-            let days = from.days.get(i);
+            let c = &from.list[i];
             let orders = from.orders.get(i).and_then(|o| o.as_deref());
-            out.set(r, &from.list[i], days, orders, from.as_of);
+            let totals = totals_of(c, from.days.get(i), orders);
+            ids[r] = c.key.as_str().to_owned();
+            for cell in &mut cells {
+                cell.set(r, &totals, &from.basis);
+            }
         }
+    }
+}
+
+/// Room for a per-customer built-in's column of `n` rows; `None` for a population built-in.
+fn room(compute: Compute, n: usize) -> Option<Column> {
+    Some(match compute {
+        Compute::Int(_) => Column::Int(vec![0; n]),
+        Compute::Money(_) => Column::Money(vec![0; n]),
+        Compute::Float(_) => Column::Float(vec![0.0; n]),
+        Compute::Date(_) => Column::Date(vec![0; n]),
+        Compute::Score { .. } | Compute::CumulativeShare { .. } => return None,
+    })
+}
+
+/// The table of built-in metrics, rows in id order (customer positions `order`): each column
+/// computed as [`BUILTINS`] declares, the per-customer ones in one pass over the customers, then
+/// the population ones in parallel.
+fn builtin_table(order: &[u32], from: &Sources<'_>) -> CustomerTable {
+    let n = order.len();
+    let mut ids = vec![String::new(); n];
+    let mut per_customer: Vec<Option<Column>> =
+        BUILTINS.iter().map(|b| room(b.compute, n)).collect();
+    let cells: Vec<Cells<'_>> = BUILTINS
+        .iter()
+        .zip(&mut per_customer)
+        .filter_map(|(b, c)| Cells::of(b.compute, c.as_mut()?))
+        .collect();
+    fill(&mut ids, cells, order, from);
+    let mut table = CustomerTable {
+        as_of: from.basis.as_of,
+        ids,
+        columns: Vec::with_capacity(BUILTINS.len()),
+    };
+    let population: Vec<Column> = BUILTINS
+        .par_iter()
+        .zip(&per_customer)
+        .filter(|(_, c)| c.is_none())
+        .map(|(b, _)| over_population(b.compute, &table.ids, &per_customer))
+        .collect();
+    let mut population = population.into_iter();
+    for (b, column) in BUILTINS.iter().zip(per_customer) {
+        let column =
+            column.unwrap_or_else(|| population.next().expect("one per population metric"));
+        table.push(b.name, Origin::Builtin, column);
+    }
+    table
+}
+
+/// A population built-in's column, over the per-customer column it reads (declared before it).
+fn over_population(compute: Compute, ids: &[String], columns: &[Option<Column>]) -> Column {
+    let of = |name: &str| {
+        let at = BUILTINS.iter().position(|b| b.name == name);
+        at.and_then(|i| columns[i].as_ref())
+            .unwrap_or_else(|| panic!("`{name}` is a per-customer built-in"))
+    };
+    match compute {
+        Compute::Score {
+            of: name,
+            higher_is_better,
+        } => Column::Int(population::scores(of(name), higher_is_better)),
+        Compute::CumulativeShare { of: name } => match of(name) {
+            Column::Money(cents) => Column::Float(population::cumulative_share(ids, cents)),
+            _ => panic!("cumulative shares are of money"),
+        },
+        _ => unreachable!("per-customer built-ins are computed from totals"),
     }
 }
 
@@ -461,7 +485,9 @@ fn fill(out: Out<'_>, order: &[u32], from: &Sources<'_>) {
 const UNCHECKED: &str = "a total out of range: check RowSink::overflows before finish";
 
 impl Accumulator {
-    /// An empty accumulator for metrics as of `as_of`.
+    /// An empty accumulator for metrics as of `as_of`, with a cost column and no side sinks.
+    /// It takes every row pushed: the caller leaves out rows after `as_of` (the loader does, and
+    /// [`super::AsOfSet`] for several dates).
     pub fn new(as_of: Day) -> Self {
         Accumulator {
             as_of,
@@ -470,7 +496,28 @@ impl Accumulator {
             orders: Vec::new(),
             pending: Vec::with_capacity(BATCH),
             carries: Carries::default(),
+            has_cost: true,
+            sides: None,
         }
+    }
+
+    /// The same without a cost column: `cost`, `margin` and `margin_pct` are undefined (empty),
+    /// not computed from a cost of 0.
+    pub fn without_cost(mut self) -> Self {
+        self.has_cost = false;
+        self
+    }
+
+    /// The same, also keeping the side aggregates `spec` asks for (nothing when it is empty).
+    /// Call before the first row.
+    pub fn with_sides(mut self, spec: &SideSpec) -> Self {
+        self.sides = Sides::new(spec, self.as_of);
+        self
+    }
+
+    /// The as-of date the metrics are computed at.
+    pub fn as_of(&self) -> Day {
+        self.as_of
     }
 
     /// The first day counted in `revenue_12m`.
@@ -510,6 +557,9 @@ impl Accumulator {
             self.add(
                 a as usize, p.hash, p.day, p.amount, p.cost, p.quantity, order,
             );
+        }
+        if let Some(sides) = &mut self.sides {
+            sides.flush(&at[..pending.len()]);
         }
         self.pending = pending;
         self.pending.clear();
@@ -562,7 +612,16 @@ impl Accumulator {
     /// # Panics
     /// If a total is out of range, which [`RowSink::overflows`] reports (the loader checks it
     /// before the table is built).
-    pub fn finish(mut self) -> CustomerTable {
+    pub fn finish(self) -> CustomerTable {
+        self.finish_with_sides().0
+    }
+
+    /// [`Accumulator::finish`], with the side aggregates in the table's row order (an empty
+    /// [`Sidecar`] when none were asked for).
+    ///
+    /// # Panics
+    /// As [`Accumulator::finish`].
+    pub fn finish_with_sides(mut self) -> (CustomerTable, Sidecar) {
         self.flush();
         assert!(self.carries.values().all(|&n| n == 0), "{UNCHECKED}");
         let Accumulator {
@@ -570,129 +629,50 @@ impl Accumulator {
             customers,
             days,
             orders: order_sets,
+            has_cost,
+            sides,
             ..
         } = self;
         let Customers { slots, list } = customers;
         drop(slots);
         let n = list.len();
         let days = days.count(n);
-
-        // Id order: 16 bytes after the prefix all ids share settle almost every comparison
-        // without touching `list`.
-        let keys = || list.par_iter().map(|c| &c.key);
-        let skip = match (keys().min(), keys().max()) {
-            (Some(a), Some(b)) => common_prefix(a.as_bytes(), b.as_bytes()),
-            _ => 0,
+        let order = id_order(&list);
+        let sources = Sources {
+            list: &list,
+            days: &days,
+            orders: &order_sets,
+            basis: Basis { as_of, has_cost },
         };
-        let mut sorted: Vec<(u64, u64, u32)> = list
-            .par_iter()
-            .enumerate()
-            .map(|(i, c)| {
-                let (hi, lo) = c.key.sort_prefix(skip);
-                (hi, lo, i as u32)
-            })
-            .collect();
-        sorted.par_sort_unstable_by(|a, b| {
-            (a.0, a.1)
-                .cmp(&(b.0, b.1))
-                .then_with(|| list[a.2 as usize].key.cmp(&list[b.2 as usize].key))
-        });
-        let order: Vec<u32> = sorted.into_par_iter().map(|(_, _, i)| i).collect();
-
-        let mut ids = vec![String::new(); n];
-        let mut orders = vec![0i64; n];
-        let mut purchase_days = vec![0i64; n];
-        let mut frequency = vec![0i64; n];
-        let mut revenue = vec![0i64; n];
-        let mut revenue_12m = vec![0i64; n];
-        let mut quantity = vec![0i64; n];
-        let mut cost = vec![0i64; n];
-        let mut margin = vec![0i64; n];
-        let mut margin_pct = vec![0f64; n];
-        let mut first = vec![0i32; n];
-        let mut last = vec![0i32; n];
-        let mut recency = vec![0i64; n];
-        let mut tenure = vec![0i64; n];
-        let mut aov = vec![0f64; n];
-        fill(
-            Out {
-                ids: &mut ids,
-                orders: &mut orders,
-                purchase_days: &mut purchase_days,
-                frequency: &mut frequency,
-                revenue: &mut revenue,
-                revenue_12m: &mut revenue_12m,
-                quantity: &mut quantity,
-                cost: &mut cost,
-                margin: &mut margin,
-                margin_pct: &mut margin_pct,
-                first: &mut first,
-                last: &mut last,
-                recency: &mut recency,
-                tenure: &mut tenure,
-                aov: &mut aov,
-            },
-            &order,
-            &Sources {
-                list: &list,
-                days: &days,
-                orders: &order_sets,
-                as_of: as_of.0,
-            },
-        );
-        drop((list, order, days, order_sets));
-
-        let recency = Column::Int(recency);
-        let purchase_days = Column::Int(purchase_days);
-        let revenue = Column::Money(revenue);
-        let Column::Money(cents) = &revenue else {
-            unreachable!("just built")
-        };
-        let ((r_score, f_score), (m_score, cum_share)) = rayon::join(
-            || {
-                rayon::join(
-                    || population::scores(&recency, false),
-                    || population::scores(&purchase_days, true),
-                )
-            },
-            || {
-                rayon::join(
-                    || population::scores(&revenue, true),
-                    || population::cumulative_share(&ids, cents),
-                )
-            },
-        );
-        let mut table = CustomerTable {
-            as_of,
-            ids,
-            columns: Vec::new(),
-        };
-        let b = Origin::Builtin;
-        table.push("orders", b, Column::Int(orders));
-        table.push("purchase_days", b, purchase_days);
-        table.push("frequency", b, Column::Int(frequency));
-        table.push("revenue", b, revenue);
-        table.push("revenue_12m", b, Column::Money(revenue_12m));
-        table.push("quantity", b, Column::Int(quantity));
-        table.push("cost", b, Column::Money(cost));
-        table.push("margin", b, Column::Money(margin));
-        table.push("margin_pct", b, Column::Float(margin_pct));
-        table.push("first_purchase", b, Column::Date(first));
-        table.push("last_purchase", b, Column::Date(last));
-        table.push("recency_days", b, recency);
-        table.push("tenure_days", b, Column::Int(tenure));
-        table.push("avg_order_value", b, Column::Float(aov));
-        table.push("r_score", b, Column::Int(r_score));
-        table.push("f_score", b, Column::Int(f_score));
-        table.push("m_score", b, Column::Int(m_score));
-        table.push("cum_revenue_share", b, Column::Float(cum_share));
-        debug_assert!(table
-            .columns
-            .iter()
-            .map(|c| c.name.as_str())
-            .eq(super::BUILTINS.iter().map(|b| b.name)));
-        table
+        let table = builtin_table(&order, &sources);
+        drop((list, days, order_sets));
+        let sidecar = sides.map_or_else(Sidecar::default, |s| s.finish(&order, has_cost));
+        (table, sidecar)
     }
+}
+
+/// Customer positions in id order. 16 bytes after the prefix all ids share settle almost every
+/// comparison without touching `list`.
+fn id_order(list: &[Customer]) -> Vec<u32> {
+    let keys = || list.par_iter().map(|c| &c.key);
+    let skip = match (keys().min(), keys().max()) {
+        (Some(a), Some(b)) => common_prefix(a.as_bytes(), b.as_bytes()),
+        _ => 0,
+    };
+    let mut sorted: Vec<(u64, u64, u32)> = list
+        .par_iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let (hi, lo) = c.key.sort_prefix(skip);
+            (hi, lo, i as u32)
+        })
+        .collect();
+    sorted.par_sort_unstable_by(|a, b| {
+        (a.0, a.1)
+            .cmp(&(b.0, b.1))
+            .then_with(|| list[a.2 as usize].key.cmp(&list[b.2 as usize].key))
+    });
+    sorted.into_par_iter().map(|(_, _, i)| i).collect()
 }
 
 impl RowSink for Accumulator {
@@ -711,6 +691,9 @@ impl RowSink for Accumulator {
                     cost: row.cost,
                     quantity: row.quantity,
                 });
+                if let Some(sides) = &mut self.sides {
+                    sides.queue(row);
+                }
                 if self.pending.len() == BATCH {
                     self.flush();
                 }
@@ -724,6 +707,9 @@ impl RowSink for Accumulator {
                 let order = row.order_id.map(Probe::new);
                 let (day, amount) = (row.day.0, row.amount);
                 self.add(i, hash, day, amount, row.cost, row.quantity, order);
+                if let Some(sides) = &mut self.sides {
+                    sides.add_now(i, row);
+                }
             }
         }
     }
@@ -762,6 +748,13 @@ impl RowSink for Accumulator {
                 })
                 .map(|(i, _)| (i as u32, Sum::Margin)),
         );
+        // A side sum (a product's, a quarter's or a window's) out of range: reported as the
+        // customer's revenue, the sum it is part of.
+        if let Some(sides) = &self.sides {
+            out.extend(sides.out_of_range().into_iter().map(|p| (p, Sum::Amount)));
+            out.sort_unstable();
+            out.dedup();
+        }
         let list = &self.customers.list;
         let mut out: Vec<Overflow> = out
             .into_iter()
@@ -785,6 +778,7 @@ impl RowSink for Accumulator {
             days,
             orders,
             carries,
+            sides,
             ..
         } = other;
         let Customers { slots, list } = customers;
@@ -818,6 +812,9 @@ impl RowSink for Accumulator {
         self.days.append(days, &remap);
         for ((p, total), n) in carries {
             *self.carries.entry((remap[p as usize], total)).or_default() += n;
+        }
+        if let (Some(mine), Some(theirs)) = (&mut self.sides, sides) {
+            mine.merge(*theirs, &remap);
         }
         for (p, set) in orders.into_iter().enumerate() {
             if set.is_some() {

@@ -6,11 +6,15 @@ use super::Kind;
 
 /// Marks an empty integer cell.
 pub const EMPTY_INT: i64 = i64::MIN;
+/// Marks an empty money cell: `cost` and `margin` when no cost column is mapped. No exact total
+/// reaches it (totals stay within ±92,233,720,368,547,758.07).
+pub const EMPTY_MONEY: i64 = i64::MIN;
 /// Marks an empty date cell.
 pub const EMPTY_DATE: i32 = i32::MIN;
 
-/// A typed column. Empty cells: [`EMPTY_INT`] for integers, NaN for floats, [`EMPTY_DATE`] for
-/// dates, `None` for text. Money is never empty.
+/// A typed column. Empty cells: [`EMPTY_INT`] for integers, [`EMPTY_MONEY`] for money (only
+/// `cost` and `margin` without a cost column), NaN for floats, [`EMPTY_DATE`] for dates, `None`
+/// for text.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Column {
     /// Counts and day numbers.
@@ -110,6 +114,7 @@ impl Column {
         match self {
             Column::Int(v) if v[i] == EMPTY_INT => Value::Empty,
             Column::Int(v) => Value::Int(v[i]),
+            Column::Money(v) if v[i] == EMPTY_MONEY => Value::Empty,
             Column::Money(v) => Value::Money(v[i]),
             Column::Float(v) if v[i].is_nan() => Value::Empty,
             Column::Float(v) => Value::Float(v[i]),
@@ -222,12 +227,22 @@ impl CustomerTable {
         });
     }
 
-    /// A built-in money column in cents (`revenue`, `margin`, ...). Panics if it is missing, which
-    /// would be a bug: built-ins are always there.
+    /// A built-in money column in cents (`revenue`, `revenue_12m`, ...). Panics if it is missing,
+    /// which would be a bug: built-ins are always there. `cost` and `margin` hold
+    /// [`EMPTY_MONEY`] when no cost column is mapped: read them with [`CustomerTable::known_money`].
     pub fn money(&self, name: &str) -> &[i64] {
         match self.column(name) {
             Some(Column::Money(v)) => v,
             _ => panic!("built-in money column `{name}` missing"),
+        }
+    }
+
+    /// A money column in cents when every cell is known; `None` when it is missing or undefined
+    /// (`cost` and `margin` without a cost column).
+    pub fn known_money(&self, name: &str) -> Option<&[i64]> {
+        match self.column(name) {
+            Some(Column::Money(v)) if !v.contains(&EMPTY_MONEY) => Some(v),
+            _ => None,
         }
     }
 }

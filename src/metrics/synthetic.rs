@@ -29,9 +29,11 @@ const ROWS: &[(&str, i32, i64, i64, i64)] = &[
     ("check-returned", 290, -5_000, -3_000, -1),
 ];
 
-/// The made-up customers' table as of `as_of`, with every built-in metric.
-pub fn table(as_of: Day) -> CustomerTable {
-    let mut acc = Accumulator::new(as_of);
+/// The made-up customers' table as of `as_of`, with every built-in metric; `cost`, `margin`
+/// and `margin_pct` are empty unless `has_cost` (a cost column is mapped), as on real data.
+pub fn table(as_of: Day, has_cost: bool) -> CustomerTable {
+    let acc = Accumulator::new(as_of);
+    let mut acc = if has_cost { acc } else { acc.without_cost() };
     for &(id, before, amount, cost, quantity) in ROWS {
         acc.push(&Row {
             customer_id: id,
@@ -54,7 +56,7 @@ mod tests {
 
     #[test]
     fn covers_defined_and_undefined_values() {
-        let t = table(Day::parse_iso("2024-06-30").unwrap());
+        let t = table(Day::parse_iso("2024-06-30").unwrap(), true);
         assert_eq!(t.len(), 6);
         let row = |id: &str| t.ids.iter().position(|x| x == id).unwrap();
         let last = t.column("last_purchase").unwrap();
@@ -66,5 +68,13 @@ mod tests {
             t.column("purchase_days").unwrap().get(row("check-loyal")),
             Value::Int(4)
         );
+        let without = table(Day::parse_iso("2024-06-30").unwrap(), false);
+        for name in ["cost", "margin", "margin_pct"] {
+            let c = without.column(name).unwrap();
+            assert!(
+                (0..without.len()).all(|i| c.get(i) == Value::Empty),
+                "{name}"
+            );
+        }
     }
 }

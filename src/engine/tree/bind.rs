@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use crate::engine::sandbox::Populations;
-use crate::metrics::{population, Column, CustomerTable, NamedColumn, EMPTY_INT};
+use crate::metrics::{population, Column, CustomerTable, NamedColumn, EMPTY_INT, EMPTY_MONEY};
 use crate::workspace::ParamValue;
 
 use super::condition::{self, Condition, Test};
@@ -309,7 +309,7 @@ impl Bound {
 pub(super) fn cell(column: &Column, row: usize) -> Option<Val<'_>> {
     Some(match column {
         Column::Int(v) if v[row] != EMPTY_INT => Val::Int(v[row]),
-        Column::Money(v) => Val::Float(v[row] as f64 / 100.0),
+        Column::Money(v) if v[row] != EMPTY_MONEY => Val::Float(v[row] as f64 / 100.0),
         Column::Float(v) if !v[row].is_nan() => Val::Float(v[row]),
         Column::Bool(v) if v[row] < 2 => Val::Bool(v[row] == 1),
         Column::Text(v) => Val::Str(v[row].as_deref()?),
