@@ -394,7 +394,7 @@ impl Prepared {
         // One table with every column for the outputs: built-ins, attributes, derived metrics.
         table.columns.append(&mut evaluation.derived);
         let analysis = timings.time("analysis", || {
-            analysis::analyse(policy, &table, &evaluation, &stats, orphans)
+            analysis::analyse(policy, &table, &sidecar, &evaluation, &stats, orphans)
         });
         Ok(Outcome {
             timings,

@@ -478,3 +478,98 @@ fn check_plugin_section(dir: &Path, out: &BTreeMap<String, Row>) {
         assert!(line.starts_with(&start), "{line} should start with {start}");
     }
 }
+
+/// Each value's share of `members`' revenue by `column` (`product` or `channel`), from the raw
+/// rows, largest first then by name.
+fn mix_of(
+    rows: &[Row],
+    members: &std::collections::BTreeSet<&str>,
+    column: &str,
+) -> Vec<(String, f64)> {
+    let mut by_value: BTreeMap<String, i64> = BTreeMap::new();
+    for row in rows
+        .iter()
+        .filter(|r| members.contains(r["customer_id"].as_str()))
+    {
+        *by_value.entry(row[column].clone()).or_default() += money(&row["amount"]);
+    }
+    let total: i64 = by_value.values().sum();
+    let mut shares: Vec<(String, f64)> = by_value
+        .into_iter()
+        .map(|(v, c)| (v, c as f64 / total as f64))
+        .collect();
+    shares.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    shares
+}
+
+/// The values and shares of one column's mix in summary.json.
+fn json_mix(mix: &Json, column: &str) -> Vec<(String, f64)> {
+    let m = mix
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["column"] == column)
+        .unwrap_or_else(|| panic!("no {column} mix in {mix}"));
+    m["values"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| {
+            (
+                v["value"].as_str().unwrap().to_string(),
+                v["share"].as_f64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn b2b_services_product_and_channel_mix_match_the_rows() {
+    let dir = check_and_run("b2b-services");
+    let rows = read_csv(&example("b2b-services").join("data/transactions.csv"));
+    let out = customers(dir.path());
+    let summary = summary(dir.path());
+    let close = |a: &[(String, f64)], b: &[(String, f64)]| {
+        assert_eq!(a.len(), b.len(), "{a:?} against {b:?}");
+        for ((va, sa), (vb, sb)) in a.iter().zip(b) {
+            assert_eq!(va, vb);
+            assert!((sa - sb).abs() < 1e-12, "{va}: {sa} against {sb}");
+        }
+    };
+    // Each persona, its members as customers.csv lists them.
+    for p in summary["personas"].as_array().unwrap() {
+        let name = p["name"].as_str().unwrap();
+        let members: std::collections::BTreeSet<&str> = out
+            .iter()
+            .filter(|r| r["personas"].split(';').any(|n| n == name))
+            .map(|r| r["customer_id"].as_str())
+            .collect();
+        for column in ["product", "channel"] {
+            let expected: Vec<_> = mix_of(&rows, &members, column)
+                .into_iter()
+                .take(5)
+                .collect();
+            close(&json_mix(&p["behaviour"]["mix"], column), &expected);
+        }
+    }
+    // The core tier against all customers.
+    let core = summary["tiers"][0]["name"].as_str().unwrap();
+    let core_members: std::collections::BTreeSet<&str> = out
+        .iter()
+        .filter(|r| r["tier"] == core)
+        .map(|r| r["customer_id"].as_str())
+        .collect();
+    let all: std::collections::BTreeSet<&str> =
+        out.iter().map(|r| r["customer_id"].as_str()).collect();
+    let profile = &summary["profile"];
+    close(
+        &json_mix(&profile["behaviour"]["mix"], "product"),
+        &mix_of(&rows, &core_members, "product"),
+    );
+    close(
+        &json_mix(&profile["base"]["mix"], "channel"),
+        &mix_of(&rows, &all, "channel"),
+    );
+    let md = std::fs::read_to_string(dir.path().join("out/report.md")).unwrap();
+    assert!(md.contains("| Revenue by product |"), "{md}");
+}

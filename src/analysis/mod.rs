@@ -21,7 +21,7 @@ use serde::Serialize;
 
 use crate::data::{Day, LoadStats};
 use crate::engine::Evaluation;
-use crate::metrics::{population, Column, CustomerTable, Kind, Origin};
+use crate::metrics::{population, Column, CustomerTable, Kind, Origin, Sidecar};
 use crate::workspace::{Policy, Severity};
 
 /// Everything the report shows.
@@ -207,6 +207,7 @@ fn ints<'t>(table: &'t CustomerTable, name: &str) -> &'t [i64] {
 pub fn analyse(
     policy: &Policy,
     table: &CustomerTable,
+    sidecar: &Sidecar,
     evaluation: &Evaluation,
     stats: &LoadStats,
     attribute_rows_without_transactions: usize,
@@ -266,7 +267,7 @@ pub fn analyse(
             RFM_SEGMENT,
         )
         .ok(),
-        profiles: profile::profiles(policy, table, evaluation),
+        profiles: profile::profiles(policy, table, sidecar, evaluation),
         profitability,
         inequality,
     }

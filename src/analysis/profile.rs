@@ -3,18 +3,14 @@
 //! attribute values they over-represent ([`super::representation`]), and the personas' size,
 //! revenue, profit and overlaps.
 //!
-//! Product and channel mix per group belong here too, once the aggregation keeps `product` and
-//! `channel` (a side sink beside the hot accumulator): [`Behaviour::mix`] is the place, `None`
-//! until then. Hook: when the side sinks reach [`profiles`] (the branch adding them offers
-//! `Mix::shares_for(&[u32]) -> Vec<(String, f64)>` per product or channel), [`behaviour`] fills
-//! `mix` for each group's rows, and `report::profile::Behaviour::mix` (today `Option<NotYet>`)
-//! becomes that list; the template's line on `profile.mix_columns` then shows it.
+//! How they buy includes the product and channel mix when those columns are mapped: each
+//! value's share of the group's revenue, from the aggregation's side sinks ([`Sidecar`]).
 
 use serde::Serialize;
 
 use super::representation::{self, Dimension, NotProfiled, Represented};
 use crate::engine::Evaluation;
-use crate::metrics::{population, CustomerTable};
+use crate::metrics::{population, CustomerTable, MixKind, Sidecar};
 use crate::workspace::strategy::PROFIT;
 use crate::workspace::Policy;
 
@@ -53,8 +49,18 @@ pub struct Behaviour {
     pub tenure_days: Stat,
     /// Days from the last purchase to the as-of date.
     pub recency_days: Stat,
-    /// Product and channel mix: `None` until the aggregation keeps product and channel.
-    pub mix: Option<()>,
+    /// The product and channel mix, for each of the two columns that is mapped.
+    pub mix: Vec<MixShares>,
+}
+
+/// A group's revenue by the values of one column (`product` or `channel`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MixShares {
+    /// `product` or `channel`.
+    pub column: &'static str,
+    /// Each value's share of the group's revenue, largest first (ties by name); NaN shares when
+    /// that revenue is not positive.
+    pub shares: Vec<(String, f64)>,
 }
 
 /// A group of customers (a tier, the core tiers, a persona) profiled against the base.
@@ -116,7 +122,12 @@ pub struct Profiles {
 }
 
 /// Profiles the tiers, the core and the personas.
-pub fn profiles(policy: &Policy, table: &CustomerTable, evaluation: &Evaluation) -> Profiles {
+pub fn profiles(
+    policy: &Policy,
+    table: &CustomerTable,
+    sidecar: &Sidecar,
+    evaluation: &Evaluation,
+) -> Profiles {
     let (dimensions, not_profiled) = representation::dimensions(table, &policy.bands);
     let group = |name: &str, rows: &[usize]| Group {
         name: name.to_string(),
@@ -125,7 +136,7 @@ pub fn profiles(policy: &Policy, table: &CustomerTable, evaluation: &Evaluation)
             .iter()
             .map(|d| d.count(rows.iter().copied()))
             .collect(),
-        behaviour: behaviour(table, rows),
+        behaviour: behaviour(table, sidecar, rows),
     };
     let mut by_tier: Vec<Vec<usize>> = vec![Vec::new(); policy.tiers.len()];
     for (i, &t) in evaluation.tiers.iter().enumerate() {
@@ -183,7 +194,7 @@ pub fn profiles(policy: &Policy, table: &CustomerTable, evaluation: &Evaluation)
         })
         .collect();
     Profiles {
-        base: behaviour(table, &all),
+        base: behaviour(table, sidecar, &all),
         dimensions,
         not_profiled,
         tiers,
@@ -257,7 +268,7 @@ fn persona(
 }
 
 /// How the customers `rows` buy.
-pub fn behaviour(table: &CustomerTable, rows: &[usize]) -> Behaviour {
+pub fn behaviour(table: &CustomerTable, sidecar: &Sidecar, rows: &[usize]) -> Behaviour {
     let stat = |name: &str| -> Stat {
         let Some(column) = table.column(name) else {
             return Stat {
@@ -284,6 +295,21 @@ pub fn behaviour(table: &CustomerTable, rows: &[usize]) -> Behaviour {
         avg_order_value: stat("avg_order_value"),
         tenure_days: stat("tenure_days"),
         recency_days: stat("recency_days"),
-        mix: None,
+        mix: mix(sidecar, rows),
     }
+}
+
+/// The product and channel mix of the customers `rows`, for each column the sidecar keeps.
+fn mix(sidecar: &Sidecar, rows: &[usize]) -> Vec<MixShares> {
+    let customers: Vec<u32> = rows.iter().map(|&r| r as u32).collect();
+    [(MixKind::Product, "product"), (MixKind::Channel, "channel")]
+        .into_iter()
+        .filter_map(|(kind, column)| {
+            let m = sidecar.mix(kind)?;
+            Some(MixShares {
+                column,
+                shares: m.shares_for(&customers),
+            })
+        })
+        .collect()
 }

@@ -50,17 +50,6 @@ impl Serialize for Money {
     }
 }
 
-/// A field a later analysis fills in (the product and channel mix): always `None` (`null`)
-/// until then, so the place and its name are fixed now.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum NotYet {}
-
-impl Serialize for NotYet {
-    fn serialize<S: Serializer>(&self, _: S) -> Result<S::Ok, S::Error> {
-        match *self {}
-    }
-}
-
 /// Everything the report shows. Field order is the order of `summary.json`.
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {

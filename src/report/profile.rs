@@ -15,7 +15,7 @@ use indexmap::IndexMap;
 use serde::Serialize;
 
 use super::format::{money, number, percent, share_of};
-use super::model::{Money, NotYet};
+use super::model::Money;
 use crate::analysis::profile::{self as analysis, Stat};
 use crate::analysis::representation::{self, Grouping, NotProfiled};
 use crate::analysis::Analysis;
@@ -84,8 +84,32 @@ pub struct Behaviour {
     pub tenure_days: Measure,
     /// Days since the last purchase.
     pub recency_days: Measure,
-    /// Product and channel mix: `null` until the aggregation keeps product and channel.
-    pub mix: Option<NotYet>,
+    /// The product and channel mix, for each of the two columns that is mapped (empty when
+    /// neither is).
+    pub mix: Vec<Mix>,
+}
+
+/// How many values of a mix the model keeps; the rest is `other_share`.
+pub const MIX_TOP: usize = 5;
+
+/// A group's revenue by the values of `product` or `channel`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Mix {
+    /// `product` or `channel`.
+    pub column: &'static str,
+    /// The largest values by revenue share, at most [`MIX_TOP`].
+    pub values: Vec<MixValue>,
+    /// The share of the values left out (0 when none is).
+    pub other_share: f64,
+}
+
+/// One value of a [`Mix`].
+#[derive(Debug, Clone, Serialize)]
+pub struct MixValue {
+    /// The value as the transactions write it.
+    pub value: String,
+    /// Its share of the group's revenue (NaN, `null`, when that revenue is not positive).
+    pub share: f64,
 }
 
 /// A tier's behaviour.
@@ -229,7 +253,28 @@ fn behaviour(b: &analysis::Behaviour) -> Behaviour {
         avg_order_value: measure(&b.avg_order_value),
         tenure_days: measure(&b.tenure_days),
         recency_days: measure(&b.recency_days),
-        mix: None,
+        mix: b.mix.iter().map(mix).collect(),
+    }
+}
+
+fn mix(m: &analysis::MixShares) -> Mix {
+    let values: Vec<MixValue> = m
+        .shares
+        .iter()
+        .take(MIX_TOP)
+        .map(|(value, share)| MixValue {
+            value: value.clone(),
+            share: *share,
+        })
+        .collect();
+    Mix {
+        column: m.column,
+        other_share: m
+            .shares
+            .iter()
+            .skip(MIX_TOP)
+            .fold(0.0, |sum, (_, s)| sum + s),
+        values,
     }
 }
 
