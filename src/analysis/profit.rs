@@ -230,8 +230,9 @@ fn whale_curve(ids: &[String], profit: &[i64], total: i64) -> (Option<WhalePeak>
     (Some(peak), curve)
 }
 
-/// How much more a customer of a higher tier is worth than one of a lower tier.
-#[derive(Debug, Clone, PartialEq)]
+/// How much more a customer of a higher tier is worth than one of a lower tier (the report model
+/// serialises it as it is: `inequality` in summary.json).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TierRatio {
     /// The higher tier.
     pub higher: String,

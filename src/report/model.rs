@@ -28,7 +28,7 @@ use crate::provenance::Provenance;
 use crate::workspace::{ParamValue, Policy, Severity};
 
 use profit::profitability;
-pub use profit::{CostComponent, Profitability, TierLoss, TierProfit, TierRatio};
+pub use profit::{CostComponent, Profitability, TierLoss, TierProfit};
 
 /// Money in cents; serialised as a JSON number with exactly two decimals (the exact value), which
 /// templates see as a number in currency units.
@@ -111,7 +111,7 @@ pub struct Report {
     pub profitability: Option<Profitability>,
     /// Average profit (revenue when profit is not known) of higher tiers against lower ones:
     /// each pair of adjacent tiers, then the top against the bottom tier.
-    pub inequality: Vec<TierRatio>,
+    pub inequality: Vec<analysis::TierRatio>,
     /// The params by name, in policy order.
     pub params: indexmap::IndexMap<String, Param>,
     /// The params in policy order (iterating a map in a template has no fixed order).
@@ -511,7 +511,7 @@ pub fn build(policy: &Policy, analysis: &Analysis, provenance: Option<&Provenanc
             .profitability
             .as_ref()
             .map(|p| profitability(p, &analysis.tiers)),
-        inequality: analysis.inequality.iter().map(TierRatio::of).collect(),
+        inequality: analysis.inequality.clone(),
         param_list: params
             .iter()
             .map(|(name, value)| NamedParam {
