@@ -295,9 +295,9 @@ fn the_pdf_says_what_the_markdown_says() {
         "$1,087,015",
         "Customers are sorted into 3 tiers",
         "Ranked by revenue, the top 20%",
-        "The largest customers",
+        "largest customers bring",
         "07592",
-        "Findings",
+        "findings that need a decision",
         "Data quality",
         "69,659",
     ] {
