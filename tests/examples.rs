@@ -114,6 +114,35 @@ fn check_and_run(name: &str) -> tempfile::TempDir {
     dir
 }
 
+/// An example checked and run: its output folder, its raw transactions per customer (up to
+/// 2024-12-31), its attribute file by id and its customers.csv by id.
+struct Ran {
+    dir: tempfile::TempDir,
+    raw: BTreeMap<String, Raw>,
+    attributes: BTreeMap<String, Row>,
+    out: BTreeMap<String, Row>,
+}
+
+/// Checks and runs example `name` and reads it back; customers.csv must list exactly the raw
+/// customers.
+fn run_and_read(name: &str) -> Ran {
+    let dir = check_and_run(name);
+    let data = example(name).join("data");
+    let raw = raw_customers(&read_csv(&data.join("transactions.csv")), "2024-12-31");
+    let attributes = by_id(read_csv(&data.join("customers.csv")));
+    let out = by_id(customers(dir.path()));
+    assert_eq!(
+        out.keys().collect::<Vec<_>>(),
+        raw.keys().collect::<Vec<_>>()
+    );
+    Ran {
+        dir,
+        raw,
+        attributes,
+        out,
+    }
+}
+
 /// The outputs' customers by id, and the attribute file's rows by id.
 fn by_id(rows: Vec<Row>) -> BTreeMap<String, Row> {
     rows.into_iter()
@@ -310,15 +339,12 @@ fn insurance_agency_figures_match_the_rows() {
         "Loyal basic",
         "Minimum coverage",
     ];
-    let dir = check_and_run("insurance-agency");
-    let data = example("insurance-agency").join("data");
-    let raw = raw_customers(&read_csv(&data.join("transactions.csv")), "2024-12-31");
-    let attributes = by_id(read_csv(&data.join("customers.csv")));
-    let out = by_id(customers(dir.path()));
-    assert_eq!(
-        out.keys().collect::<Vec<_>>(),
-        raw.keys().collect::<Vec<_>>()
-    );
+    let Ran {
+        dir,
+        raw,
+        attributes,
+        out,
+    } = run_and_read("insurance-agency");
     let as_of = day("2024-12-31");
     let (mut tiers, mut profits) = (BTreeMap::new(), BTreeMap::new());
     for (id, r) in &raw {
@@ -387,15 +413,12 @@ fn b2b_cost_to_serve(raw: &Raw, company: &Row) -> (i64, i64) {
 
 #[test]
 fn b2b_services_figures_match_the_rows() {
-    let dir = check_and_run("b2b-services");
-    let data = example("b2b-services").join("data");
-    let raw = raw_customers(&read_csv(&data.join("transactions.csv")), "2024-12-31");
-    let attributes = by_id(read_csv(&data.join("customers.csv")));
-    let out = by_id(customers(dir.path()));
-    assert_eq!(
-        out.keys().collect::<Vec<_>>(),
-        raw.keys().collect::<Vec<_>>()
-    );
+    let Ran {
+        dir,
+        raw,
+        attributes,
+        out,
+    } = run_and_read("b2b-services");
     let (mut tiers, mut profits) = (BTreeMap::new(), BTreeMap::new());
     for (id, r) in &raw {
         let row = &out[id];
