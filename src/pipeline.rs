@@ -17,7 +17,7 @@ use crate::metrics::{
 use crate::provenance::{self, Provenance};
 use crate::report::{self, OutputFile, Templates};
 use crate::workspace::overrides::Override;
-use crate::workspace::{self, Workspace};
+use crate::workspace::{self, FileSource, Workspace};
 
 /// A workspace with everything compiled: ready to run against its data.
 pub struct Prepared {
@@ -78,12 +78,18 @@ pub struct Outcome {
 /// Loads and compiles a workspace: every policy file parsed, every expression and template
 /// compiled, the attribute table read. All problems are reported together.
 pub fn prepare(root: &Path) -> Result<Prepared> {
-    prepare_checked(root, false, &[])
+    prepare_checked(&Prepare::folder(root), false)
 }
 
 /// [`prepare`] with what-if overrides (`--set KEY=VALUE`) applied to the policy before compiling.
 pub fn prepare_with(root: &Path, overrides: &[Override]) -> Result<Prepared> {
-    prepare_checked(root, false, overrides)
+    prepare_checked(
+        &Prepare {
+            overrides,
+            ..Prepare::folder(root)
+        },
+        false,
+    )
 }
 
 /// What `powerbase check` does: [`prepare`], open the transaction source to check that every
@@ -91,22 +97,61 @@ pub fn prepare_with(root: &Path, overrides: &[Override]) -> Result<Prepared> {
 /// and render every output once on made-up customers ([`Prepared::dry_run`]), so that a policy
 /// that passes does not fail on `run` because of its rules or templates.
 pub fn check(root: &Path) -> Result<Prepared> {
-    let prepared = prepare_checked(root, true, &[])?;
+    let prepared = prepare_checked(&Prepare::folder(root), true)?;
     prepared.dry_run()?;
     Ok(prepared)
 }
 
-fn prepare_checked(root: &Path, check_source: bool, overrides: &[Override]) -> Result<Prepared> {
-    let mut workspace = match workspace::load(root) {
+/// What to prepare: a policy read from any file source, its data paths relative to a folder.
+#[derive(Clone)]
+pub struct Prepare<'a> {
+    /// Where the policy files come from (the folder, a git revision, memory).
+    pub source: Arc<dyn FileSource>,
+    /// The folder the policy's data paths are relative to.
+    pub root: &'a Path,
+    /// What-if overrides applied before compiling.
+    pub overrides: &'a [Override],
+    /// A workspace prepared before whose attribute table is taken as it is when this policy
+    /// reads the same file the same way (so comparing two policies reads it once).
+    pub reuse: Option<&'a Prepared>,
+}
+
+impl<'a> Prepare<'a> {
+    /// The workspace folder `root`, as it is on disk.
+    pub fn folder(root: &'a Path) -> Self {
+        Prepare {
+            source: Arc::new(workspace::Folder::new(root)),
+            root,
+            overrides: &[],
+            reuse: None,
+        }
+    }
+
+    /// Loads and compiles the workspace, as [`prepare`] does for a folder. Problems in the files
+    /// of a git revision name it (`HEAD~1:rules/tiers.yaml:12:7`).
+    pub fn prepare(&self) -> Result<Prepared> {
+        prepare_checked(self, false)
+    }
+}
+
+fn prepare_checked(how: &Prepare, check_source: bool) -> Result<Prepared> {
+    let root = how.root;
+    let named = |problems: Vec<Diagnostic>| -> Vec<Diagnostic> {
+        problems
+            .into_iter()
+            .map(|d| workspace::source::name_revision(how.source.as_ref(), d))
+            .collect()
+    };
+    let mut workspace = match workspace::load_from(how.source.clone(), root) {
         Ok(w) => w,
         Err(failed) => {
             // No policy to compile, but the plugins can still be checked in the same pass.
             let mut problems = failed.problems;
-            problems.extend(engine::check_scripts(&failed.scripts));
+            problems.extend(named(engine::check_scripts(&failed.scripts)));
             return Err(Error::Workspace(problems));
         }
     };
-    workspace::overrides::apply(&mut workspace.policy, overrides).map_err(Error::Workspace)?;
+    workspace::overrides::apply(&mut workspace.policy, how.overrides).map_err(Error::Workspace)?;
     let mut problems = workspace.problems.clone();
     let policy = &workspace.policy;
     if check_source {
@@ -118,8 +163,12 @@ fn prepare_checked(root: &Path, check_source: bool, overrides: &[Override]) -> R
             ));
         }
     }
-    let attributes = match &policy.customers {
-        Some(src) => match data::read_customers(src, root) {
+    let reused = how
+        .reuse
+        .filter(|r| r.workspace.root == root && r.workspace.policy.customers == policy.customers);
+    let attributes = match (&policy.customers, reused) {
+        (Some(_), Some(r)) => r.attributes.clone(),
+        (Some(src), None) => match data::read_customers(src, root) {
             Ok(t) => Some(t),
             Err(e) => {
                 problems.push(data_diagnostic_in(
@@ -130,7 +179,7 @@ fn prepare_checked(root: &Path, check_source: bool, overrides: &[Override]) -> R
                 None
             }
         },
-        None => None,
+        (None, _) => None,
     };
     let names = declare_attributes(&mut workspace, attributes.as_ref(), &mut problems);
     problems.extend(banded_columns(&workspace, attributes.as_ref()));
@@ -143,8 +192,8 @@ fn prepare_checked(root: &Path, check_source: bool, overrides: &[Override]) -> R
     let (program, templates) = match (program, templates) {
         (Ok(p), Ok(t)) if problems.is_empty() => (p, t),
         (p, t) => {
-            problems.extend(p.err().unwrap_or_default());
-            problems.extend(t.err().unwrap_or_default());
+            problems.extend(named(p.err().unwrap_or_default()));
+            problems.extend(named(t.err().unwrap_or_default()));
             return Err(Error::Workspace(problems));
         }
     };

@@ -71,12 +71,18 @@ impl Sources for WorkspaceSources {
             return nth(text, line);
         }
         let path = self.root.join(file);
-        let path = if path.is_file() {
-            path
-        } else {
-            self.root.join("templates").join(file)
-        };
-        file_line(&path, line)
+        if path.is_file() {
+            return file_line(&path, line);
+        }
+        let template = self.root.join("templates").join(file);
+        if template.is_file() {
+            return file_line(&template, line);
+        }
+        // A file at a git revision: `HEAD~1:rules/tiers.yaml`.
+        nth(
+            &crate::workspace::source::text_at_revision(&self.root, name)?,
+            line,
+        )
     }
 }
 

@@ -3,10 +3,8 @@
 //! that cannot be listed or a file that cannot be read is one problem naming it, never a silent skip.
 
 use std::io;
-use std::path::Path;
 
-use walkdir::WalkDir;
-
+use super::source::{FileSource, Listing};
 use super::SourceFile;
 use crate::error::{Diagnostic, Origin};
 
@@ -62,85 +60,73 @@ pub fn decode(name: &str, bytes: Vec<u8>) -> Result<String, Diagnostic> {
 
 const SAVE_AS_UTF8: &str = "save the file as UTF-8 (in a text editor: Save As, encoding UTF-8)";
 
-/// Reads the workspace file `name` (at `path`) as UTF-8 text.
-pub fn read_text(path: &Path, name: &str) -> Result<String, Diagnostic> {
-    let bytes = std::fs::read(path).map_err(|e| {
+/// Reads the workspace file `name` from `source` as UTF-8 text; `Ok(None)` when there is none.
+pub fn read_text(source: &dyn FileSource, name: &str) -> Result<Option<String>, Diagnostic> {
+    let bytes = source.read(name).map_err(|e| {
         Diagnostic::at(
             Origin::file(name),
             format!("cannot read {name}: {}", reason(&e)),
         )
         .code("policy/unreadable")
     })?;
-    decode(name, bytes)
+    bytes.map(|b| decode(name, b)).transpose()
 }
 
-/// The files below `root/dir` whose extension is one of `extensions` (all files when empty),
-/// named relative to `root` with `/` separators, sorted by name. Hidden files are left out. A
-/// `dir` that is not a folder, a folder that cannot be listed and a file that cannot be read are
-/// each reported once.
+/// The files below the folder `dir` of `source` whose extension is one of `extensions` (all
+/// files when empty), named from the workspace with `/` separators, sorted by name. Hidden files
+/// are left out. A `dir` that is not a folder, a folder that cannot be listed and a file that
+/// cannot be read are each reported once.
 pub fn text_files(
-    root: &Path,
+    source: &dyn FileSource,
     dir: &str,
     extensions: &[&str],
     problems: &mut Vec<Diagnostic>,
 ) -> Vec<SourceFile> {
-    let base = root.join(dir);
-    if !base.exists() {
-        return Vec::new();
-    }
-    if !base.is_dir() {
-        problems.push(
-            Diagnostic::at(
-                Origin::file(dir),
-                format!("`{dir}` is a file, but powerbase reads {dir}/ as a folder"),
-            )
-            .code("policy/not-a-folder")
-            .with_help(format!(
-                "rename the file, and keep the files powerbase should read in a folder named {dir}"
-            )),
-        );
-        return Vec::new();
-    }
+    let unlisted = |folder: &str, why: &str| {
+        Diagnostic::at(
+            Origin::file(folder),
+            format!("cannot list the folder {folder}: {why}"),
+        )
+        .code("policy/unreadable")
+    };
+    let (files, unreadable) = match source.list(dir) {
+        Ok(Listing::Missing) => return Vec::new(),
+        Ok(Listing::File) => {
+            problems.push(
+                Diagnostic::at(
+                    Origin::file(dir),
+                    format!("`{dir}` is a file, but powerbase reads {dir}/ as a folder"),
+                )
+                .code("policy/not-a-folder")
+                .with_help(format!(
+                    "rename the file, and keep the files powerbase should read in a folder named {dir}"
+                )),
+            );
+            return Vec::new();
+        }
+        Ok(Listing::Folder { files, unreadable }) => (files, unreadable),
+        Err(e) => {
+            problems.push(unlisted(dir, &reason(&e)));
+            return Vec::new();
+        }
+    };
+    problems.extend(unreadable.iter().map(|(f, why)| unlisted(f, why)));
     let mut out = Vec::new();
-    for entry in WalkDir::new(&base).sort_by_file_name() {
-        let entry = match entry {
-            Ok(e) => e,
-            Err(e) => {
-                let folder = e.path().map_or(dir.to_string(), |p| relative_name(root, p));
-                let why = e.io_error().map_or_else(|| e.to_string(), reason);
-                problems.push(
-                    Diagnostic::at(
-                        Origin::file(&folder),
-                        format!("cannot list the folder {folder}: {why}"),
-                    )
-                    .code("policy/unreadable"),
-                );
-                continue;
-            }
-        };
-        let path = entry.path();
-        let extension = path.extension().and_then(|e| e.to_str());
-        if !entry.file_type().is_file()
+    for name in files {
+        let file = name.rsplit('/').next().unwrap_or(&name);
+        let extension = file.rsplit_once('.').map(|(_, x)| x);
+        if file.starts_with('.')
             || (!extensions.is_empty() && !extensions.iter().any(|x| Some(*x) == extension))
-            || entry.file_name().to_string_lossy().starts_with('.')
         {
             continue;
         }
-        let name = relative_name(root, path);
-        match read_text(path, &name) {
-            Ok(text) => out.push(SourceFile { name, text }),
+        match read_text(source, &name) {
+            Ok(Some(text)) => out.push(SourceFile { name, text }),
+            Ok(None) => {}
             Err(d) => problems.push(d),
         }
     }
     out
-}
-
-fn relative_name(root: &Path, path: &Path) -> String {
-    let rel = path.strip_prefix(root).unwrap_or(path);
-    rel.components()
-        .map(|c| c.as_os_str().to_string_lossy().into_owned())
-        .collect::<Vec<_>>()
-        .join("/")
 }
 
 #[cfg(test)]

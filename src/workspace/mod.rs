@@ -7,16 +7,19 @@ mod files;
 pub mod names;
 pub mod overrides;
 mod schema;
+pub mod source;
 mod spans;
 pub mod strategy;
 mod yaml;
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use serde_saphyr::Spanned;
 
 pub use names::{Kind, NameTable};
 pub use schema::{json_schema, ParamValue, Severity};
+pub use source::{FileSource, Folder, GitRevision, Memory};
 pub use spans::Spans;
 pub use strategy::{Bands, Persona, Profit, ProfitBasis, TemplatePlugins};
 
@@ -30,14 +33,19 @@ pub const POLICY_FILE: &str = "powerbase.yaml";
 /// A loaded client workspace.
 #[derive(Debug, Clone)]
 pub struct Workspace {
-    /// The workspace folder.
+    /// The workspace folder: data paths in the policy are relative to it.
     pub root: PathBuf,
+    /// Where the policy files were read from (the folder, a git revision, memory).
+    pub source: Arc<dyn FileSource>,
     /// The merged policy.
     pub policy: Policy,
     /// Rhai plugin scripts, sorted by path.
     pub scripts: Vec<SourceFile>,
     /// The workspace's own report templates, named by their path below `templates/`.
     pub templates: Vec<SourceFile>,
+    /// The policy test files, `tests/**/*.yaml` (and `.yml`), named by their path in the
+    /// workspace (`tests/tiers.yaml`), sorted by name. Read, not parsed: `powerbase test` parses them.
+    pub tests: Vec<SourceFile>,
     /// Problems that did not stop loading (a clash of names, a bad date): the workspace can still
     /// be compiled to find more, but must not run.
     pub problems: Vec<Diagnostic>,
@@ -183,9 +191,29 @@ pub struct ReportSettings {
 /// it holds is unknown, so compiling the rest would report its absence as more problems); other
 /// problems are kept in [`Workspace::problems`] so that compiling can find more in the same pass.
 pub fn load(root: &Path) -> Result<Workspace, LoadError> {
+    load_from(Arc::new(Folder::new(root)), root)
+}
+
+/// [`load`] with the policy files read from `source` (a folder, a git revision, memory) and the
+/// data paths taken relative to the folder `root`. The same validation applies to every source;
+/// problems in the files of a git revision name it (`HEAD~1:rules/tiers.yaml:12:7`).
+pub fn load_from(source: Arc<dyn FileSource>, root: &Path) -> Result<Workspace, LoadError> {
+    let mut loaded = read(source.clone(), root);
+    let problems = match &mut loaded {
+        Ok(w) => &mut w.problems,
+        Err(e) => &mut e.problems,
+    };
+    for d in problems.iter_mut() {
+        *d = source::name_revision(source.as_ref(), std::mem::replace(d, Diagnostic::new("")));
+    }
+    loaded
+}
+
+fn read(source: Arc<dyn FileSource>, root: &Path) -> Result<Workspace, LoadError> {
+    let src = source.as_ref();
     let mut problems = Vec::new();
     let mut spans = Spans::default();
-    let main = match read_main(root) {
+    let main = match read_main(src, root) {
         Ok(text) => {
             let file = parse_file(POLICY_FILE, &text, &mut problems);
             if file.is_some() {
@@ -205,7 +233,7 @@ pub fn load(root: &Path) -> Result<Workspace, LoadError> {
         .collect();
     // A rule file that could not be listed, read or parsed makes the policy incomplete.
     let before = problems.len();
-    let mut rules = files::text_files(root, "rules", &["yaml", "yml"], &mut problems);
+    let mut rules = files::text_files(src, "rules", &["yaml", "yml"], &mut problems);
     rules.sort_by(|a, b| a.name.cmp(&b.name));
     let mut all_read = main_parsed && problems.len() == before;
     for f in rules {
@@ -221,20 +249,23 @@ pub fn load(root: &Path) -> Result<Workspace, LoadError> {
         None
     };
     let policy = policy.map(|(policy, names)| (Policy { spans, ..policy }, names));
-    let scripts = scripts(root, &mut problems);
-    let templates = files::text_files(root, "templates", &[], &mut problems)
+    let scripts = files::text_files(src, "scripts", &["rhai"], &mut problems);
+    let templates = files::text_files(src, "templates", &[], &mut problems)
         .into_iter()
         .map(|f| SourceFile {
             name: f.name.trim_start_matches("templates/").to_string(),
             text: f.text,
         })
         .collect();
+    let tests = files::text_files(src, "tests", &["yaml", "yml"], &mut problems);
     match policy {
         Some((policy, names)) if all_read => Ok(Workspace {
             root: root.to_path_buf(),
+            source,
             policy,
             scripts,
             templates,
+            tests,
             problems,
             names,
         }),
@@ -253,19 +284,22 @@ pub struct LoadError {
 }
 
 /// The text of `powerbase.yaml`.
-fn read_main(root: &Path) -> Result<String, Diagnostic> {
-    let path = root.join(POLICY_FILE);
-    let bytes = std::fs::read(&path).map_err(|e| {
-        Diagnostic::new(format!(
-            "cannot read {}: {}",
-            path.display(),
-            files::reason(&e)
-        ))
-        .code("policy/unreadable")
-        .with_help(format!(
-            "a workspace is a folder with a {POLICY_FILE}; `powerbase init DIR` makes one"
-        ))
-    })?;
+fn read_main(source: &dyn FileSource, root: &Path) -> Result<String, Diagnostic> {
+    let where_ = || match source.label() {
+        Some(rev) => format!("{} at {rev}", root.join(POLICY_FILE).display()),
+        None => root.join(POLICY_FILE).display().to_string(),
+    };
+    let cannot = |why: String| {
+        Diagnostic::new(format!("cannot read {}: {why}", where_()))
+            .code("policy/unreadable")
+            .with_help(format!(
+                "a workspace is a folder with a {POLICY_FILE}; `powerbase init DIR` makes one"
+            ))
+    };
+    let bytes = source
+        .read(POLICY_FILE)
+        .map_err(|e| cannot(files::reason(&e)))?
+        .ok_or_else(|| cannot("it does not exist".to_string()))?;
     files::decode(POLICY_FILE, bytes)
 }
 
@@ -292,11 +326,6 @@ fn include_builtins(files: &mut Vec<(String, PolicyFile)>, problems: &mut Vec<Di
         }
         i += 1;
     }
-}
-
-/// The plugin scripts, `scripts/**/*.rhai`, sorted by path.
-pub fn scripts(root: &Path, problems: &mut Vec<Diagnostic>) -> Vec<SourceFile> {
-    files::text_files(root, "scripts", &["rhai"], problems)
 }
 
 fn parse_file(name: &str, text: &str, problems: &mut Vec<Diagnostic>) -> Option<PolicyFile> {
