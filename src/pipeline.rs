@@ -1,6 +1,8 @@
 //! load workspace -> load data -> compute metrics -> evaluate rules -> analyse -> render; each
 //! step hands a plain value to the next.
 
+pub mod compare;
+
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 

@@ -1,6 +1,7 @@
 //! One file per subcommand: argument handling and printing only; the work happens in the stages.
 
 mod check;
+mod diff;
 mod explain;
 mod init;
 mod progress;
@@ -115,6 +116,42 @@ enum Command {
         #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
         format: OutputFormat,
     },
+    /// Compare two versions of the policy on the same data: the policy as it stood at a git
+    /// revision (`--base HEAD~1`), in another folder (`--base-dir`) or with `--set` overrides,
+    /// against the working tree (or `--head REV`). Shows what changed in the policy, the tier
+    /// table before and after, the migration matrix and the customers who moved. Markdown on
+    /// standard output; `--format json`; `--out DIR` writes diff.md, diff.pdf and diff.json.
+    Diff {
+        /// The workspace folder (holding powerbase.yaml).
+        #[arg(default_value = ".")]
+        workspace: PathBuf,
+        /// The git revision of the policy before (a commit, branch or tag: HEAD~1, main).
+        #[arg(long, value_name = "REV")]
+        base: Option<String>,
+        /// The git revision of the policy after [default: the working tree].
+        #[arg(long, value_name = "REV")]
+        head: Option<String>,
+        /// A folder holding the policy before, to compare without git.
+        #[arg(long, value_name = "DIR", conflicts_with = "base")]
+        base_dir: Option<PathBuf>,
+        /// A param or tier condition to change in the head (repeatable), as for `run --set`;
+        /// without --base, compares that change with the policy as it is.
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        set: Vec<Override>,
+        /// Whose data files both policies are evaluated on.
+        #[arg(long, value_enum, default_value_t = DataSide::Head)]
+        data_from: DataSide,
+        /// Evaluate both as of this date (YYYY-MM-DD) [default: the head's as-of date].
+        #[arg(long, value_parser = parse_day)]
+        as_of: Option<Day>,
+        /// `human` (Markdown) or `json`.
+        #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
+        format: OutputFormat,
+        /// Write diff.md, diff.pdf and diff.json to this folder instead of printing (a new or
+        /// empty folder, or one powerbase wrote before).
+        #[arg(long, short)]
+        out: Option<PathBuf>,
+    },
     /// Check a workspace without running it: every policy file parsed, every expression and
     /// template compiled. Lists every problem with file and line; exits non-zero if there is one.
     Check {
@@ -145,6 +182,15 @@ pub enum OutputFormat {
     Human,
     /// For scripts, editors and CI.
     Json,
+}
+
+/// Whose data files `diff` evaluates both policies on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DataSide {
+    /// The head's data files (the data as it is now).
+    Head,
+    /// The base's (taken from git for a revision).
+    Base,
 }
 
 /// What failed writes to standard output and standard error are reported as.
@@ -187,7 +233,8 @@ impl Cli {
             Command::Run { workspace, .. }
             | Command::Check { workspace, .. }
             | Command::Whatif { workspace, .. }
-            | Command::Explain { workspace, .. } => workspace,
+            | Command::Explain { workspace, .. }
+            | Command::Diff { workspace, .. } => workspace,
             Command::Init { dir } => dir,
             Command::Schema => Path::new("."),
         }
@@ -254,6 +301,32 @@ pub fn dispatch(cli: Cli) -> powerbase::Result<ExitCode> {
             set,
             format,
         } => explain::explain(&workspace, &customer_id, as_of, &set, format).map(done),
+        Command::Diff {
+            workspace,
+            base,
+            head,
+            base_dir,
+            set,
+            data_from,
+            as_of,
+            format,
+            out,
+        } => {
+            let args = diff::DiffArgs {
+                workspace,
+                base,
+                head,
+                base_dir,
+                set,
+                data_from: match data_from {
+                    DataSide::Head => powerbase::pipeline::compare::DataFrom::Head,
+                    DataSide::Base => powerbase::pipeline::compare::DataFrom::Base,
+                },
+                as_of,
+                out,
+            };
+            diff::diff(&args, format).map(done)
+        }
         Command::Check { workspace, format } => check::check(&workspace, format),
         Command::Init { dir } => init::init(&dir).map(done),
         Command::Schema => schema::schema().map(done),

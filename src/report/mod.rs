@@ -4,6 +4,7 @@
 pub mod charts;
 mod context;
 mod csv;
+pub mod diff;
 pub mod format;
 pub mod functions;
 mod json;

@@ -3,6 +3,7 @@
 //! point at it. Problems are collected, not stopped at: `check` shows them all in one pass.
 
 pub mod builtin;
+pub mod changes;
 mod files;
 pub mod names;
 pub mod overrides;
