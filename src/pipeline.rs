@@ -134,6 +134,12 @@ impl<'a> Prepare<'a> {
     pub fn prepare(&self) -> Result<Prepared> {
         prepare_checked(self, false)
     }
+
+    /// Compiles `workspace`, already loaded from this source (with
+    /// [`workspace::load_from`]`(source, root)`), without reading its files again.
+    pub fn prepare_loaded(&self, workspace: Workspace) -> Result<Prepared> {
+        compile_checked(self, workspace, false)
+    }
 }
 
 fn prepare_checked(how: &Prepare, check_source: bool) -> Result<Prepared> {
@@ -144,7 +150,7 @@ fn prepare_checked(how: &Prepare, check_source: bool) -> Result<Prepared> {
             .map(|d| workspace::source::name_revision(how.source.as_ref(), d))
             .collect()
     };
-    let mut workspace = match workspace::load_from(how.source.clone(), root) {
+    let workspace = match workspace::load_from(how.source.clone(), root) {
         Ok(w) => w,
         Err(failed) => {
             // No policy to compile, but the plugins can still be checked in the same pass.
@@ -152,6 +158,22 @@ fn prepare_checked(how: &Prepare, check_source: bool) -> Result<Prepared> {
             problems.extend(named(engine::check_scripts(&failed.scripts)));
             return Err(Error::Workspace(problems));
         }
+    };
+    compile_checked(how, workspace, check_source)
+}
+
+/// Compiles a loaded workspace (see [`prepare_checked`]).
+fn compile_checked(
+    how: &Prepare,
+    mut workspace: Workspace,
+    check_source: bool,
+) -> Result<Prepared> {
+    let root = how.root;
+    let named = |problems: Vec<Diagnostic>| -> Vec<Diagnostic> {
+        problems
+            .into_iter()
+            .map(|d| workspace::source::name_revision(how.source.as_ref(), d))
+            .collect()
     };
     workspace::overrides::apply(&mut workspace.policy, how.overrides).map_err(Error::Workspace)?;
     let mut problems = workspace.problems.clone();

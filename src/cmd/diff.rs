@@ -12,7 +12,7 @@ use powerbase::pipeline::compare::{compare, DataFrom};
 use powerbase::pipeline::{Prepare, Prepared};
 use powerbase::report::diff::{build, Sides};
 use powerbase::workspace::overrides::Override;
-use powerbase::workspace::{changes, FileSource, Folder, GitRevision};
+use powerbase::workspace::{changes, FileSource, Folder, GitRevision, Workspace};
 use powerbase::{Error, Result};
 
 use super::progress::Bar;
@@ -57,7 +57,7 @@ pub fn diff(args: &DiffArgs, format: OutputFormat) -> Result<()> {
     // With --data-from base and a base revision, its data files are taken out of git into a
     // folder of our own, read there and removed after.
     let extracted = match (args.data_from, &args.base_dir) {
-        (DataFrom::Base, None) => Some(Extracted::new(&base_source, root)?),
+        (DataFrom::Base, None) => Some(Extracted::new(&base_source)?),
         _ => None,
     };
     let data_root: &Path = match (args.data_from, &args.base_dir, &extracted) {
@@ -77,8 +77,11 @@ pub fn diff(args: &DiffArgs, format: OutputFormat) -> Result<()> {
         root: data_root,
         overrides: &[],
         reuse: Some(&head),
-    }
-    .prepare()?;
+    };
+    let base = match &extracted {
+        Some(x) => base.prepare_loaded(x.workspace.clone())?,
+        None => base.prepare()?,
+    };
     if let Some(out) = &args.out {
         powerbase::report::output::check_out_dir(out, root, &head.inputs())?;
     }
@@ -166,56 +169,63 @@ fn write_out(
 }
 
 /// The base revision's data files, copied out of git into a folder powerbase made and removes
-/// when done: the data loader reads files, and the user's working tree is not touched.
+/// when done (the data loader reads files; the user's working tree is not touched), with the base
+/// workspace loaded once, its data paths relative to that folder.
 struct Extracted {
     dir: PathBuf,
+    workspace: Workspace,
 }
 
 impl Extracted {
-    fn new(source: &Arc<dyn FileSource>, root: &Path) -> Result<Self> {
-        let ws = powerbase::workspace::load_from(source.clone(), root)
-            .map_err(|e| Error::Workspace(e.problems))?;
-        let policy = &ws.policy;
+    fn new(source: &Arc<dyn FileSource>) -> Result<Self> {
         let nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.subsec_nanos());
         let dir =
             std::env::temp_dir().join(format!("powerbase-diff-{}-{nanos}", std::process::id()));
-        let made = Extracted { dir };
+        let workspace = powerbase::workspace::load_from(source.clone(), &dir)
+            .map_err(|e| Error::Workspace(e.problems))?;
+        let made = Extracted { dir, workspace };
+        let policy = &made.workspace.policy;
         let label = source.label().unwrap_or("the base");
         let paths = std::iter::once(&policy.transactions.path)
             .chain(policy.customers.iter().map(|c| &c.path));
         for path in paths.filter(|p| p.is_relative()) {
-            if !path
-                .components()
-                .all(|c| matches!(c, std::path::Component::Normal(_)))
-            {
-                return Err(Error::Usage(format!(
-                    "{} lies outside the workspace, so --data-from base cannot take it from git; leave --data-from out",
-                    path.display()
-                )));
-            }
-            let name = path
-                .components()
-                .map(|c| c.as_os_str().to_string_lossy())
-                .collect::<Vec<_>>()
-                .join("/");
-            let io = |e: std::io::Error| Error::Output {
-                path: made.dir.join(path),
-                source: e,
-            };
-            let bytes = source.read(&name).map_err(io)?.ok_or_else(|| {
-                Error::Usage(format!(
-                    "{name} is not committed at {label}, so --data-from base cannot read it; commit the data file or leave --data-from out"
-                ))
-            })?;
-            let target = made.dir.join(path);
-            if let Some(parent) = target.parent() {
-                std::fs::create_dir_all(parent).map_err(io)?;
-            }
-            std::fs::write(&target, bytes).map_err(io)?;
+            made.copy_out(source.as_ref(), path, label)?;
         }
         Ok(made)
+    }
+
+    /// Copies the data file `path` (relative to the workspace) out of `source`.
+    fn copy_out(&self, source: &dyn FileSource, path: &Path, label: &str) -> Result<()> {
+        if !path
+            .components()
+            .all(|c| matches!(c, std::path::Component::Normal(_)))
+        {
+            return Err(Error::Usage(format!(
+                "{} lies outside the workspace, so --data-from base cannot take it from git; leave --data-from out",
+                path.display()
+            )));
+        }
+        let name = path
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy())
+            .collect::<Vec<_>>()
+            .join("/");
+        let target = self.dir.join(path);
+        let io = |e: std::io::Error| Error::Output {
+            path: target.clone(),
+            source: e,
+        };
+        let bytes = source.read(&name).map_err(io)?.ok_or_else(|| {
+            Error::Usage(format!(
+                "{name} is not committed at {label}, so --data-from base cannot read it; commit the data file or leave --data-from out"
+            ))
+        })?;
+        if let Some(parent) = target.parent() {
+            std::fs::create_dir_all(parent).map_err(io)?;
+        }
+        std::fs::write(&target, bytes).map_err(io)
     }
 }
 

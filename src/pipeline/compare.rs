@@ -65,8 +65,13 @@ pub fn compare(
         DataFrom::Head => (other_loaded, loaded),
         DataFrom::Base => (loaded, other_loaded),
     };
-    let base_out = base.decide(base_data, Timings::default())?;
-    let head_out = head.decide(head_data, Timings::default())?;
+    // Two programs, two tables: evaluated side by side.
+    let (base_out, head_out) = std::thread::scope(|scope| {
+        let b = scope.spawn(|| base.decide(base_data, Timings::default()));
+        let h = head.decide(head_data, Timings::default());
+        (b.join().expect("an evaluation does not panic"), h)
+    });
+    let (base_out, head_out) = (base_out?, head_out?);
     let (migration, placed_by, unmatched) = moves(base, head, &base_out, &head_out);
     Ok(Comparison {
         as_of,

@@ -280,3 +280,74 @@ fn a_template_error_is_a_workspace_problem_in_the_dry_run() {
     assert_eq!(origin.file, Path::new("templates/report.md"));
     assert_eq!(origin.line, 3);
 }
+
+/// The policy of [`workspace`] as files in memory, with `first_min` changed.
+fn in_memory(first_min: &str) -> Arc<dyn workspace::FileSource> {
+    Arc::new(workspace::Memory::new().with(
+        "powerbase.yaml",
+        policy("as_of: 2024-03-31\n").replace("first_min: 500", &format!("first_min: {first_min}")),
+    ))
+}
+
+#[test]
+fn a_policy_in_memory_runs_on_the_data_of_a_folder() {
+    let dir = workspace("as_of: 2024-03-31\n");
+    let on_disk = prepare(dir.path()).unwrap();
+    let in_memory = Prepare {
+        source: in_memory("500"),
+        ..Prepare::folder(dir.path())
+    }
+    .prepare()
+    .unwrap();
+    let at = day("2024-03-31");
+    let a = on_disk.evaluate(at, None).unwrap();
+    let b = in_memory.evaluate(at, None).unwrap();
+    assert_eq!(tiers(&on_disk, &a), tiers(&in_memory, &b));
+}
+
+#[test]
+fn two_policies_reading_the_data_alike_share_one_load_and_the_attribute_table() {
+    let dir = workspace("as_of: 2024-03-31\n");
+    let head = Prepare {
+        source: in_memory("1000"),
+        ..Prepare::folder(dir.path())
+    }
+    .prepare()
+    .unwrap();
+    // The base reuses the head's attribute table: removing the file proves it is not read again.
+    std::fs::remove_file(dir.path().join("data/customers.csv")).unwrap();
+    let base = Prepare {
+        source: in_memory("500"),
+        reuse: Some(&head),
+        ..Prepare::folder(dir.path())
+    }
+    .prepare()
+    .unwrap();
+    let c = compare::compare(&base, &head, compare::DataFrom::Head, None, None).unwrap();
+    assert!(c.read_once);
+    // C1 has 1,200.00: First under both; C2 (450.50) and nothing else changes with first_min
+    // 500 -> 1000 except customers between 500 and 1000 (none): only the matrix diagonal.
+    let moved: Vec<&str> = c.migration.moved.iter().map(|m| m.id.as_str()).collect();
+    assert!(moved.is_empty(), "{moved:?}");
+    let head_tiers = tiers(&head, &c.head);
+    let base_tiers = tiers(&base, &c.base);
+    assert_eq!(head_tiers, base_tiers);
+    assert_eq!(base_tiers["C1"], "First");
+    // A threshold under C2's revenue moves C2 up, and only C2.
+    let low = Prepare {
+        source: in_memory("400"),
+        reuse: Some(&head),
+        ..Prepare::folder(dir.path())
+    }
+    .prepare()
+    .unwrap();
+    let c = compare::compare(&head, &low, compare::DataFrom::Head, None, None).unwrap();
+    let moved: Vec<(&str, &str, &str, bool)> = c
+        .migration
+        .moved
+        .iter()
+        .map(|m| (m.id.as_str(), m.from.as_str(), m.to.as_str(), m.up))
+        .collect();
+    assert_eq!(moved, vec![("C2", "Business", "First", true)]);
+    assert_eq!(c.placed_by, vec![(1, 0)]);
+}
