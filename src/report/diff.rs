@@ -81,6 +81,8 @@ pub struct DiffTier {
     pub revenue: Money,
     /// Share of total revenue.
     pub revenue_share: f64,
+    /// Its rule (`None` for the last tier, which takes everyone left).
+    pub rule: Option<String>,
 }
 
 /// A customer whose tier changed.
@@ -131,10 +133,16 @@ fn rule_text(policy: &Policy, index: u16) -> String {
     }
 }
 
-fn tiers(summaries: &[TierSummary]) -> Vec<DiffTier> {
+fn tiers(summaries: &[TierSummary], policy: &Policy) -> Vec<DiffTier> {
     summaries
         .iter()
         .map(|t| DiffTier {
+            rule: policy
+                .tiers
+                .iter()
+                .find(|p| p.name == t.name)
+                .and_then(|p| p.when.as_ref())
+                .map(|w| w.text.trim().to_string()),
             name: t.name.clone(),
             customers: t.customers,
             customer_share: t.customer_share,
@@ -217,11 +225,11 @@ pub fn build(
         revenue: Money(m.matrix.iter().map(|c| c.revenue).sum()),
         base: Side {
             label: sides.base.0,
-            tiers: tiers(&comparison.base.analysis.tiers),
+            tiers: tiers(&comparison.base.analysis.tiers, base_policy),
         },
         head: Side {
             label: sides.head.0,
-            tiers: tiers(&comparison.head.analysis.tiers),
+            tiers: tiers(&comparison.head.analysis.tiers, head_policy),
         },
         matrix: m.matrix.clone(),
         rule_reads,
@@ -364,13 +372,7 @@ impl PolicyDiff {
     fn tiers_section(&self) -> String {
         let mut s = String::from("## Tiers before and after\n\n");
         s.push_str("| Tier | Customers before | Customers after | Change | Revenue before | Revenue after | Share before | Share after |\n|---|---:|---:|---:|---:|---:|---:|---:|\n");
-        let mut names: Vec<&str> = self.base.tiers.iter().map(|t| t.name.as_str()).collect();
-        for t in &self.head.tiers {
-            if !names.contains(&t.name.as_str()) {
-                names.push(&t.name);
-            }
-        }
-        for name in names {
+        for name in self.tier_names() {
             let find = |side: &Side| side.tiers.iter().find(|t| t.name == name).cloned();
             let (b, h) = (find(&self.base), find(&self.head));
             let count = |t: &Option<DiffTier>| {
@@ -440,45 +442,36 @@ impl PolicyDiff {
         s
     }
 
-    /// Each tier's rule before and after, once (every moved customer was placed by its tier's
-    /// rule: first match wins).
+    /// Each tier's rule before and after (first match wins: a customer is placed by the rule of
+    /// its tier).
     fn rules_section(&self) -> String {
-        let mut rules: Vec<(&str, Option<&str>, Option<&str>)> = Vec::new();
-        for m in &self.moved {
-            for (tier, rule, before) in [
-                (&m.from, &m.rule_before, true),
-                (&m.to, &m.rule_after, false),
-            ] {
-                let text = rule.split_once(": ").map_or(rule.as_str(), |(_, r)| r);
-                let entry = match rules.iter_mut().find(|(t, _, _)| *t == tier.as_str()) {
-                    Some(e) => e,
-                    None => {
-                        rules.push((tier.as_str(), None, None));
-                        rules.last_mut().expect("just pushed")
-                    }
-                };
-                if before {
-                    entry.1 = Some(text);
-                } else {
-                    entry.2 = Some(text);
-                }
-            }
-        }
-        if rules.is_empty() {
-            return String::new();
-        }
-        let mut s = String::from("## The rules that placed them\n\nFirst match wins: each customer who moved was placed by the rule of the tier shown.\n\n| Tier | Rule before | Rule after |\n|---|---|---|\n");
-        for (tier, before, after) in rules {
-            let text = |r: Option<&str>| r.map_or("–".to_string(), esc);
-            s.push_str(&format!(
-                "| {} | {} | {} |\n",
-                esc(tier),
-                text(before),
-                text(after)
-            ));
+        let mut s = String::from("## The tier rules\n\nA customer lands in the first tier whose rule holds.\n\n| Tier | Rule before | Rule after |\n|---|---|---|\n");
+        for name in self.tier_names() {
+            let rule = |side: &Side| match side.tiers.iter().find(|t| t.name == name) {
+                None => "(no such tier)".to_string(),
+                Some(t) => t.rule.as_deref().map_or("everyone left".to_string(), esc),
+            };
+            let (before, after) = (rule(&self.base), rule(&self.head));
+            let after = if after == before {
+                "(same)".to_string()
+            } else {
+                after
+            };
+            s.push_str(&format!("| {} | {before} | {after} |\n", esc(name)));
         }
         s.push('\n');
         s
+    }
+
+    /// The tier names of both sides: the base's, then those only the head has.
+    fn tier_names(&self) -> Vec<&str> {
+        let mut names: Vec<&str> = self.base.tiers.iter().map(|t| t.name.as_str()).collect();
+        for t in &self.head.tiers {
+            if !names.contains(&t.name.as_str()) {
+                names.push(&t.name);
+            }
+        }
+        names
     }
 
     fn moved_section(&self) -> String {
