@@ -27,10 +27,7 @@ pub fn escape(text: &str) -> String {
 pub fn failure_text(result: &CaseResult) -> String {
     let mut out = String::new();
     for f in &result.failures {
-        out.push_str(&format!(
-            "customer {}: {}: expected {}, found {}\n",
-            f.customer, f.what, f.expected, f.actual
-        ));
+        out.push_str(&format!("{f}\n"));
     }
     for (_, text) in &result.explanations {
         out.push('\n');
@@ -68,14 +65,7 @@ pub fn xml(outcome: &Outcome) -> String {
                 continue;
             }
             let first = &case.failures[0];
-            let message = format!(
-                "{} failed: customer {}: {}: expected {}, found {}",
-                case.failures.len(),
-                first.customer,
-                first.what,
-                first.expected,
-                first.actual
-            );
+            let message = format!("{} failed: {first}", case.failures.len());
             out.push_str(&format!(
                 ">\n      <failure message=\"{}\" type=\"expectation\">{}</failure>\n    </testcase>\n",
                 escape(&message),

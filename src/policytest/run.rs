@@ -79,6 +79,20 @@ pub struct Failure {
     pub actual: String,
 }
 
+impl std::fmt::Display for Failure {
+    /// `customer ID: WHAT: expected X, found Y` (without the customer when there is none).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if !self.customer.is_empty() {
+            write!(f, "customer {}: ", self.customer)?;
+        }
+        write!(
+            f,
+            "{}: expected {}, found {}",
+            self.what, self.expected, self.actual
+        )
+    }
+}
+
 /// The `params:` of a case as the key of its compiled program (sorted; empty for the policy as it
 /// is).
 type Params = Vec<(String, String)>;
