@@ -32,7 +32,7 @@ use crate::data::Day;
 use crate::error::{Diagnostic, Origin};
 use crate::workspace::{yaml, SourceFile};
 
-pub use run::{run, CaseResult, Failure, Outcome};
+pub use run::{run, CaseResult, Explainer, Failure, Outcome};
 
 /// One test case of a test file.
 #[derive(Debug, Clone, PartialEq)]
