@@ -137,7 +137,7 @@ fn a_failing_case_exits_1_with_expected_actual_and_explain() {
         "{out}"
     );
     assert!(
-        out.contains("figure: percentile(\"revenue\", 0.9) = 19"),
+        out.contains("figure: percentile(\"revenue\", 0.9) = 19.00\n"),
         "{out}"
     );
     assert!(
@@ -212,7 +212,7 @@ fn a_malformed_test_file_is_a_diagnostic_with_file_and_line() {
     assert!(err.contains("tests/bad.yaml:6:"), "{err}");
     assert!(err.contains("policy/unknown-key"), "{err}");
 
-    let bad_cell = "- name: a\n  transactions:\n    - { customer_id: X, date: 2024-01-02, amount: \"1.234\" }\n  expect:\n    X: { tier: Frist }\n";
+    let bad_cell = "- name: a\n  transactions:\n    - { customer_id: X, date: 2024-01-02, amount: \"1.234\" }\n  expect:\n    X: { tier: Frist, metrics: { revenu: 1 } }\n";
     let dir = workspace(POLICY, Some(&data()), &[("tests/bad.yaml", bad_cell)]);
     let (code, _, err) = test_cmd(dir.path(), &[]);
     assert_eq!(code, 1);
@@ -223,6 +223,11 @@ fn a_malformed_test_file_is_a_diagnostic_with_file_and_line() {
     assert!(err.contains("did you mean `First`?"), "{err}");
     assert!(err.contains("error[test/bad-row]"), "{err}");
     assert!(err.contains("tests/bad.yaml:3:"), "{err}");
+    // An unknown metric is shown at its name.
+    assert!(
+        err.contains("the policy has no metric `revenu`\n --> tests/bad.yaml:5:34"),
+        "{err}"
+    );
     assert!(err.contains("at most 2 decimals"), "{err}");
 }
 
@@ -251,6 +256,20 @@ fn population_from_data_places_a_customer_against_the_real_population() {
     let dir = workspace(POLICY, Some(&data()), &[("tests/p.yaml", cases)]);
     let (code, out, err) = test_cmd(dir.path(), &[]);
     assert_eq!(code, 0, "{out}{err}");
+
+    // A failing case on the real population explains with the real population's figure.
+    let failing = "- name: real\n  population_from: data\n  customers:\n    A: { revenue: 90.00, purchase_days: 1 }\n  expect:\n    A: { tier: First }\n";
+    let dir = workspace(POLICY, Some(&data()), &[("tests/p.yaml", failing)]);
+    let (code, out, _) = test_cmd(dir.path(), &[]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("customer A: tier: expected First, found Economy"),
+        "{out}"
+    );
+    assert!(
+        out.contains("figure: percentile(\"revenue\", 0.9) = 91.00\n"),
+        "{out}"
+    );
 }
 
 #[test]

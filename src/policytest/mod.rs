@@ -76,6 +76,8 @@ pub struct Given {
     pub text: String,
     /// Where the value is.
     pub origin: Origin,
+    /// Where the key is.
+    pub key_origin: Origin,
 }
 
 /// The customers a case runs on.
@@ -107,7 +109,7 @@ pub struct Expect {
 }
 
 /// Values by name, as written (a row of `transactions:`, a customer of `customers:`, `metrics:`).
-type Values = IndexMap<String, Spanned<String>>;
+type Values = IndexMap<Spanned<String>, Spanned<String>>;
 
 /// A case as written.
 #[derive(Debug, Deserialize)]
@@ -138,7 +140,7 @@ struct ExpectEntry {
     #[serde(default)]
     checks: Option<Vec<Spanned<String>>>,
     #[serde(default)]
-    metrics: IndexMap<String, Spanned<String>>,
+    metrics: Values,
 }
 
 fn at<T>(file: &str, spanned: &Spanned<T>) -> Origin {
@@ -149,11 +151,12 @@ fn at<T>(file: &str, spanned: &Spanned<T>) -> Origin {
     )
 }
 
-fn given(file: &str, values: IndexMap<String, Spanned<String>>) -> Vec<Given> {
+fn given(file: &str, values: Values) -> Vec<Given> {
     values
         .into_iter()
         .map(|(key, v)| Given {
-            key,
+            key_origin: at(file, &key),
+            key: key.value,
             origin: at(file, &v),
             text: v.value,
         })

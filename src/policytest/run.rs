@@ -376,7 +376,7 @@ fn check_names(prepared: &Prepared, case: &Case) -> Vec<Diagnostic> {
         }
         for g in &x.metrics {
             if !metrics.contains(&g.key) {
-                problems.push(unknown("metric", &g.key, &g.origin, &metrics));
+                problems.push(unknown("metric", &g.key, &g.key_origin, &metrics));
             }
         }
     }

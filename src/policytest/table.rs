@@ -68,7 +68,7 @@ pub(super) fn from_rows(
             for g in row.iter().filter(|g| !headers.contains(&g.key)) {
                 problems.push(
                     Diagnostic::at(
-                        g.origin.clone(),
+                        g.key_origin.clone(),
                         format!(
                             "transactions: `{}` is not a column the workspace maps ({})",
                             g.key,
@@ -237,7 +237,7 @@ pub(super) fn from_values(
                     )
                 };
                 problems.push(
-                    Diagnostic::at(g.origin.clone(), message)
+                    Diagnostic::at(g.key_origin.clone(), message)
                         .with_help(help)
                         .code("test/unknown-name"),
                 );
