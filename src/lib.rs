@@ -19,6 +19,7 @@ mod ident;
 pub mod metrics;
 /// The stages chained: prepare a workspace, evaluate it, render and write the outputs.
 pub mod pipeline;
+pub mod policytest;
 pub mod provenance;
 pub mod report;
 pub mod workspace;

@@ -295,6 +295,15 @@ fn init_makes_a_workspace_that_runs() {
     let dir = tmp.path().join("client");
     powerbase().arg("init").arg(&dir).assert().success();
     powerbase().arg("check").arg(&dir).assert().success();
+    // The two example policy tests pass on a fresh workspace.
+    let tests = powerbase().arg("test").arg(&dir).output().unwrap();
+    let stdout = String::from_utf8_lossy(&tests.stdout);
+    assert!(tests.status.success(), "{stdout}");
+    assert!(stdout.starts_with("running 2 tests\n"), "{stdout}");
+    assert!(
+        stdout.contains("test result: ok. 2 passed; 0 failed"),
+        "{stdout}"
+    );
     run_ok(&dir, &["--quiet"]);
     assert!(dir.join("out/report.pdf").exists());
     let header = std::fs::read_to_string(dir.join("out/customers.csv")).unwrap();

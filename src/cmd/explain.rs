@@ -202,8 +202,8 @@ fn verdict(r: &RuleExplanation<'_>) -> &'static str {
     }
 }
 
-/// The explanation as text for a consultant.
-fn human(e: &Explanation<'_>, as_of: Day, currency: &str) -> String {
+/// The explanation as text for a consultant (also shown for a failing policy test's customer).
+pub(super) fn human(e: &Explanation<'_>, as_of: Day, currency: &str) -> String {
     let mut out = format!(
         "Customer {} is in {} (reason: {}), as of {as_of}.\n\nMetrics\n",
         e.customer_id, e.tier, e.reason

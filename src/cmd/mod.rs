@@ -7,6 +7,7 @@ mod init;
 mod progress;
 mod run;
 mod schema;
+mod test;
 mod whatif;
 
 use std::path::{Path, PathBuf};
@@ -163,6 +164,20 @@ enum Command {
         #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
         format: OutputFormat,
     },
+    /// Run the workspace's policy tests (tests/**/*.yaml): each case pins customers to a tier,
+    /// reason, checks or metric values. Prints a line per case, then each failure with expected vs
+    /// actual and the customer's explanation; exits with 1 when a case fails.
+    Test {
+        /// The workspace folder (holding powerbase.yaml).
+        #[arg(default_value = ".")]
+        workspace: PathBuf,
+        /// Run only the cases whose `FILE::NAME` contains this text.
+        #[arg(long, value_name = "TEXT")]
+        filter: Option<String>,
+        /// Also write the results as JUnit XML to this file, for CI.
+        #[arg(long, value_name = "FILE")]
+        junit: Option<PathBuf>,
+    },
     /// Print the JSON Schema of policy files (powerbase.yaml, rules/*.yaml), for editors: save it
     /// and point to it with `# yaml-language-server: $schema=PATH` at the top of a file (`init`
     /// does both).
@@ -234,7 +249,8 @@ impl Cli {
             | Command::Check { workspace, .. }
             | Command::Whatif { workspace, .. }
             | Command::Explain { workspace, .. }
-            | Command::Diff { workspace, .. } => workspace,
+            | Command::Diff { workspace, .. }
+            | Command::Test { workspace, .. } => workspace,
             Command::Init { dir } => dir,
             Command::Schema => Path::new("."),
         }
@@ -328,6 +344,11 @@ pub fn dispatch(cli: Cli) -> powerbase::Result<ExitCode> {
             diff::diff(&args, format).map(done)
         }
         Command::Check { workspace, format } => check::check(&workspace, format),
+        Command::Test {
+            workspace,
+            filter,
+            junit,
+        } => test::test(&workspace, filter.as_deref(), junit.as_deref()),
         Command::Init { dir } => init::init(&dir).map(done),
         Command::Schema => schema::schema().map(done),
     }

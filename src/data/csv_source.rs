@@ -879,6 +879,35 @@ pub(crate) fn read_transactions<S: RowSink>(
     Ok((sink, stats))
 }
 
+/// [`super::read_rows`]: `rows` (cells in the order of `headers`) validated and pushed as a file's
+/// records are, by the same row reader.
+pub(crate) fn read_records<S: RowSink>(
+    src: &TransactionSource,
+    headers: &[String],
+    rows: &[Vec<String>],
+    as_of: Day,
+    sink: &mut S,
+) -> Result<LoadStats, (usize, DataError)> {
+    let format = date_format(src).map_err(|e| (0, e))?;
+    let plan = ColumnPlan::new(&src.path, headers.to_vec(), &src.columns).map_err(|e| (0, e))?;
+    let mut dates = DateParser::new(&format);
+    let mut stats = LoadStats::default();
+    for (i, cells) in rows.iter().enumerate() {
+        let record = ByteRecord::from(cells.clone());
+        read_row(&plan, as_of, (&mut dates, &mut stats), &record, |row| {
+            sink.push(row);
+            Ok(())
+        })
+        .map_err(|problem| {
+            let text = |f: usize| shown(record.get(f).unwrap_or(b""));
+            let location = Location::Line(i as u64 + 1);
+            let e = problem.into_error(&src.path, location, headers, &text, &format.expected());
+            (i, e)
+        })?;
+    }
+    Ok(stats)
+}
+
 /// Reads the file again in order, on one thread, adding the sums of `tracker`: the error at the
 /// first row where one leaves the range; `Ok` when none does.
 pub(crate) fn locate_overflow(

@@ -216,6 +216,33 @@ pub fn read_transactions<S: RowSink>(
     ))
 }
 
+/// Rows that do not come from a file (a policy test's `transactions:`), read as a file's rows
+/// are: each row holds the cells of the client's columns `headers` (in that order), mapped,
+/// parsed and validated exactly as [`read_transactions`] does (date format, amounts in cents,
+/// whole quantities, non-empty ids); rows after `as_of` are left out and counted. A bad cell
+/// comes back with the index of its row (`Location::Line` counts rows from 1).
+pub fn read_rows<S: RowSink>(
+    src: &TransactionSource,
+    headers: &[String],
+    rows: &[Vec<String>],
+    as_of: Day,
+    sink: &mut S,
+) -> Result<LoadStats, (usize, DataError)> {
+    let stats = csv_source::read_records(src, headers, rows, as_of, sink)?;
+    match sink.overflows().first() {
+        None => Ok(stats),
+        Some(o) => Err((
+            rows.len().saturating_sub(1),
+            DataError::SumOverflow(Box::new(SumOverflow {
+                path: src.path.clone(),
+                at: None,
+                customer: o.customer_id.clone(),
+                sum: o.sum,
+            })),
+        )),
+    }
+}
+
 /// The error for sums out of range: the first row (in file order) where one of them leaves the
 /// range, or, should no row do so any more (the file changed), the first sum without a row.
 #[cold]

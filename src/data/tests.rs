@@ -1329,3 +1329,38 @@ fn a_sum_out_of_range_names_the_row_where_it_leaves_it() {
         "{e}"
     );
 }
+
+/// Rows given in memory ([`read_rows`]) are read as the same rows in a file are: the same rows
+/// pushed, the same counts, the same errors.
+#[test]
+fn rows_in_memory_read_as_a_file_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = "id,date,amount,cost,qty,product\n A ,2024-01-02,12.30,5,2,x\nB,2024-02-03,-1.5,0,-1,\nA,2024-09-01,1.00,0,1,y\n";
+    write(dir.path(), "t.csv", text.as_bytes());
+    let src = source("t.csv", full_columns());
+    let as_of = day("2024-06-30");
+    let (from_file, file_stats) = read_with(&src, dir.path(), as_of, &opts(1 << 20, 1)).unwrap();
+    let headers: Vec<String> = ["id", "date", "amount", "cost", "qty", "product"]
+        .map(String::from)
+        .to_vec();
+    let rows: Vec<Vec<String>> = text
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').map(String::from).collect())
+        .collect();
+    let mut sink = Collect::default();
+    let stats = read_rows(&src, &headers, &rows, as_of, &mut sink).unwrap();
+    assert_eq!(sink.sorted(), from_file);
+    assert_eq!(stats, file_stats);
+    assert_eq!(stats.excluded_after_as_of, 1);
+
+    let mut bad = rows.clone();
+    bad[1][2] = "1.234".to_string();
+    let (row, e) = read_rows(&src, &headers, &bad, as_of, &mut Collect::default()).unwrap_err();
+    assert_eq!(row, 1);
+    let DataError::Cell(c) = e else {
+        panic!("a cell error")
+    };
+    assert_eq!((c.column.as_str(), c.found.as_str()), ("amount", "1.234"));
+    assert!(c.expected.contains("at most 2 decimals"), "{}", c.expected);
+}

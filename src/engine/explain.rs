@@ -136,7 +136,7 @@ struct Lookup<'a> {
 }
 
 impl<'a> Lookup<'a> {
-    fn new(policy: &Policy, table: &'a CustomerTable) -> Lookup<'a> {
+    fn new(policy: &Policy, table: &'a CustomerTable, evaluation: &Evaluation) -> Lookup<'a> {
         Lookup {
             table,
             params: policy
@@ -144,7 +144,8 @@ impl<'a> Lookup<'a> {
                 .iter()
                 .map(|p| (p.name.clone(), p.value.clone()))
                 .collect(),
-            figures: TableFigures::new(table),
+            // The figures the evaluation used (they may come from another population).
+            figures: TableFigures::seeded(table, &evaluation.populations),
         }
     }
 
@@ -170,7 +171,7 @@ pub fn explain<'a>(
         .binary_search_by(|probe| probe.as_str().cmp(id))
         .map_err(|_| unknown_customer(table, id))?;
     let placed = evaluation.tiers[row] as usize;
-    let lookup = Lookup::new(policy, table);
+    let lookup = Lookup::new(policy, table, evaluation);
     let rules = policy
         .tiers
         .iter()

@@ -529,11 +529,26 @@ impl Program {
     /// program on two tables gives what two fresh programs give. Within the time budget; the
     /// first failing customer (in table order) stops the evaluation.
     pub fn evaluate(&self, table: &CustomerTable) -> Result<Evaluation, Error> {
+        self.evaluate_with(table, None)
+    }
+
+    /// [`Program::evaluate`] with population figures given: each metric in `populations` (the
+    /// [`Evaluation::populations`] of an earlier evaluation, typically over the real data) is
+    /// read from there instead of from `table`, so a few made-up customers can be placed against
+    /// the real population's percentiles and means. Metrics not given come from `table`.
+    pub fn evaluate_with(
+        &self,
+        table: &CustomerTable,
+        populations: Option<&BTreeMap<String, Arc<Vec<f64>>>>,
+    ) -> Result<Evaluation, Error> {
         let _one_at_a_time = self
             .running
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         self.populations.clear();
+        for (name, sorted) in populations.into_iter().flatten() {
+            self.populations.insert_shared(name, sorted.clone());
+        }
         let result = {
             let _watchdog = Watchdog::start(self.stop.clone(), self.limits.timeout);
             self.evaluate_rules(table)

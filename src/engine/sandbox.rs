@@ -42,6 +42,14 @@ impl Populations {
             .insert(name.to_string(), Arc::new(sorted));
     }
 
+    /// Makes `name`'s sorted values, already shared, available to population functions.
+    pub fn insert_shared(&self, name: &str, sorted: Arc<Vec<f64>>) {
+        self.sorted
+            .write()
+            .expect("population lock")
+            .insert(name.to_string(), sorted);
+    }
+
     /// Forgets every figure (they belong to one customer table).
     pub fn clear(&self) {
         self.sorted.write().expect("population lock").clear();

@@ -12,6 +12,10 @@ pub const PREFIX: &str = "builtin/";
 /// A built-in rule file by name (`builtin/rfm`, with or without `.yaml`): its canonical name and text.
 pub fn rule_file(name: &str) -> Option<(String, &'static str)> {
     let bare = name.strip_prefix(PREFIX)?;
+    if bare.contains('/') {
+        // rules/tests/ holds the rule files' tests, not rule files.
+        return None;
+    }
     let file = if bare.ends_with(".yaml") {
         bare.to_string()
     } else {
@@ -31,6 +35,22 @@ pub fn rule_names() -> Vec<String> {
         .collect();
     names.sort();
     names
+}
+
+/// The policy tests of the built-in rule files (`rules/tests/NAME.yaml`), as (the rule file's
+/// name, `builtin/NAME.yaml`, and the test file's text), sorted by name.
+pub fn rule_tests() -> Vec<(String, &'static str)> {
+    let mut out: Vec<(String, &'static str)> = RULES
+        .get_dir("tests")
+        .into_iter()
+        .flat_map(|d| d.files())
+        .filter_map(|f| {
+            let name = f.path().file_name()?.to_str()?;
+            Some((format!("{PREFIX}{name}"), f.contents_utf8()?))
+        })
+        .collect();
+    out.sort();
+    out
 }
 
 /// All built-in templates as (`builtin/NAME`, text), sorted by name.
@@ -72,6 +92,13 @@ mod tests {
             rule_file("rfm").is_none(),
             "a name needs the builtin/ prefix"
         );
+    }
+
+    #[test]
+    fn every_rule_file_ships_with_tests() {
+        let tests: Vec<String> = rule_tests().into_iter().map(|(n, _)| n).collect();
+        assert_eq!(tests, rule_names());
+        assert!(rule_file("builtin/tests/rfm").is_none());
     }
 
     #[test]

@@ -11,7 +11,7 @@ mod schema;
 pub mod source;
 mod spans;
 pub mod strategy;
-mod yaml;
+pub(crate) mod yaml;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

@@ -57,6 +57,18 @@ impl<'a> TableFigures<'a> {
             sorted: Mutex::default(),
         }
     }
+
+    /// Figures over `table`'s columns, except those in `given` (sorted values by metric, as an
+    /// evaluation used them), which are taken as they are.
+    pub fn seeded(
+        table: &'a CustomerTable,
+        given: &std::collections::BTreeMap<String, Arc<Vec<f64>>>,
+    ) -> TableFigures<'a> {
+        TableFigures {
+            table,
+            sorted: Mutex::new(given.iter().map(|(k, v)| (k.clone(), v.clone())).collect()),
+        }
+    }
 }
 
 impl Figures for TableFigures<'_> {
