@@ -34,6 +34,13 @@ pub struct Migration {
     pub lapse_days: i64,
     /// Customers present at both dates (graduated + slipped + stayed).
     pub present: u64,
+    /// What all customers spent after `from_as_of` (the four groups' `revenue_since` but lapsed).
+    pub revenue_since: Money,
+    /// The matrix cell with the most customers moving up (largest revenue on a tie, then matrix
+    /// order); `None` when nobody graduated.
+    pub largest_up_flow: Option<Cell>,
+    /// The same for customers moving down.
+    pub largest_down_flow: Option<Cell>,
     /// The later tiers, the matrix's columns, in policy order.
     pub tiers: Vec<String>,
     /// The matrix as a grid: one row per earlier tier (then `(new)` when there are new customers),
@@ -109,6 +116,14 @@ pub fn migration(p: &Periods, customers: usize, total_revenue: i64) -> Migration
         lapsed_and_slipped: group(&p.lapsed_and_slipped),
         lapse_days: p.lapse_days,
         present: p.graduated.customers + p.slipped.customers + p.stayed.customers,
+        revenue_since: Money(
+            [&p.graduated, &p.slipped, &p.stayed, &p.new]
+                .iter()
+                .map(|g| g.revenue_since)
+                .sum(),
+        ),
+        largest_up_flow: largest_flow(&p.migration.matrix, &p.tiers, true),
+        largest_down_flow: largest_flow(&p.migration.matrix, &p.tiers, false),
         tiers: p.tiers.clone(),
         rows: rows(&p.migration.matrix, &p.tiers),
         name_columns: p.name_columns.clone(),
@@ -143,4 +158,23 @@ fn rows(matrix: &[Cell], tiers: &[String]) -> Vec<Row> {
             }
         })
         .collect()
+}
+
+/// The cell of customers present at both dates moving `up` (or down) with the most customers.
+fn largest_flow(matrix: &[Cell], tiers: &[String], up: bool) -> Option<Cell> {
+    let rank = |name: &str| tiers.iter().position(|t| t == name);
+    matrix
+        .iter()
+        .filter(|c| match (rank(&c.from), rank(&c.to)) {
+            (Some(from), Some(to)) => (to < from) == up && to != from,
+            _ => false,
+        })
+        .reduce(|best, c| {
+            if (c.customers, c.revenue) > (best.customers, best.revenue) {
+                c
+            } else {
+                best
+            }
+        })
+        .cloned()
 }
