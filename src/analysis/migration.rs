@@ -420,4 +420,26 @@ mod tests {
             r#"{"from":"Gold","to":"Gold","customers":1,"revenue":0.10}"#
         );
     }
+
+    #[test]
+    fn lapse_days_is_the_param_when_declared_and_365_otherwise() {
+        use crate::error::Origin;
+        let param = |value| Param {
+            name: "lapse_days".into(),
+            value,
+            origin: Origin::file("powerbase.yaml"),
+        };
+        assert_eq!(lapse_days(&[]), Ok(LAPSE_DAYS));
+        assert_eq!(lapse_days(&[param(ParamValue::Int(180))]), Ok(180));
+        assert_eq!(lapse_days(&[param(ParamValue::Float(90.0))]), Ok(90));
+        for bad in [
+            ParamValue::Int(0),
+            ParamValue::Float(0.5),
+            ParamValue::Text("180".into()),
+        ] {
+            let d = lapse_days(&[param(bad)]).unwrap_err();
+            assert_eq!(d.code, "policy/bad-value");
+            assert!(d.origin.is_some());
+        }
+    }
 }
