@@ -542,9 +542,27 @@ impl Prepared {
             }
             other => other,
         };
-        let outcome = self
+        let mut outcome = self
             .decide(loaded, Timings::default())
             .map_err(on_made_up)?;
+        // The migration block of `run --compare-as-of` renders too: the made-up customers
+        // compared with themselves.
+        let side = analysis::migration::Side {
+            table: &outcome.table,
+            tiers: &outcome.evaluation.tiers,
+        };
+        let policy = &self.workspace.policy;
+        let tiers: Vec<String> = policy.tiers.iter().map(|t| t.name.clone()).collect();
+        let lapse_days = analysis::migration::lapse_days(&policy.params)
+            .unwrap_or(analysis::migration::LAPSE_DAYS);
+        let periods = analysis::migration::between(
+            side,
+            side,
+            &tiers,
+            lapse_days,
+            policy.report.top_customers,
+        );
+        outcome.analysis.migration = Some(periods);
         self.render(&outcome, None).map_err(on_made_up)?;
         Ok(())
     }

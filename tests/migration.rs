@@ -339,3 +339,18 @@ fn a_lapse_days_param_that_is_not_whole_days_is_a_policy_problem() {
     assert!(err.contains("param `lapse_days`"), "{err}");
     assert!(err.contains("powerbase.yaml"), "{err}");
 }
+
+#[test]
+fn check_renders_the_migration_block_of_a_workspace_template() {
+    let ws = cdnow();
+    std::fs::create_dir_all(ws.path().join("templates")).unwrap();
+    std::fs::write(
+        ws.path().join("templates/report.md"),
+        "{% extends \"builtin/report.md\" %}\n{% block migration %}{{ migration.graduated.nope | num }}{% endblock migration %}\n",
+    )
+    .unwrap();
+    let out = powerbase().arg("check").arg(ws.path()).output().unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("templates/report.md:2"), "{err}");
+}
