@@ -130,7 +130,7 @@ pub(super) fn migration(title: &str, g: &MigrationGrid) -> Drawing {
     d.text(
         0.0,
         ly + 16.0,
-        "Outlined: the same tier at both dates. Below the outline: moved down; above it: moved up.",
+        "Outlined: the same tier at both dates; left of the outline, moved up; right of it, moved down.",
         TextStyle::new(MIN_TEXT, MUTED),
     );
     d.height = ly + 26.0;
@@ -175,6 +175,7 @@ mod tests {
         ] {
             assert!(texts.contains(expected), "{expected} missing in {texts}");
         }
+        assert!(texts.contains("left of the outline, moved up"), "{texts}");
         assert!(d.min_text_size() >= MIN_TEXT);
         // 900 of 1,000 customers: the darkest class; 5 of 1,000: the lightest.
         assert_eq!(class(0.9), 4);
