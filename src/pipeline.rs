@@ -371,6 +371,53 @@ impl Prepared {
         self.decide(data, timings)
     }
 
+    /// [`Prepared::evaluate`] as of `as_of`, with how the customers moved between tiers since
+    /// `earlier` in the outcome's analysis (`run --compare-as-of`): the data is read once for both
+    /// dates and the same compiled rules decide both. `earlier` must come before `as_of`.
+    pub fn evaluate_since(
+        &self,
+        earlier: Day,
+        as_of: Day,
+        progress: Option<&dyn Progress>,
+    ) -> Result<Outcome> {
+        if earlier >= as_of {
+            return Err(Error::Usage(format!(
+                "--compare-as-of {earlier} must be earlier than the as-of date {as_of}: it is the date the customers moved from"
+            )));
+        }
+        let policy = &self.workspace.policy;
+        let lapse_days = analysis::migration::lapse_days(&policy.params)
+            .map_err(|d| Error::Workspace(vec![d]))?;
+        let mut timings = Timings::default();
+        let mut loaded = self.load_at(&[earlier, as_of], &self.sides(), progress, &mut timings)?;
+        let (later, before) = match (loaded.pop(), loaded.pop()) {
+            (Some(later), Some(before)) => (later, before),
+            _ => unreachable!("one table per date"),
+        };
+        let earlier_tiers = timings.time("rules at the earlier date", || {
+            self.program.evaluate(&before.table)
+        })?;
+        let mut outcome = self.decide(later, timings)?;
+        let tiers: Vec<String> = policy.tiers.iter().map(|t| t.name.clone()).collect();
+        let periods = outcome.timings.time("migration", || {
+            analysis::migration::between(
+                analysis::migration::Side {
+                    table: &before.table,
+                    tiers: &earlier_tiers.tiers,
+                },
+                analysis::migration::Side {
+                    table: &outcome.table,
+                    tiers: &outcome.evaluation.tiers,
+                },
+                &tiers,
+                lapse_days,
+                policy.report.top_customers,
+            )
+        });
+        outcome.analysis.migration = Some(periods);
+        Ok(outcome)
+    }
+
     /// The side aggregates a run of this workspace keeps: the product and channel mix when those
     /// columns are mapped.
     pub fn sides(&self) -> SideSpec {
@@ -519,9 +566,27 @@ impl Prepared {
             }
             other => other,
         };
-        let outcome = self
+        let mut outcome = self
             .decide(loaded, Timings::default())
             .map_err(on_made_up)?;
+        // The migration block of `run --compare-as-of` renders too: the made-up customers
+        // compared with themselves.
+        let side = analysis::migration::Side {
+            table: &outcome.table,
+            tiers: &outcome.evaluation.tiers,
+        };
+        let policy = &self.workspace.policy;
+        let tiers: Vec<String> = policy.tiers.iter().map(|t| t.name.clone()).collect();
+        let lapse_days = analysis::migration::lapse_days(&policy.params)
+            .unwrap_or(analysis::migration::LAPSE_DAYS);
+        let periods = analysis::migration::between(
+            side,
+            side,
+            &tiers,
+            lapse_days,
+            policy.report.top_customers,
+        );
+        outcome.analysis.migration = Some(periods);
         self.render(&outcome, None).map_err(on_made_up)?;
         Ok(())
     }
@@ -662,6 +727,9 @@ pub struct RunOptions {
     pub no_provenance: bool,
     /// How long the rules and the report template may run.
     pub limits: engine::Limits,
+    /// An earlier as-of date to compare with (`--compare-as-of`): the report then shows how the
+    /// customers moved between tiers from it to the as-of date.
+    pub compare_as_of: Option<Day>,
 }
 
 /// The whole job: prepare, evaluate, render and replace the output folder in one step. The output
@@ -694,7 +762,10 @@ pub fn run_with(
             .then(|| scope.spawn(|| prepared.provenance(Some(&out), &options.overrides)));
         let outcome = prepared.as_of(options.as_of, progress).and_then(|as_of| {
             let prepare_time = start.elapsed();
-            let mut outcome = prepared.evaluate(as_of, progress)?;
+            let mut outcome = match options.compare_as_of {
+                None => prepared.evaluate(as_of, progress)?,
+                Some(earlier) => prepared.evaluate_since(earlier, as_of, progress)?,
+            };
             outcome
                 .timings
                 .0

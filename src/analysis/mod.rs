@@ -63,6 +63,9 @@ pub struct Analysis {
     pub profitability: Option<Profitability>,
     /// Average profit (or revenue, without profit) of higher tiers against lower ones.
     pub inequality: Vec<TierRatio>,
+    /// How customers moved between tiers since an earlier as-of date (`run --compare-as-of`);
+    /// `None` without one. [`analyse`] leaves it `None`: the pipeline adds it.
+    pub migration: Option<migration::Periods>,
 }
 
 /// An attribute column.
@@ -270,6 +273,7 @@ pub fn analyse(
         profiles: profile::profiles(policy, table, sidecar, evaluation),
         profitability,
         inequality,
+        migration: None,
     }
 }
 

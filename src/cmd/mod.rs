@@ -81,6 +81,11 @@ enum Command {
         /// SHA-256) out of summary.json and the report, so outputs compare byte for byte.
         #[arg(long)]
         no_provenance: bool,
+        /// Also evaluate the policy as of this earlier date (YYYY-MM-DD), reading the data once,
+        /// and add how customers moved between tiers since then (graduated, slipped, new, lapsed)
+        /// to the report, summary.json (`migration`) and charts/migration.svg.
+        #[arg(long, value_parser = parse_day, value_name = "DATE")]
+        compare_as_of: Option<Day>,
     },
     /// Try overrides without writing anything: the tier table before and after `--set KEY=VALUE`
     /// and how many customers (and how much revenue) move between each pair of tiers.
@@ -292,6 +297,7 @@ pub fn dispatch(cli: Cli) -> powerbase::Result<ExitCode> {
             set,
             no_provenance,
             rule_timeout,
+            compare_as_of,
         } => {
             let options = RunOptions {
                 out,
@@ -301,6 +307,7 @@ pub fn dispatch(cli: Cli) -> powerbase::Result<ExitCode> {
                 limits: Limits {
                     timeout: rule_timeout,
                 },
+                compare_as_of,
             };
             run::run(&workspace, &options, quiet, timings).map(done)
         }

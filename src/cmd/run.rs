@@ -92,6 +92,21 @@ fn headline(out: &mut impl Write, summary: &RunSummary) -> std::io::Result<()> {
             money(p.unprofitable_loss)
         )?;
     }
+    if let Some(g) = &m.migration {
+        let group = |n: u64, revenue: Money| {
+            format!("{} ({})", format::thousands(n as i64), money(revenue))
+        };
+        writeln!(
+            out,
+            "  since {}: {} graduated, {} slipped, {} new; {} lapsed (no purchase in {} days)",
+            g.from_as_of,
+            group(g.graduated.customers, g.graduated.revenue),
+            group(g.slipped.customers, g.slipped.revenue),
+            group(g.new.customers, g.new.revenue),
+            group(g.lapsed.customers, g.lapsed.revenue),
+            g.lapse_days
+        )?;
+    }
     for f in &m.findings {
         writeln!(
             out,

@@ -9,6 +9,7 @@
 //! Without a cost column, cost and margin are not known: `None` here, `null` in JSON.
 
 mod method;
+mod migration;
 mod profit;
 mod rfm;
 
@@ -19,6 +20,7 @@ use serde_json::Number;
 
 use super::format::{self, percents_of_total, share_of};
 pub use method::{Definition, Method, RuleText};
+pub use migration::{Group as MigrationGroup, Migration, Row as MigrationRow, RowCell};
 pub use rfm::{Corner, RfmSummary, Scores};
 
 use crate::analysis::{self, Analysis, RfmCell, RuleCoverage};
@@ -120,6 +122,10 @@ pub struct Report {
     pub source: String,
     /// The method appendix: rules as written and applied, metric definitions, rounding.
     pub method: Method,
+    /// How customers moved between tiers since an earlier as-of date (`run --compare-as-of`);
+    /// left out without one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub migration: Option<Migration>,
     /// The concentration curve (share of customers, cumulative share of revenue), for the chart.
     #[serde(skip)]
     pub curve: Vec<(f64, f64)>,
@@ -522,6 +528,10 @@ pub fn build(policy: &Policy, analysis: &Analysis, provenance: Option<&Provenanc
         params,
         source: source(analysis),
         method: method::method(policy, &analysis.attributes, &tier_shares(analysis)),
+        migration: analysis
+            .migration
+            .as_ref()
+            .map(|m| migration::migration(m, analysis.customers, total)),
         curve: analysis.curve.clone(),
         provenance: provenance.cloned(),
     }

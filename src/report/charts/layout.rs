@@ -2,6 +2,7 @@
 //! the drawing to the text width (>= WIDTH on A4 and Letter), so a size here is a minimum size
 //! in points on paper. No text is smaller than [`MIN_TEXT`].
 
+mod migration;
 mod whale;
 
 use super::drawing::{Anchor, Drawing, Shape, Stroke, TextStyle};
@@ -23,6 +24,7 @@ pub fn layout(chart: &Chart) -> Drawing {
         Chart::Rfm(g) => rfm(chart.title(), g),
         Chart::Representation(r) => super::representation::layout(chart.title(), r),
         Chart::Whale(w) => whale::whale(chart.title(), w),
+        Chart::Migration(m) => migration::migration(chart.title(), m),
     }
 }
 

@@ -12,6 +12,7 @@ pub(crate) use layout::layout;
 use std::collections::BTreeMap;
 
 use super::model::Report;
+use crate::analysis::migration::Cell;
 
 /// A chart a template can place with `chart(name=...)`, drawn into `charts/NAME.svg` and into the
 /// PDF. Adding a chart is one entry here and its layout.
@@ -22,8 +23,9 @@ pub struct ChartEntry {
     pub caption: &'static str,
     /// The caption when no cost column is mapped (margin is not drawn).
     pub caption_without_cost: &'static str,
-    /// Builds the chart from the report model.
-    pub build: fn(&Report) -> Chart,
+    /// Builds the chart from the report model; `None` when the run has nothing to draw in it
+    /// (no earlier date for `migration`): then there is no `charts/NAME.svg`.
+    pub build: fn(&Report) -> Option<Chart>,
 }
 
 impl ChartEntry {
@@ -74,6 +76,12 @@ pub const CHARTS: &[ChartEntry] = &[
             "Whale curve: cumulative share of profit by share of customers, most profitable first",
         build: whale,
     },
+    ChartEntry {
+        name: "migration",
+        caption: "How customers moved between tiers: customers and revenue from each tier at the earlier date to each tier now",
+        caption_without_cost: "How customers moved between tiers: customers and revenue from each tier at the earlier date to each tier now",
+        build: migration,
+    },
 ];
 
 /// The chart named `name`.
@@ -90,7 +98,7 @@ pub fn chart_names() -> Vec<&'static str> {
 pub fn charts_of(report: &Report) -> BTreeMap<String, Chart> {
     CHARTS
         .iter()
-        .map(|c| (c.name.to_string(), (c.build)(report)))
+        .filter_map(|c| Some((c.name.to_string(), (c.build)(report)?)))
         .collect()
 }
 
@@ -103,19 +111,19 @@ fn drawn(share: f64) -> f64 {
     }
 }
 
-fn pareto(report: &Report) -> Chart {
-    Chart::Pareto(Pareto {
+fn pareto(report: &Report) -> Option<Chart> {
+    Some(Chart::Pareto(Pareto {
         points: report.curve.clone(),
         top20_share: drawn(report.concentration.top20_share),
         x_at_80: drawn(report.concentration.customer_share_for_80),
         customers: report.customers as u64,
         total_revenue: report.total_revenue.units(),
         currency: report.currency.clone(),
-    })
+    }))
 }
 
-fn tiers(report: &Report) -> Chart {
-    Chart::Tiers(TierBars {
+fn tiers(report: &Report) -> Option<Chart> {
+    Some(Chart::Tiers(TierBars {
         tiers: report
             .tiers
             .iter()
@@ -131,10 +139,10 @@ fn tiers(report: &Report) -> Chart {
             .collect(),
         currency: report.currency.clone(),
         has_margin: report.has_cost,
-    })
+    }))
 }
 
-fn rfm(report: &Report) -> Chart {
+fn rfm(report: &Report) -> Option<Chart> {
     let mut cells = [[RfmCell::default(); 5]; 5];
     for (r, row) in report.rfm.iter().enumerate().take(5) {
         for (f, cell) in row.iter().enumerate().take(5) {
@@ -145,16 +153,16 @@ fn rfm(report: &Report) -> Chart {
             };
         }
     }
-    Chart::Rfm(RfmGrid {
+    Some(Chart::Rfm(RfmGrid {
         cells,
         currency: report.currency.clone(),
-    })
+    }))
 }
 
 /// The core's representation index per attribute value: at most
 /// [`representation::MAX_BARS`] bars, those furthest from 100 on a ratio scale, in attribute and
 /// value order.
-fn representation_bars(report: &Report) -> Chart {
+fn representation_bars(report: &Report) -> Option<Chart> {
     let p = &report.profile;
     let mut bars: Vec<(usize, IndexBar)> = p
         .core_values
@@ -178,14 +186,14 @@ fn representation_bars(report: &Report) -> Chart {
         bars.truncate(representation::MAX_BARS);
         bars.sort_by_key(|b| b.0);
     }
-    Chart::Representation(IndexBars {
+    Some(Chart::Representation(IndexBars {
         title: format!("What sets {} customers apart", p.core),
         customers: p.customers as u64,
         bars: bars.into_iter().map(|b| b.1).collect(),
-    })
+    }))
 }
 
-fn whale(report: &Report) -> Chart {
+fn whale(report: &Report) -> Option<Chart> {
     let p = report.profitability.as_ref();
     let missing = match p {
         None => Some(
@@ -199,7 +207,7 @@ fn whale(report: &Report) -> Chart {
         )),
         Some(_) => None,
     };
-    Chart::Whale(Whale {
+    Some(Chart::Whale(Whale {
         points: p.map(|p| p.curve.clone()).unwrap_or_default(),
         peak_share: p.and_then(|p| p.whale_peak_share).unwrap_or(0.0),
         peak_customer_share: p.and_then(|p| p.whale_peak_customer_share).unwrap_or(0.0),
@@ -207,7 +215,109 @@ fn whale(report: &Report) -> Chart {
         total_profit: p.map_or(0.0, |p| p.profit.units()),
         currency: report.currency.clone(),
         missing,
+    }))
+}
+
+/// The migration heat map of a run compared with an earlier as-of date.
+fn migration(report: &Report) -> Option<Chart> {
+    let m = report.migration.as_ref()?;
+    let rows: Vec<String> = m.rows.iter().map(|r| r.from.clone()).collect();
+    Some(migration_grid(
+        &m.matrix,
+        &rows,
+        &m.tiers,
+        MigrationTitles {
+            title: "How customers moved between tiers".into(),
+            subtitle: format!(
+                "{} customers; each cell: customers, their revenue to {} and share of customers",
+                super::format::thousands(report.customers as i64),
+                report.as_of
+            ),
+            rows: format!("tier on {}", m.from_as_of),
+            columns: format!("tier on {}", report.as_of),
+        },
+        &report.currency,
+    ))
+}
+
+/// The words around a migration heat map.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MigrationTitles {
+    /// The heading.
+    pub title: String,
+    /// The line under it.
+    pub subtitle: String,
+    /// What the rows are (`tier on 1997-12-31`, `tier under HEAD~1`), drawn above the grid.
+    pub rows: String,
+    /// What the columns are.
+    pub columns: String,
+}
+
+/// A migration heat map from matrix cells in the diff's shape ([`Cell`]: `from`, `to`,
+/// customers, revenue in cents): one row per name in `rows`, one column per name in `columns`
+/// (an empty cell where the matrix has no pair). Serves `run --compare-as-of` and `diff`.
+pub fn migration_grid(
+    matrix: &[Cell],
+    rows: &[String],
+    columns: &[String],
+    titles: MigrationTitles,
+    currency: &str,
+) -> Chart {
+    let cells = rows
+        .iter()
+        .map(|from| {
+            columns
+                .iter()
+                .map(|to| {
+                    let cell = matrix.iter().find(|c| &c.from == from && &c.to == to);
+                    FlowCell {
+                        customers: cell.map_or(0, |c| c.customers),
+                        revenue: cell.map_or(0.0, |c| c.revenue as f64 / 100.0),
+                    }
+                })
+                .collect()
+        })
+        .collect();
+    Chart::Migration(MigrationGrid {
+        title: titles.title,
+        subtitle: titles.subtitle,
+        row_axis: titles.rows,
+        column_axis: titles.columns,
+        rows: rows.to_vec(),
+        columns: columns.to_vec(),
+        cells,
+        currency: currency.to_string(),
     })
+}
+
+/// How customers moved between the tiers of two evaluations, as a heat map.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MigrationGrid {
+    /// The heading.
+    pub title: String,
+    /// The line under it.
+    pub subtitle: String,
+    /// What the rows are, drawn above the row names.
+    pub row_axis: String,
+    /// What the columns are, drawn above the column names.
+    pub column_axis: String,
+    /// The row names (the tiers before), top to bottom.
+    pub rows: Vec<String>,
+    /// The column names (the tiers after), left to right.
+    pub columns: Vec<String>,
+    /// `cells[row][column]`.
+    pub cells: Vec<Vec<FlowCell>>,
+    /// ISO currency code used to format money.
+    pub currency: String,
+}
+
+/// The customers who went from one tier to another.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct FlowCell {
+    /// How many.
+    pub customers: u64,
+    /// Their revenue in currency units (not cents).
+    pub revenue: f64,
 }
 
 /// A chart the report can show.
@@ -225,6 +335,8 @@ pub enum Chart {
     Representation(IndexBars),
     /// The whale curve: cumulative share of profit by customers ranked by profit.
     Whale(Whale),
+    /// How customers moved between the tiers of two evaluations, as a heat map.
+    Migration(MigrationGrid),
 }
 
 /// The core tiers' representation index per attribute value.
@@ -351,6 +463,7 @@ impl Chart {
             Chart::Rfm(_) => "Customers by recency and frequency",
             Chart::Representation(r) => &r.title,
             Chart::Whale(_) => "Who earns the profit: the whale curve",
+            Chart::Migration(m) => &m.title,
         }
     }
 }

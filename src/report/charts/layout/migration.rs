@@ -1,0 +1,185 @@
+//! The migration chart's layout (`charts/migration.svg`): a heat map with one row per tier at the
+//! earlier evaluation and one column per tier at the later one, each cell shaded by its share of
+//! the customers and labelled with their count and revenue. Cells where the tier stayed the same
+//! are outlined. Serves `run --compare-as-of` and any other pair of evaluations (two policies).
+
+use super::super::drawing::{Drawing, Stroke, TextStyle};
+use super::super::MigrationGrid;
+use super::{header, text_width, wrap_label, MIN_TEXT, WIDTH};
+use crate::report::format::{money_short, percent_compact, thousands};
+use crate::report::style::palette::{AXIS, INK, MUTED, RFM_CLASSES, WHITE};
+
+/// Lower bounds (share of all customers) of the shading classes 1 to 4; class 0 is below.
+const BOUNDS: [f64; 4] = [0.01, 0.05, 0.15, 0.40];
+/// The labels of the five classes, for the legend.
+const LABELS: [&str; 5] = ["under 1%", "1–5%", "5–15%", "15–40%", "40% or more"];
+
+/// The shading class (0 to 4) of a cell holding `share` of the customers.
+fn class(share: f64) -> usize {
+    BOUNDS.iter().filter(|&&b| share >= b).count()
+}
+
+/// Lays out the heat map.
+pub(super) fn migration(title: &str, g: &MigrationGrid) -> Drawing {
+    let total: u64 = g.cells.iter().flatten().map(|c| c.customers).sum();
+    let mut d = Drawing::new(WIDTH, 100.0);
+    header(&mut d, title, &g.subtitle);
+    let label_size = 8.5;
+    let widest = g
+        .rows
+        .iter()
+        .map(|r| text_width(r, label_size, true))
+        .fold(40.0, f64::max);
+    let gl = (widest + 12.0).min(130.0);
+    let columns = g.columns.len().max(1) as f64;
+    let cw = ((WIDTH - gl) / columns).min(110.0);
+    let ch = 40.0;
+    let gt = 78.0;
+    let small = TextStyle::new(8.0, MUTED);
+    d.text(
+        0.0,
+        gt - 24.0,
+        format!("Rows: {}. Columns: {}.", g.row_axis, g.column_axis),
+        small,
+    );
+    for (c, name) in g.columns.iter().enumerate() {
+        let line = wrap_label(name, label_size, true, cw - 6.0, 1)
+            .pop()
+            .unwrap_or_default();
+        d.text(
+            gl + cw * (c as f64 + 0.5),
+            gt - 8.0,
+            line,
+            TextStyle::new(label_size, INK).bold().middle(),
+        );
+    }
+    for (r, name) in g.rows.iter().enumerate() {
+        let y = gt + ch * r as f64;
+        let line = wrap_label(name, label_size, true, gl - 10.0, 1)
+            .pop()
+            .unwrap_or_default();
+        d.text(
+            gl - 8.0,
+            y + ch / 2.0 + 3.0,
+            line,
+            TextStyle::new(label_size, INK).bold().end(),
+        );
+        for (c, cell) in g.cells[r].iter().enumerate() {
+            let x = gl + cw * c as f64;
+            let share = if total > 0 {
+                cell.customers as f64 / total as f64
+            } else {
+                0.0
+            };
+            let k = class(share);
+            d.rect(
+                x,
+                y,
+                cw,
+                ch,
+                Some(RFM_CLASSES[k]),
+                Some(Stroke::solid(WHITE, 2.0)),
+            );
+            if g.columns.get(c) == Some(name) {
+                d.rect(
+                    x + 1.5,
+                    y + 1.5,
+                    cw - 3.0,
+                    ch - 3.0,
+                    None,
+                    Some(Stroke::solid(INK, 1.0)),
+                );
+            }
+            let (ink, sub) = if k >= 3 { (WHITE, WHITE) } else { (INK, MUTED) };
+            let cx = x + cw / 2.0;
+            if cell.customers == 0 {
+                d.text(cx, y + 23.0, "–", TextStyle::new(9.5, MUTED).middle());
+                continue;
+            }
+            d.text(
+                cx,
+                y + 18.0,
+                thousands(cell.customers as i64),
+                TextStyle::new(9.5, ink).bold().middle(),
+            );
+            let money = format!(
+                "{} · {}",
+                money_short(cell.revenue, &g.currency),
+                percent_compact(share)
+            );
+            d.text(cx, y + 30.0, money, TextStyle::new(MIN_TEXT, sub).middle());
+        }
+    }
+    let gb = gt + ch * g.rows.len() as f64;
+    let ly = gb + 22.0;
+    let mut x = 0.0;
+    d.text(x, ly, "Share of customers:", small);
+    x += text_width("Share of customers:", 8.0, false) + 8.0;
+    for (color, label) in RFM_CLASSES.iter().zip(LABELS) {
+        d.rect(
+            x,
+            ly - 8.0,
+            14.0,
+            10.0,
+            Some(*color),
+            Some(Stroke::solid(AXIS, 0.5)),
+        );
+        d.text(x + 17.0, ly, label, TextStyle::new(8.0, INK));
+        x += 17.0 + text_width(label, 8.0, false) + 10.0;
+    }
+    d.text(
+        0.0,
+        ly + 16.0,
+        "Outlined: the same tier at both dates; left of the outline, moved up; right of it, moved down.",
+        TextStyle::new(MIN_TEXT, MUTED),
+    );
+    d.height = ly + 26.0;
+    d
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::layout;
+    use super::*;
+    use crate::report::charts::{Chart, FlowCell};
+
+    fn grid() -> MigrationGrid {
+        let cell = |customers, revenue| FlowCell { customers, revenue };
+        MigrationGrid {
+            title: "How customers moved between tiers".into(),
+            subtitle: "23,570 customers".into(),
+            row_axis: "tier on 1997-12-31".into(),
+            column_axis: "tier on 1998-06-30".into(),
+            rows: vec!["First".into(), "Business".into(), "(new)".into()],
+            columns: vec!["First".into(), "Business".into()],
+            cells: vec![
+                vec![cell(60, 9_000.0), cell(5, 300.0)],
+                vec![cell(20, 2_500.0), cell(900, 40_000.0)],
+                vec![cell(0, 0.0), cell(15, 700.0)],
+            ],
+            currency: "USD".into(),
+        }
+    }
+
+    #[test]
+    fn every_cell_is_labelled_and_shaded_by_its_share_of_customers() {
+        let d = layout(&Chart::Migration(grid()));
+        let texts = d.texts().join("\n");
+        for expected in [
+            "First",
+            "Business",
+            "(new)",
+            "900",
+            "Rows: tier on 1997-12-31. Columns: tier on 1998-06-30.",
+            "–",
+        ] {
+            assert!(texts.contains(expected), "{expected} missing in {texts}");
+        }
+        assert!(texts.contains("left of the outline, moved up"), "{texts}");
+        assert!(d.min_text_size() >= MIN_TEXT);
+        // 900 of 1,000 customers: the darkest class; 5 of 1,000: the lightest.
+        assert_eq!(class(0.9), 4);
+        assert_eq!(class(0.005), 0);
+        assert_eq!(class(0.02), 1);
+    }
+}
