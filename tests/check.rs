@@ -348,3 +348,36 @@ fn every_code_is_documented_and_every_documented_code_is_used() {
     );
     assert!(used.contains("report/bad-page-size") && used.len() > 40);
 }
+
+#[test]
+fn a_malformed_policy_test_file_is_a_problem_check_finds() {
+    let policy = format!("{HEAD}{TIERS}");
+    let ws = workspace(
+        &policy,
+        Some(CSV),
+        &[(
+            "tests/tiers.yaml",
+            "- name: a case\n  expect:\n    a: { tier: 5, colour: red }\n",
+        )],
+    );
+    let (code, list, _) = check_json(ws.path());
+    assert_eq!(code, Some(1), "{list:?}");
+    assert!(
+        list.iter()
+            .any(|d| d["file"] == "tests/tiers.yaml" && d["line"].as_u64() == Some(3)),
+        "{list:?}"
+    );
+    // Once fixed, check passes and counts the test file.
+    std::fs::write(
+        ws.path().join("tests/tiers.yaml"),
+        "- name: a case\n  expect:\n    a: { tier: Rest }\n",
+    )
+    .unwrap();
+    let out = powerbase().arg("check").arg(ws.path()).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("1 test files"));
+}

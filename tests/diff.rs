@@ -255,7 +255,7 @@ fn out_writes_markdown_pdf_and_json_and_refuses_a_folder_it_did_not_write() {
         .arg(&again)
         .output()
         .unwrap();
-    for f in ["diff.md", "diff.pdf", "diff.json"] {
+    for f in ["diff.md", "diff.pdf", "diff.json", "charts/migration.svg"] {
         assert_eq!(
             std::fs::read(out.join(f)).unwrap(),
             std::fs::read(again.join(f)).unwrap(),

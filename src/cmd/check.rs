@@ -12,7 +12,12 @@ use super::OutputFormat;
 /// problem found (rendered on standard error by `main`). As JSON: prints the diagnostics on
 /// standard output (`[]` when all is well) and ends with 1 when one of them is an error.
 pub fn check(workspace: &Path, format: OutputFormat) -> powerbase::Result<ExitCode> {
-    let result = powerbase::pipeline::check(workspace);
+    // Test files are policy files too: a malformed one is reported here, not first by `test`.
+    let result = powerbase::pipeline::check(workspace).and_then(|prepared| {
+        powerbase::policytest::load(&prepared.workspace.tests)
+            .map_err(powerbase::Error::Workspace)?;
+        Ok(prepared)
+    });
     if format == OutputFormat::Human {
         return result
             .and_then(|prepared| summary(workspace, &prepared).map(|()| ExitCode::SUCCESS));
@@ -37,11 +42,12 @@ fn summary(workspace: &Path, prepared: &powerbase::pipeline::Prepared) -> powerb
     let policy = &prepared.workspace.policy;
     writeln!(
         std::io::stdout().lock(),
-        "{}: ok ({} policy files, {} scripts, {} templates; {} params, {} metrics, {} tiers, {} checks)",
+        "{}: ok ({} policy files, {} scripts, {} templates, {} test files; {} params, {} metrics, {} tiers, {} checks)",
         workspace.display(),
         policy.files.len(),
         prepared.workspace.scripts.len(),
         prepared.workspace.templates.len(),
+        prepared.workspace.tests.len(),
         policy.params.len(),
         policy.metrics.len(),
         policy.tiers.len(),

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use super::charts::{self, Chart, MigrationTitles};
 use super::format;
 use super::markdown::escape_markdown;
 use super::model::Money;
@@ -15,6 +16,9 @@ use crate::error::{Diagnostic, Error};
 use crate::pipeline::compare::Comparison;
 use crate::workspace::changes::Change;
 use crate::workspace::Policy;
+
+/// The chart `--out` writes beside diff.md (`charts/migration.svg`).
+const CHART: &str = "migration";
 
 /// How many moved customers the Markdown lists (diff.json lists them all).
 pub const MOVED_SHOWN: usize = 25;
@@ -248,10 +252,13 @@ pub fn build(
 
 impl PolicyDiff {
     /// The files `--out` writes: diff.md, diff.pdf (the Markdown through the report's PDF
-    /// renderer) and diff.json, with the PDF renderer's warnings.
+    /// renderer), diff.json and charts/migration.svg (drawn in the PDF too), with the PDF
+    /// renderer's warnings.
     pub fn files(&self) -> Result<(Vec<OutputFile>, Vec<String>), Error> {
-        let markdown = self.to_markdown();
-        let pdf = pdf::render(&markdown, &BTreeMap::new()).map_err(|e| {
+        let markdown = self.markdown(true);
+        let chart = self.chart();
+        let charts = BTreeMap::from([(CHART.to_string(), chart.clone())]);
+        let pdf = pdf::render(&markdown, &charts).map_err(|e| {
             Error::Render(Diagnostic::new(format!("diff.pdf from diff.md: {e}")).code("report/pdf"))
         })?;
         let file = |path: &str, bytes: Vec<u8>| OutputFile {
@@ -260,6 +267,10 @@ impl PolicyDiff {
         };
         Ok((
             vec![
+                file(
+                    &format!("charts/{CHART}.svg"),
+                    charts::svg::to_svg(&chart).into_bytes(),
+                ),
                 file("diff.json", self.to_json()),
                 file("diff.md", markdown.into_bytes()),
                 file("diff.pdf", pdf.bytes),
@@ -275,9 +286,15 @@ impl PolicyDiff {
         out
     }
 
-    /// diff.md: a front matter block (for the PDF), the headline, the policy changes, the tier
+    /// The Markdown printed on standard output: a front matter block (for the PDF), the headline, the policy changes, the tier
     /// table before and after, the migration matrix and the largest moves.
     pub fn to_markdown(&self) -> String {
+        self.markdown(false)
+    }
+
+    /// [`PolicyDiff::to_markdown`], with the matrix chart (`charts/migration.svg`) placed above
+    /// the matrix table when `chart` is set (the files of `--out` hold it).
+    fn markdown(&self, chart: bool) -> String {
         let mut out = String::new();
         let title = format!("Policy change: {} to {}", self.base.label, self.head.label);
         out.push_str(&format!(
@@ -291,10 +308,32 @@ impl PolicyDiff {
         out.push_str(&self.headline());
         out.push_str(&self.changes_section());
         out.push_str(&self.tiers_section());
-        out.push_str(&self.matrix_section());
+        out.push_str(&self.matrix_section(chart));
         out.push_str(&self.rules_section());
         out.push_str(&self.moved_section());
         out
+    }
+
+    /// The migration matrix as a heat map: base tiers down, head tiers across.
+    pub fn chart(&self) -> Chart {
+        let names =
+            |side: &Side| -> Vec<String> { side.tiers.iter().map(|t| t.name.clone()).collect() };
+        charts::migration_grid(
+            &self.matrix,
+            &names(&self.base),
+            &names(&self.head),
+            MigrationTitles {
+                title: "How the change moves customers between tiers".into(),
+                subtitle: format!(
+                    "{} customers as of {}; each cell: customers, their revenue and share of customers",
+                    format::thousands(self.customers as i64),
+                    self.as_of
+                ),
+                rows: format!("tier under {}", self.base.label),
+                columns: format!("tier under {}", self.head.label),
+            },
+            &self.currency,
+        )
     }
 
     fn money(&self, m: Money) -> String {
@@ -406,12 +445,17 @@ impl PolicyDiff {
         s
     }
 
-    fn matrix_section(&self) -> String {
+    fn matrix_section(&self, chart: bool) -> String {
         let mut s = format!(
             "## Migration matrix\n\nRows are the tiers under {}, columns the tiers under {}; each cell gives customers and their revenue.\n\n",
             esc(&self.base.label),
             esc(&self.head.label)
         );
+        if chart {
+            s.push_str(&format!(
+                "![Customers moved between tiers by the change](charts/{CHART}.svg)\n\n"
+            ));
+        }
         let cols: Vec<&str> = self.head.tiers.iter().map(|t| t.name.as_str()).collect();
         s.push_str("| Before / after |");
         for c in &cols {

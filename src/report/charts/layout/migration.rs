@@ -130,7 +130,7 @@ pub(super) fn migration(title: &str, g: &MigrationGrid) -> Drawing {
     d.text(
         0.0,
         ly + 16.0,
-        "Outlined: the same tier at both dates; left of the outline, moved up; right of it, moved down.",
+        "Outlined: the same tier before and after; left of the outline, moved up; right of it, moved down.",
         TextStyle::new(MIN_TEXT, MUTED),
     );
     d.height = ly + 26.0;
