@@ -53,5 +53,16 @@ fn summary(workspace: &Path, prepared: &powerbase::pipeline::Prepared) -> powerb
         policy.tiers.len(),
         policy.checks.len()
     )
-    .map_err(super::stdout_error)
+    .map_err(super::stdout_error)?;
+    for (name, default) in prepared.workspace.names.overridden_defaults() {
+        if let Some(p) = policy.params.iter().find(|p| p.name == *name) {
+            writeln!(
+                std::io::stdout().lock(),
+                "  param `{name}` is set in {}, replacing the default of {default}",
+                p.origin
+            )
+            .map_err(super::stdout_error)?;
+        }
+    }
+    Ok(())
 }

@@ -102,6 +102,33 @@ mod tests {
     }
 
     #[test]
+    fn every_rule_file_explains_itself_and_its_params_in_its_header() {
+        for name in rule_names() {
+            let (_, text) = rule_file(&name).unwrap();
+            let header: String = text
+                .lines()
+                .take_while(|l| l.starts_with('#'))
+                .collect::<Vec<_>>()
+                .join("\n");
+            assert!(
+                header.contains(&format!("include: [{}]", name.trim_end_matches(".yaml"))),
+                "{name}: the header says how to include it"
+            );
+            let file: serde_json::Value = serde_saphyr::from_str(text).unwrap();
+            for param in file["params"]
+                .as_object()
+                .into_iter()
+                .flat_map(|p| p.keys())
+            {
+                assert!(
+                    header.contains(param.as_str()),
+                    "{name}: the header explains the param `{param}`"
+                );
+            }
+        }
+    }
+
+    #[test]
     fn the_report_template_is_embedded() {
         assert!(templates().iter().any(|(n, _)| n == "builtin/report.md"));
     }

@@ -422,6 +422,11 @@ fn merge(
         strategy.take(&name, &mut file, &mut names, problems);
         for (pname, value) in file.params {
             let origin = at(&name, &value);
+            if overrides_default(&name, &pname, &params) {
+                // The workspace's value wins over the default of an included built-in file.
+                names.override_default(&pname, &origin);
+                continue;
+            }
             problems.extend(names.declare(Kind::Param, &pname, &origin).err());
             params.push(param(pname, value.value, origin, problems));
         }
@@ -494,6 +499,17 @@ fn merge(
         spans: Spans::default(),
     };
     Some((policy, names))
+}
+
+/// Whether the param `pname` of the file `file` is a default the workspace has already set: a
+/// built-in rule file declares its params so a workspace can adjust them, and the workspace's
+/// files are merged before the built-in files they include. Any other repeated name (two
+/// workspace files, two built-in files, a metric of the same name) is still a clash.
+fn overrides_default(file: &str, pname: &str, params: &[Param]) -> bool {
+    file.starts_with(builtin::PREFIX)
+        && params
+            .iter()
+            .any(|p| p.name == pname && !p.origin.file.starts_with(builtin::PREFIX))
 }
 
 /// A param as written, or a problem when it is not a value a param can hold.

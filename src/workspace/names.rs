@@ -101,6 +101,9 @@ struct Entry {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct NameTable {
     names: BTreeMap<(Namespace, String), Entry>,
+    /// Params of included built-in files whose default the workspace set, with where the
+    /// default was written, in reading order.
+    defaults: Vec<(String, Origin)>,
 }
 
 impl NameTable {
@@ -178,6 +181,17 @@ impl NameTable {
             },
         );
         Ok(())
+    }
+
+    /// Records that the workspace set the param `name`, whose default an included built-in file
+    /// declares at `default` (the workspace's value is the one kept).
+    pub fn override_default(&mut self, name: &str, default: &Origin) {
+        self.defaults.push((name.to_string(), default.clone()));
+    }
+
+    /// The params whose built-in default the workspace set, with where each default was written.
+    pub fn overridden_defaults(&self) -> &[(String, Origin)] {
+        &self.defaults
     }
 
     /// What `name` names in expressions, and where it was defined (`None` for a built-in metric),

@@ -28,7 +28,9 @@ pub struct PolicyFile {
     /// Where the transactions and customer attributes are (powerbase.yaml only).
     #[schemars(with = "Option<DataSection>")]
     pub data: Option<Spanned<DataSection>>,
-    /// Built-in rule files to include, e.g. builtin/rfm.
+    /// Built-in rule files to include, e.g. builtin/rfm (also builtin/airline-classes, builtin/pareto,
+    /// builtin/ideal-customer, builtin/rising, builtin/data-quality). A param an included file
+    /// declares is set by giving it in your own params: your value replaces its default.
     #[serde(default)]
     #[schemars(with = "Vec<String>")]
     pub include: Vec<Spanned<String>>,
