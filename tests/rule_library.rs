@@ -207,3 +207,43 @@ fn no_two_library_files_declare_the_same_param() {
     }
     assert!(seen.contains_key("pareto_core_share"));
 }
+
+#[test]
+fn airline_classes_rank_by_profit_when_the_policy_computes_it() {
+    // Revenue: B 60 (three days), A 50, C 30, D 20; a cost to serve of 20 per purchase day makes
+    // the profits A 30, C 10, B 0, D 0 (total 40).
+    let csv = "customer_id,date,amount\n\
+        A,2024-03-01,50.00\n\
+        B,2024-03-01,20.00\nB,2024-04-01,20.00\nB,2024-05-01,20.00\n\
+        C,2024-03-01,30.00\n\
+        D,2024-03-01,20.00\n";
+    let base = format!("{HEAD}include: [builtin/airline-classes]\n");
+    let tiers_of = |policy: &str| {
+        let ws = workspace(policy, Some(csv), &[]);
+        run_ok(ws.path(), &["--no-provenance"]);
+        customers(ws.path())
+            .into_iter()
+            .map(|r| {
+                (
+                    r["customer_id"].clone(),
+                    (r["tier"].clone(), r.get("cum_value_share").cloned()),
+                )
+            })
+            .collect::<std::collections::BTreeMap<_, _>>()
+    };
+    // By revenue (no profit): B 60/160 = 0.375 First, A 0.6875 Business, C 0.875 and D 1.0 Economy.
+    let by_revenue = tiers_of(&base);
+    assert_eq!(by_revenue["B"].0, "First");
+    assert_eq!(by_revenue["A"].0, "Business");
+    assert_eq!(by_revenue["C"].0, "Economy");
+    assert_eq!(by_revenue["A"].1.as_deref(), Some("0.6875"));
+    // By profit: A 30/40 = 0.75 Business, C (30+10)/40 = 1.0 Economy, B and D 1.0 Economy.
+    let by_profit = tiers_of(&format!(
+        "{base}params:\n  day_cost: 20\ncost_to_serve:\n  handling: purchase_days * day_cost\n"
+    ));
+    assert_eq!(by_profit["A"].0, "Business");
+    assert_eq!(by_profit["A"].1.as_deref(), Some("0.75"));
+    assert_eq!(by_profit["B"].0, "Economy");
+    assert_eq!(by_profit["C"].0, "Economy");
+    assert_eq!(by_profit["C"].1.as_deref(), Some("1"));
+}

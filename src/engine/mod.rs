@@ -57,7 +57,15 @@ pub struct Program {
     profit: Option<profit::Rules>,
     /// Whether a check or persona reads [`TIER_NAMES`] (the tier columns are built only then).
     checks_read_tier: bool,
+    /// Whether a tier, check or persona reads [`VALUE_SHARE`] (the column is built only then).
+    reads_value_share: bool,
 }
+
+/// The cumulative share of value tiers, checks and personas can read: of `profit` when the policy
+/// computes it, else of revenue (`cum_revenue_share`). Customers ranked by that value, largest
+/// first, ties by id, as for `cum_revenue_share`. Known once profit is, so derived metrics cannot
+/// read it.
+pub const VALUE_SHARE: &str = "cum_value_share";
 
 /// The names checks (and only checks) can read besides the others: the customer's tier (its
 /// name) and its rank (1 = the first tier of the policy), known once every tier is assigned.
@@ -197,7 +205,8 @@ pub fn compile(workspace: &Workspace, attributes: &[String]) -> Result<Program, 
         .unwrap_or_default();
     let mut rule_known = known.clone();
     let mut rule_scope = scope.clone();
-    for name in &profit_names {
+    let value_share = (!known.iter().any(|k| k == VALUE_SHARE)).then(|| VALUE_SHARE.to_string());
+    for name in profit_names.iter().chain(&value_share) {
         rule_known.push(name.clone());
         rule_scope.push_dynamic(name.as_str(), Dynamic::UNIT);
     }
@@ -364,6 +373,13 @@ pub fn compile(workspace: &Workspace, attributes: &[String]) -> Result<Program, 
     let reads_tier = |rule: &Compiled| rule.reads.iter().any(|n| TIER_NAMES.contains(&n.as_str()));
     let checks_read_tier =
         checks.iter().any(|c| reads_tier(&c.rule)) || personas.iter().any(reads_tier);
+    let reads_value_share = value_share.is_some()
+        && tiers
+            .iter()
+            .filter_map(|(_, c)| c.as_ref())
+            .chain(checks.iter().map(|c| &c.rule))
+            .chain(&personas)
+            .any(|r| r.reads.iter().any(|n| n == VALUE_SHARE));
     let derived = match order_by_dependency(derived) {
         Ok(d) => d,
         Err(d) => {
@@ -408,6 +424,7 @@ pub fn compile(workspace: &Workspace, attributes: &[String]) -> Result<Program, 
         personas,
         profit,
         checks_read_tier,
+        reads_value_share,
     })
 }
 
@@ -570,6 +587,9 @@ impl Program {
         if let Some(profit) = &self.profit {
             profit.evaluate(self, &mut frame)?;
         }
+        if self.reads_value_share {
+            self.push_value_share(&mut frame);
+        }
         let computed = frame.columns.len();
         let tiers = self.assign_tiers(&frame)?;
         if self.checks_read_tier {
@@ -613,6 +633,9 @@ impl Program {
             .chain(&self.personas)
             .chain(self.profit.iter().flat_map(|p| p.rules()));
         let mut wanted: BTreeSet<&str> = self.profit.iter().map(|p| p.basis).collect();
+        if self.reads_value_share {
+            wanted.insert("cum_revenue_share");
+        }
         for rule in rules {
             wanted.extend(
                 rule.reads
@@ -630,6 +653,28 @@ impl Program {
                 .cloned()
                 .collect(),
         }
+    }
+
+    /// Adds [`VALUE_SHARE`]: the cumulative share of profit when the policy computes it, else a
+    /// copy of `cum_revenue_share`.
+    fn push_value_share(&self, frame: &mut Frame<'_>) {
+        let column = match (
+            &self.profit,
+            frame.column(crate::workspace::strategy::PROFIT),
+        ) {
+            (Some(_), Some(Column::Money(profit))) => {
+                Column::Float(population::cumulative_share(frame.ids, profit))
+            }
+            _ => frame
+                .column("cum_revenue_share")
+                .cloned()
+                .unwrap_or_else(|| Column::Float(vec![f64::NAN; frame.ids.len()])),
+        };
+        frame.columns.push(NamedColumn {
+            name: VALUE_SHARE.to_string(),
+            origin: ColumnOrigin::Derived,
+            column,
+        });
     }
 
     /// Adds the derived metric columns to the frame, evaluated in dependency order.
