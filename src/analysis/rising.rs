@@ -427,3 +427,33 @@ fn graduation(
         .collect();
     g
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::Origin;
+
+    #[test]
+    fn graduation_reach_is_the_param_when_declared_and_a_share() {
+        let param = |value| Param {
+            name: "graduation_reach".into(),
+            value,
+            origin: Origin::file("powerbase.yaml"),
+        };
+        assert_eq!(graduation_reach(&[]), Ok(GRADUATION_REACH));
+        assert_eq!(
+            graduation_reach(&[param(ParamValue::Float(0.35))]),
+            Ok(0.35)
+        );
+        assert_eq!(graduation_reach(&[param(ParamValue::Int(1))]), Ok(1.0));
+        for bad in [
+            ParamValue::Int(0),
+            ParamValue::Float(1.5),
+            ParamValue::Float(-0.1),
+            ParamValue::Text("0.2".into()),
+        ] {
+            let d = graduation_reach(&[param(bad)]).unwrap_err();
+            assert_eq!(d.code, "policy/bad-value");
+        }
+    }
+}

@@ -635,6 +635,46 @@ mod tests {
     }
 
     #[test]
+    fn within_reach_is_a_share_of_each_threshold() {
+        let revenue = |by: f64| {
+            Need::Change(NeedChange {
+                threshold: Number::Int(5000),
+                ..match change("revenue", Kind::Money, Number::Float(0.0), CmpOp::Ge, by) {
+                    Need::Change(c) => c,
+                    _ => unreachable!(),
+                }
+            })
+        };
+        let days = |by: f64| {
+            Need::Change(NeedChange {
+                threshold: Number::Int(3),
+                ..match change("purchase_days", Kind::Int, Number::Int(1), CmpOp::Ge, by) {
+                    Need::Change(c) => c,
+                    _ => unreachable!(),
+                }
+            })
+        };
+        // 4,000 against revenue >= 5000 is within 20%; 3,999.99 is not.
+        assert!(revenue(1000.0).within(0.2));
+        assert!(!revenue(1000.01).within(0.2));
+        assert!(Need::Met.within(0.0));
+        // && needs every part within reach, || one.
+        let all = Need::All(vec![revenue(500.0), days(2.0)]);
+        let any = Need::Any(vec![revenue(500.0), days(2.0)]);
+        assert!(!all.within(0.2) && any.within(0.2));
+        assert!(all.within(0.7));
+        // A threshold of 0 leaves no room.
+        let zero = Need::Change(NeedChange {
+            threshold: Number::Int(0),
+            ..match revenue(0.01) {
+                Need::Change(c) => c,
+                _ => unreachable!(),
+            }
+        });
+        assert!(!zero.within(1.0));
+    }
+
+    #[test]
     fn plain_numbers() {
         assert_eq!(plain(3.0), "3");
         assert_eq!(plain(0.30000000000000004), "0.3");
