@@ -317,6 +317,27 @@ fn the_policy_replaces_the_rule_and_a_bad_reach_is_a_problem() {
     assert_eq!(s["rising"]["rule"], "policy");
     assert_eq!(s["graduation"][0]["reach"].as_f64().unwrap(), 0.5);
 
+    // `powerbase diff` names the rule as a change.
+    let base = workspace(MINIMAL, None, &[]);
+    let out = powerbase()
+        .arg("diff")
+        .arg(ws.path())
+        .args([
+            "--base-dir",
+            base.path().to_str().unwrap(),
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    let json: Json = serde_json::from_slice(&out.stdout).unwrap();
+    let text = json.to_string();
+    assert!(
+        text.contains(r#""kind":"rising rule""#)
+            && text.contains("when: purchase_days >= 2 && tier_rank == 3"),
+        "{text}"
+    );
+
     let ws = workspace(&policy("1.5"), None, &[]);
     let err = run_err(ws.path(), &["--quiet"]);
     assert!(err.contains("graduation_reach"), "{err}");
