@@ -178,6 +178,7 @@ fn compile_checked(
     workspace::overrides::apply(&mut workspace.policy, how.overrides).map_err(Error::Workspace)?;
     let mut problems = workspace.problems.clone();
     let policy = &workspace.policy;
+    problems.extend(analysis::rising::graduation_reach(&policy.params).err());
     if check_source {
         if let Err(e) = data::check_source(&policy.transactions, root) {
             problems.push(data_diagnostic_in(
@@ -419,12 +420,13 @@ impl Prepared {
     }
 
     /// The side aggregates a run of this workspace keeps: the product and channel mix when those
-    /// columns are mapped.
+    /// columns are mapped, and the rising customers' 180-day revenue.
     pub fn sides(&self) -> SideSpec {
         let columns = &self.workspace.policy.transactions.columns;
         SideSpec {
             product_mix: columns.product.is_some(),
             channel_mix: columns.channel.is_some(),
+            day_windows: vec![analysis::rising::WINDOW_DAYS],
             ..SideSpec::default()
         }
     }

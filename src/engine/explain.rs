@@ -301,16 +301,9 @@ fn distance(lookup: &Lookup<'_>, above: &Tier, currency: &str, row: usize) -> Di
         text: format!("not computable: {why}"),
         need: None,
     };
-    let Some(when) = &above.when else {
-        return not("the tier above has no rule");
-    };
-    let text = when.text.as_str();
-    let parsed = tree::parse(text);
-    let Some(node) = parsed.tree.as_ref() else {
-        return not("only the script engine evaluates its rule, which is not a comparison of metrics with thresholds");
-    };
-    let Some(condition) = tree::comparisons(node).and_then(|c| c.bind(&lookup.names())) else {
-        return not("its rule is not a comparison of metrics with constants, params or population figures joined by && and ||");
+    let (condition, text) = match bind_rule(lookup, above) {
+        Ok(bound) => bound,
+        Err(why) => return not(why),
     };
     match condition.distance(&lookup.table.columns, row) {
         Some(d) => {
@@ -322,6 +315,65 @@ fn distance(lookup: &Lookup<'_>, above: &Tier, currency: &str, row: usize) -> Di
             }
         }
         None => not(&why_not(&condition, &lookup.table.columns, row)),
+    }
+}
+
+/// The rule of `tier` as a threshold condition bound to the table, with its text; why not when
+/// no distance to it can be computed.
+fn bind_rule<'t>(
+    lookup: &Lookup<'_>,
+    tier: &'t Tier,
+) -> Result<(Condition<Test>, &'t str), &'static str> {
+    let Some(when) = &tier.when else {
+        return Err("the tier above has no rule");
+    };
+    let text = when.text.as_str();
+    let parsed = tree::parse(text);
+    let Some(node) = parsed.tree.as_ref() else {
+        return Err("only the script engine evaluates its rule, which is not a comparison of metrics with thresholds");
+    };
+    match tree::comparisons(node).and_then(|c| c.bind(&lookup.names())) {
+        Some(condition) => Ok((condition, text)),
+        None => Err("its rule is not a comparison of metrics with constants, params or population figures joined by && and ||"),
+    }
+}
+
+/// What each customer of `rows` needs to meet the rule of tier `to` (an index into the policy's
+/// tiers), measured as [`explain`] measures the distance to the tier above, with the population
+/// figures of `evaluation`: `None` for a customer whose distance cannot be computed (an empty
+/// value); `Err` with the reason when the rule gives no distance at all (no rule, script-only
+/// code, not a comparison of metrics with thresholds).
+pub fn needs(
+    policy: &Policy,
+    table: &CustomerTable,
+    evaluation: &Evaluation,
+    to: usize,
+    rows: &[usize],
+) -> Result<Vec<Option<Need>>, &'static str> {
+    let lookup = Lookup::new(policy, table, evaluation);
+    let (condition, text) = bind_rule(&lookup, &policy.tiers[to])?;
+    Ok(rows
+        .iter()
+        .map(|&row| {
+            condition
+                .distance(&table.columns, row)
+                .map(|d| need(&d, text))
+        })
+        .collect())
+}
+
+impl Need {
+    /// Whether every change it asks for is within `reach`, a share of the threshold of the
+    /// test it concerns (0.2: at least 4,000 revenue against `revenue >= 5000`; 160 recency days
+    /// against `recency_days <= 200`). An `&&` needs all its parts within reach, an `||` one;
+    /// a met condition is within any reach.
+    pub fn within(&self, reach: f64) -> bool {
+        match self {
+            Need::Met => true,
+            Need::Change(c) => c.change.abs() <= reach * c.threshold.as_f64().abs(),
+            Need::All(parts) => parts.iter().all(|p| p.within(reach)),
+            Need::Any(parts) => parts.iter().any(|p| p.within(reach)),
+        }
     }
 }
 
@@ -580,6 +632,46 @@ mod tests {
             "needs $61.00 more revenue and 2 more purchase days, or 1 more order"
         );
         assert_eq!(need_text(&Need::Met, "EUR"), "meets its rule already");
+    }
+
+    #[test]
+    fn within_reach_is_a_share_of_each_threshold() {
+        let revenue = |by: f64| {
+            Need::Change(NeedChange {
+                threshold: Number::Int(5000),
+                ..match change("revenue", Kind::Money, Number::Float(0.0), CmpOp::Ge, by) {
+                    Need::Change(c) => c,
+                    _ => unreachable!(),
+                }
+            })
+        };
+        let days = |by: f64| {
+            Need::Change(NeedChange {
+                threshold: Number::Int(3),
+                ..match change("purchase_days", Kind::Int, Number::Int(1), CmpOp::Ge, by) {
+                    Need::Change(c) => c,
+                    _ => unreachable!(),
+                }
+            })
+        };
+        // 4,000 against revenue >= 5000 is within 20%; 3,999.99 is not.
+        assert!(revenue(1000.0).within(0.2));
+        assert!(!revenue(1000.01).within(0.2));
+        assert!(Need::Met.within(0.0));
+        // && needs every part within reach, || one.
+        let all = Need::All(vec![revenue(500.0), days(2.0)]);
+        let any = Need::Any(vec![revenue(500.0), days(2.0)]);
+        assert!(!all.within(0.2) && any.within(0.2));
+        assert!(all.within(0.7));
+        // A threshold of 0 leaves no room.
+        let zero = Need::Change(NeedChange {
+            threshold: Number::Int(0),
+            ..match revenue(0.01) {
+                Need::Change(c) => c,
+                _ => unreachable!(),
+            }
+        });
+        assert!(!zero.within(1.0));
     }
 
     #[test]

@@ -54,8 +54,10 @@ pub struct Program {
     tiers: Vec<(String, Option<Compiled>)>,
     checks: Vec<CheckRule>,
     personas: Vec<Compiled>,
+    /// The policy's rising-customers rule (`rising: { when }`), if any.
+    rising: Option<Compiled>,
     profit: Option<profit::Rules>,
-    /// Whether a check or persona reads [`TIER_NAMES`] (the tier columns are built only then).
+    /// Whether a check, persona or the rising rule reads [`TIER_NAMES`] (the tier columns are built only then).
     checks_read_tier: bool,
     /// Whether a tier, check or persona reads [`VALUE_SHARE`] (the column is built only then).
     reads_value_share: bool,
@@ -111,6 +113,9 @@ pub struct Evaluation {
     pub checks: Vec<CheckResult>,
     /// Per persona, in policy order: its name and its customers (table rows, ascending).
     pub personas: Vec<(String, Vec<u32>)>,
+    /// The customers (table rows, ascending) the policy's `rising:` rule holds for; `None`
+    /// without one (the analysis applies the built-in rule then).
+    pub rising: Option<Vec<u32>>,
     /// What scripts printed.
     pub printed: Vec<String>,
 }
@@ -342,6 +347,10 @@ pub fn compile(workspace: &Workspace, attributes: &[String]) -> Result<Program, 
             compile_one("persona", &p.name, &p.when, names, &mut problems)
         })
         .collect();
+    let rising = policy.rising.as_ref().and_then(|r| {
+        let names = (check_known.as_slice(), &check_scope);
+        compile_one("rising", "rising", &r.when, names, &mut problems)
+    });
     let profit = policy.profit.as_ref().map(|p| profit::Rules {
         components: p
             .components
@@ -367,18 +376,24 @@ pub fn compile(workspace: &Workspace, attributes: &[String]) -> Result<Program, 
         }),
         basis: p.basis.metric(),
     });
-    for rule in checks.iter().map(|c| &c.rule).chain(&personas) {
+    for rule in checks
+        .iter()
+        .map(|c| &c.rule)
+        .chain(&personas)
+        .chain(&rising)
+    {
         problems.extend(tier_name_clash(rule, &known));
     }
     let reads_tier = |rule: &Compiled| rule.reads.iter().any(|n| TIER_NAMES.contains(&n.as_str()));
-    let checks_read_tier =
-        checks.iter().any(|c| reads_tier(&c.rule)) || personas.iter().any(reads_tier);
+    let checks_read_tier = checks.iter().any(|c| reads_tier(&c.rule))
+        || personas.iter().chain(&rising).any(reads_tier);
     let reads_value_share = value_share.is_some()
         && tiers
             .iter()
             .filter_map(|(_, c)| c.as_ref())
             .chain(checks.iter().map(|c| &c.rule))
             .chain(&personas)
+            .chain(&rising)
             .any(|r| r.reads.iter().any(|n| n == VALUE_SHARE));
     let derived = match order_by_dependency(derived) {
         Ok(d) => d,
@@ -422,6 +437,7 @@ pub fn compile(workspace: &Workspace, attributes: &[String]) -> Result<Program, 
         tiers,
         checks,
         personas,
+        rising,
         profit,
         checks_read_tier,
         reads_value_share,
@@ -597,6 +613,10 @@ impl Program {
         }
         let checks = self.run_checks(&frame)?;
         let personas = self.members(&frame)?;
+        let rising = match &self.rising {
+            Some(rule) => Some(self.holders(&frame, rule, "rising")?),
+            None => None,
+        };
         frame.columns.truncate(computed);
         let mut derived = frame.columns.split_off(first_derived);
         // Policy order; the profit metrics (not in it) after the derived ones, in their order.
@@ -618,6 +638,7 @@ impl Program {
             populations: BTreeMap::new(),
             checks,
             personas,
+            rising,
             printed: Vec::new(),
         })
     }
@@ -631,6 +652,7 @@ impl Program {
             .chain(self.tiers.iter().filter_map(|(_, c)| c.as_ref()))
             .chain(self.checks.iter().map(|c| &c.rule))
             .chain(&self.personas)
+            .chain(&self.rising)
             .chain(self.profit.iter().flat_map(|p| p.rules()));
         let mut wanted: BTreeSet<&str> = self.profit.iter().map(|p| p.basis).collect();
         if self.reads_value_share {

@@ -29,12 +29,19 @@ pub struct SideSpec {
     pub quarters: bool,
     /// Trailing windows, in months, whose revenue each customer gets (see [`window_days`]).
     pub windows: Vec<u32>,
+    /// Trailing windows, in days, whose revenue each customer gets (180: the rising customers'
+    /// `revenue_180d`, date > as-of - 180 days); a length also asked in months is kept once.
+    pub day_windows: Vec<i32>,
 }
 
 impl SideSpec {
     /// Whether nothing is asked for.
     pub fn is_empty(&self) -> bool {
-        !self.product_mix && !self.channel_mix && !self.quarters && self.windows.is_empty()
+        !self.product_mix
+            && !self.channel_mix
+            && !self.quarters
+            && self.windows.is_empty()
+            && self.day_windows.is_empty()
     }
 }
 
@@ -187,7 +194,8 @@ impl Quarters {
 /// Revenue in a trailing window, per customer in row order.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Window {
-    /// Its length in months.
+    /// Its length in months when asked in months ([`SideSpec::windows`]); 0 for a window asked
+    /// only in days ([`SideSpec::day_windows`]).
     pub months: u32,
     /// The days it covers up to and including the as-of date ([`window_days`]).
     pub days: i32,
@@ -220,9 +228,15 @@ impl Sidecar {
 
     /// Each customer's revenue in the trailing window of `months` months, if asked for.
     pub fn window(&self, months: u32) -> Option<&[i64]> {
+        self.window_of_days(window_days(months))
+    }
+
+    /// Each customer's revenue in the trailing window of `days` days (rows dated after the as-of
+    /// date less `days`), if asked for in days or in months of that many days.
+    pub fn window_of_days(&self, days: i32) -> Option<&[i64]> {
         self.windows
             .iter()
-            .find(|w| w.months == months)
+            .find(|w| w.days == days)
             .map(|w| w.revenue.as_slice())
     }
 
@@ -403,8 +417,8 @@ struct SideRow {
 /// The side sinks of one accumulator, by customer position.
 #[derive(Debug)]
 pub(super) struct Sides {
-    /// The windows asked for: (months, first day counted).
-    windows: Vec<(u32, i32)>,
+    /// The windows asked for, by length in days: (months or 0, days, first day counted).
+    windows: Vec<(u32, i32, i32)>,
     product: Option<MixSink>,
     channel: Option<MixSink>,
     quarters: Option<Sparse<i32, 2>>,
@@ -420,18 +434,24 @@ impl Sides {
         if spec.is_empty() {
             return None;
         }
-        let mut months = spec.windows.clone();
-        months.sort_unstable();
-        months.dedup();
+        // (days, months or 0), one per length: a length asked in months keeps its months.
+        let mut lengths: Vec<(i32, u32)> = spec
+            .windows
+            .iter()
+            .map(|&m| (window_days(m), m))
+            .chain(spec.day_windows.iter().map(|&d| (d, 0)))
+            .collect();
+        lengths.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
+        lengths.dedup_by_key(|l| l.0);
         Some(Box::new(Sides {
-            windows: months
+            windows: lengths
                 .iter()
-                .map(|&m| (m, as_of.0.saturating_sub(window_days(m)) + 1))
+                .map(|&(days, m)| (m, days, as_of.0.saturating_sub(days) + 1))
                 .collect(),
             product: spec.product_mix.then(MixSink::new),
             channel: spec.channel_mix.then(MixSink::new),
             quarters: spec.quarters.then(Sparse::new),
-            window_sums: vec![Vec::new(); months.len()],
+            window_sums: vec![Vec::new(); lengths.len()],
             pending: Vec::new(),
         }))
     }
@@ -488,7 +508,7 @@ impl Sides {
         if let Some(q) = &mut self.quarters {
             q.add(at, Quarter::of(Day(r.day)).index(), [r.amount, r.cost]);
         }
-        for ((_, first), sums) in self.windows.iter().zip(&mut self.window_sums) {
+        for ((_, _, first), sums) in self.windows.iter().zip(&mut self.window_sums) {
             if r.day >= *first {
                 if sums.len() <= at {
                     sums.resize(at + 1, 0);
@@ -577,9 +597,9 @@ impl Sides {
             .windows
             .iter()
             .zip(self.window_sums)
-            .map(|(&(months, _), sums)| Window {
+            .map(|(&(months, days, _), sums)| Window {
                 months,
-                days: window_days(months),
+                days,
                 revenue: order
                     .iter()
                     .map(|&p| sums.get(p as usize).map_or(0, |&s| cents(s)))
@@ -658,6 +678,7 @@ mod tests {
             channel_mix: true,
             quarters: true,
             windows: vec![24, 3, 6, 3],
+            day_windows: vec![180, 91],
         }
     }
 
@@ -758,16 +779,24 @@ mod tests {
             }
             assert_eq!(got, want, "{parts} parts");
 
-            // Windows of 3, 6 and 24 months: 91, 182 and 730 days up to the as-of date.
-            assert_eq!(side.windows().len(), 3, "3 asked twice");
-            for (months, days) in [(3, 91), (6, 182), (24, 730)] {
+            // Windows of 3, 6 and 24 months (91, 182 and 730 days) and of 180 days up to the
+            // as-of date; 91 days asked twice, once in months.
+            assert_eq!(
+                side.windows().len(),
+                4,
+                "3 months asked twice, 91 days once more"
+            );
+            assert_eq!(side.windows()[0].months, 3);
+            assert_eq!((side.windows()[1].months, side.windows()[1].days), (0, 180));
+            assert_eq!(side.window_of_days(91), side.window(3));
+            for (months, days) in [(3, 91), (6, 182), (24, 730), (0, 180)] {
                 let mut want: BTreeMap<&str, i64> = BTreeMap::new();
                 for r in &rows {
                     if r.1 > as_of.0 - days {
                         *want.entry(&r.0).or_default() += r.2;
                     }
                 }
-                let window = side.window(months).unwrap();
+                let window = side.window_of_days(days).unwrap();
                 for (row, id) in ids.iter().enumerate() {
                     let w = want.get(id.as_str()).copied().unwrap_or(0);
                     assert_eq!(window[row], w, "{months} months of {id}");

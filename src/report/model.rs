@@ -12,6 +12,7 @@ mod method;
 mod migration;
 mod profit;
 mod rfm;
+mod rising;
 
 use std::str::FromStr;
 
@@ -22,6 +23,7 @@ use super::format::{self, percents_of_total, share_of};
 pub use method::{Definition, Method, RuleText};
 pub use migration::{Group as MigrationGroup, Migration, Row as MigrationRow, RowCell};
 pub use rfm::{Corner, RfmSummary, Scores};
+pub use rising::{Graduation, Rising, Upward};
 
 use crate::analysis::{self, Analysis, RfmCell, RuleCoverage};
 use crate::data::format_cents;
@@ -126,6 +128,10 @@ pub struct Report {
     /// left out without one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub migration: Option<Migration>,
+    /// Rising customers outside the core tiers (`rising`, left out when every tier is core)
+    /// and each tier's graduation candidates (`graduation`): two keys of `summary.json`.
+    #[serde(flatten)]
+    pub upward: Upward,
     /// The concentration curve (share of customers, cumulative share of revenue), for the chart.
     #[serde(skip)]
     pub curve: Vec<(f64, f64)>,
@@ -532,6 +538,7 @@ pub fn build(policy: &Policy, analysis: &Analysis, provenance: Option<&Provenanc
             .migration
             .as_ref()
             .map(|m| migration::migration(m, analysis.customers, total)),
+        upward: rising::upward(&analysis.rising),
         curve: analysis.curve.clone(),
         provenance: provenance.cloned(),
     }

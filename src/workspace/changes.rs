@@ -9,7 +9,7 @@ use super::{ParamValue, SourceFile, Workspace};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Change {
     /// What kind of thing changed: `param`, `metric`, `tier`, `tier order`, `check`, `persona`,
-    /// `setting`, `script` or `template`.
+    /// `rising rule`, `setting`, `script` or `template`.
     pub kind: &'static str,
     /// Its name (a param's, a tier's, a file's).
     pub name: String,
@@ -99,6 +99,18 @@ pub fn changes(base: &Workspace, head: &Workspace) -> Vec<Change> {
         h.personas
             .iter()
             .map(|p| (p.name.as_str(), format!("when: {}", p.when.text.trim()))),
+    );
+    let rising = |p: &'_ super::Policy| {
+        p.rising
+            .iter()
+            .map(|r| ("rising", format!("when: {}", r.when.text.trim())))
+            .collect::<Vec<_>>()
+    };
+    named(
+        &mut out,
+        "rising rule",
+        rising(b).into_iter(),
+        rising(h).into_iter(),
     );
     named(&mut out, "setting", settings(base), settings(head));
     files(&mut out, "script", &base.scripts, &head.scripts);

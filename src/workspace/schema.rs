@@ -70,6 +70,11 @@ pub struct PolicyFile {
     /// Plugin functions the report templates may call (powerbase.yaml only).
     #[schemars(with = "Option<PluginsEntry>")]
     pub plugins: Option<Spanned<PluginsEntry>>,
+    /// Which customers outside the core tiers count as rising; without it, those whose
+    /// `revenue_180d` is at least the core tiers' median and whose `recency_days` is at most
+    /// theirs.
+    #[schemars(with = "Option<RisingEntry>")]
+    pub rising: Option<Spanned<RisingEntry>>,
 }
 
 /// One entry of `personas:`.
@@ -82,6 +87,16 @@ pub struct PersonaEntry {
     /// Who they are, for the report's persona card.
     pub description: Option<String>,
     /// Who belongs: an expression giving true or false (it may read `tier` and `tier_rank`).
+    #[schemars(with = "String")]
+    pub when: Spanned<String>,
+}
+
+/// `rising:`: the rule that replaces the built-in rising-customers rule.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RisingEntry {
+    /// Who is rising: an expression giving true or false, like a check's (it may read `tier` and
+    /// `tier_rank`); customers of core tiers are never counted rising.
     #[schemars(with = "String")]
     pub when: Spanned<String>,
 }

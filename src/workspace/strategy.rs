@@ -8,7 +8,7 @@ use indexmap::IndexMap;
 use serde_saphyr::Spanned;
 
 use super::names::{Kind, NameTable};
-use super::schema::{AttributeEntry, PersonaEntry, PluginsEntry, PolicyFile};
+use super::schema::{AttributeEntry, PersonaEntry, PluginsEntry, PolicyFile, RisingEntry};
 use super::{at, expr, Derived, Expr, POLICY_FILE};
 use crate::error::{Diagnostic, Origin};
 
@@ -81,6 +81,15 @@ pub struct Persona {
     pub origin: Origin,
 }
 
+/// The policy's rule for rising customers (`rising: { when: ... }`), replacing the built-in one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rising {
+    /// Who is rising (customers of core tiers never are).
+    pub when: Expr,
+    /// Where `rising:` was written.
+    pub origin: Origin,
+}
+
 /// Declared bands of a numeric attribute.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Bands {
@@ -113,6 +122,8 @@ pub(super) struct Strategy {
     pub bands: Vec<Bands>,
     /// Template plugins.
     pub plugins: TemplatePlugins,
+    /// The rising-customers rule, when a policy file gives one.
+    pub rising: Option<Rising>,
 }
 
 impl Strategy {
@@ -146,6 +157,32 @@ impl Strategy {
         if let Some(plugins) = file.plugins.take() {
             self.take_plugins(name, plugins, problems);
         }
+        if let Some(rising) = file.rising.take() {
+            self.take_rising(name, rising, problems);
+        }
+    }
+
+    /// Takes `rising:`; a second one (in another file) is a problem.
+    fn take_rising(
+        &mut self,
+        name: &str,
+        rising: Spanned<RisingEntry>,
+        problems: &mut Vec<Diagnostic>,
+    ) {
+        let origin = at(name, &rising);
+        if let Some(first) = &self.rising {
+            problems.push(
+                Diagnostic::at(origin, "`rising` is defined twice")
+                    .code("policy/duplicate-name")
+                    .with_label(first.origin.clone(), "first defined here")
+                    .with_help("keep one rule for rising customers"),
+            );
+            return;
+        }
+        self.rising = Some(Rising {
+            when: expr(name, &rising.value.when),
+            origin,
+        });
     }
 
     fn take_costs(
