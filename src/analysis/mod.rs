@@ -10,6 +10,7 @@ pub mod profile;
 pub mod profit;
 pub mod representation;
 pub mod rfm;
+pub mod trends;
 
 pub use breakdown::{breakdown, BreakdownError, Group, TierCell};
 pub use concentration::{concentration, pareto_curve, Concentration};
@@ -66,6 +67,8 @@ pub struct Analysis {
     /// How customers moved between tiers since an earlier as-of date (`run --compare-as-of`);
     /// `None` without one. [`analyse`] leaves it `None`: the pipeline adds it.
     pub migration: Option<migration::Periods>,
+    /// Revenue and margin by complete quarter per tier, persona and `market_growth:` segment.
+    pub trends: trends::Trends,
 }
 
 /// An attribute column.
@@ -274,6 +277,7 @@ pub fn analyse(
         profitability,
         inequality,
         migration: None,
+        trends: trends::trends(policy, table, sidecar, evaluation),
     }
 }
 

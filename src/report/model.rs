@@ -12,6 +12,7 @@ mod method;
 mod migration;
 mod profit;
 mod rfm;
+mod trends;
 
 use std::str::FromStr;
 
@@ -22,6 +23,7 @@ use super::format::{self, percents_of_total, share_of};
 pub use method::{Definition, Method, RuleText};
 pub use migration::{Group as MigrationGroup, Migration, Row as MigrationRow, RowCell};
 pub use rfm::{Corner, RfmSummary, Scores};
+pub use trends::{QuarterFigures, Trend, TrendsOverview};
 
 use crate::analysis::{self, Analysis, RfmCell, RuleCoverage};
 use crate::data::format_cents;
@@ -126,6 +128,11 @@ pub struct Report {
     /// left out without one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub migration: Option<Migration>,
+    /// Revenue and margin by complete quarter per tier, persona and `market_growth:` segment,
+    /// with year-on-year growth, the downturn flag and the market comparison.
+    pub trends: Vec<Trend>,
+    /// What the trends cover (quarters, the quarter left out) and say over all segments.
+    pub trends_overview: TrendsOverview,
     /// The concentration curve (share of customers, cumulative share of revenue), for the chart.
     #[serde(skip)]
     pub curve: Vec<(f64, f64)>,
@@ -532,6 +539,8 @@ pub fn build(policy: &Policy, analysis: &Analysis, provenance: Option<&Provenanc
             .migration
             .as_ref()
             .map(|m| migration::migration(m, analysis.customers, total)),
+        trends: trends::trends(&analysis.trends, &policy.currency),
+        trends_overview: trends::overview(&analysis.trends, &analysis.as_of.to_string()),
         curve: analysis.curve.clone(),
         provenance: provenance.cloned(),
     }

@@ -22,7 +22,7 @@ pub use names::{Kind, NameTable};
 pub use schema::{json_schema, ParamValue, Severity};
 pub use source::{FileSource, Folder, GitRevision, Memory};
 pub use spans::Spans;
-pub use strategy::{Bands, Persona, Profit, ProfitBasis, TemplatePlugins};
+pub use strategy::{Bands, MarketGrowth, Persona, Profit, ProfitBasis, TemplatePlugins};
 
 use crate::data::{CustomerSource, Day, TransactionSource};
 use crate::error::{Diagnostic, Origin};
@@ -95,6 +95,8 @@ pub struct Policy {
     pub bands: Vec<Bands>,
     /// Plugin functions the templates may call.
     pub plugins: TemplatePlugins,
+    /// Declared annual market growth per segment (`market_growth:`), in policy order.
+    pub market_growth: Vec<MarketGrowth>,
     /// Every policy file read, in reading order.
     pub files: Vec<String>,
     /// Where each key of `powerbase.yaml` was written, for problems found later (a mapped column
@@ -490,6 +492,7 @@ fn merge(
         personas: std::mem::take(&mut strategy.personas),
         bands: std::mem::take(&mut strategy.bands),
         plugins: std::mem::take(&mut strategy.plugins),
+        market_growth: std::mem::take(&mut strategy.market_growth),
         files: file_names,
         spans: Spans::default(),
     };
