@@ -373,7 +373,7 @@ mod tests {
         MarketGrowth {
             segment: "First".into(),
             growth,
-            origin: crate::workspace::Origin::file("powerbase.yaml".into()),
+            origin: crate::error::Origin::file("powerbase.yaml"),
         }
     }
 
