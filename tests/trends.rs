@@ -182,8 +182,8 @@ fn only_complete_quarters_count_and_short_data_says_what_yoy_needs() {
     assert_eq!(
         big.into_iter().collect::<Vec<_>>(),
         [
-            ("2023Q1".to_string(), (100_00, None)),
-            ("2023Q2".to_string(), (50_00, None))
+            ("2023Q1".to_string(), (10_000, None)),
+            ("2023Q2".to_string(), (5_000, None))
         ]
     );
     assert_eq!(s["trends_overview"]["left_out"], "2023Q3");
@@ -203,7 +203,7 @@ fn only_complete_quarters_count_and_short_data_says_what_yoy_needs() {
     // b's quarters: nothing in Q1, 10 in Q2, 7 in Q3.
     assert_eq!(
         small.values().map(|v| v.0).collect::<Vec<_>>(),
-        [0, 10_00, 7_00]
+        [0, 1_000, 700]
     );
     assert!(s["trends_overview"]["left_out"].is_null());
 }

@@ -61,6 +61,9 @@ pub struct Trends {
     pub downturn_yoy: f64,
     /// The `market_lag` param in force.
     pub market_lag: f64,
+    /// Customers whose first purchase falls in the first quarter covered: when they are most
+    /// customers, the quarters follow one cohort as it ages.
+    pub first_cohort: usize,
     /// Tiers in policy order, then personas in policy order, then the attribute segments of
     /// `market_growth:` in policy order.
     pub segments: Vec<SegmentTrend>,
@@ -218,6 +221,7 @@ pub fn trends(
         has_margin,
         downturn_yoy,
         market_lag,
+        first_cohort: 0,
         segments: Vec::new(),
     };
     let Some(q) = sidecar.quarters() else {
@@ -230,6 +234,12 @@ pub fn trends(
         return out;
     };
     out.quarters = (first..=last).map(from_ordinal).collect();
+    if let Some(crate::metrics::Column::Date(days)) = table.column("first_purchase") {
+        out.first_cohort = days
+            .iter()
+            .filter(|&&d| d != crate::metrics::EMPTY_DATE && ordinal(Quarter::of(Day(d))) == first)
+            .count();
+    }
     // Per quarter of the sink, its position in `out.quarters` (None: after the last complete).
     let slot: Vec<Option<usize>> = q
         .quarters

@@ -540,7 +540,11 @@ pub fn build(policy: &Policy, analysis: &Analysis, provenance: Option<&Provenanc
             .as_ref()
             .map(|m| migration::migration(m, analysis.customers, total)),
         trends: trends::trends(&analysis.trends, &policy.currency),
-        trends_overview: trends::overview(&analysis.trends, &analysis.as_of.to_string()),
+        trends_overview: trends::overview(
+            &analysis.trends,
+            &analysis.as_of.to_string(),
+            analysis.customers,
+        ),
         curve: analysis.curve.clone(),
         provenance: provenance.cloned(),
     }

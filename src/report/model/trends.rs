@@ -239,7 +239,7 @@ fn market_story(t: &Trends, s: &analysis::SegmentTrend, m: &analysis::Market) ->
 }
 
 /// What the trends cover and what they say over all segments.
-pub(super) fn overview(t: &Trends, as_of: &str) -> TrendsOverview {
+pub(super) fn overview(t: &Trends, as_of: &str, customers: usize) -> TrendsOverview {
     let n = t.quarters.len();
     let name = |i: usize| t.quarters.get(i).map(|&q| quarter_name(q));
     let left_out = t.left_out.map(quarter_name);
@@ -257,6 +257,15 @@ pub(super) fn overview(t: &Trends, as_of: &str) -> TrendsOverview {
                 "; {q} is left out: it is not complete on {as_of}."
             )),
             None => c.push('.'),
+        }
+        let cohort = t.first_cohort as f64 / customers.max(1) as f64;
+        if n > 1 && cohort >= 0.5 {
+            c.push_str(&format!(
+                " {} of the {} customers first bought in {}: the quarters follow that cohort as it ages more than they show new customers.",
+                percent(cohort, 0),
+                crate::report::format::thousands(customers as i64),
+                name(0).unwrap_or_default()
+            ));
         }
         if n < YOY_QUARTERS {
             c.push_str(&format!(
