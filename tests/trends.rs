@@ -144,7 +144,7 @@ fn b2b_quarterly_revenue_per_tier_matches_the_raw_rows() {
     assert_eq!(segment(&summary, "Business")["lagging"], true);
     let report = std::fs::read_to_string(dir.path().join("out/report.md")).unwrap();
     assert!(
-        report.contains("The market grows 7%, we grow 0%: we are losing share."),
+        report.contains("The market grows 7%, we grow 0.2%: we are losing share."),
         "{report}"
     );
     assert!(dir.path().join("out/charts/trends.svg").exists());

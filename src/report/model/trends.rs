@@ -8,7 +8,7 @@ use serde::Serialize;
 use super::Money;
 use crate::analysis::trends::{self as analysis, Trends, YOY_QUARTERS};
 use crate::metrics::Quarter;
-use crate::report::format::{money, percent};
+use crate::report::format::{money, number, percent, percent_compact};
 
 /// One segment's trend.
 #[derive(Debug, Clone, Serialize)]
@@ -142,6 +142,17 @@ fn cash(cents: i64, currency: &str) -> String {
     money(cents as f64 / 100.0, currency, 0)
 }
 
+/// A growth for a sentence: a whole percentage when it is one (`7%`), else one decimal below 10%
+/// (`0.2%`, `9.3%`) and none from there on (`13%`).
+fn pct(share: f64) -> String {
+    let hundredths = share * 100.0;
+    if (hundredths - hundredths.round()).abs() < 1e-9 {
+        percent(share, 0)
+    } else {
+        percent_compact(share)
+    }
+}
+
 /// A growth as a signed percentage: `+4.0%`, `-12.5%`.
 fn growth(g: f64) -> String {
     let p = percent(g.abs(), 1);
@@ -169,8 +180,9 @@ fn story(t: &Trends, s: &analysis::SegmentTrend, currency: &str) -> String {
         Some(g) => {
             let sum = |r: &[i64]| r.iter().sum::<i64>();
             format!(
-                "Revenue {} year on year: {} in the four quarters to {last} against {} in the four before.",
-                growth(g),
+                "Revenue {} {} year on year: {} in the four quarters to {last} against {} in the four before.",
+                if g < 0.0 { "fell" } else { "grew" },
+                percent(g.abs(), 1),
                 cash(sum(&s.revenue[n - 4..]), currency),
                 cash(sum(&s.revenue[n - 8..n - 4]), currency),
             )
@@ -189,7 +201,7 @@ fn story(t: &Trends, s: &analysis::SegmentTrend, currency: &str) -> String {
         let [a, b, c] = [m[n - 3], m[n - 2], m[n - 1]].map(|v| cash(v, currency));
         if s.margin_falling {
             out.push_str(&format!(
-                " Margin fell in each of the last two quarters: {a}, {b}, {c}."
+                " Margin fell in each of the last two quarters: {a}, {b}, {c}: a downturn."
             ));
         } else {
             out.push_str(&format!(
@@ -199,8 +211,8 @@ fn story(t: &Trends, s: &analysis::SegmentTrend, currency: &str) -> String {
     }
     if s.revenue_falling {
         out.push_str(&format!(
-            " Revenue fell by more than the {} the policy allows (`downturn_yoy`).",
-            percent(t.downturn_yoy, 0)
+            " That is more than the {} fall the policy allows (param downturn_yoy): a downturn.",
+            pct(t.downturn_yoy)
         ));
     }
     out
@@ -208,7 +220,7 @@ fn story(t: &Trends, s: &analysis::SegmentTrend, currency: &str) -> String {
 
 /// "The market grows 12%, we grow 4%: we are losing share", or why our growth is not known.
 fn market_story(t: &Trends, s: &analysis::SegmentTrend, m: &analysis::Market) -> String {
-    let market = percent(m.growth, 0);
+    let market = pct(m.growth);
     let Some(ours) = s.yoy_revenue_growth else {
         return format!(
             "The market grows {market} a year; our own year-on-year growth in {} needs {YOY_QUARTERS} complete quarters of transactions and the data has {}.",
@@ -217,20 +229,16 @@ fn market_story(t: &Trends, s: &analysis::SegmentTrend, m: &analysis::Market) ->
         );
     };
     let verb = if ours < 0.0 { "shrink" } else { "grow" };
-    let we = format!("we {verb} {}", percent(ours.abs(), 0));
-    let (a, b) = (
-        (m.growth * 100.0).round() as i64,
-        (ours * 100.0).round() as i64,
-    );
-    let share = match a.cmp(&b) {
+    let we = format!("we {verb} {}", pct(ours.abs()));
+    let share = match m.growth.total_cmp(&ours) {
         std::cmp::Ordering::Greater => "we are losing share",
         std::cmp::Ordering::Less => "we are gaining share",
         std::cmp::Ordering::Equal => "we are holding our share",
     };
     let flag = if m.lagging {
         format!(
-            " We trail by more than the {} the policy allows (`market_lag`).",
-            percent(t.market_lag, 0)
+            " We trail it by more than the {} points the policy allows (param market_lag).",
+            number(t.market_lag * 100.0, 0)
         )
     } else {
         String::new()
@@ -345,13 +353,31 @@ fn headline(t: &Trends, downturns: &[String], lagging: &[String]) -> String {
             list(downturns)
         ));
     }
-    if !lagging.is_empty() {
-        parts.push(format!(
-            "{} trailing {} market by more than {}",
-            list(lagging),
-            if lagging.len() == 1 { "its" } else { "their" },
-            percent(t.market_lag, 0)
-        ));
+    let trailing = t
+        .segments
+        .iter()
+        .filter(|s| s.market.as_ref().is_some_and(|m| m.lagging));
+    match (lagging.len(), trailing.clone().next()) {
+        (1, Some(s)) => {
+            let ours = s.yoy_revenue_growth.unwrap_or(0.0);
+            let market = s.market.as_ref().map_or(0.0, |m| m.growth);
+            parts.push(format!(
+                "{} revenue {} {} in a year while its market grows {}: it is losing share",
+                s.segment,
+                if ours < 0.0 { "shrank" } else { "grew" },
+                pct(ours.abs()),
+                pct(market)
+            ));
+        }
+        (0, _) | (_, None) => {}
+        (k, Some(_)) => parts.push(format!(
+            "{k} segments trail their market by more than {} points ({})",
+            number(t.market_lag * 100.0, 0),
+            list(lagging)
+        )),
+    }
+    if downturns.is_empty() && !parts.is_empty() {
+        parts.push("no segment in a downturn".to_string());
     }
     if parts.is_empty() {
         format!(

@@ -4,7 +4,7 @@
 use super::super::drawing::{Drawing, Shape, Stroke, TextStyle};
 use super::super::{TrendPanel, TrendPanels};
 use super::{header, text_width, MIN_TEXT, WIDTH};
-use crate::report::format::{money_short, percent};
+use crate::report::format::{money_short, percent_compact};
 use crate::report::style::palette::{AXIS, GRID, INK, MID, MUTED, NAVY};
 
 /// Height of one panel, heading and quarter labels included.
@@ -78,7 +78,7 @@ fn panel(
         (false, Some(g)) => format!(
             "{}{} YoY",
             if g < 0.0 { "-" } else { "+" },
-            percent(g.abs(), 0)
+            percent_compact(g.abs())
         ),
         (false, None) => String::new(),
     };
@@ -192,7 +192,7 @@ mod tests {
             assert!(texts.contains(&format!("Segment {i}")), "{texts}");
         }
         assert!(
-            texts.contains("downturn") && texts.contains("+4% YoY"),
+            texts.contains("downturn") && texts.contains("+4.0% YoY"),
             "{texts}"
         );
         assert!(texts.contains("$2k") && texts.contains("-$100"), "{texts}");
