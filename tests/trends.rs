@@ -1,7 +1,8 @@
-//! Segment trends (`summary.json` `trends`): quarterly revenue and margin per tier of the
-//! b2b-services example against a plain loop over its CSV rows and the tiers in
-//! `customers.csv`; year-on-year growth and the market comparison from those sums; complete
-//! quarters only; policy problems with `market_growth:` and the params.
+//! Segment trends (`summary.json` `trends`): quarterly revenue and margin per tier, persona
+//! and attribute segment of the b2b-services example against a plain loop over its CSV rows
+//! and the tiers and personas in `customers.csv`; year-on-year growth and the market comparison
+//! from those sums; complete quarters only; policy problems with `market_growth:` and the
+//! params.
 
 mod support;
 
@@ -70,9 +71,21 @@ fn b2b_quarterly_revenue_per_tier_matches_the_raw_rows() {
     copy_dir(&src, dir.path());
     run_ok(dir.path(), &["--quiet"]);
     let summary = summary(dir.path());
-    let tier_of: BTreeMap<String, String> = customers(dir.path())
-        .into_iter()
+    let out = customers(dir.path());
+    let tier_of: BTreeMap<String, String> = out
+        .iter()
         .map(|r| (r["customer_id"].clone(), r["tier"].clone()))
+        .collect();
+    let personas_of: BTreeMap<String, Vec<String>> = out
+        .iter()
+        .map(|r| {
+            let names = r["personas"]
+                .split(';')
+                .filter(|p| !p.is_empty())
+                .map(str::to_string)
+                .collect();
+            (r["customer_id"].clone(), names)
+        })
         .collect();
     let region_of: BTreeMap<String, String> = read_csv(&src.join("data/customers.csv"))
         .into_iter()
@@ -88,6 +101,7 @@ fn b2b_quarterly_revenue_per_tier_matches_the_raw_rows() {
         let q = quarter(&r["date"]);
         let id = &r["customer_id"];
         let mut segments = vec![tier_of[id].clone()];
+        segments.extend(personas_of[id].iter().cloned());
         if region_of.get(id).map(String::as_str) == Some("Scotland") {
             segments.push("region=Scotland".into());
         }
@@ -104,6 +118,8 @@ fn b2b_quarterly_revenue_per_tier_matches_the_raw_rows() {
         ("First", "tier", Some(0.06)),
         ("Business", "tier", Some(0.07)),
         ("Economy", "tier", None),
+        ("Large accounts", "persona", Some(0.08)),
+        ("Recent wins", "persona", None),
         ("region=Scotland", "attribute", Some(0.03)),
     ] {
         let t = segment(&summary, name);
