@@ -265,6 +265,38 @@ pub fn trends(
         }
         (customers, saturate(revenue), saturate(margin))
     };
+    for (segment, kind, rows) in segments(policy, table, evaluation) {
+        let (customers, revenue, margin) = sums(&mut rows.into_iter());
+        let market = policy.market_growth.iter().find(|m| m.segment == segment);
+        out.segments.push(segment_trend(
+            SegmentTrend {
+                segment,
+                kind,
+                customers,
+                revenue,
+                margin: has_margin.then_some(margin),
+                yoy_revenue_growth: None,
+                margin_falling: false,
+                revenue_falling: false,
+                downturn: false,
+                market: None,
+            },
+            market,
+            downturn_yoy,
+            market_lag,
+        ));
+    }
+    out
+}
+
+/// Each segment's customers (table rows): tiers in policy order, personas in policy order, then
+/// the `attribute=value` segments of `market_growth:` (a value compared as `customers.csv`
+/// writes it).
+fn segments(
+    policy: &Policy,
+    table: &CustomerTable,
+    evaluation: &Evaluation,
+) -> Vec<(String, SegmentKind, Vec<usize>)> {
     let mut groups: Vec<(String, SegmentKind, Vec<usize>)> = Vec::new();
     for (i, t) in policy.tiers.iter().enumerate() {
         let rows = (0..table.len())
@@ -287,28 +319,7 @@ pub fn trends(
             groups.push((m.segment.clone(), SegmentKind::Attribute, rows));
         }
     }
-    for (segment, kind, rows) in groups {
-        let (customers, revenue, margin) = sums(&mut rows.into_iter());
-        let market = policy.market_growth.iter().find(|m| m.segment == segment);
-        out.segments.push(segment_trend(
-            SegmentTrend {
-                segment,
-                kind,
-                customers,
-                revenue,
-                margin: has_margin.then_some(margin),
-                yoy_revenue_growth: None,
-                margin_falling: false,
-                revenue_falling: false,
-                downturn: false,
-                market: None,
-            },
-            market,
-            downturn_yoy,
-            market_lag,
-        ));
-    }
-    out
+    groups
 }
 
 /// Sums as `i64` cents (clamped; no real export comes near).
