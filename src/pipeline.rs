@@ -208,6 +208,7 @@ fn compile_checked(
     };
     let names = declare_attributes(&mut workspace, attributes.as_ref(), &mut problems);
     problems.extend(banded_columns(&workspace, attributes.as_ref()));
+    problems.extend(analysis::trends::problems(&workspace.policy, &names));
     let program = engine::compile(&workspace, &names);
     let calls = program
         .as_ref()
@@ -420,13 +421,15 @@ impl Prepared {
     }
 
     /// The side aggregates a run of this workspace keeps: the product and channel mix when those
-    /// columns are mapped, and the rising customers' 180-day revenue.
+    /// columns are mapped, the rising customers' 180-day revenue, and revenue and margin by
+    /// quarter for the trends.
     pub fn sides(&self) -> SideSpec {
         let columns = &self.workspace.policy.transactions.columns;
         SideSpec {
             product_mix: columns.product.is_some(),
             channel_mix: columns.channel.is_some(),
             day_windows: vec![analysis::rising::WINDOW_DAYS],
+            quarters: true,
             ..SideSpec::default()
         }
     }

@@ -164,10 +164,10 @@ fn example_workspace_runs_and_is_deterministic() {
     let first: Vec<(String, Vec<u8>)> = read_tree(&ws.join("out"));
     run_ok(&ws, &["--quiet"]);
     let second = read_tree(&ws.join("out"));
-    // Nine outputs (five charts) and the .powerbase-output marker.
+    // Ten outputs (six charts, `trends` among them) and the .powerbase-output marker.
     assert_eq!(
         first.len(),
-        10,
+        11,
         "{:?}",
         first.iter().map(|f| &f.0).collect::<Vec<_>>()
     );

@@ -11,6 +11,7 @@ pub mod profit;
 pub mod representation;
 pub mod rfm;
 pub mod rising;
+pub mod trends;
 
 pub use breakdown::{breakdown, BreakdownError, Group, TierCell};
 pub use concentration::{concentration, pareto_curve, Concentration};
@@ -69,6 +70,8 @@ pub struct Analysis {
     pub migration: Option<migration::Periods>,
     /// Rising customers outside the core tiers and graduation candidates of each tier.
     pub rising: rising::Outlook,
+    /// Revenue and margin by complete quarter per tier, persona and `market_growth:` segment.
+    pub trends: trends::Trends,
 }
 
 /// An attribute column.
@@ -278,6 +281,7 @@ pub fn analyse(
         inequality,
         migration: None,
         rising: rising::outlook(policy, table, sidecar, evaluation),
+        trends: trends::trends(policy, table, sidecar, evaluation),
     }
 }
 

@@ -13,6 +13,7 @@ mod migration;
 mod profit;
 mod rfm;
 mod rising;
+mod trends;
 
 use std::str::FromStr;
 
@@ -24,6 +25,7 @@ pub use method::{Definition, Method, RuleText};
 pub use migration::{Group as MigrationGroup, Migration, Row as MigrationRow, RowCell};
 pub use rfm::{Corner, RfmSummary, Scores};
 pub use rising::{Graduation, Rising, Upward};
+pub use trends::{QuarterFigures, Trend, TrendsOverview};
 
 use crate::analysis::{self, Analysis, RfmCell, RuleCoverage};
 use crate::data::format_cents;
@@ -132,6 +134,11 @@ pub struct Report {
     /// and each tier's graduation candidates (`graduation`): two keys of `summary.json`.
     #[serde(flatten)]
     pub upward: Upward,
+    /// Revenue and margin by complete quarter per tier, persona and `market_growth:` segment,
+    /// with year-on-year growth, the downturn flag and the market comparison.
+    pub trends: Vec<Trend>,
+    /// What the trends cover (quarters, the quarter left out) and say over all segments.
+    pub trends_overview: TrendsOverview,
     /// The concentration curve (share of customers, cumulative share of revenue), for the chart.
     #[serde(skip)]
     pub curve: Vec<(f64, f64)>,
@@ -539,6 +546,12 @@ pub fn build(policy: &Policy, analysis: &Analysis, provenance: Option<&Provenanc
             .as_ref()
             .map(|m| migration::migration(m, analysis.customers, total)),
         upward: rising::upward(&analysis.rising),
+        trends: trends::trends(&analysis.trends, &policy.currency),
+        trends_overview: trends::overview(
+            &analysis.trends,
+            &analysis.as_of.to_string(),
+            analysis.customers,
+        ),
         curve: analysis.curve.clone(),
         provenance: provenance.cloned(),
     }

@@ -22,7 +22,7 @@ pub use names::{Kind, NameTable};
 pub use schema::{json_schema, ParamValue, Severity};
 pub use source::{FileSource, Folder, GitRevision, Memory};
 pub use spans::Spans;
-pub use strategy::{Bands, Persona, Profit, ProfitBasis, Rising, TemplatePlugins};
+pub use strategy::{Bands, MarketGrowth, Persona, Profit, ProfitBasis, Rising, TemplatePlugins};
 
 use crate::data::{CustomerSource, Day, TransactionSource};
 use crate::error::{Diagnostic, Origin};
@@ -98,6 +98,8 @@ pub struct Policy {
     /// The policy's rule for rising customers; `None`: the built-in rule
     /// ([`crate::analysis::rising`]).
     pub rising: Option<Rising>,
+    /// Declared annual market growth per segment (`market_growth:`), in policy order.
+    pub market_growth: Vec<MarketGrowth>,
     /// Every policy file read, in reading order.
     pub files: Vec<String>,
     /// Where each key of `powerbase.yaml` was written, for problems found later (a mapped column
@@ -499,6 +501,7 @@ fn merge(
         bands: std::mem::take(&mut strategy.bands),
         plugins: std::mem::take(&mut strategy.plugins),
         rising: strategy.rising.take(),
+        market_growth: std::mem::take(&mut strategy.market_growth),
         files: file_names,
         spans: Spans::default(),
     };

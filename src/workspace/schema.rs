@@ -75,6 +75,12 @@ pub struct PolicyFile {
     /// theirs.
     #[schemars(with = "Option<RisingEntry>")]
     pub rising: Option<Spanned<RisingEntry>>,
+    /// Declared annual market growth per segment, set against our own year-on-year growth in it:
+    /// segment -> growth as a share (0.12 for 12%). A segment is a tier or persona name, or an
+    /// attribute value written `attribute=value` (`"region=North": 0.03`).
+    #[serde(default)]
+    #[schemars(with = "std::collections::BTreeMap<String, f64>")]
+    pub market_growth: IndexMap<String, Spanned<f64>>,
 }
 
 /// One entry of `personas:`.

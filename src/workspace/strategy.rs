@@ -124,6 +124,19 @@ pub(super) struct Strategy {
     pub plugins: TemplatePlugins,
     /// The rising-customers rule, when a policy file gives one.
     pub rising: Option<Rising>,
+    /// Declared market growth per segment, in policy order.
+    pub market_growth: Vec<MarketGrowth>,
+}
+
+/// One entry of `market_growth:`: a segment's declared annual market growth.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MarketGrowth {
+    /// A tier or persona name, or `attribute=value`.
+    pub segment: String,
+    /// Annual growth as a share (0.12 for 12%).
+    pub growth: f64,
+    /// Where it was written.
+    pub origin: Origin,
 }
 
 impl Strategy {
@@ -160,6 +173,7 @@ impl Strategy {
         if let Some(rising) = file.rising.take() {
             self.take_rising(name, rising, problems);
         }
+        self.take_market_growth(name, std::mem::take(&mut file.market_growth), problems);
     }
 
     /// Takes `rising:`; a second one (in another file) is a problem.
@@ -183,6 +197,42 @@ impl Strategy {
             when: expr(name, &rising.value.when),
             origin,
         });
+    }
+
+    /// `market_growth:` entries: a finite growth each, a segment declared once.
+    fn take_market_growth(
+        &mut self,
+        name: &str,
+        entries: IndexMap<String, Spanned<f64>>,
+        problems: &mut Vec<Diagnostic>,
+    ) {
+        for (segment, growth) in entries {
+            let origin = at(name, &growth);
+            let segment = segment.trim().to_string();
+            if !growth.value.is_finite() || growth.value <= -1.0 {
+                problems.push(
+                    Diagnostic::at(origin, format!("market_growth `{segment}`: expected an annual growth as a share above -1, such as 0.12 for 12%"))
+                        .code("policy/bad-value"),
+                );
+                continue;
+            }
+            if let Some(first) = self.market_growth.iter().find(|m| m.segment == segment) {
+                problems.push(
+                    Diagnostic::at(
+                        origin,
+                        format!("the market growth of `{segment}` is declared twice"),
+                    )
+                    .code("policy/duplicate-name")
+                    .with_label(first.origin.clone(), "first declared here"),
+                );
+                continue;
+            }
+            self.market_growth.push(MarketGrowth {
+                segment,
+                growth: growth.value,
+                origin,
+            });
+        }
     }
 
     fn take_costs(

@@ -3,6 +3,7 @@
 //! in points on paper. No text is smaller than [`MIN_TEXT`].
 
 mod migration;
+mod trends;
 mod whale;
 
 use super::drawing::{Anchor, Drawing, Shape, Stroke, TextStyle};
@@ -25,6 +26,7 @@ pub fn layout(chart: &Chart) -> Drawing {
         Chart::Representation(r) => super::representation::layout(chart.title(), r),
         Chart::Whale(w) => whale::whale(chart.title(), w),
         Chart::Migration(m) => migration::migration(chart.title(), m),
+        Chart::Trends(t) => trends::trends(chart.title(), t),
     }
 }
 

@@ -82,6 +82,12 @@ pub const CHARTS: &[ChartEntry] = &[
         caption_without_cost: "How customers moved between tiers: customers and revenue from each tier at the earlier date to each tier now",
         build: migration,
     },
+    ChartEntry {
+        name: "trends",
+        caption: "Revenue and margin by complete quarter, per segment",
+        caption_without_cost: "Revenue by complete quarter, per segment",
+        build: trends,
+    },
 ];
 
 /// The chart named `name`.
@@ -240,6 +246,65 @@ fn migration(report: &Report) -> Option<Chart> {
     ))
 }
 
+/// Revenue and margin by quarter, one small panel per segment; `None` without a complete
+/// quarter.
+fn trends(report: &Report) -> Option<Chart> {
+    let o = &report.trends_overview;
+    if o.quarters == 0 || report.trends.is_empty() {
+        return None;
+    }
+    Some(Chart::Trends(TrendPanels {
+        quarters: report.trends[0]
+            .quarters
+            .iter()
+            .map(|q| q.quarter.clone())
+            .collect(),
+        panels: report
+            .trends
+            .iter()
+            .map(|t| TrendPanel {
+                segment: t.segment.clone(),
+                revenue: t.quarters.iter().map(|q| q.revenue.units()).collect(),
+                margin: t
+                    .quarters
+                    .iter()
+                    .map(|q| q.margin.map(|m| m.units()))
+                    .collect::<Option<Vec<f64>>>()
+                    .filter(|_| report.has_cost),
+                yoy: t.yoy_revenue_growth,
+                downturn: t.downturn,
+            })
+            .collect(),
+        currency: report.currency.clone(),
+    }))
+}
+
+/// Revenue and margin by quarter per segment, as small multiples.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrendPanels {
+    /// The quarters, oldest first (`1998Q1`).
+    pub quarters: Vec<String>,
+    /// One per segment, in report order.
+    pub panels: Vec<TrendPanel>,
+    /// ISO currency code used to format money.
+    pub currency: String,
+}
+
+/// One segment's panel.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrendPanel {
+    /// The segment's name.
+    pub segment: String,
+    /// Revenue per quarter in currency units (not cents).
+    pub revenue: Vec<f64>,
+    /// Margin per quarter in currency units; `None` without a cost column.
+    pub margin: Option<Vec<f64>>,
+    /// Year-on-year revenue growth, when known.
+    pub yoy: Option<f64>,
+    /// Whether the segment is in a downturn.
+    pub downturn: bool,
+}
+
 /// The words around a migration heat map.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MigrationTitles {
@@ -337,6 +402,8 @@ pub enum Chart {
     Whale(Whale),
     /// How customers moved between the tiers of two evaluations, as a heat map.
     Migration(MigrationGrid),
+    /// Revenue and margin by quarter, one small panel per segment.
+    Trends(TrendPanels),
 }
 
 /// The core tiers' representation index per attribute value.
@@ -464,6 +531,10 @@ impl Chart {
             Chart::Representation(r) => &r.title,
             Chart::Whale(_) => "Who earns the profit: the whale curve",
             Chart::Migration(m) => &m.title,
+            Chart::Trends(t) if t.panels.iter().any(|p| p.margin.is_some()) => {
+                "Revenue and margin by quarter"
+            }
+            Chart::Trends(_) => "Revenue by quarter",
         }
     }
 }
