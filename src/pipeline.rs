@@ -419,12 +419,16 @@ impl Prepared {
     }
 
     /// The side aggregates a run of this workspace keeps: the product and channel mix when those
-    /// columns are mapped.
+    /// columns are mapped, and the 12-month product mix when personas weigh needs (the
+    /// investment gap's adoption).
     pub fn sides(&self) -> SideSpec {
-        let columns = &self.workspace.policy.transactions.columns;
+        let policy = &self.workspace.policy;
+        let columns = &policy.transactions.columns;
         SideSpec {
             product_mix: columns.product.is_some(),
             channel_mix: columns.channel.is_some(),
+            product_mix_12m: columns.product.is_some()
+                && policy.personas.iter().any(|p| !p.needs.is_empty()),
             ..SideSpec::default()
         }
     }

@@ -5,6 +5,7 @@
 pub mod breakdown;
 mod concentration;
 pub mod coverage;
+pub mod gap;
 pub mod migration;
 pub mod profile;
 pub mod profit;
@@ -66,6 +67,8 @@ pub struct Analysis {
     /// How customers moved between tiers since an earlier as-of date (`run --compare-as-of`);
     /// `None` without one. [`analyse`] leaves it `None`: the pipeline adds it.
     pub migration: Option<migration::Periods>,
+    /// The investment gap between today's products and the personas' needs (see [`gap`]).
+    pub investment_gap: gap::InvestmentGap,
 }
 
 /// An attribute column.
@@ -274,6 +277,7 @@ pub fn analyse(
         profitability,
         inequality,
         migration: None,
+        investment_gap: gap::investment_gap(policy, table, sidecar, evaluation),
     }
 }
 

@@ -8,6 +8,7 @@
 //! zero or negative is not meaningful: it is NaN here, `null` in JSON, and a dash in the report.
 //! Without a cost column, cost and margin are not known: `None` here, `null` in JSON.
 
+mod gap;
 mod method;
 mod migration;
 mod profit;
@@ -19,6 +20,7 @@ use serde::{Serialize, Serializer};
 use serde_json::Number;
 
 use super::format::{self, percents_of_total, share_of};
+pub use gap::{Gap, GapRow, Ranked as GapRanked};
 pub use method::{Definition, Method, RuleText};
 pub use migration::{Group as MigrationGroup, Migration, Row as MigrationRow, RowCell};
 pub use rfm::{Corner, RfmSummary, Scores};
@@ -126,6 +128,11 @@ pub struct Report {
     /// left out without one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub migration: Option<Migration>,
+    /// The investment gap, one row per persona x need, largest first (empty without personas'
+    /// needs, products or a `product` column; see [`Gap::missing`]).
+    pub investment_gap: Vec<GapRow>,
+    /// What the report says around the investment gap.
+    pub gap: Gap,
     /// The concentration curve (share of customers, cumulative share of revenue), for the chart.
     #[serde(skip)]
     pub curve: Vec<(f64, f64)>,
@@ -532,6 +539,8 @@ pub fn build(policy: &Policy, analysis: &Analysis, provenance: Option<&Provenanc
             .migration
             .as_ref()
             .map(|m| migration::migration(m, analysis.customers, total)),
+        investment_gap: gap::rows(&analysis.investment_gap),
+        gap: gap::gap(policy, &analysis.investment_gap),
         curve: analysis.curve.clone(),
         provenance: provenance.cloned(),
     }

@@ -5,6 +5,7 @@
 pub mod builtin;
 pub mod changes;
 mod files;
+pub mod investment;
 pub mod names;
 pub mod overrides;
 mod schema;
@@ -91,6 +92,8 @@ pub struct Policy {
     pub profit: Option<Profit>,
     /// Personas, in policy order.
     pub personas: Vec<Persona>,
+    /// The needs and products of the investment gap (`needs:`, `products:`).
+    pub investment: investment::Investment,
     /// Declared bands of numeric attributes.
     pub bands: Vec<Bands>,
     /// Plugin functions the templates may call.
@@ -416,10 +419,12 @@ fn merge(
     let mut checks: Vec<Check> = Vec::new();
     let mut names = NameTable::with_builtins();
     let mut strategy = strategy::Strategy::default();
+    let mut investment = investment::Gathered::default();
     let file_names: Vec<String> = files.iter().map(|(n, _)| n.clone()).collect();
     for (name, mut file) in files {
         main.take(&name, &mut file, problems);
         strategy.take(&name, &mut file, &mut names, problems);
+        investment.take(&name, &mut file, problems);
         for (pname, value) in file.params {
             let origin = at(&name, &value);
             problems.extend(names.declare(Kind::Param, &pname, &origin).err());
@@ -487,6 +492,7 @@ fn merge(
         tiers,
         checks,
         profit,
+        investment: investment.finish(&strategy.personas, problems),
         personas: std::mem::take(&mut strategy.personas),
         bands: std::mem::take(&mut strategy.bands),
         plugins: std::mem::take(&mut strategy.plugins),

@@ -68,6 +68,31 @@ pub struct PolicyFile {
     /// Plugin functions the report templates may call (powerbase.yaml only).
     #[schemars(with = "Option<PluginsEntry>")]
     pub plugins: Option<Spanned<PluginsEntry>>,
+    /// The needs personas may weigh and products may serve (the investment gap): when given,
+    /// every need named elsewhere must be one of these.
+    #[schemars(with = "Option<Vec<String>>")]
+    pub needs: Option<Spanned<Vec<Spanned<String>>>>,
+    /// Today's products, matched to the transactions' `product` column, and the needs each
+    /// serves (the investment gap).
+    #[serde(default)]
+    pub products: Vec<ProductEntry>,
+}
+
+/// One entry of `products:`.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProductEntry {
+    /// The product's name, as the report shows it.
+    #[schemars(with = "String")]
+    pub name: Spanned<String>,
+    /// The values of the `product` column that are this product: exact codes, or patterns
+    /// where `*` stands for any text (`EXP-*`).
+    #[schemars(with = "Vec<String>")]
+    pub codes: Spanned<Vec<String>>,
+    /// Need -> how well the product serves it, from 0 (not at all) to 1 (fully).
+    #[serde(default)]
+    #[schemars(with = "std::collections::BTreeMap<String, f64>")]
+    pub serves: IndexMap<String, Spanned<f64>>,
 }
 
 /// One entry of `personas:`.
@@ -82,6 +107,14 @@ pub struct PersonaEntry {
     /// Who belongs: an expression giving true or false (it may read `tier` and `tier_rank`).
     #[schemars(with = "String")]
     pub when: Spanned<String>,
+    /// What a customer of the persona is worth, for the investment gap: a metric name
+    /// (default `revenue_12m`).
+    #[schemars(with = "Option<String>")]
+    pub worth: Option<Spanned<String>>,
+    /// Need -> its weight for this persona; the weights sum to 1 (the investment gap).
+    #[serde(default)]
+    #[schemars(with = "std::collections::BTreeMap<String, f64>")]
+    pub needs: IndexMap<String, Spanned<f64>>,
 }
 
 /// One entry of `attributes:`.
