@@ -82,6 +82,12 @@ pub const CHARTS: &[ChartEntry] = &[
         caption_without_cost: "How customers moved between tiers: customers and revenue from each tier at the earlier date to each tier now",
         build: migration,
     },
+    ChartEntry {
+        name: "investment_gap",
+        caption: "The investment gap: each persona's needs, shaded by the gap in currency, with the best product's coverage",
+        caption_without_cost: "The investment gap: each persona's needs, shaded by the gap in currency, with the best product's coverage",
+        build: layout::investment_gap::chart,
+    },
 ];
 
 /// The chart named `name`.
@@ -337,6 +343,8 @@ pub enum Chart {
     Whale(Whale),
     /// How customers moved between the tiers of two evaluations, as a heat map.
     Migration(MigrationGrid),
+    /// The investment gap: persona x need, shaded by the gap.
+    InvestmentGap(layout::investment_gap::GapGrid),
 }
 
 /// The core tiers' representation index per attribute value.
@@ -464,6 +472,7 @@ impl Chart {
             Chart::Representation(r) => &r.title,
             Chart::Whale(_) => "Who earns the profit: the whale curve",
             Chart::Migration(m) => &m.title,
+            Chart::InvestmentGap(_) => "Where to invest: the gap between needs and products",
         }
     }
 }
