@@ -184,7 +184,7 @@ pub fn investment_gap(
         gap.missing.push(Missing::Products);
     }
     let mix = sidecar.product_mix_12m();
-    if policy.transactions.columns.product.is_none() || mix.is_none() {
+    if policy.transactions.columns.product.is_none() {
         gap.missing.push(Missing::ProductColumn);
     }
     let Some(mix) = mix.filter(|_| gap.missing.is_empty()) else {
