@@ -19,7 +19,7 @@ use crate::metrics::{
 use crate::provenance::{self, Provenance};
 use crate::report::{self, OutputFile, Templates};
 use crate::workspace::overrides::Override;
-use crate::workspace::{self, FileSource, Workspace};
+use crate::workspace::{self, CheckLevel, FileSource, Workspace};
 
 /// A workspace with everything compiled: ready to run against its data.
 pub struct Prepared {
@@ -517,9 +517,24 @@ impl Prepared {
         let mut evaluation = timings.time("rules", || self.program.evaluate(&table))?;
         // One table with every column for the outputs: built-ins, attributes, derived metrics.
         table.columns.append(&mut evaluation.derived);
-        let analysis = timings.time("analysis", || {
+        let mut analysis = timings.time("analysis", || {
             analysis::analyse(policy, &table, &sidecar, &evaluation, &stats, orphans)
         });
+        if policy.checks.iter().any(|c| c.level == CheckLevel::Summary) {
+            let facts = crate::report::model::check_facts(policy, &analysis);
+            let found = timings.time("summary checks", || self.program.summary_findings(&facts))?;
+            analysis
+                .findings
+                .extend(found.into_iter().map(|f| analysis::Finding {
+                    name: f.name,
+                    severity: f.severity,
+                    message: f.message,
+                    customers: 0,
+                    revenue: 0,
+                    revenue_share: 0.0,
+                    largest: None,
+                }));
+        }
         Ok(Outcome {
             timings,
             table: Arc::new(table),

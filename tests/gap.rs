@@ -250,6 +250,27 @@ fn b2b_services_gap_matches_the_raw_rows() {
         "{report}"
     );
     assert!(out.path().join("out/charts/investment_gap.svg").exists());
+    // The example's summary check (rules/investment.yaml) holds when the largest gap exceeds a
+    // tenth of First-class revenue over 12 months, and names it.
+    let total = json_cents(&top["product_gap"]) + json_cents(&top["outreach_gap"]);
+    let first_12m = json_cents(&summary["tiers"][0]["revenue_12m"]);
+    let finding = summary["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["name"] == "gap_beyond_a_tenth_of_first_class");
+    assert_eq!(finding.is_some(), total * 10 > first_12m);
+    if let Some(f) = finding {
+        let m = f["message"].as_str().unwrap();
+        assert!(
+            m.contains(&format!(
+                "{} for {}",
+                top["need"].as_str().unwrap(),
+                top["persona"].as_str().unwrap()
+            )),
+            "{m}"
+        );
+    }
 }
 
 const POLICY: &str = "client: T\ncurrency: EUR\nas_of: 2024-12-31\ndata:\n  transactions:\n    path: data/transactions.csv\n    columns: { customer_id: id, date: date, amount: amount, product: product }\n\
@@ -404,4 +425,78 @@ personas:\n  - name: Everyone\n    when: revenue > 0\n    needs: {{ integration:
     let check = powerbase().arg("check").arg(dir.path()).output().unwrap();
     assert!(!check.status.success());
     assert!(String::from_utf8_lossy(&check.stderr).contains("policy/need-weights"));
+}
+
+#[test]
+fn summary_checks_read_the_analysis_and_show_figures() {
+    let policy = format!(
+        "{POLICY}products:\n  - name: Express\n    codes: [EXP-*]\n    serves: {{ fast_delivery: 0.9 }}\n\
+personas:\n  - name: Everyone\n    when: revenue > 0\n    needs: {{ training: 0.5, fast_delivery: 0.5 }}\n\
+params:\n  gap_share: 0.1\n\
+checks:\n  - name: big_gap\n    level: summary\n    when: investment_gap.len() > 0 && investment_gap[0].product_gap > gap_share * tiers[0].revenue\n    message: \"{{{{ investment_gap[0].need }}}} for {{{{ investment_gap[0].persona }}}}: {{{{ investment_gap[0].product_gap }}}} against {{{{ tiers[0].revenue }}}} in {{{{ tiers.len() }}}} tiers\"\n  - name: never\n    level: summary\n    severity: error\n    when: profitability != ()\n    message: no profit is known here\n"
+    );
+    let dir = workspace(&policy, Some(CSV), &[]);
+    let out = run_ok(dir.path(), &[]);
+    let summary = support::summary(dir.path());
+    let findings = summary["findings"].as_array().unwrap();
+    let names: Vec<&str> = findings
+        .iter()
+        .map(|f| f["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        names.contains(&"big_gap") && !names.contains(&"never"),
+        "{names:?}"
+    );
+    let big = findings.iter().find(|f| f["name"] == "big_gap").unwrap();
+    // Top tier: revenue >= 100: a 300, b 200, c 600, d 150 = 1,250.00; training gap = 750.00 x
+    // 0.5 = 375.00.
+    assert_eq!(
+        big["message"],
+        "training for Everyone: 375.00 against 1,250 in 2 tiers"
+    );
+    assert_eq!(big["customers"], 0);
+    let report = std::fs::read_to_string(dir.path().join("out/report.md")).unwrap();
+    assert!(
+        report.contains("- **big\\_gap** (warning): training for Everyone"),
+        "{report}"
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("big_gap"));
+}
+
+#[test]
+fn summary_checks_are_compiled_and_dry_run_by_check() {
+    let bad_name = format!(
+        "{POLICY}checks:\n  - name: typo\n    level: summary\n    when: investment_gaps.len() > 0\n    message: x\n"
+    );
+    let dir = workspace(&bad_name, Some(CSV), &[]);
+    let check = powerbase().arg("check").arg(dir.path()).output().unwrap();
+    let err = String::from_utf8_lossy(&check.stderr);
+    assert!(!check.status.success());
+    assert!(
+        err.contains("expr/unknown-name") && err.contains("investment_gaps"),
+        "{err}"
+    );
+
+    // Reading the first gap without testing the list: the dry run of `check` finds it.
+    let unguarded = format!(
+        "{POLICY}checks:\n  - name: first\n    level: summary\n    when: investment_gap[0].product_gap > 0\n    message: x\n"
+    );
+    let dir = workspace(&unguarded, Some(CSV), &[]);
+    let check = powerbase().arg("check").arg(dir.path()).output().unwrap();
+    let err = String::from_utf8_lossy(&check.stderr);
+    assert!(!check.status.success());
+    assert!(
+        err.contains("expr/summary-check") && err.contains("check `first`"),
+        "{err}"
+    );
+
+    let bad_level = format!(
+        "{POLICY}checks:\n  - name: odd\n    level: account\n    when: revenue > 0\n    message: x\n"
+    );
+    let dir = workspace(&bad_level, Some(CSV), &[]);
+    let err = run_err(dir.path(), &[]);
+    assert!(
+        err.contains("level `account`, expected `customer` or `summary`"),
+        "{err}"
+    );
 }

@@ -17,6 +17,7 @@ mod profit;
 mod rows;
 pub mod sandbox;
 mod scan;
+pub mod summary;
 pub mod tree;
 mod types;
 
@@ -57,6 +58,8 @@ pub struct Program {
     profit: Option<profit::Rules>,
     /// Whether a check or persona reads [`TIER_NAMES`] (the tier columns are built only then).
     checks_read_tier: bool,
+    /// The checks with `level: summary`, run once over the analysis.
+    summary: Vec<summary::SummaryRule>,
 }
 
 /// The names checks (and only checks) can read besides the others: the customer's tier (its
@@ -313,9 +316,20 @@ pub fn compile(workspace: &Workspace, attributes: &[String]) -> Result<Program, 
             (t.name.clone(), c)
         })
         .collect();
+    let summary = summary::compile(
+        &engine,
+        &policy.checks,
+        &policy
+            .params
+            .iter()
+            .map(|p| p.name.clone())
+            .collect::<Vec<_>>(),
+        &mut problems,
+    );
     let checks: Vec<CheckRule> = policy
         .checks
         .iter()
+        .filter(|c| c.level == crate::workspace::CheckLevel::Customer)
         .filter_map(|c| {
             let names = (check_known.as_slice(), &check_scope);
             compile_one("check", &c.name, &c.when, names, &mut problems).map(|rule| CheckRule {
@@ -408,6 +422,7 @@ pub fn compile(workspace: &Workspace, attributes: &[String]) -> Result<Program, 
         personas,
         profit,
         checks_read_tier,
+        summary,
     })
 }
 
@@ -516,6 +531,33 @@ impl Program {
     /// The plugin functions the report templates may call, in this program's sandbox.
     pub fn template_calls(&self) -> TemplateCalls {
         self.calls.clone()
+    }
+
+    /// Runs the summary checks (`level: summary`) once over `facts`, a JSON object with the
+    /// report model's `investment_gap`, `tiers`, `profitability` and `personas` (see
+    /// [`summary`]), within the same limits as an evaluation: one finding per check that holds.
+    pub fn summary_findings(
+        &self,
+        facts: &serde_json::Value,
+    ) -> Result<Vec<summary::SummaryFinding>, Error> {
+        if self.summary.is_empty() {
+            return Ok(Vec::new());
+        }
+        let _one_at_a_time = self
+            .running
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut scope = Scope::new();
+        for (name, value) in &self.params {
+            scope.push_dynamic(name.as_str(), value.clone());
+        }
+        for name in summary::FACTS {
+            scope.push_dynamic(name, summary::dynamic(&facts[name]));
+        }
+        let _watchdog = Watchdog::start(self.stop.clone(), self.limits.timeout);
+        let found = summary::evaluate(&self.engine, &self.summary, &mut scope);
+        self.output.take();
+        found
     }
 
     /// Sets how long an evaluation may take (see [`Limits`]).

@@ -546,6 +546,18 @@ pub fn build(policy: &Policy, analysis: &Analysis, provenance: Option<&Provenanc
     }
 }
 
+/// What summary checks (`level: summary`) read: the model's `investment_gap`, `tiers`,
+/// `profitability` and `personas`, as `summary.json` gives them.
+pub fn check_facts(policy: &Policy, analysis: &Analysis) -> serde_json::Value {
+    let model = build(policy, analysis, None);
+    serde_json::json!({
+        "investment_gap": model.investment_gap,
+        "tiers": model.tiers,
+        "profitability": model.profitability,
+        "personas": model.personas,
+    })
+}
+
 /// The line naming an exhibit's data: file, dates used, customers and as-of date.
 fn source(analysis: &Analysis) -> String {
     let q = &analysis.quality;

@@ -171,6 +171,18 @@ pub struct Check {
     pub severity: Severity,
     /// What it means, for the report.
     pub message: String,
+    /// Whether it runs per customer or once over the analysis (`level: summary`).
+    pub level: CheckLevel,
+}
+
+/// What a check reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CheckLevel {
+    /// `when` is evaluated for every customer (the default).
+    #[default]
+    Customer,
+    /// `when` is evaluated once over the analysis (`level: summary`).
+    Summary,
 }
 
 /// What the report looks like.
@@ -572,11 +584,27 @@ fn add_check(
         problems.push(d);
         return;
     }
+    let level = match c.level.as_ref().map(|l| l.value.as_str()) {
+        None | Some("customer") => CheckLevel::Customer,
+        Some("summary") => CheckLevel::Summary,
+        Some(other) => {
+            problems.push(
+                Diagnostic::at(
+                    at(name, c.level.as_ref().expect("given")),
+                    format!("check `{}`: level `{other}`, expected `customer` or `summary`", c.name.value),
+                )
+                .code("policy/bad-value")
+                .with_help("`level: summary` runs the check once over the analysis; leave `level` out to run it for every customer"),
+            );
+            CheckLevel::Customer
+        }
+    };
     checks.push(Check {
         name: c.name.value,
         when: expr(name, &c.when),
         severity: c.severity,
         message: c.message,
+        level,
     });
 }
 

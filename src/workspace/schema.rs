@@ -271,8 +271,14 @@ pub struct CheckEntry {
     /// info, warning (default) or error.
     #[serde(default)]
     pub severity: Severity,
-    /// What it means, for the report.
+    /// What it means, for the report. With `level: summary`, `{{ expr }}` shows the value of
+    /// an expression over the analysis (`{{ investment_gap[0].need }}`).
     pub message: String,
+    /// What the check reads: `customer` (default) runs `when` for every customer; `summary`
+    /// runs it once over the analysis (`investment_gap`, `tiers`, `profitability`, `personas`)
+    /// and raises one finding when it holds.
+    #[schemars(with = "Option<String>")]
+    pub level: Option<Spanned<String>>,
 }
 
 /// How serious a finding is.
