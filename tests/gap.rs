@@ -31,6 +31,9 @@ fn day(iso: &str) -> i64 {
     era * 146_097 + doe - 719_468
 }
 
+/// Needs with weights or coverages.
+type Weights = &'static [(&'static str, f64)];
+
 fn json_cents(v: &Json) -> i64 {
     (v.as_f64().unwrap_or_else(|| panic!("a number: {v}")) * 100.0).round() as i64
 }
@@ -106,7 +109,7 @@ fn b2b_services_gap_matches_the_raw_rows() {
     // The personas of rules/value.yaml, from the attribute file, over customers with rows.
     let attributes = read_csv(&example.join("data/customers.csv"));
     type Rule = fn(&BTreeMap<String, String>) -> bool;
-    let personas: [(&str, Rule, &[(&str, f64)]); 3] = [
+    let personas: [(&str, Rule, Weights); 3] = [
         (
             "Large accounts",
             |a| a["size_band"] == "large" || a["size_band"] == "enterprise",
@@ -141,7 +144,7 @@ fn b2b_services_gap_matches_the_raw_rows() {
     ];
     // The products of rules/investment.yaml: (name, code test, serves).
     type Code = fn(&str) -> bool;
-    let products: [(&str, Code, &[(&str, f64)]); 4] = [
+    let products: [(&str, Code, Weights); 4] = [
         (
             "Managed services",
             |c| c.starts_with("managed_"),

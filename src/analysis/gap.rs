@@ -243,7 +243,7 @@ mod tests {
 
     #[test]
     fn scale_rounds_to_the_cent() {
-        assert_eq!(scale(1_000_00, 0.5 * (1.0 - 0.6)), 20_000);
+        assert_eq!(scale(100_000, 0.5 * (1.0 - 0.6)), 20_000);
         assert_eq!(scale(3, 0.5), 2);
         assert_eq!(scale(-3, 0.5), -2);
     }
