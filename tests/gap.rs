@@ -428,6 +428,21 @@ personas:\n  - name: Everyone\n    when: revenue > 0\n    needs: {{ integration:
     let check = powerbase().arg("check").arg(dir.path()).output().unwrap();
     assert!(!check.status.success());
     assert!(String::from_utf8_lossy(&check.stderr).contains("policy/need-weights"));
+
+    // A worth that names no metric.
+    let policy = format!(
+        "{POLICY}personas:\n  - name: Everyone\n    when: revenue > 0\n    worth: revenue_13m\n    needs: {{ advice: 1 }}\n"
+    );
+    let dir = workspace(&policy, Some(CSV), &[]);
+    let err = run_err(dir.path(), &[]);
+    assert!(
+        err.contains("persona `Everyone`: worth `revenue_13m` names no metric"),
+        "{err}"
+    );
+    assert!(
+        err.contains("revenue_12m"),
+        "the nearest metric is suggested: {err}"
+    );
 }
 
 #[test]

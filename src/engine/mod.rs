@@ -347,6 +347,19 @@ pub fn compile(workspace: &Workspace, attributes: &[String]) -> Result<Program, 
             compile_one("persona", &p.name, &p.when, names, &mut problems)
         })
         .collect();
+    // A persona's worth (the investment gap) is a metric it sums: one the rules can read.
+    for p in policy.personas.iter().filter(|p| !p.needs.is_empty()) {
+        if !rule_known.contains(&p.worth) {
+            problems.push(
+                Diagnostic::at(
+                    p.origin.clone(),
+                    format!("persona `{}`: worth `{}` names no metric", p.name, p.worth),
+                )
+                .with_help(suggest(&p.worth, &rule_known))
+                .code("expr/unknown-metric"),
+            );
+        }
+    }
     let profit = policy.profit.as_ref().map(|p| profit::Rules {
         components: p
             .components
