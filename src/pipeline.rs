@@ -19,7 +19,7 @@ use crate::metrics::{
 use crate::provenance::{self, Provenance};
 use crate::report::{self, OutputFile, Templates};
 use crate::workspace::overrides::Override;
-use crate::workspace::{self, FileSource, Workspace};
+use crate::workspace::{self, CheckLevel, FileSource, Workspace};
 
 /// A workspace with everything compiled: ready to run against its data.
 pub struct Prepared {
@@ -421,15 +421,19 @@ impl Prepared {
     }
 
     /// The side aggregates a run of this workspace keeps: the product and channel mix when those
-    /// columns are mapped, the rising customers' 180-day revenue, and revenue and margin by
-    /// quarter for the trends.
+    /// columns are mapped, the rising customers' 180-day revenue, revenue and margin by quarter for
+    /// the trends, and the 12-month product mix when personas weigh needs (the investment gap's
+    /// adoption).
     pub fn sides(&self) -> SideSpec {
-        let columns = &self.workspace.policy.transactions.columns;
+        let policy = &self.workspace.policy;
+        let columns = &policy.transactions.columns;
         SideSpec {
             product_mix: columns.product.is_some(),
             channel_mix: columns.channel.is_some(),
             day_windows: vec![analysis::rising::WINDOW_DAYS],
             quarters: true,
+            product_mix_12m: columns.product.is_some()
+                && policy.personas.iter().any(|p| !p.needs.is_empty()),
             ..SideSpec::default()
         }
     }
@@ -518,9 +522,24 @@ impl Prepared {
         let mut evaluation = timings.time("rules", || self.program.evaluate(&table))?;
         // One table with every column for the outputs: built-ins, attributes, derived metrics.
         table.columns.append(&mut evaluation.derived);
-        let analysis = timings.time("analysis", || {
+        let mut analysis = timings.time("analysis", || {
             analysis::analyse(policy, &table, &sidecar, &evaluation, &stats, orphans)
         });
+        if policy.checks.iter().any(|c| c.level == CheckLevel::Summary) {
+            let facts = crate::report::model::check_facts(policy, &analysis);
+            let found = timings.time("summary checks", || self.program.summary_findings(&facts))?;
+            analysis
+                .findings
+                .extend(found.into_iter().map(|f| analysis::Finding {
+                    name: f.name,
+                    severity: f.severity,
+                    message: f.message,
+                    customers: 0,
+                    revenue: 0,
+                    revenue_share: 0.0,
+                    largest: None,
+                }));
+        }
         Ok(Outcome {
             timings,
             table: Arc::new(table),

@@ -5,6 +5,7 @@
 pub mod breakdown;
 mod concentration;
 pub mod coverage;
+pub mod gap;
 pub mod migration;
 pub mod profile;
 pub mod profit;
@@ -72,6 +73,8 @@ pub struct Analysis {
     pub rising: rising::Outlook,
     /// Revenue and margin by complete quarter per tier, persona and `market_growth:` segment.
     pub trends: trends::Trends,
+    /// The investment gap between today's products and the personas' needs (see [`gap`]).
+    pub investment_gap: gap::InvestmentGap,
 }
 
 /// An attribute column.
@@ -282,6 +285,7 @@ pub fn analyse(
         migration: None,
         rising: rising::outlook(policy, table, sidecar, evaluation),
         trends: trends::trends(policy, table, sidecar, evaluation),
+        investment_gap: gap::investment_gap(policy, table, sidecar, evaluation),
     }
 }
 

@@ -108,12 +108,17 @@ fn headline(out: &mut impl Write, summary: &RunSummary) -> std::io::Result<()> {
         )?;
     }
     for f in &m.findings {
+        // A finding about no customer (a summary check, a tier rule placing nobody) says why.
+        let what = if f.customers == 0 {
+            f.message.clone()
+        } else {
+            format!("{} customers", format::thousands(f.customers as i64))
+        };
         writeln!(
             out,
-            "  {:<8} {}: {} customers",
+            "  {:<8} {}: {what}",
             format!("{:?}", f.severity).to_lowercase(),
             f.name,
-            format::thousands(f.customers as i64)
         )?;
     }
     let excluded = m.transactions.excluded_after_as_of;

@@ -17,6 +17,7 @@ mod profit;
 mod rows;
 pub mod sandbox;
 mod scan;
+pub mod summary;
 pub mod tree;
 mod types;
 
@@ -61,6 +62,8 @@ pub struct Program {
     checks_read_tier: bool,
     /// Whether a tier, check or persona reads [`VALUE_SHARE`] (the column is built only then).
     reads_value_share: bool,
+    /// The checks with `level: summary`, run once over the analysis.
+    summary: Vec<summary::SummaryRule>,
 }
 
 /// The cumulative share of value tiers, checks and personas can read: of `profit` when the policy
@@ -327,9 +330,20 @@ pub fn compile(workspace: &Workspace, attributes: &[String]) -> Result<Program, 
             (t.name.clone(), c)
         })
         .collect();
+    let summary = summary::compile(
+        &engine,
+        &policy.checks,
+        &policy
+            .params
+            .iter()
+            .map(|p| p.name.clone())
+            .collect::<Vec<_>>(),
+        &mut problems,
+    );
     let checks: Vec<CheckRule> = policy
         .checks
         .iter()
+        .filter(|c| c.level == crate::workspace::CheckLevel::Customer)
         .filter_map(|c| {
             let names = (check_known.as_slice(), &check_scope);
             compile_one("check", &c.name, &c.when, names, &mut problems).map(|rule| CheckRule {
@@ -351,6 +365,19 @@ pub fn compile(workspace: &Workspace, attributes: &[String]) -> Result<Program, 
         let names = (check_known.as_slice(), &check_scope);
         compile_one("rising", "rising", &r.when, names, &mut problems)
     });
+    // A persona's worth (the investment gap) is a metric it sums: one the rules can read.
+    for p in policy.personas.iter().filter(|p| !p.needs.is_empty()) {
+        if !rule_known.contains(&p.worth) {
+            problems.push(
+                Diagnostic::at(
+                    p.origin.clone(),
+                    format!("persona `{}`: worth `{}` names no metric", p.name, p.worth),
+                )
+                .with_help(suggest(&p.worth, &rule_known))
+                .code("expr/unknown-metric"),
+            );
+        }
+    }
     let profit = policy.profit.as_ref().map(|p| profit::Rules {
         components: p
             .components
@@ -441,6 +468,7 @@ pub fn compile(workspace: &Workspace, attributes: &[String]) -> Result<Program, 
         profit,
         checks_read_tier,
         reads_value_share,
+        summary,
     })
 }
 
@@ -549,6 +577,33 @@ impl Program {
     /// The plugin functions the report templates may call, in this program's sandbox.
     pub fn template_calls(&self) -> TemplateCalls {
         self.calls.clone()
+    }
+
+    /// Runs the summary checks (`level: summary`) once over `facts`, a JSON object with the
+    /// report model's `investment_gap`, `tiers`, `profitability` and `personas` (see
+    /// [`summary`]), within the same limits as an evaluation: one finding per check that holds.
+    pub fn summary_findings(
+        &self,
+        facts: &serde_json::Value,
+    ) -> Result<Vec<summary::SummaryFinding>, Error> {
+        if self.summary.is_empty() {
+            return Ok(Vec::new());
+        }
+        let _one_at_a_time = self
+            .running
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut scope = Scope::new();
+        for (name, value) in &self.params {
+            scope.push_dynamic(name.as_str(), value.clone());
+        }
+        for name in summary::FACTS {
+            scope.push_dynamic(name, summary::dynamic(&facts[name]));
+        }
+        let _watchdog = Watchdog::start(self.stop.clone(), self.limits.timeout);
+        let found = summary::evaluate(&self.engine, &self.summary, &mut scope);
+        self.output.take();
+        found
     }
 
     /// Sets how long an evaluation may take (see [`Limits`]).

@@ -25,6 +25,9 @@ pub struct SideSpec {
     pub product_mix: bool,
     /// Revenue per channel per customer (needs a mapped `channel` column to hold anything).
     pub channel_mix: bool,
+    /// Revenue per product per customer in the 12 months of `revenue_12m` (the 365 days up to
+    /// the as-of date; needs a mapped `product` column to hold anything).
+    pub product_mix_12m: bool,
     /// Revenue and margin per calendar quarter per customer.
     pub quarters: bool,
     /// Trailing windows, in months, whose revenue each customer gets (see [`window_days`]).
@@ -39,6 +42,7 @@ impl SideSpec {
     pub fn is_empty(&self) -> bool {
         !self.product_mix
             && !self.channel_mix
+            && !self.product_mix_12m
             && !self.quarters
             && self.windows.is_empty()
             && self.day_windows.is_empty()
@@ -208,6 +212,7 @@ pub struct Window {
 pub struct Sidecar {
     product: Option<Mix>,
     channel: Option<Mix>,
+    product_12m: Option<Mix>,
     quarters: Option<Quarters>,
     windows: Vec<Window>,
 }
@@ -219,6 +224,12 @@ impl Sidecar {
             MixKind::Product => self.product.as_ref(),
             MixKind::Channel => self.channel.as_ref(),
         }
+    }
+
+    /// The product mix of the 12 months of `revenue_12m`, if asked for
+    /// ([`SideSpec::product_mix_12m`]).
+    pub fn product_mix_12m(&self) -> Option<&Mix> {
+        self.product_12m.as_ref()
     }
 
     /// Revenue and margin by quarter, if asked for.
@@ -409,6 +420,8 @@ impl MixSink {
 struct SideRow {
     product: u32,
     channel: u32,
+    /// The product again, for the 12-month mix; [`NONE`] for a row before its window.
+    product_12m: u32,
     day: i32,
     amount: i64,
     cost: i64,
@@ -421,6 +434,8 @@ pub(super) struct Sides {
     windows: Vec<(u32, i32, i32)>,
     product: Option<MixSink>,
     channel: Option<MixSink>,
+    /// The 12-month product mix and the days it counts (first, last).
+    product_12m: Option<(MixSink, (i32, i32))>,
     quarters: Option<Sparse<i32, 2>>,
     /// Per window, revenue by customer position.
     window_sums: Vec<Vec<i128>>,
@@ -450,6 +465,10 @@ impl Sides {
                 .collect(),
             product: spec.product_mix.then(MixSink::new),
             channel: spec.channel_mix.then(MixSink::new),
+            product_12m: spec.product_mix_12m.then(|| {
+                let first = as_of.0.saturating_sub(window_days(12)) + 1;
+                (MixSink::new(), (first, as_of.0))
+            }),
             quarters: spec.quarters.then(Sparse::new),
             window_sums: vec![Vec::new(); lengths.len()],
             pending: Vec::new(),
@@ -466,6 +485,12 @@ impl Sides {
                 .channel
                 .as_mut()
                 .map_or(NONE, |m| m.names.id(row.channel)),
+            product_12m: match &mut self.product_12m {
+                Some((m, (first, last))) if (*first..=*last).contains(&row.day.0) => {
+                    m.names.id(row.product)
+                }
+                _ => NONE,
+            },
             day: row.day.0,
             amount: row.amount,
             cost: row.cost,
@@ -498,8 +523,9 @@ impl Sides {
 
     fn add(&mut self, at: usize, r: SideRow) {
         for (m, v) in [
-            (&mut self.product, r.product),
-            (&mut self.channel, r.channel),
+            (self.product.as_mut(), r.product),
+            (self.channel.as_mut(), r.channel),
+            (self.product_12m.as_mut().map(|p| &mut p.0), r.product_12m),
         ] {
             if let (Some(m), true) = (m, v != NONE) {
                 m.sums.add(at, v, [r.amount]);
@@ -528,6 +554,9 @@ impl Sides {
                 mine.merge(theirs, remap);
             }
         }
+        if let (Some(mine), Some(theirs)) = (&mut self.product_12m, other.product_12m) {
+            mine.0.merge(theirs.0, remap);
+        }
         if let (Some(mine), Some(theirs)) = (&mut self.quarters, other.quarters) {
             mine.merge(theirs, remap, |k| k);
         }
@@ -547,6 +576,9 @@ impl Sides {
     pub(super) fn out_of_range(&self) -> Vec<u32> {
         let mut out: Vec<u32> = Vec::new();
         for m in [&self.product, &self.channel].into_iter().flatten() {
+            out.extend(m.sums.out_of_range());
+        }
+        if let Some((m, _)) = &self.product_12m {
             out.extend(m.sums.out_of_range());
         }
         if let Some(q) = &self.quarters {
@@ -609,6 +641,7 @@ impl Sides {
         Sidecar {
             product: self.product.map(|m| m.finish(order)),
             channel: self.channel.map(|m| m.finish(order)),
+            product_12m: self.product_12m.map(|(m, _)| m.finish(order)),
             quarters,
             windows,
         }
@@ -676,6 +709,7 @@ mod tests {
         SideSpec {
             product_mix: true,
             channel_mix: true,
+            product_mix_12m: true,
             quarters: true,
             windows: vec![24, 3, 6, 3],
             day_windows: vec![180, 91],
@@ -744,6 +778,16 @@ mod tests {
             assert_eq!(
                 mix_got(ids, product),
                 mix_reference(&rows, |r| r.4.as_ref())
+            );
+            // The 12-month mix counts the 365 days up to the as-of date (rows after it are
+            // not aggregated at all).
+            let first = as_of.0 - 365 + 1;
+            assert_eq!(
+                mix_got(ids, side.product_mix_12m().unwrap()),
+                mix_reference(&rows, |r| r
+                    .4
+                    .as_ref()
+                    .filter(|_| r.1 >= first && r.1 <= as_of.0))
             );
             assert_eq!(
                 mix_got(ids, channel),

@@ -8,6 +8,7 @@
 //! zero or negative is not meaningful: it is NaN here, `null` in JSON, and a dash in the report.
 //! Without a cost column, cost and margin are not known: `None` here, `null` in JSON.
 
+mod gap;
 mod method;
 mod migration;
 mod profit;
@@ -21,6 +22,7 @@ use serde::{Serialize, Serializer};
 use serde_json::Number;
 
 use super::format::{self, percents_of_total, share_of};
+pub use gap::{Gap, GapRow, Ranked as GapRanked};
 pub use method::{Definition, Method, RuleText};
 pub use migration::{Group as MigrationGroup, Migration, Row as MigrationRow, RowCell};
 pub use rfm::{Corner, RfmSummary, Scores};
@@ -139,6 +141,11 @@ pub struct Report {
     pub trends: Vec<Trend>,
     /// What the trends cover (quarters, the quarter left out) and say over all segments.
     pub trends_overview: TrendsOverview,
+    /// The investment gap, one row per persona x need, largest first (empty without personas'
+    /// needs, products or a `product` column; see [`Gap::missing`]).
+    pub investment_gap: Vec<GapRow>,
+    /// What the report says around the investment gap.
+    pub gap: Gap,
     /// The concentration curve (share of customers, cumulative share of revenue), for the chart.
     #[serde(skip)]
     pub curve: Vec<(f64, f64)>,
@@ -552,9 +559,23 @@ pub fn build(policy: &Policy, analysis: &Analysis, provenance: Option<&Provenanc
             &analysis.as_of.to_string(),
             analysis.customers,
         ),
+        investment_gap: gap::rows(&analysis.investment_gap),
+        gap: gap::gap(policy, &analysis.investment_gap),
         curve: analysis.curve.clone(),
         provenance: provenance.cloned(),
     }
+}
+
+/// What summary checks (`level: summary`) read: the model's `investment_gap`, `tiers`,
+/// `profitability` and `personas`, as `summary.json` gives them.
+pub fn check_facts(policy: &Policy, analysis: &Analysis) -> serde_json::Value {
+    let model = build(policy, analysis, None);
+    serde_json::json!({
+        "investment_gap": model.investment_gap,
+        "tiers": model.tiers,
+        "profitability": model.profitability,
+        "personas": model.personas,
+    })
 }
 
 /// The line naming an exhibit's data: file, dates used, customers and as-of date.

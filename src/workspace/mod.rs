@@ -5,6 +5,7 @@
 pub mod builtin;
 pub mod changes;
 mod files;
+pub mod investment;
 pub mod names;
 pub mod overrides;
 mod schema;
@@ -91,6 +92,8 @@ pub struct Policy {
     pub profit: Option<Profit>,
     /// Personas, in policy order.
     pub personas: Vec<Persona>,
+    /// The needs and products of the investment gap (`needs:`, `products:`).
+    pub investment: investment::Investment,
     /// Declared bands of numeric attributes.
     pub bands: Vec<Bands>,
     /// Plugin functions the templates may call.
@@ -173,6 +176,18 @@ pub struct Check {
     pub severity: Severity,
     /// What it means, for the report.
     pub message: String,
+    /// Whether it runs per customer or once over the analysis (`level: summary`).
+    pub level: CheckLevel,
+}
+
+/// What a check reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CheckLevel {
+    /// `when` is evaluated for every customer (the default).
+    #[default]
+    Customer,
+    /// `when` is evaluated once over the analysis (`level: summary`).
+    Summary,
 }
 
 /// What the report looks like.
@@ -421,10 +436,12 @@ fn merge(
     let mut checks: Vec<Check> = Vec::new();
     let mut names = NameTable::with_builtins();
     let mut strategy = strategy::Strategy::default();
+    let mut investment = investment::Gathered::default();
     let file_names: Vec<String> = files.iter().map(|(n, _)| n.clone()).collect();
     for (name, mut file) in files {
         main.take(&name, &mut file, problems);
         strategy.take(&name, &mut file, &mut names, problems);
+        investment.take(&name, &mut file, problems);
         for (pname, value) in file.params {
             let origin = at(&name, &value);
             if overrides_default(&name, &pname, &params) {
@@ -497,6 +514,7 @@ fn merge(
         tiers,
         checks,
         profit,
+        investment: investment.finish(&strategy.personas, problems),
         personas: std::mem::take(&mut strategy.personas),
         bands: std::mem::take(&mut strategy.bands),
         plugins: std::mem::take(&mut strategy.plugins),
@@ -589,11 +607,27 @@ fn add_check(
         problems.push(d);
         return;
     }
+    let level = match c.level.as_ref().map(|l| l.value.as_str()) {
+        None | Some("customer") => CheckLevel::Customer,
+        Some("summary") => CheckLevel::Summary,
+        Some(other) => {
+            problems.push(
+                Diagnostic::at(
+                    at(name, c.level.as_ref().expect("given")),
+                    format!("check `{}`: level `{other}`, expected `customer` or `summary`", c.name.value),
+                )
+                .code("policy/bad-value")
+                .with_help("`level: summary` runs the check once over the analysis; leave `level` out to run it for every customer"),
+            );
+            CheckLevel::Customer
+        }
+    };
     checks.push(Check {
         name: c.name.value,
         when: expr(name, &c.when),
         severity: c.severity,
         message: c.message,
+        level,
     });
 }
 

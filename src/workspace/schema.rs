@@ -81,6 +81,31 @@ pub struct PolicyFile {
     #[serde(default)]
     #[schemars(with = "std::collections::BTreeMap<String, f64>")]
     pub market_growth: IndexMap<String, Spanned<f64>>,
+    /// The needs personas may weigh and products may serve (the investment gap): when given,
+    /// every need named elsewhere must be one of these.
+    #[schemars(with = "Option<Vec<String>>")]
+    pub needs: Option<Spanned<Vec<Spanned<String>>>>,
+    /// Today's products, matched to the transactions' `product` column, and the needs each
+    /// serves (the investment gap).
+    #[serde(default)]
+    pub products: Vec<ProductEntry>,
+}
+
+/// One entry of `products:`.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProductEntry {
+    /// The product's name, as the report shows it.
+    #[schemars(with = "String")]
+    pub name: Spanned<String>,
+    /// The values of the `product` column that are this product: exact codes, or patterns
+    /// where `*` stands for any text (`EXP-*`).
+    #[schemars(with = "Vec<String>")]
+    pub codes: Spanned<Vec<String>>,
+    /// Need -> how well the product serves it, from 0 (not at all) to 1 (fully).
+    #[serde(default)]
+    #[schemars(with = "std::collections::BTreeMap<String, f64>")]
+    pub serves: IndexMap<String, Spanned<f64>>,
 }
 
 /// One entry of `personas:`.
@@ -95,6 +120,14 @@ pub struct PersonaEntry {
     /// Who belongs: an expression giving true or false (it may read `tier` and `tier_rank`).
     #[schemars(with = "String")]
     pub when: Spanned<String>,
+    /// What a customer of the persona is worth, for the investment gap: a metric name
+    /// (default `revenue_12m`).
+    #[schemars(with = "Option<String>")]
+    pub worth: Option<Spanned<String>>,
+    /// Need -> its weight for this persona; the weights sum to 1 (the investment gap).
+    #[serde(default)]
+    #[schemars(with = "std::collections::BTreeMap<String, f64>")]
+    pub needs: IndexMap<String, Spanned<f64>>,
 }
 
 /// `rising:`: the rule that replaces the built-in rising-customers rule.
@@ -261,8 +294,14 @@ pub struct CheckEntry {
     /// info, warning (default) or error.
     #[serde(default)]
     pub severity: Severity,
-    /// What it means, for the report.
+    /// What it means, for the report. With `level: summary`, `{{ expr }}` shows the value of
+    /// an expression over the analysis (`{{ investment_gap[0].need }}`).
     pub message: String,
+    /// What the check reads: `customer` (default) runs `when` for every customer; `summary`
+    /// runs it once over the analysis (`investment_gap`, `tiers`, `profitability`, `personas`)
+    /// and raises one finding when it holds.
+    #[schemars(with = "Option<String>")]
+    pub level: Option<Spanned<String>>,
 }
 
 /// How serious a finding is.

@@ -79,6 +79,11 @@ pub struct Persona {
     pub when: Expr,
     /// Where it was defined.
     pub origin: Origin,
+    /// The metric whose sum over its customers is the persona's worth in the investment gap
+    /// (default `revenue_12m`).
+    pub worth: String,
+    /// Its needs and their weights (summing to 1), in policy order; empty when none are given.
+    pub needs: Vec<super::investment::Weighted>,
 }
 
 /// The policy's rule for rising customers (`rising: { when: ... }`), replacing the built-in one.
@@ -272,11 +277,18 @@ impl Strategy {
             problems.push(d);
             return;
         }
+        let owner = format!("persona `{}`", p.name.value);
+        let needs = super::investment::weighted(name, &owner, p.needs, problems);
+        problems.extend(super::investment::check_sum(&p.name.value, &origin, &needs));
         self.personas.push(Persona {
             name: p.name.value,
             description: p.description,
             when: expr(name, &p.when),
             origin,
+            worth: p
+                .worth
+                .map_or_else(|| super::investment::DEFAULT_WORTH.to_string(), |w| w.value),
+            needs,
         });
     }
 

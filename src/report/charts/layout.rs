@@ -2,6 +2,7 @@
 //! the drawing to the text width (>= WIDTH on A4 and Letter), so a size here is a minimum size
 //! in points on paper. No text is smaller than [`MIN_TEXT`].
 
+pub(crate) mod investment_gap;
 mod migration;
 mod trends;
 mod whale;
@@ -27,6 +28,7 @@ pub fn layout(chart: &Chart) -> Drawing {
         Chart::Whale(w) => whale::whale(chart.title(), w),
         Chart::Migration(m) => migration::migration(chart.title(), m),
         Chart::Trends(t) => trends::trends(chart.title(), t),
+        Chart::InvestmentGap(g) => investment_gap::layout(chart.title(), g),
     }
 }
 

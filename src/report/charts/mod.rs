@@ -88,6 +88,12 @@ pub const CHARTS: &[ChartEntry] = &[
         caption_without_cost: "Revenue by complete quarter, per segment",
         build: trends,
     },
+    ChartEntry {
+        name: "investment_gap",
+        caption: "The investment gap: each persona's needs, shaded by the gap in currency, with the best product's coverage",
+        caption_without_cost: "The investment gap: each persona's needs, shaded by the gap in currency, with the best product's coverage",
+        build: layout::investment_gap::chart,
+    },
 ];
 
 /// The chart named `name`.
@@ -404,6 +410,8 @@ pub enum Chart {
     Migration(MigrationGrid),
     /// Revenue and margin by quarter, one small panel per segment.
     Trends(TrendPanels),
+    /// The investment gap: persona x need, shaded by the gap.
+    InvestmentGap(layout::investment_gap::GapGrid),
 }
 
 /// The core tiers' representation index per attribute value.
@@ -535,6 +543,7 @@ impl Chart {
                 "Revenue and margin by quarter"
             }
             Chart::Trends(_) => "Revenue by quarter",
+            Chart::InvestmentGap(_) => "Where to invest: the gap between needs and products",
         }
     }
 }
