@@ -135,6 +135,15 @@ impl<'a> Prepare<'a> {
         prepare_checked(self, false)
     }
 
+    /// `problems` with their locations in the source's files named as it names them
+    /// (`HEAD~1:rules/tiers.yaml`).
+    fn named(&self, problems: Vec<Diagnostic>) -> Vec<Diagnostic> {
+        problems
+            .into_iter()
+            .map(|d| workspace::source::name_revision(self.source.as_ref(), d))
+            .collect()
+    }
+
     /// Compiles `workspace`, already loaded from this source (with
     /// [`workspace::load_from`]`(source, root)`), without reading its files again.
     pub fn prepare_loaded(&self, workspace: Workspace) -> Result<Prepared> {
@@ -144,18 +153,12 @@ impl<'a> Prepare<'a> {
 
 fn prepare_checked(how: &Prepare, check_source: bool) -> Result<Prepared> {
     let root = how.root;
-    let named = |problems: Vec<Diagnostic>| -> Vec<Diagnostic> {
-        problems
-            .into_iter()
-            .map(|d| workspace::source::name_revision(how.source.as_ref(), d))
-            .collect()
-    };
     let workspace = match workspace::load_from(how.source.clone(), root) {
         Ok(w) => w,
         Err(failed) => {
             // No policy to compile, but the plugins can still be checked in the same pass.
             let mut problems = failed.problems;
-            problems.extend(named(engine::check_scripts(&failed.scripts)));
+            problems.extend(how.named(engine::check_scripts(&failed.scripts)));
             return Err(Error::Workspace(problems));
         }
     };
@@ -169,12 +172,6 @@ fn compile_checked(
     check_source: bool,
 ) -> Result<Prepared> {
     let root = how.root;
-    let named = |problems: Vec<Diagnostic>| -> Vec<Diagnostic> {
-        problems
-            .into_iter()
-            .map(|d| workspace::source::name_revision(how.source.as_ref(), d))
-            .collect()
-    };
     workspace::overrides::apply(&mut workspace.policy, how.overrides).map_err(Error::Workspace)?;
     let mut problems = workspace.problems.clone();
     let policy = &workspace.policy;
@@ -218,8 +215,8 @@ fn compile_checked(
     let (program, templates) = match (program, templates) {
         (Ok(p), Ok(t)) if problems.is_empty() => (p, t),
         (p, t) => {
-            problems.extend(named(p.err().unwrap_or_default()));
-            problems.extend(named(t.err().unwrap_or_default()));
+            problems.extend(how.named(p.err().unwrap_or_default()));
+            problems.extend(how.named(t.err().unwrap_or_default()));
             return Err(Error::Workspace(problems));
         }
     };
@@ -400,7 +397,7 @@ impl Prepared {
             self.program.evaluate(&before.table)
         })?;
         let mut outcome = self.decide(later, timings)?;
-        let tiers: Vec<String> = policy.tiers.iter().map(|t| t.name.clone()).collect();
+        let tiers: Vec<String> = policy.tier_names();
         let periods = outcome.timings.time("migration", || {
             analysis::migration::between(
                 analysis::migration::Side {
@@ -600,7 +597,7 @@ impl Prepared {
             tiers: &outcome.evaluation.tiers,
         };
         let policy = &self.workspace.policy;
-        let tiers: Vec<String> = policy.tiers.iter().map(|t| t.name.clone()).collect();
+        let tiers: Vec<String> = policy.tier_names();
         let lapse_days = analysis::migration::lapse_days(&policy.params)
             .unwrap_or(analysis::migration::LAPSE_DAYS);
         let periods = analysis::migration::between(
@@ -836,6 +833,11 @@ pub fn run_with(
 }
 
 impl Prepared {
+    /// The names of the tiers, in policy order.
+    pub fn tier_names(&self) -> Vec<String> {
+        self.workspace.policy.tier_names()
+    }
+
     /// The data files the workspace reads, as written in the policy (relative to the workspace or
     /// absolute): an output folder may never hold one.
     pub fn inputs(&self) -> Vec<PathBuf> {

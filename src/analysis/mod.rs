@@ -238,7 +238,7 @@ pub fn analyse(
         revenue,
         total_revenue,
     ));
-    let tier_names: Vec<String> = policy.tiers.iter().map(|t| t.name.clone()).collect();
+    let tier_names: Vec<String> = policy.tier_names();
     let all_tiers = vec![true; tier_names.len()];
     let tiers = tier_summaries(
         policy,

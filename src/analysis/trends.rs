@@ -153,7 +153,7 @@ pub fn problems(policy: &Policy, attributes: &[String]) -> Vec<Diagnostic> {
         .into_iter()
         .filter_map(Result::err)
         .collect();
-    let mut known: Vec<String> = policy.tiers.iter().map(|t| t.name.clone()).collect();
+    let mut known: Vec<String> = policy.tier_names();
     known.extend(policy.personas.iter().map(|p| p.name.clone()));
     for m in &policy.market_growth {
         let problem = match m.segment.split_once('=') {

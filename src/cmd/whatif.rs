@@ -36,21 +36,13 @@ pub fn whatif(
     let loaded = loaded?;
     let before = base.decide(loaded.clone(), Timings::default())?;
     let after = head.decide(loaded, Timings::default())?;
-    let tier_names = |p: &pipeline::Prepared| -> Vec<String> {
-        p.workspace
-            .policy
-            .tiers
-            .iter()
-            .map(|t| t.name.clone())
-            .collect()
-    };
     let moves = migration(
         &before.table.ids,
         before.table.money("revenue"),
         &before.evaluation.tiers,
         &after.evaluation.tiers,
-        &tier_names(&base),
-        &tier_names(&head),
+        &base.tier_names(),
+        &head.tier_names(),
     );
     let currency = &base.workspace.policy.currency;
     let (a, b) = (&before.analysis, &after.analysis);

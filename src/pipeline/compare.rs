@@ -101,14 +101,6 @@ fn moves(
     b: &Outcome,
     h: &Outcome,
 ) -> (Migration, Vec<(u16, u16)>, (usize, usize)) {
-    let names = |p: &Prepared| -> Vec<String> {
-        p.workspace
-            .policy
-            .tiers
-            .iter()
-            .map(|t| t.name.clone())
-            .collect()
-    };
     let (ids, revenue, before, after, unmatched) = if b.table.ids == h.table.ids {
         (
             h.table.ids.clone(),
@@ -120,7 +112,14 @@ fn moves(
     } else {
         aligned(b, h)
     };
-    let m = migration(&ids, &revenue, &before, &after, &names(base), &names(head));
+    let m = migration(
+        &ids,
+        &revenue,
+        &before,
+        &after,
+        &base.tier_names(),
+        &head.tier_names(),
+    );
     let index: HashMap<&str, usize> = ids
         .iter()
         .enumerate()

@@ -328,7 +328,7 @@ fn case_table(
 /// A name the case expects that the workspace does not have (tier, check, metric), at its place.
 fn check_names(prepared: &Prepared, case: &Case) -> Vec<Diagnostic> {
     let policy = &prepared.workspace.policy;
-    let tiers: Vec<String> = policy.tiers.iter().map(|t| t.name.clone()).collect();
+    let tiers: Vec<String> = policy.tier_names();
     let reasons: Vec<String> = policy.tiers.iter().map(|t| t.reason()).collect();
     let checks: Vec<String> = policy.checks.iter().map(|c| c.name.clone()).collect();
     let mut metrics: Vec<String> = BUILTINS.iter().map(|b| b.name.to_string()).collect();

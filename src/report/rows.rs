@@ -30,7 +30,7 @@ impl Columns {
     /// The columns of a run.
     pub fn new(policy: &Policy, table: &CustomerTable, evaluation: &Evaluation) -> Columns {
         Columns {
-            tiers: policy.tiers.iter().map(|t| t.name.clone()).collect(),
+            tiers: policy.tier_names(),
             reasons: policy.tiers.iter().map(|t| t.reason()).collect(),
             checks: evaluation.checks.iter().map(|c| c.name.clone()).collect(),
             fired: evaluation

@@ -154,6 +154,13 @@ pub struct Tier {
     pub origin: Origin,
 }
 
+impl Policy {
+    /// The names of the tiers, in policy order (highest first).
+    pub fn tier_names(&self) -> Vec<String> {
+        self.tiers.iter().map(|t| t.name.clone()).collect()
+    }
+}
+
 impl Tier {
     /// The `reason` given for customers this tier's rule places: the tier's own name (first match
     /// wins), or `(last tier)` for the catch-all.

@@ -152,7 +152,7 @@ fn set_param(policy: &mut Policy, name: &str, o: &Override) -> Result<(), Diagno
 }
 
 fn set_tier_when(policy: &mut Policy, tier: &str, o: &Override) -> Result<(), Diagnostic> {
-    let names: Vec<String> = policy.tiers.iter().map(|t| t.name.clone()).collect();
+    let names: Vec<String> = policy.tier_names();
     let last = policy.tiers.len().saturating_sub(1);
     let Some(i) = policy.tiers.iter().position(|t| t.name == tier) else {
         let help = match crate::ident::closest(&names, tier) {

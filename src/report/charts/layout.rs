@@ -489,28 +489,33 @@ fn rfm(title: &str, g: &RfmGrid) -> Drawing {
     );
 
     // Legend: the five shading classes.
-    let ly = gb + 50.0;
     let labels = ["under 1%", "1–2%", "2–5%", "5–10%", "10% or more"];
-    let mut x = gl;
-    d.text(x, ly, "Share of revenue:", small);
-    x += text_width("Share of revenue:", 8.0, false) + 8.0;
-    for (color, label) in RFM_CLASSES.iter().zip(labels) {
-        d.rect(
-            x,
-            ly - 8.0,
-            14.0,
-            10.0,
-            Some(*color),
-            Some(Stroke::solid(AXIS, 0.5)),
-        );
-        d.text(x + 17.0, ly, label, TextStyle::new(8.0, INK));
-        x += 17.0 + text_width(label, 8.0, false) + 10.0;
-    }
+    shading_legend(&mut d, gl, gb + 50.0, "Share of revenue:", &labels);
     debug_assert!(d
         .shapes
         .iter()
         .all(|s| !matches!(s, Shape::Text { anchor: Anchor::Start, x, .. } if *x > w)));
     d
+}
+
+/// A legend of the five shading classes of a grid chart ([`RFM_CLASSES`]): `lead` then a swatch
+/// and label per class, on the baseline `y` from `x`.
+pub(super) fn shading_legend(d: &mut Drawing, x: f64, y: f64, lead: &str, labels: &[&str]) {
+    let mut x = x;
+    d.text(x, y, lead, TextStyle::new(8.0, MUTED));
+    x += text_width(lead, 8.0, false) + 8.0;
+    for (color, label) in RFM_CLASSES.iter().zip(labels) {
+        d.rect(
+            x,
+            y - 8.0,
+            14.0,
+            10.0,
+            Some(*color),
+            Some(Stroke::solid(AXIS, 0.5)),
+        );
+        d.text(x + 17.0, y, *label, TextStyle::new(8.0, INK));
+        x += 17.0 + text_width(label, 8.0, false) + 10.0;
+    }
 }
 
 #[cfg(test)]

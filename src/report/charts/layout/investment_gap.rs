@@ -172,23 +172,7 @@ pub(super) fn layout(title: &str, g: &GapGrid) -> Drawing {
     }
     let gb = gt + ch * g.personas.len() as f64;
     let ly = gb + 22.0;
-    let small = TextStyle::new(8.0, MUTED);
-    let mut x = 0.0;
-    let lead = "Gap against the largest:";
-    d.text(x, ly, lead, small);
-    x += text_width(lead, 8.0, false) + 8.0;
-    for (color, label) in RFM_CLASSES.iter().zip(LABELS) {
-        d.rect(
-            x,
-            ly - 8.0,
-            14.0,
-            10.0,
-            Some(*color),
-            Some(Stroke::solid(AXIS, 0.5)),
-        );
-        d.text(x + 17.0, ly, label, TextStyle::new(8.0, INK));
-        x += 17.0 + text_width(label, 8.0, false) + 10.0;
-    }
+    super::shading_legend(&mut d, 0.0, ly, "Gap against the largest:", &LABELS);
     d.text(
         0.0,
         ly + 16.0,

@@ -7,7 +7,7 @@ use super::super::drawing::{Drawing, Stroke, TextStyle};
 use super::super::MigrationGrid;
 use super::{header, text_width, wrap_label, MIN_TEXT, WIDTH};
 use crate::report::format::{money_short, percent_compact, thousands};
-use crate::report::style::palette::{AXIS, INK, MUTED, RFM_CLASSES, WHITE};
+use crate::report::style::palette::{INK, MUTED, RFM_CLASSES, WHITE};
 
 /// Lower bounds (share of all customers) of the shading classes 1 to 4; class 0 is below.
 const BOUNDS: [f64; 4] = [0.01, 0.05, 0.15, 0.40];
@@ -112,21 +112,7 @@ pub(super) fn migration(title: &str, g: &MigrationGrid) -> Drawing {
     }
     let gb = gt + ch * g.rows.len() as f64;
     let ly = gb + 22.0;
-    let mut x = 0.0;
-    d.text(x, ly, "Share of customers:", small);
-    x += text_width("Share of customers:", 8.0, false) + 8.0;
-    for (color, label) in RFM_CLASSES.iter().zip(LABELS) {
-        d.rect(
-            x,
-            ly - 8.0,
-            14.0,
-            10.0,
-            Some(*color),
-            Some(Stroke::solid(AXIS, 0.5)),
-        );
-        d.text(x + 17.0, ly, label, TextStyle::new(8.0, INK));
-        x += 17.0 + text_width(label, 8.0, false) + 10.0;
-    }
+    super::shading_legend(&mut d, 0.0, ly, "Share of customers:", &LABELS);
     d.text(
         0.0,
         ly + 16.0,
