@@ -2,6 +2,7 @@
 //! customers, findings from checks, the RFM grid, data quality, and the profiles of the core tiers
 //! and personas: plain values the report renders.
 
+pub mod accounts;
 pub mod breakdown;
 mod concentration;
 pub mod coverage;
@@ -66,6 +67,9 @@ pub struct Analysis {
     /// How customers moved between tiers since an earlier as-of date (`run --compare-as-of`);
     /// `None` without one. [`analyse`] leaves it `None`: the pipeline adds it.
     pub migration: Option<migration::Periods>,
+    /// How the customers were rolled up into accounts (`level: account`); `None` at customer
+    /// level. [`analyse`] leaves it `None`: the pipeline adds it.
+    pub accounts: Option<accounts::Rollup>,
 }
 
 /// An attribute column.
@@ -274,6 +278,7 @@ pub fn analyse(
         profitability,
         inequality,
         migration: None,
+        accounts: None,
     }
 }
 

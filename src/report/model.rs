@@ -8,6 +8,7 @@
 //! zero or negative is not meaningful: it is NaN here, `null` in JSON, and a dash in the report.
 //! Without a cost column, cost and margin are not known: `None` here, `null` in JSON.
 
+mod accounts;
 mod method;
 mod migration;
 mod profit;
@@ -19,6 +20,7 @@ use serde::{Serialize, Serializer};
 use serde_json::Number;
 
 use super::format::{self, percents_of_total, share_of};
+pub use accounts::Level;
 pub use method::{Definition, Method, RuleText};
 pub use migration::{Group as MigrationGroup, Migration, Row as MigrationRow, RowCell};
 pub use rfm::{Corner, RfmSummary, Scores};
@@ -129,6 +131,10 @@ pub struct Report {
     /// The concentration curve (share of customers, cumulative share of revenue), for the chart.
     #[serde(skip)]
     pub curve: Vec<(f64, f64)>,
+    /// What one row of the evaluation is (`"level"`) and, at account level, how the customers
+    /// were rolled up (`"accounts"`).
+    #[serde(flatten)]
+    pub level: Level,
     /// Where the outputs came from; left out with `--no-provenance`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub provenance: Option<Provenance>,
@@ -533,6 +539,7 @@ pub fn build(policy: &Policy, analysis: &Analysis, provenance: Option<&Provenanc
             .as_ref()
             .map(|m| migration::migration(m, analysis.customers, total)),
         curve: analysis.curve.clone(),
+        level: accounts::level(policy, analysis.accounts.as_ref()),
         provenance: provenance.cloned(),
     }
 }
@@ -544,8 +551,12 @@ fn source(analysis: &Analysis) -> String {
         (Some(first), Some(last)) => format!(", {first} to {last}"),
         _ => String::new(),
     };
+    let unit = match analysis.accounts {
+        Some(_) => "accounts",
+        None => "customers",
+    };
     format!(
-        "{}{window}, {} customers as of {}",
+        "{}{window}, {} {unit} as of {}",
         q.file,
         format::thousands(analysis.customers as i64),
         analysis.as_of

@@ -28,6 +28,11 @@ pub struct PolicyFile {
     /// Where the transactions and customer attributes are (powerbase.yaml only).
     #[schemars(with = "Option<DataSection>")]
     pub data: Option<Spanned<DataSection>>,
+    /// What one row of the evaluation is (powerbase.yaml only): `customer` (the default) or
+    /// `account`, which rolls customers up to their `parent_id` attribute and evaluates metrics,
+    /// tiers, personas and the report per account.
+    #[schemars(with = "Option<Level>")]
+    pub level: Option<Spanned<Level>>,
     /// Built-in rule files to include, e.g. builtin/rfm.
     #[serde(default)]
     #[schemars(with = "Vec<String>")]
@@ -68,6 +73,28 @@ pub struct PolicyFile {
     /// Plugin functions the report templates may call (powerbase.yaml only).
     #[schemars(with = "Option<PluginsEntry>")]
     pub plugins: Option<Spanned<PluginsEntry>>,
+}
+
+/// `level:` in powerbase.yaml: what one row of the evaluation is.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    /// One row per customer id of the transactions (the default).
+    #[default]
+    Customer,
+    /// One row per account: every customer with a `parent_id` attribute is rolled up into the
+    /// account of that id, a customer without one is its own account.
+    Account,
+}
+
+impl Level {
+    /// `"customer"` or `"account"`, as written in the policy.
+    pub fn name(self) -> &'static str {
+        match self {
+            Level::Customer => "customer",
+            Level::Account => "account",
+        }
+    }
 }
 
 /// One entry of `personas:`.
