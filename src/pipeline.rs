@@ -192,9 +192,12 @@ fn compile_checked(
             ));
         }
     }
-    let reused = how
-        .reuse
-        .filter(|r| r.workspace.root == root && r.workspace.policy.customers == policy.customers);
+    // At the same level: an account-level table is reused with its roll-up.
+    let reused = how.reuse.filter(|r| {
+        r.workspace.root == root
+            && r.workspace.policy.customers == policy.customers
+            && r.workspace.policy.level == policy.level
+    });
     let attributes = match (&policy.customers, reused) {
         (Some(_), Some(r)) => r.attributes.clone(),
         (Some(src), None) => match data::read_customers(src, root) {
@@ -210,9 +213,10 @@ fn compile_checked(
         },
         (None, _) => None,
     };
-    let (attributes, accounts) = match policy.level {
-        workspace::Level::Customer => (attributes, None),
-        workspace::Level::Account => match account_level(policy, attributes.as_ref()) {
+    let (attributes, accounts) = match (policy.level, reused) {
+        (_, Some(r)) => (attributes, r.accounts.clone()),
+        (workspace::Level::Customer, None) => (attributes, None),
+        (workspace::Level::Account, None) => match account_level(policy, attributes.as_ref()) {
             Ok(accounts) => (Some(accounts.attributes.clone()), Some(Arc::new(accounts))),
             Err(d) => {
                 problems.extend(d);

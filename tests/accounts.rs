@@ -247,3 +247,30 @@ fn account_level_needs_a_parent_column_and_one_level_of_parents() {
         "{err}"
     );
 }
+
+#[test]
+fn diff_compares_two_account_level_policies_on_one_roll_up() {
+    let policy = POLICY
+        .replace("tiers:\n", "params:\n  big: 100\ntiers:\n")
+        .replace("revenue >= 100", "revenue >= big");
+    let dir = workspace(&policy, Some(ROWS), &[("data/customers.csv", CRM)]);
+    let out = powerbase()
+        .arg("diff")
+        .arg(dir.path())
+        .args(["--set", "big=50", "--format", "json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    // P (61.00) is Small under 100 and Big under 50; both sides count the 3 accounts.
+    for (side, big) in [("base", 0), ("head", 1)] {
+        let tiers = json[side]["tiers"].as_array().unwrap();
+        let total: u64 = tiers.iter().map(|t| t["customers"].as_u64().unwrap()).sum();
+        assert_eq!(total, 3, "{side}: {json}");
+        assert_eq!(tiers[0]["customers"], big, "{side}");
+    }
+}
