@@ -13,8 +13,8 @@ use crate::error::{
     data_diagnostic_in, data_error, DataSection, Diagnostic, Error, Origin, Result,
 };
 use crate::metrics::{
-    population, Accumulator, AsOfSet, AsOfTable, Column, CustomerTable, Origin as ColumnOrigin,
-    SideSpec, Sidecar, EMPTY_INT,
+    population, Accumulator, AsOfSet, AsOfTable, ByAccount, Column, CustomerTable,
+    Origin as ColumnOrigin, SideSpec, Sidecar, EMPTY_INT,
 };
 use crate::provenance::{self, Provenance};
 use crate::report::{self, OutputFile, Templates};
@@ -25,8 +25,11 @@ use crate::workspace::{self, CheckLevel, FileSource, Workspace};
 pub struct Prepared {
     /// The loaded workspace.
     pub workspace: Workspace,
-    /// The attribute table, if the policy names one.
+    /// The attribute table, if the policy names one; at `level: account`, one row per account
+    /// (see [`data::Accounts`]).
     pub attributes: Option<data::AttributeTable>,
+    /// Which account each customer belongs to, at `level: account`.
+    pub accounts: Option<Arc<data::Accounts>>,
     /// The compiled rules.
     pub program: Program,
     /// The compiled report templates.
@@ -58,6 +61,8 @@ pub struct Loaded {
     pub stats: LoadStats,
     /// Attribute rows without a customer who has transactions.
     pub orphans: usize,
+    /// How the customers were rolled up into accounts, at `level: account`.
+    pub rollup: Option<analysis::accounts::Rollup>,
 }
 
 /// What one evaluation produced, before rendering.
@@ -185,9 +190,12 @@ fn compile_checked(
             ));
         }
     }
-    let reused = how
-        .reuse
-        .filter(|r| r.workspace.root == root && r.workspace.policy.customers == policy.customers);
+    // At the same level: an account-level table is reused with its roll-up.
+    let reused = how.reuse.filter(|r| {
+        r.workspace.root == root
+            && r.workspace.policy.customers == policy.customers
+            && r.workspace.policy.level == policy.level
+    });
     let attributes = match (&policy.customers, reused) {
         (Some(_), Some(r)) => r.attributes.clone(),
         (Some(src), None) => match data::read_customers(src, root) {
@@ -202,6 +210,17 @@ fn compile_checked(
             }
         },
         (None, _) => None,
+    };
+    let (attributes, accounts) = match (policy.level, reused) {
+        (_, Some(r)) => (attributes, r.accounts.clone()),
+        (workspace::Level::Customer, None) => (attributes, None),
+        (workspace::Level::Account, None) => match account_level(policy, attributes.as_ref()) {
+            Ok(accounts) => (Some(accounts.attributes.clone()), Some(Arc::new(accounts))),
+            Err(d) => {
+                problems.extend(d);
+                (attributes, None)
+            }
+        },
     };
     let names = declare_attributes(&mut workspace, attributes.as_ref(), &mut problems);
     problems.extend(banded_columns(&workspace, attributes.as_ref()));
@@ -223,8 +242,47 @@ fn compile_checked(
     Ok(Prepared {
         workspace,
         attributes,
+        accounts,
         program,
         templates,
+    })
+}
+
+/// The roll-up of `level: account` from the customer attribute table `attributes` (`None` when
+/// the policy names none, or it could not be read, which is a problem already).
+fn account_level(
+    policy: &workspace::Policy,
+    attributes: Option<&data::AttributeTable>,
+) -> std::result::Result<data::Accounts, Option<Diagnostic>> {
+    let at = || {
+        policy
+            .spans
+            .get("level")
+            .cloned()
+            .unwrap_or_else(|| Origin::file(workspace::POLICY_FILE))
+    };
+    let Some(table) = attributes else {
+        return Err(policy.customers.is_none().then(|| {
+            Diagnostic::at(at(), "`level: account` needs a customer table with a `parent_id` column, and the policy names no `data.customers`")
+                .code("policy/account-level-without-parents")
+                .with_help("add data.customers with a column mapped as `parent_id` (columns: { customer_id: ..., parent_id: \"Parent ID\" }), or remove `level: account`")
+        }));
+    };
+    data::Accounts::from_attributes(table).map_err(|message| {
+        let code = if table.column(data::PARENT_ID).is_none() {
+            "policy/account-level-without-parents"
+        } else {
+            "data/nested-parent"
+        };
+        let d = Diagnostic::at(at(), message).code(code);
+        let help = match code {
+            "data/nested-parent" => "point every customer of the account at the top parent, or leave the top parent's `parent_id` empty",
+            _ => "map the column naming each customer's account as `parent_id` in data.customers.columns (columns: { customer_id: ..., parent_id: \"Parent ID\" })",
+        };
+        Some(
+            d.with_label(Origin::file(table.path.clone()), "the customer table")
+                .with_help(help),
+        )
     })
 }
 
@@ -325,6 +383,7 @@ impl Prepared {
         match (program, templates) {
             (Ok(program), Ok(templates)) => Ok(Prepared {
                 attributes: self.attributes.clone(),
+                accounts: self.accounts.clone(),
                 workspace,
                 program,
                 templates,
@@ -472,23 +531,43 @@ impl Prepared {
         let Some(latest) = AsOfSet::latest(dates) else {
             return Ok(Vec::new());
         };
-        let (set, stats) = timings
-            .time("load and aggregate transactions", || {
-                data::read_transactions(
+        let make = || AsOfSet::new(dates, |d| self.accumulator(d, sides));
+        let read = |timings: &mut Timings| {
+            timings.time("load and aggregate transactions", || match &self.accounts {
+                // At account level each row is keyed by its account before it is aggregated.
+                Some(accounts) => data::read_transactions(
                     &policy.transactions,
                     &self.workspace.root,
                     latest,
-                    || AsOfSet::new(dates, |d| self.accumulator(d, sides)),
+                    || ByAccount::new(make(), accounts.clone()),
                     progress,
                 )
+                .map(|(by, stats)| {
+                    let (set, members) = by.finish();
+                    (set, stats, Some(members))
+                }),
+                None => data::read_transactions(
+                    &policy.transactions,
+                    &self.workspace.root,
+                    latest,
+                    make,
+                    progress,
+                )
+                .map(|(set, stats)| (set, stats, None)),
             })
-            .map_err(|e| data_error(e, DataSection::Transactions, &policy.spans))?;
+        };
+        let (set, stats, members) =
+            read(timings).map_err(|e| data_error(e, DataSection::Transactions, &policy.spans))?;
         let tables = timings.time("built-in metrics", || set.finish(&stats));
-        tables.into_iter().map(|t| self.loaded(t)).collect()
+        tables
+            .into_iter()
+            .map(|t| self.loaded(t, members))
+            .collect()
     }
 
-    /// One date's table with the attribute columns joined, after checking its totals.
-    fn loaded(&self, at: AsOfTable) -> Result<Loaded> {
+    /// One date's table with the attribute columns joined, after checking its totals; at account
+    /// level, with the roll-up of the `members` customers of parent accounts who had transactions.
+    fn loaded(&self, at: AsOfTable, members: Option<usize>) -> Result<Loaded> {
         let AsOfTable {
             mut table,
             sidecar,
@@ -499,11 +578,17 @@ impl Prepared {
             Some(attrs) => join_attributes(&mut table, attrs),
             None => 0,
         };
+        let rollup = self
+            .accounts
+            .as_ref()
+            .zip(members)
+            .map(|(a, m)| analysis::accounts::Rollup::new(&table.ids, a, m));
         Ok(Loaded {
             table,
             sidecar,
             stats,
             orphans,
+            rollup,
         })
     }
 
@@ -515,6 +600,7 @@ impl Prepared {
             sidecar,
             stats,
             orphans,
+            rollup,
         } = data;
         let mut evaluation = timings.time("rules", || self.program.evaluate(&table))?;
         // One table with every column for the outputs: built-ins, attributes, derived metrics.
@@ -537,6 +623,7 @@ impl Prepared {
                     largest: None,
                 }));
         }
+        analysis.accounts = rollup;
         Ok(Outcome {
             timings,
             table: Arc::new(table),
@@ -572,11 +659,17 @@ impl Prepared {
             last_day: Some(as_of),
             ..LoadStats::default()
         };
+        // The data-quality lines of an account-level run render too.
+        let rollup = self
+            .accounts
+            .as_ref()
+            .map(|a| analysis::accounts::Rollup::new(&table.ids, a, 0));
         let loaded = Loaded {
             table,
             sidecar: Sidecar::default(),
             stats,
             orphans: 0,
+            rollup,
         };
         let on_made_up = |e: Error| match e {
             Error::Evaluation(d) | Error::Render(d) => {

@@ -123,12 +123,40 @@ struct Ran {
     out: BTreeMap<String, Row>,
 }
 
+/// The transaction rows of example `name`; when its policy says `level: account`, each row's
+/// `customer_id` replaced by its account: the `parent_id` of its row in `data/customers.csv` when
+/// set, else itself.
+fn example_rows(name: &str) -> Vec<Row> {
+    let data = example(name).join("data");
+    let mut rows = read_csv(&data.join("transactions.csv"));
+    let policy = std::fs::read_to_string(example(name).join("powerbase.yaml")).unwrap();
+    if !policy.contains("\nlevel: account") {
+        return rows;
+    }
+    let parents: BTreeMap<String, String> = read_csv(&data.join("customers.csv"))
+        .into_iter()
+        .filter(|r| !r["parent_id"].is_empty())
+        .map(|r| (r["customer_id"].clone(), r["parent_id"].clone()))
+        .collect();
+    for r in &mut rows {
+        if let Some(p) = parents.get(&r["customer_id"]) {
+            r.insert("customer_id".into(), p.clone());
+        }
+    }
+    rows
+}
+
+/// The id of a row of customers.csv: `customer_id`, or `account_id` at account level.
+fn id_of(r: &Row) -> &str {
+    r.get("customer_id").unwrap_or_else(|| &r["account_id"])
+}
+
 /// Checks and runs example `name` and reads it back; customers.csv must list exactly the raw
-/// customers.
+/// customers (accounts, at account level).
 fn run_and_read(name: &str) -> Ran {
     let dir = check_and_run(name);
     let data = example(name).join("data");
-    let raw = raw_customers(&read_csv(&data.join("transactions.csv")), "2024-12-31");
+    let raw = raw_customers(&example_rows(name), "2024-12-31");
     let attributes = by_id(read_csv(&data.join("customers.csv")));
     let out = by_id(customers(dir.path()));
     assert_eq!(
@@ -146,7 +174,7 @@ fn run_and_read(name: &str) -> Ran {
 /// The outputs' customers by id, and the attribute file's rows by id.
 fn by_id(rows: Vec<Row>) -> BTreeMap<String, Row> {
     rows.into_iter()
-        .map(|r| (r["customer_id"].clone(), r))
+        .map(|r| (id_of(&r).to_string(), r))
         .collect()
 }
 
@@ -549,7 +577,7 @@ fn json_mix(mix: &Json, column: &str) -> Vec<(String, f64)> {
 #[test]
 fn b2b_services_product_and_channel_mix_match_the_rows() {
     let dir = check_and_run("b2b-services");
-    let rows = read_csv(&example("b2b-services").join("data/transactions.csv"));
+    let rows = example_rows("b2b-services");
     let out = customers(dir.path());
     let summary = summary(dir.path());
     let close = |a: &[(String, f64)], b: &[(String, f64)]| {
@@ -565,7 +593,7 @@ fn b2b_services_product_and_channel_mix_match_the_rows() {
         let members: std::collections::BTreeSet<&str> = out
             .iter()
             .filter(|r| r["personas"].split(';').any(|n| n == name))
-            .map(|r| r["customer_id"].as_str())
+            .map(id_of)
             .collect();
         for column in ["product", "channel"] {
             let expected: Vec<_> = mix_of(&rows, &members, column)
@@ -580,10 +608,9 @@ fn b2b_services_product_and_channel_mix_match_the_rows() {
     let core_members: std::collections::BTreeSet<&str> = out
         .iter()
         .filter(|r| r["tier"] == core)
-        .map(|r| r["customer_id"].as_str())
+        .map(id_of)
         .collect();
-    let all: std::collections::BTreeSet<&str> =
-        out.iter().map(|r| r["customer_id"].as_str()).collect();
+    let all: std::collections::BTreeSet<&str> = out.iter().map(id_of).collect();
     let profile = &summary["profile"];
     close(
         &json_mix(&profile["behaviour"]["mix"], "product"),

@@ -7,7 +7,11 @@
 //! negative amount). Every invoice carries the firm's delivery cost, higher when sold through a
 //! partner, who takes a cut. The CRM gives per company its name, industry, size band, region, the
 //! year it became a client, and the support tickets and account-management hours it takes per
-//! year: some small companies take far more support than their invoices pay for.
+//! year: some small companies take far more support than their invoices pay for. About one company
+//! in eight is a subsidiary of another client company (its group): the CRM's `parent_id` names the
+//! group's parent, which has no parent itself, so the invoices roll up to accounts
+//! (`level: account`). The groups are drawn from a stream of their own, so adding them changed no
+//! other value of the data.
 
 use std::collections::BTreeSet;
 
@@ -89,6 +93,10 @@ const PRODUCTS: [&str; 4] = [
     "security_audit",
 ];
 const CHANNELS: [&str; 3] = ["direct", "partner", "online"];
+/// The share of companies that are a subsidiary of another client company.
+const SUBSIDIARIES: f64 = 0.12;
+/// Mixed into the seed for the groups' own random stream.
+const GROUP_STREAM: u64 = 0x6772_6f75_7073;
 
 /// One invoice line: day, company, product, amount, cost (cents), quantity, channel.
 type Invoice = (i64, usize, usize, i64, i64, i64, usize);
@@ -111,8 +119,8 @@ pub fn generate(seed: u64) -> Dataset {
     let last = days_from_civil(2024, 12, 31);
     let mut invoices: Vec<Invoice> = Vec::new();
     let mut names = BTreeSet::new();
-    let mut customers = b"customer_id,company,industry,size_band,region,client_since,support_tickets_per_year,am_hours_per_year\n".to_vec();
-    for id in 0..COMPANIES {
+    let mut customers = b"customer_id,company,industry,size_band,region,client_since,support_tickets_per_year,am_hours_per_year,parent_id\n".to_vec();
+    for (id, parent) in groups(seed).into_iter().enumerate() {
         let size = pick(&mut rng, &SIZE_WEIGHTS);
         let industry = pick(&mut rng, &INDUSTRY_WEIGHTS);
         let region = pick(&mut rng, &REGION_WEIGHTS);
@@ -163,6 +171,10 @@ pub fn generate(seed: u64) -> Dataset {
         push_int(&mut customers, hours as u64 / 10, 1);
         customers.push(b'.');
         push_int(&mut customers, hours as u64 % 10, 1);
+        customers.push(b',');
+        if let Some(parent) = parent {
+            push_id(&mut customers, parent);
+        }
         customers.push(b'\n');
     }
     invoices.sort_unstable();
@@ -190,6 +202,23 @@ pub fn generate(seed: u64) -> Dataset {
         transactions,
         customers,
     }
+}
+
+/// Per company, the parent of its group when it is a subsidiary: an earlier company that is not a
+/// subsidiary itself.
+fn groups(seed: u64) -> Vec<Option<usize>> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ GROUP_STREAM);
+    let mut tops: Vec<usize> = Vec::new();
+    let mut parents = Vec::with_capacity(COMPANIES);
+    for id in 0..COMPANIES {
+        if !tops.is_empty() && chance(&mut rng, SUBSIDIARIES) {
+            parents.push(Some(tops[below(&mut rng, tops.len() as u64) as usize]));
+        } else {
+            tops.push(id);
+            parents.push(None);
+        }
+    }
+    parents
 }
 
 fn push_id(out: &mut Vec<u8>, id: usize) {

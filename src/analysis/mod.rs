@@ -2,6 +2,7 @@
 //! customers, findings from checks, the RFM grid, data quality, and the profiles of the core tiers
 //! and personas: plain values the report renders.
 
+pub mod accounts;
 pub mod breakdown;
 mod concentration;
 pub mod coverage;
@@ -75,6 +76,9 @@ pub struct Analysis {
     pub trends: trends::Trends,
     /// The investment gap between today's products and the personas' needs (see [`gap`]).
     pub investment_gap: gap::InvestmentGap,
+    /// How the customers were rolled up into accounts (`level: account`); `None` at customer
+    /// level. [`analyse`] leaves it `None`: the pipeline adds it.
+    pub accounts: Option<accounts::Rollup>,
 }
 
 /// An attribute column.
@@ -286,6 +290,7 @@ pub fn analyse(
         rising: rising::outlook(policy, table, sidecar, evaluation),
         trends: trends::trends(policy, table, sidecar, evaluation),
         investment_gap: gap::investment_gap(policy, table, sidecar, evaluation),
+        accounts: None,
     }
 }
 

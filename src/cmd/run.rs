@@ -63,10 +63,18 @@ fn notes(err: &mut impl Write, summary: &RunSummary) -> std::io::Result<()> {
 fn headline(out: &mut impl Write, summary: &RunSummary) -> std::io::Result<()> {
     let m = &summary.model;
     let money = |amount: Money| format::money(amount.units(), &m.currency, 0);
+    // At `level: account` the rows are accounts: say so, with the customers they hold.
+    let counted = match &m.level.accounts {
+        Some(a) => format!(
+            "{} accounts ({} customers)",
+            format::thousands(a.accounts as i64),
+            format::thousands(a.customers as i64)
+        ),
+        None => format!("{} customers", format::thousands(m.customers as i64)),
+    };
     writeln!(
         out,
-        "{} customers as of {}, {} revenue; top 20% hold {}",
-        format::thousands(m.customers as i64),
+        "{counted} as of {}, {} revenue; top 20% hold {}",
         m.as_of,
         money(m.total_revenue),
         format::percent(m.concentration.top20_share, 1)

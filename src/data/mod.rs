@@ -13,6 +13,7 @@
 //! own sink; memory stays flat however long the file is. Spreadsheets are read whole by calamine
 //! (they hold at most about a million rows) and parsed on one thread.
 
+mod accounts;
 mod attributes;
 mod config;
 mod csv_source;
@@ -26,6 +27,7 @@ mod parse;
 
 use std::path::Path;
 
+pub use accounts::{Accounts, ACCOUNT_CUSTOMERS, PARENT_ID};
 pub use attributes::{
     identifier, read_customers, AttributeColumn, AttributeTable, AttributeValues,
 };

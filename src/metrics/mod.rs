@@ -4,6 +4,7 @@
 //! (product and channel mix, quarters, trailing windows) are side sinks kept only when asked for
 //! ([`SideSpec`], [`Sidecar`]); [`AsOfSet`] serves several as-of dates from one pass.
 
+mod accounts;
 mod accumulate;
 mod as_of;
 pub mod builtins;
@@ -14,6 +15,7 @@ pub mod population;
 mod sides;
 pub mod synthetic;
 
+pub use accounts::ByAccount;
 pub use accumulate::Accumulator;
 pub use as_of::{AsOfSet, AsOfTable};
 pub use builtins::{builtin, Builtin, Unit, BUILTINS};

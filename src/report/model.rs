@@ -9,6 +9,7 @@
 //! Without a cost column, cost and margin are not known: `None` here, `null` in JSON.
 
 mod gap;
+mod accounts;
 mod method;
 mod migration;
 mod profit;
@@ -23,6 +24,7 @@ use serde_json::Number;
 
 use super::format::{self, percents_of_total, share_of};
 pub use gap::{Gap, GapRow, Ranked as GapRanked};
+pub use accounts::Level;
 pub use method::{Definition, Method, RuleText};
 pub use migration::{Group as MigrationGroup, Migration, Row as MigrationRow, RowCell};
 pub use rfm::{Corner, RfmSummary, Scores};
@@ -149,6 +151,10 @@ pub struct Report {
     /// The concentration curve (share of customers, cumulative share of revenue), for the chart.
     #[serde(skip)]
     pub curve: Vec<(f64, f64)>,
+    /// What one row of the evaluation is (`"level"`) and, at account level, how the customers
+    /// were rolled up (`"accounts"`).
+    #[serde(flatten)]
+    pub level: Level,
     /// Where the outputs came from; left out with `--no-provenance`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub provenance: Option<Provenance>,
@@ -562,6 +568,7 @@ pub fn build(policy: &Policy, analysis: &Analysis, provenance: Option<&Provenanc
         investment_gap: gap::rows(&analysis.investment_gap),
         gap: gap::gap(policy, &analysis.investment_gap),
         curve: analysis.curve.clone(),
+        level: accounts::level(policy, analysis.accounts.as_ref()),
         provenance: provenance.cloned(),
     }
 }
@@ -585,8 +592,12 @@ fn source(analysis: &Analysis) -> String {
         (Some(first), Some(last)) => format!(", {first} to {last}"),
         _ => String::new(),
     };
+    let unit = match analysis.accounts {
+        Some(_) => "accounts",
+        None => "customers",
+    };
     format!(
-        "{}{window}, {} customers as of {}",
+        "{}{window}, {} {unit} as of {}",
         q.file,
         format::thousands(analysis.customers as i64),
         analysis.as_of

@@ -5,7 +5,7 @@
 
 use crate::engine::Evaluation;
 use crate::metrics::{CustomerTable, Value};
-use crate::workspace::Policy;
+use crate::workspace::{Level, Policy};
 
 /// What the rows need beside the table and the evaluation: names, reasons and which checks fired
 /// for which customer.
@@ -21,9 +21,11 @@ pub struct Columns {
     fired: Vec<Vec<bool>>,
     /// Per customer, its personas joined by `;`, when the policy declares personas.
     personas: Option<Vec<String>>,
+    /// The id column's name: `customer_id`, or `account_id` at `level: account`.
+    id: &'static str,
 }
 
-/// The first three columns, before the table's.
+/// The first three columns, before the table's (the first is `account_id` at `level: account`).
 const LEADING: [&str; 3] = ["customer_id", "tier", "reason"];
 
 impl Columns {
@@ -45,13 +47,17 @@ impl Columns {
                 })
                 .collect(),
             personas: persona_labels(evaluation, table.len()),
+            id: match policy.level {
+                Level::Customer => LEADING[0],
+                Level::Account => "account_id",
+            },
         }
     }
 
     /// Every column name, in file order.
     pub fn headers(&self, table: &CustomerTable) -> Vec<String> {
-        LEADING
-            .iter()
+        std::iter::once(self.id)
+            .chain(LEADING[1..].iter().copied())
             .map(|h| h.to_string())
             .chain(table.columns.iter().map(|c| c.name.clone()))
             .chain(self.checks.iter().map(|c| format!("check_{c}")))

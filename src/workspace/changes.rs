@@ -172,6 +172,7 @@ fn settings(w: &Workspace) -> impl Iterator<Item = (&'static str, String)> {
             p.as_of
                 .map_or("(latest transaction)".into(), |d| d.to_string()),
         ),
+        ("level", p.level.name().to_string()),
         ("data.transactions", format!("{:?}", p.transactions)),
         ("data.customers", format!("{:?}", p.customers)),
         ("profit", format!("{:?}", p.profit)),

@@ -20,7 +20,7 @@ use std::sync::Arc;
 use serde_saphyr::Spanned;
 
 pub use names::{Kind, NameTable};
-pub use schema::{json_schema, ParamValue, Severity};
+pub use schema::{json_schema, Level, ParamValue, Severity};
 pub use source::{FileSource, Folder, GitRevision, Memory};
 pub use spans::Spans;
 pub use strategy::{Bands, MarketGrowth, Persona, Profit, ProfitBasis, Rising, TemplatePlugins};
@@ -73,6 +73,8 @@ pub struct Policy {
     pub currency: String,
     /// The as-of date written in the policy, if any.
     pub as_of: Option<Day>,
+    /// What one row of the evaluation is: a customer or an account (`level:`).
+    pub level: Level,
     /// Where the transactions come from.
     pub transactions: TransactionSource,
     /// The optional customer attribute table.
@@ -392,6 +394,7 @@ struct MainKeys {
     as_of: Option<Spanned<String>>,
     data: Option<Spanned<schema::DataSection>>,
     report: Option<Spanned<schema::ReportSection>>,
+    level: Option<Spanned<Level>>,
 }
 
 impl MainKeys {
@@ -404,6 +407,7 @@ impl MainKeys {
             self.as_of = file.as_of.take();
             self.data = file.data.take();
             self.report = file.report.take();
+            self.level = file.level.take();
             return;
         }
         let found = [
@@ -412,6 +416,7 @@ impl MainKeys {
             ("as_of", file.as_of.as_ref().map(|v| at(name, v))),
             ("data", file.data.as_ref().map(|v| at(name, v))),
             ("report", file.report.as_ref().map(|v| at(name, v))),
+            ("level", file.level.as_ref().map(|v| at(name, v))),
         ];
         for (key, origin) in found {
             if let Some(origin) = origin {
@@ -514,6 +519,7 @@ fn merge(
         client: client_name(main.client, problems),
         currency: currency_code(main.currency, problems),
         as_of: main.as_of.and_then(|v| as_of_day(&v, problems)),
+        level: main.level.map(|l| l.value).unwrap_or_default(),
         transactions: data.transactions,
         customers: data.customers,
         params,

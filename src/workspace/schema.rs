@@ -28,6 +28,11 @@ pub struct PolicyFile {
     /// Where the transactions and customer attributes are (powerbase.yaml only).
     #[schemars(with = "Option<DataSection>")]
     pub data: Option<Spanned<DataSection>>,
+    /// What one row of the evaluation is (powerbase.yaml only): `customer` (the default) or
+    /// `account`, which rolls customers up to their `parent_id` attribute and evaluates metrics,
+    /// tiers, personas and the report per account.
+    #[schemars(with = "Option<Level>")]
+    pub level: Option<Spanned<Level>>,
     /// Built-in rule files to include, e.g. builtin/rfm (also builtin/airline-classes, builtin/pareto,
     /// builtin/ideal-customer, builtin/rising, builtin/data-quality). A param an included file
     /// declares is set by giving it in your own params: your value replaces its default.
@@ -106,6 +111,28 @@ pub struct ProductEntry {
     #[serde(default)]
     #[schemars(with = "std::collections::BTreeMap<String, f64>")]
     pub serves: IndexMap<String, Spanned<f64>>,
+}
+
+/// `level:` in powerbase.yaml: what one row of the evaluation is.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    /// One row per customer id of the transactions (the default).
+    #[default]
+    Customer,
+    /// One row per account: every customer with a `parent_id` attribute is rolled up into the
+    /// account of that id, a customer without one is its own account.
+    Account,
+}
+
+impl Level {
+    /// `"customer"` or `"account"`, as written in the policy.
+    pub fn name(self) -> &'static str {
+        match self {
+            Level::Customer => "customer",
+            Level::Account => "account",
+        }
+    }
 }
 
 /// One entry of `personas:`.
