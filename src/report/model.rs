@@ -8,8 +8,8 @@
 //! zero or negative is not meaningful: it is NaN here, `null` in JSON, and a dash in the report.
 //! Without a cost column, cost and margin are not known: `None` here, `null` in JSON.
 
-mod gap;
 mod accounts;
+mod gap;
 mod method;
 mod migration;
 mod profit;
@@ -23,8 +23,8 @@ use serde::{Serialize, Serializer};
 use serde_json::Number;
 
 use super::format::{self, percents_of_total, share_of};
-pub use gap::{Gap, GapRow, Ranked as GapRanked};
 pub use accounts::Level;
+pub use gap::{Gap, GapRow, Ranked as GapRanked};
 pub use method::{Definition, Method, RuleText};
 pub use migration::{Group as MigrationGroup, Migration, Row as MigrationRow, RowCell};
 pub use rfm::{Corner, RfmSummary, Scores};
