@@ -88,20 +88,8 @@ fn b2b_services_gap_matches_the_raw_rows() {
     );
     let summary = summary(out.path());
 
-    // The example runs at `level: account`: a customer with a `parent_id` naming another row of
-    // the customer table belongs to that account; every other customer is its own account, whose
-    // attributes are the parent's own row (else its first customer's, in file order).
-    let rows_of = read_csv(&example.join("data/customers.csv"));
-    let known: BTreeSet<String> = rows_of.iter().map(|a| a["customer_id"].clone()).collect();
-    let account_of = |id: &str| -> String {
-        rows_of
-            .iter()
-            .find(|a| a["customer_id"] == id)
-            .map(|a| a.get("parent_id").cloned().unwrap_or_default())
-            .filter(|p| !p.is_empty() && p != id && known.contains(p))
-            .unwrap_or_else(|| id.to_string())
-    };
-    let mut account_cache: BTreeMap<String, String> = BTreeMap::new();
+    // The example runs at `level: account`: rows are rolled up to accounts.
+    let (account_of, account_rows) = roll_up(&example.join("data/customers.csv"));
     // Per account: revenue in the 365 days to 2024-12-31, and net revenue per product code there.
     let as_of = day("2024-12-31");
     let mut revenue_12m: BTreeMap<String, i64> = BTreeMap::new();
@@ -112,10 +100,10 @@ fn b2b_services_gap_matches_the_raw_rows() {
         if d > as_of {
             continue;
         }
-        let id = account_cache
-            .entry(r["customer_id"].clone())
-            .or_insert_with(|| account_of(&r["customer_id"]))
-            .clone();
+        let id = account_of
+            .get(&r["customer_id"])
+            .cloned()
+            .unwrap_or_else(|| r["customer_id"].clone());
         customers.insert(id.clone());
         if d > as_of - 365 {
             let amount = cents(&r["amount"]);
@@ -124,20 +112,7 @@ fn b2b_services_gap_matches_the_raw_rows() {
         }
     }
     // The personas of rules/value.yaml, from each account's attributes, over accounts with rows.
-    let mut attributes: Vec<BTreeMap<String, String>> = Vec::new();
-    for a in &rows_of {
-        let account = account_of(&a["customer_id"]);
-        let own = a["customer_id"] == account;
-        match attributes.iter().position(|x| x["customer_id"] == account) {
-            Some(i) if own => attributes[i] = a.clone(),
-            Some(_) => {}
-            None => {
-                let mut row = a.clone();
-                row.insert("customer_id".into(), account);
-                attributes.push(row);
-            }
-        }
-    }
+    let attributes: Vec<BTreeMap<String, String>> = account_rows.into_values().collect();
     type Rule = fn(&BTreeMap<String, String>) -> bool;
     let personas: [(&str, Rule, Weights); 3] = [
         (

@@ -147,3 +147,42 @@ tiers:
     when: revenue >= 100 || orders >= 5
   - name: Economy
 "#;
+
+/// The roll-up of a customer table to accounts, worked out independently of powerbase: a customer
+/// whose `parent_id` names another row of the table belongs to that account, every other customer
+/// is its own account; an account's attributes are the parent's own row (else its first
+/// customer's, in file order), with `customer_id` set to the account id. Returns (customer id ->
+/// account id, account id -> attribute row).
+#[allow(clippy::type_complexity)]
+pub fn roll_up(
+    customers_csv: &Path,
+) -> (
+    std::collections::BTreeMap<String, String>,
+    std::collections::BTreeMap<String, std::collections::BTreeMap<String, String>>,
+) {
+    use std::collections::{BTreeMap, BTreeSet};
+    let rows = read_csv(customers_csv);
+    let known: BTreeSet<&str> = rows.iter().map(|a| a["customer_id"].as_str()).collect();
+    let mut account_of = BTreeMap::new();
+    for a in &rows {
+        let id = &a["customer_id"];
+        let parent = a.get("parent_id").map(String::as_str).unwrap_or("");
+        let account = if !parent.is_empty() && parent != id && known.contains(parent) {
+            parent.to_string()
+        } else {
+            id.clone()
+        };
+        account_of.insert(id.clone(), account);
+    }
+    let mut attributes: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
+    for a in &rows {
+        let account = account_of[&a["customer_id"]].clone();
+        let own = a["customer_id"] == account;
+        if own || !attributes.contains_key(&account) {
+            let mut row = a.clone();
+            row.insert("customer_id".into(), account.clone());
+            attributes.insert(account, row);
+        }
+    }
+    (account_of, attributes)
+}
