@@ -18,7 +18,8 @@ use crate::metrics::{Column, CustomerTable, Mix, Sidecar, EMPTY_INT, EMPTY_MONEY
 use crate::workspace::investment::Product;
 use crate::workspace::Policy;
 
-/// One persona x need cell of the gap.
+/// One persona x need cell of the gap; serialised with exactly the keys of the issue's
+/// `summary.json` rows.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct GapCell {
     /// The persona.
@@ -34,11 +35,14 @@ pub struct GapCell {
     /// The share of the persona's customers who bought that product in the last 12 months;
     /// `None` when no product serves the need.
     pub adoption: Option<f64>,
-    /// The persona's worth, in cents.
+    /// The persona's worth, in cents (serialised in currency units with two decimals).
+    #[serde(serialize_with = "crate::analysis::migration::cents")]
     pub worth: i64,
-    /// W × w × (1 − c), in cents.
+    /// W × w × (1 − c), in cents (serialised in currency units with two decimals).
+    #[serde(serialize_with = "crate::analysis::migration::cents")]
     pub product_gap: i64,
-    /// W × w × c × (1 − a), in cents.
+    /// W × w × c × (1 − a), in cents (serialised in currency units with two decimals).
+    #[serde(serialize_with = "crate::analysis::migration::cents")]
     pub outreach_gap: i64,
 }
 

@@ -24,7 +24,7 @@ use serde_json::Number;
 
 use super::format::{self, percents_of_total, share_of};
 pub use accounts::Level;
-pub use gap::{Gap, GapRow, Ranked as GapRanked};
+pub use gap::{Gap, Ranked as GapRanked};
 pub use method::{Definition, Method, RuleText};
 pub use migration::{Group as MigrationGroup, Migration, Row as MigrationRow, RowCell};
 pub use rfm::{Corner, RfmSummary, Scores};
@@ -145,7 +145,7 @@ pub struct Report {
     pub trends_overview: TrendsOverview,
     /// The investment gap, one row per persona x need, largest first (empty without personas'
     /// needs, products or a `product` column; see [`Gap::missing`]).
-    pub investment_gap: Vec<GapRow>,
+    pub investment_gap: Vec<crate::analysis::gap::GapCell>,
     /// What the report says around the investment gap.
     pub gap: Gap,
     /// The concentration curve (share of customers, cumulative share of revenue), for the chart.
@@ -565,7 +565,7 @@ pub fn build(policy: &Policy, analysis: &Analysis, provenance: Option<&Provenanc
             &analysis.as_of.to_string(),
             analysis.customers,
         ),
-        investment_gap: gap::rows(&analysis.investment_gap),
+        investment_gap: analysis.investment_gap.cells.clone(),
         gap: gap::gap(policy, &analysis.investment_gap),
         curve: analysis.curve.clone(),
         level: accounts::level(policy, analysis.accounts.as_ref()),

@@ -7,30 +7,6 @@ use super::Money;
 use crate::analysis::gap::{GapCell, InvestmentGap, Missing};
 use crate::workspace::Policy;
 
-/// One persona x need cell, with exactly the keys of the issue's `summary.json`.
-#[derive(Debug, Clone, Serialize)]
-pub struct GapRow {
-    /// The persona.
-    pub persona: String,
-    /// The need.
-    pub need: String,
-    /// Its weight for the persona.
-    pub weight: f64,
-    /// The best coverage any product gives the need (0 when none does).
-    pub coverage: f64,
-    /// The product giving it; `null` when none serves the need.
-    pub product: Option<String>,
-    /// The share of the persona's customers who bought it in the last 12 months; `null` when no
-    /// product serves the need.
-    pub adoption: Option<f64>,
-    /// The persona's worth (the sum of its `worth` metric).
-    pub worth: Money,
-    /// Worth x weight x (1 - coverage): calls for product investment.
-    pub product_gap: Money,
-    /// Worth x weight x coverage x (1 - adoption): calls for outreach.
-    pub outreach_gap: Money,
-}
-
 /// A cell as the report ranks it.
 #[derive(Debug, Clone, Serialize)]
 pub struct Ranked {
@@ -77,24 +53,6 @@ pub struct Gap {
     pub unmatched_codes: Vec<String>,
     /// Personas whose `worth` metric is not a numeric column, as "persona (metric)".
     pub unknown_worth: Vec<String>,
-}
-
-/// The `summary.json` rows of the gap.
-pub fn rows(gap: &InvestmentGap) -> Vec<GapRow> {
-    gap.cells
-        .iter()
-        .map(|c| GapRow {
-            persona: c.persona.clone(),
-            need: c.need.clone(),
-            weight: c.weight,
-            coverage: c.coverage,
-            product: c.product.clone(),
-            adoption: c.adoption,
-            worth: Money(c.worth),
-            product_gap: Money(c.product_gap),
-            outreach_gap: Money(c.outreach_gap),
-        })
-        .collect()
 }
 
 fn ranked(i: usize, c: &GapCell) -> Ranked {
