@@ -305,7 +305,7 @@ fn declare_attributes(
         let origin = spans
             .get(&format!("data.customers.columns.{name}"))
             .cloned()
-            .unwrap_or_else(|| Origin::file(src.path.clone()));
+            .unwrap_or_else(|| Origin::file(src.path.shown()));
         match workspace
             .names
             .declare(workspace::Kind::Attribute, name, &origin)
@@ -571,11 +571,14 @@ impl Prepared {
         let AsOfTable {
             mut table,
             sidecar,
-            stats,
+            mut stats,
         } = at;
-        totals_fit(&table, &self.workspace.policy.transactions.path)?;
+        totals_fit(&table, &self.workspace.policy.transactions.path.shown())?;
         let orphans = match &self.attributes {
-            Some(attrs) => join_attributes(&mut table, attrs),
+            Some(attrs) => {
+                stats.sources.extend(attrs.source.clone());
+                join_attributes(&mut table, attrs)
+            }
             None => 0,
         };
         let rollup = self
@@ -932,11 +935,14 @@ impl Prepared {
     }
 
     /// The data files the workspace reads, as written in the policy (relative to the workspace or
-    /// absolute): an output folder may never hold one.
+    /// absolute; globs expanded, or as written when they match nothing): an output folder may
+    /// never hold one.
     pub fn inputs(&self) -> Vec<PathBuf> {
         let policy = &self.workspace.policy;
-        std::iter::once(policy.transactions.path.clone())
-            .chain(policy.customers.iter().map(|c| c.path.clone()))
+        let root = &self.workspace.root;
+        std::iter::once(&policy.transactions.path)
+            .chain(policy.customers.iter().map(|c| &c.path))
+            .flat_map(|p| p.files(root).unwrap_or_else(|_| p.entries().to_vec()))
             .collect()
     }
 }

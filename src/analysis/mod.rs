@@ -197,6 +197,8 @@ pub struct DataQuality {
     pub last_day: Option<Day>,
     /// Customers in the attribute table with no transactions (not in the customer table).
     pub attribute_rows_without_transactions: usize,
+    /// How each source was read, file by file.
+    pub sources: Vec<crate::data::SourceRead>,
 }
 
 /// The metric whose values the RFM segments of the model break the customers down by.
@@ -419,7 +421,7 @@ fn quality(
     attribute_rows_without_transactions: usize,
 ) -> DataQuality {
     DataQuality {
-        file: policy.transactions.path.display().to_string(),
+        file: policy.transactions.path.to_string(),
         rows_read: stats.rows_read,
         rows_used: stats.rows_used,
         excluded_after_as_of: stats.excluded_after_as_of,
@@ -429,5 +431,6 @@ fn quality(
         first_day: stats.first_day,
         last_day: stats.last_day,
         attribute_rows_without_transactions,
+        sources: stats.sources.clone(),
     }
 }

@@ -7,11 +7,12 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use powerbase::data::Day;
+use powerbase::data::{DataPath, Day};
 use powerbase::pipeline::compare::{compare, DataFrom};
 use powerbase::pipeline::{Prepare, Prepared};
 use powerbase::report::diff::{build, Sides};
 use powerbase::workspace::overrides::Override;
+use powerbase::workspace::source::Listing;
 use powerbase::workspace::{changes, FileSource, Folder, GitRevision, Workspace};
 use powerbase::{Error, Result};
 
@@ -189,11 +190,55 @@ impl Extracted {
         let policy = &made.workspace.policy;
         let label = source.label().unwrap_or("the base");
         let paths = std::iter::once(&policy.transactions.path)
-            .chain(policy.customers.iter().map(|c| &c.path));
+            .chain(policy.customers.iter().map(|c| &c.path))
+            .flat_map(|p| p.entries());
         for path in paths.filter(|p| p.is_relative()) {
-            made.copy_out(source.as_ref(), path, label)?;
+            if DataPath::is_glob(path) {
+                made.copy_glob(source.as_ref(), path, label)?;
+            } else {
+                made.copy_out(source.as_ref(), path, label)?;
+            }
         }
         Ok(made)
+    }
+
+    /// Copies the data files matching the glob `pattern` (relative to the workspace) out of
+    /// `source`; a glob that matches none there is an error.
+    fn copy_glob(&self, source: &dyn FileSource, pattern: &Path, label: &str) -> Result<()> {
+        let text = pattern.to_string_lossy().replace('\\', "/");
+        let matcher = glob::Pattern::new(&text)
+            .map_err(|e| Error::Usage(format!("{text} is not a valid glob: {e}")))?;
+        // The folder above the first part with a glob character.
+        let dir = text
+            .split('/')
+            .take_while(|part| !part.contains(['*', '?', '[']))
+            .collect::<Vec<_>>()
+            .join("/");
+        let io = |e: std::io::Error| Error::Output {
+            path: self.dir.join(&dir),
+            source: e,
+        };
+        let files = match source.list(&dir).map_err(io)? {
+            Listing::Folder { files, .. } => files,
+            _ => Vec::new(),
+        };
+        let options = glob::MatchOptions {
+            require_literal_separator: true,
+            ..glob::MatchOptions::new()
+        };
+        let hits: Vec<&String> = files
+            .iter()
+            .filter(|f| matcher.matches_with(f, options))
+            .collect();
+        if hits.is_empty() {
+            return Err(Error::Usage(format!(
+                "{text} matches no file committed at {label}, so --data-from base cannot read the data; commit the data files or leave --data-from out"
+            )));
+        }
+        for hit in hits {
+            self.copy_out(source, Path::new(hit), label)?;
+        }
+        Ok(())
     }
 
     /// Copies the data file `path` (relative to the workspace) out of `source`.

@@ -45,8 +45,14 @@ fn timings_table(err: &mut impl Write, summary: &RunSummary) -> std::io::Result<
     Ok(())
 }
 
-/// What scripts printed and what the PDF layout warned about.
+/// How the data files were read (a sniffed delimiter, an encoding, title, footer and totals
+/// lines, several files), what scripts printed and what the PDF layout warned about.
 fn notes(err: &mut impl Write, summary: &RunSummary) -> std::io::Result<()> {
+    for source in &summary.model.sources {
+        for line in source.describe() {
+            writeln!(err, "data: {line}")?;
+        }
+    }
     for line in &summary.printed {
         writeln!(err, "script: {line}")?;
     }

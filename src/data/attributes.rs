@@ -8,14 +8,16 @@ use calamine::Data;
 use csv::ByteRecord;
 use rustc_hash::FxHashMap;
 
-use super::config::{CustomerSource, FileKind};
+use super::config::{CustomerSource, FileKind, Layout};
 use super::csv_source::{
-    check_header_quotes, count_lines, line_terminator, not_text, scan, text_after_quote,
-    text_after_quote_error, LineTracker,
+    count_lines, file_read, open, scan, text_after_quote, text_after_quote_error, CsvOptions,
+    LineTracker,
 };
+use super::decode::not_utf8_hint;
+use super::sources::{FileRead, SourceRead};
 use super::error::{shown, CellError, DataError, Location};
 use super::excel_source::{id_cell, number_text, open_sheet, shown_cell};
-use super::headers::{clean_header, find_column};
+use super::headers::find_column;
 
 /// Customer attributes, one row per customer, in file order.
 #[derive(Debug, Clone, PartialEq)]
@@ -27,6 +29,8 @@ pub struct AttributeTable {
     /// Customer ids, in row order.
     pub ids: Vec<String>,
     index: FxHashMap<Box<str>, usize>,
+    /// How the file was read; `None` for a table not read from a file (an account roll-up).
+    pub source: Option<SourceRead>,
 }
 
 /// One attribute.
@@ -107,6 +111,7 @@ impl AttributeTable {
             columns,
             ids,
             index,
+            source: None,
         })
     }
 
@@ -436,6 +441,7 @@ impl TableBuilder {
             columns,
             ids: self.ids,
             index: self.index,
+            source: None,
         })
     }
 }
@@ -443,35 +449,59 @@ impl TableBuilder {
 /// Reads the attribute table (delimited text or a spreadsheet). Errors on a missing or empty
 /// customer id, a repeated customer id, a record with the wrong number of fields, a spreadsheet
 /// error cell (`#N/A`), and on columns that cannot be named.
+///
+/// The table is one file: a glob or list in `path` must name exactly one. How it was read
+/// (delimiter, encoding, title, footer and totals lines) is in [`AttributeTable::source`].
 pub fn read_customers(src: &CustomerSource, workspace: &Path) -> Result<AttributeTable, DataError> {
-    match FileKind::of(&src.path, src.sheet.as_deref(), src.delimiter)? {
-        FileKind::Delimited(delim) => read_delimited(src, workspace, delim),
-        FileKind::Spreadsheet => read_spreadsheet(src, workspace),
-    }
+    let files = src.path.files(workspace)?;
+    let [file] = files.as_slice() else {
+        return Err(DataError::Config {
+            path: src.path.shown(),
+            message: format!(
+                "the customer table is read from one file, but `path:` names {} ({}); combine them into one file or name one",
+                files.len(),
+                files.iter().map(|f| f.display().to_string()).collect::<Vec<_>>().join(", ")
+            ),
+        });
+    };
+    let kind = FileKind::of(file, src.sheet.as_deref(), src.delimiter, src.layout_options())?;
+    let (mut table, read) = match kind {
+        FileKind::Delimited(layout) => read_delimited(src, file, workspace, &layout)?,
+        FileKind::Spreadsheet => {
+            let table = read_spreadsheet(src, file, workspace)?;
+            let rows = table.ids.len() as u64;
+            (table, FileRead::sheet(file, src.sheet.as_deref(), rows))
+        }
+    };
+    table.source = Some(SourceRead {
+        role: "customers".to_string(),
+        path: src.path.to_string(),
+        files: vec![read],
+    });
+    Ok(table)
 }
 
 fn read_delimited(
     src: &CustomerSource,
+    path: &Path,
     workspace: &Path,
-    delim: u8,
-) -> Result<AttributeTable, DataError> {
-    let path = &src.path;
-    let bytes = std::fs::read(workspace.join(path)).map_err(|source| DataError::Io {
-        path: path.clone(),
-        source,
-    })?;
-    let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+    layout: &Layout,
+) -> Result<(AttributeTable, FileRead), DataError> {
+    let mut op = open(path, workspace, layout, &CsvOptions::default())?;
+    op.read_rest()?;
+    let (delim, nl) = (op.delimiter(), op.terminator());
+    let headers = op.headers.clone();
+    let mut table = TableBuilder::new(path, &headers, &src.columns)?;
+    op.totals_field = Some(table.id_field);
+    let (end, tail) = op.tail()?;
+    let body = &op.rest[..end];
     let format = |line: Option<u64>, message: String| DataError::Format {
-        path: path.clone(),
+        path: path.to_path_buf(),
         location: line.map(Location::Line),
         message,
     };
-    if let Some(message) = not_text(body) {
-        return Err(format(None, message.to_string()));
-    }
-    let nl = line_terminator(body, true).unwrap_or(b'\n');
     if let Some(q) = scan(body, delim, nl).open_quote {
-        let line = 1 + count_lines(&body[..q], nl);
+        let line = op.rest_line + count_lines(&body[..q], nl);
         return Err(format(
             Some(line),
             "a quoted field starting on this line is never closed".into(),
@@ -483,34 +513,11 @@ fn read_delimited(
         .delimiter(delim)
         .from_reader(body);
     let mut record = ByteRecord::new();
-    let mut lines = LineTracker::new(1, nl);
-    let has = rdr
-        .read_byte_record(&mut record)
-        .map_err(|e| format(None, e.to_string()))?;
-    if !has {
-        return Err(format(
-            None,
-            "the file is empty: expected a header line naming the columns".into(),
-        ));
-    }
+    let mut lines = LineTracker::new(op.rest_line, nl);
     let start = |record: &ByteRecord| record.position().map_or(0, |p| p.byte()) as usize;
-    let header_start = start(&record);
-    let header_end = rdr.position().byte() as usize;
-    let header_line = lines.line_at(body, header_start as u64);
-    check_header_quotes(
-        path,
-        &body[header_start..header_end],
-        header_line,
-        delim,
-        nl,
-    )?;
     let stray = text_after_quote(body, delim);
-    let headers: Vec<String> = record
-        .iter()
-        .map(|h| clean_header(&String::from_utf8_lossy(h)))
-        .collect();
-    let mut table = TableBuilder::new(path, &headers, &src.columns)?;
     let location = |line: u64| Location::Line(line);
+    let mut rows = 0u64;
     loop {
         let more = rdr
             .read_byte_record(&mut record)
@@ -518,6 +525,7 @@ fn read_delimited(
         if !more {
             break;
         }
+        rows += 1;
         let line = lines.line_at(body, start(&record) as u64);
         if let Some(at) = stray.filter(|&at| (at as u64) < rdr.position().byte()) {
             let bytes = (body, start(&record), at);
@@ -525,7 +533,7 @@ fn read_delimited(
         }
         if record.len() != headers.len() {
             return Err(DataError::FieldCount {
-                path: path.clone(),
+                path: path.to_path_buf(),
                 location: Location::Line(line),
                 expected: headers.len(),
                 found: record.len(),
@@ -533,7 +541,7 @@ fn read_delimited(
         }
         let cell_error = |field: usize, expected: &str| -> DataError {
             CellError {
-                path: path.clone(),
+                path: path.to_path_buf(),
                 location: Location::Line(line),
                 column: headers[field].clone(),
                 expected: expected.to_string(),
@@ -543,8 +551,11 @@ fn read_delimited(
             .into()
         };
         let text = |field: usize| -> Result<&str, DataError> {
-            std::str::from_utf8(record.get(field).unwrap_or(b"").trim_ascii())
-                .map_err(|_| cell_error(field, "UTF-8 text (export or save the file as UTF-8)"))
+            let raw = record.get(field).unwrap_or(b"").trim_ascii();
+            std::str::from_utf8(raw).map_err(|e| {
+                let hint = not_utf8_hint(&raw[e.valid_up_to()..]);
+                cell_error(field, &format!("UTF-8 text ({hint})"))
+            })
         };
         let id = text(table.id_field)?;
         if id.is_empty() {
@@ -563,7 +574,9 @@ fn read_delimited(
             &location,
         )?;
     }
-    table.finish()
+    let mut read = file_read(&op, layout, tail);
+    read.rows_read = rows;
+    Ok((table.finish()?, read))
 }
 
 fn excel_value(c: &Data) -> Result<Option<(String, Class)>, ()> {
@@ -587,13 +600,16 @@ fn excel_value(c: &Data) -> Result<Option<(String, Class)>, ()> {
     })
 }
 
-fn read_spreadsheet(src: &CustomerSource, workspace: &Path) -> Result<AttributeTable, DataError> {
-    let path = &src.path;
+fn read_spreadsheet(
+    src: &CustomerSource,
+    path: &Path,
+    workspace: &Path,
+) -> Result<AttributeTable, DataError> {
     let sheet = open_sheet(path, workspace, src.sheet.as_deref())?;
     let headers = sheet.headers();
     if headers.is_empty() {
         return Err(DataError::Format {
-            path: path.clone(),
+            path: path.to_path_buf(),
             location: None,
             message: format!(
                 "sheet {:?} is empty: expected a header row naming the columns",
@@ -607,7 +623,7 @@ fn read_spreadsheet(src: &CustomerSource, workspace: &Path) -> Result<AttributeT
         let cell = |field: usize| cells.get(field);
         if let Some((field, value)) = cells.beyond(headers.len()) {
             return Err(DataError::Format {
-                path: path.clone(),
+                path: path.to_path_buf(),
                 location: Some(sheet.location(row)),
                 message: format!(
                     "column {} holds {:?} but has no header; give it a header",
@@ -618,7 +634,7 @@ fn read_spreadsheet(src: &CustomerSource, workspace: &Path) -> Result<AttributeT
         }
         let cell_error = |field: usize, expected: &str| -> DataError {
             CellError {
-                path: path.clone(),
+                path: path.to_path_buf(),
                 location: sheet.location(row),
                 column: headers[field].clone(),
                 expected: expected.to_string(),

@@ -19,8 +19,10 @@ use super::error::DataError;
 #[derive(Debug, Clone, serde::Deserialize, PartialEq, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TransactionSource {
-    /// The file, relative to the workspace folder (or absolute).
-    pub path: PathBuf,
+    /// The file, relative to the workspace folder (or absolute); or a glob
+    /// (`data/sales-2024-*.csv`), or a list of files and globs: the files are read as one source,
+    /// in name order.
+    pub path: DataPath,
     /// Our column names mapped to the client's headers.
     pub columns: TransactionColumns,
     /// strftime-style date format (`%d/%m/%Y`, `%Y%m%d`, `%Y-%m-%d %H:%M:%S`, ...); default ISO
@@ -32,9 +34,25 @@ pub struct TransactionSource {
     /// Spreadsheet only: the sheet to read; default the first sheet.
     #[serde(default)]
     pub sheet: Option<String>,
-    /// Delimited text only: the field delimiter, an ASCII character; default `,` (tab for `.tsv`).
+    /// Delimited text only: the field delimiter, an ASCII character. When absent it is sniffed
+    /// from the header and the first records among `,` `;` tab `|` (tab for `.tsv` and `.tab`),
+    /// and the choice is stated in the run's output and in summary.json (`sources`).
     #[serde(default)]
     pub delimiter: Option<char>,
+    /// Delimited text only: the file's character encoding; default `utf-8`.
+    #[serde(default)]
+    pub encoding: Encoding,
+    /// Delimited text only: the 1-based line of the header; the lines above it are title lines
+    /// and are skipped. Default: the first non-blank line.
+    #[serde(default)]
+    pub header_row: Option<u64>,
+    /// Delimited text only: lines to skip before the header (title lines); default 0.
+    #[serde(default)]
+    pub skip_rows: Option<u64>,
+    /// Delimited text only: lines to drop at the end of each file (a footer); default 0. Blank
+    /// lines at the very end do not count.
+    #[serde(default)]
+    pub skip_footer: u64,
 }
 
 /// Which header of the client's file holds each of our columns.
@@ -107,33 +125,293 @@ impl TransactionColumns {
 #[derive(Debug, Clone, serde::Deserialize, PartialEq, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CustomerSource {
-    /// The file, relative to the workspace folder (or absolute).
-    pub path: PathBuf,
+    /// The file, relative to the workspace folder (or absolute); or a glob, or a list of files
+    /// and globs, read as one table in name order.
+    pub path: DataPath,
     /// `customer_id` and attribute names mapped to the file's headers.
     pub columns: BTreeMap<String, String>,
     /// Spreadsheet only: the sheet to read; default the first sheet.
     #[serde(default)]
     pub sheet: Option<String>,
-    /// Delimited text only: the field delimiter; default `,` (tab for `.tsv`).
+    /// Delimited text only: the field delimiter; sniffed when absent (tab for `.tsv`), as for
+    /// the transactions.
     #[serde(default)]
     pub delimiter: Option<char>,
+    /// Delimited text only: the file's character encoding; default `utf-8`.
+    #[serde(default)]
+    pub encoding: Encoding,
+    /// Delimited text only: the 1-based line of the header (title lines above it are skipped).
+    #[serde(default)]
+    pub header_row: Option<u64>,
+    /// Delimited text only: lines to skip before the header; default 0.
+    #[serde(default)]
+    pub skip_rows: Option<u64>,
+    /// Delimited text only: lines to drop at the end of each file; default 0.
+    #[serde(default)]
+    pub skip_footer: u64,
+}
+
+/// Where a source's data is: one path, a glob, or a list of paths and globs (relative to the
+/// workspace folder, or absolute).
+///
+/// ```yaml
+/// path: data/transactions.csv
+/// path: data/sales-2024-*.csv
+/// path: [data/2024.csv, data/2025-*.csv]
+/// ```
+///
+/// A path with `*`, `?` or `[` is a glob; a glob that matches no file is a configuration error.
+/// The files are read in name order (byte-wise), each once.
+#[derive(Debug, Clone, serde::Deserialize, PartialEq, schemars::JsonSchema)]
+#[serde(untagged)]
+pub enum DataPath {
+    /// One file or glob.
+    One(PathBuf),
+    /// Several files or globs.
+    Many(Vec<PathBuf>),
+}
+
+impl DataPath {
+    /// The entries as written.
+    pub fn entries(&self) -> &[PathBuf] {
+        match self {
+            DataPath::One(p) => std::slice::from_ref(p),
+            DataPath::Many(v) => v,
+        }
+    }
+
+    /// The path as written, for messages: the single entry, or the entries joined by `, `.
+    pub fn shown(&self) -> PathBuf {
+        match self {
+            DataPath::One(p) => p.clone(),
+            DataPath::Many(v) => PathBuf::from(
+                v.iter()
+                    .map(|p| p.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            ),
+        }
+    }
+
+    /// The path for display (`{}`), as [`std::path::Path::display`] is for one path.
+    pub fn display(&self) -> &Self {
+        self
+    }
+
+    /// Whether an entry is a glob pattern.
+    pub fn is_glob(entry: &Path) -> bool {
+        entry
+            .to_str()
+            .is_some_and(|s| s.contains(['*', '?', '[']))
+    }
+
+    /// The files to read, as paths relative to `root` when the entry is relative: plain entries
+    /// as written, globs expanded; sorted byte-wise, each once. A glob matching no file, or an
+    /// empty list, is a configuration error; a plain path is not checked here (opening it names
+    /// a missing file).
+    pub fn files(&self, root: &Path) -> Result<Vec<PathBuf>, DataError> {
+        let config = |message: String| DataError::Config {
+            path: self.shown(),
+            message,
+        };
+        let mut out = Vec::new();
+        for entry in self.entries() {
+            if !DataPath::is_glob(entry) {
+                out.push(entry.clone());
+                continue;
+            }
+            let pattern = root.join(entry);
+            let pattern = pattern.to_str().ok_or_else(|| {
+                config(format!("the glob {} is not UTF-8 text", entry.display()))
+            })?;
+            let found = glob::glob(pattern)
+                .map_err(|e| config(format!("{} is not a valid glob: {e}", entry.display())))?;
+            let before = out.len();
+            for hit in found {
+                let hit = hit.map_err(|e| DataError::Io {
+                    path: e.path().to_path_buf(),
+                    source: e.into(),
+                })?;
+                if hit.is_file() {
+                    let rel = match entry.is_relative() {
+                        true => hit.strip_prefix(root).map(Path::to_path_buf).unwrap_or(hit),
+                        false => hit,
+                    };
+                    out.push(rel);
+                }
+            }
+            if out.len() == before {
+                return Err(config(format!(
+                    "the glob {} matches no file (relative to the workspace folder); check the folder and the pattern",
+                    entry.display()
+                )));
+            }
+        }
+        if out.is_empty() {
+            return Err(config("`path:` lists no file".to_string()));
+        }
+        out.sort_by(|a, b| a.as_os_str().as_encoded_bytes().cmp(b.as_os_str().as_encoded_bytes()));
+        out.dedup();
+        Ok(out)
+    }
+}
+
+impl From<&str> for DataPath {
+    fn from(p: &str) -> Self {
+        DataPath::One(PathBuf::from(p))
+    }
+}
+
+impl std::fmt::Display for DataPath {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.shown().display())
+    }
+}
+
+/// The character encoding of a delimited text file.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize, serde::Serialize, schemars::JsonSchema,
+)]
+pub enum Encoding {
+    /// UTF-8 (the default); a byte-order mark at the start is skipped.
+    #[default]
+    #[serde(rename = "utf-8", alias = "utf8", alias = "UTF-8")]
+    Utf8,
+    /// Windows-1252 (Western European Windows and older Excel "CSV" exports).
+    #[serde(rename = "windows-1252", alias = "cp1252", alias = "Windows-1252")]
+    Windows1252,
+    /// ISO-8859-1 (Latin-1), read as its superset Windows-1252 (as browsers and encoding_rs
+    /// do: the two differ only in bytes 0x80-0x9F, control characters in ISO-8859-1).
+    #[serde(rename = "iso-8859-1", alias = "latin1", alias = "ISO-8859-1")]
+    Iso8859_1,
+    /// UTF-16 with a byte-order mark (little- or big-endian, as the mark says); Excel's
+    /// "Unicode Text" export.
+    #[serde(rename = "utf-16", alias = "utf16", alias = "UTF-16")]
+    Utf16,
+}
+
+impl Encoding {
+    /// The name as written in `powerbase.yaml`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Encoding::Utf8 => "utf-8",
+            Encoding::Windows1252 => "windows-1252",
+            Encoding::Iso8859_1 => "iso-8859-1",
+            Encoding::Utf16 => "utf-16",
+        }
+    }
+}
+
+/// How a delimited text file is laid out, from a source's options: checked, with the title lines
+/// to skip resolved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Layout {
+    /// The delimiter; `None` to sniff it.
+    pub delimiter: Option<u8>,
+    /// The encoding.
+    pub encoding: Encoding,
+    /// Lines to skip before the header.
+    pub skip_rows: u64,
+    /// The line the header must be on, when `header_row` is set.
+    pub header_row: Option<u64>,
+    /// Lines to drop at the end.
+    pub skip_footer: u64,
+}
+
+impl Default for Layout {
+    fn default() -> Self {
+        Layout {
+            delimiter: Some(b','),
+            encoding: Encoding::Utf8,
+            skip_rows: 0,
+            header_row: None,
+            skip_footer: 0,
+        }
+    }
+}
+
+/// The layout options as written, before they are checked against a file.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct LayoutOptions {
+    pub encoding: Encoding,
+    pub header_row: Option<u64>,
+    pub skip_rows: Option<u64>,
+    pub skip_footer: u64,
+}
+
+impl TransactionSource {
+    /// The layout options of this source.
+    pub(crate) fn layout_options(&self) -> LayoutOptions {
+        LayoutOptions {
+            encoding: self.encoding,
+            header_row: self.header_row,
+            skip_rows: self.skip_rows,
+            skip_footer: self.skip_footer,
+        }
+    }
+}
+
+impl CustomerSource {
+    /// The layout options of this source.
+    pub(crate) fn layout_options(&self) -> LayoutOptions {
+        LayoutOptions {
+            encoding: self.encoding,
+            header_row: self.header_row,
+            skip_rows: self.skip_rows,
+            skip_footer: self.skip_footer,
+        }
+    }
+}
+
+impl LayoutOptions {
+    /// The text-only options that are set (not default), for the error when the file is a
+    /// workbook.
+    fn text_only(&self) -> Vec<&'static str> {
+        let mut set = Vec::new();
+        if self.encoding != Encoding::Utf8 {
+            set.push("encoding");
+        }
+        if self.skip_rows.is_some() {
+            set.push("skip_rows");
+        }
+        if self.skip_footer > 0 {
+            set.push("skip_footer");
+        }
+        set
+    }
+
+    /// The lines to skip before the header; `header_row` and `skip_rows` must agree when both
+    /// are set.
+    fn skip(&self) -> Result<u64, String> {
+        match (self.header_row, self.skip_rows) {
+            (Some(0), _) => Err("`header_row` counts lines from 1; the first line is `header_row: 1`".to_string()),
+            (Some(h), Some(s)) if s + 1 != h => Err(format!(
+                "`header_row: {h}` and `skip_rows: {s}` disagree (the header after {s} skipped lines is line {}); keep one of them",
+                s + 1
+            )),
+            (Some(h), _) => Ok(h - 1),
+            (None, s) => Ok(s.unwrap_or(0)),
+        }
+    }
 }
 
 /// The two kinds of input file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum FileKind {
-    /// Delimited text, with its delimiter byte.
-    Delimited(u8),
+    /// Delimited text, with its layout (delimiter, encoding, title and footer lines).
+    Delimited(Layout),
     /// A workbook read with calamine.
     Spreadsheet,
 }
 
 impl FileKind {
-    /// Decides the kind from the extension and checks that `sheet` / `delimiter` fit it.
+    /// Decides the kind from the extension and checks that `sheet` / `delimiter` and the text
+    /// layout options fit it.
     pub(crate) fn of(
         path: &Path,
         sheet: Option<&str>,
         delimiter: Option<char>,
+        layout: LayoutOptions,
     ) -> Result<FileKind, DataError> {
         let ext = path
             .extension()
@@ -151,6 +429,15 @@ impl FileKind {
                         "`delimiter: {d:?}` applies to delimited text files only, not to a .{ext} workbook; remove it"
                     )));
                 }
+                let mut text_only = layout.text_only();
+                if layout.header_row.is_some() {
+                    text_only.push("header_row");
+                }
+                if let Some(key) = text_only.first() {
+                    return Err(config(format!(
+                        "`{key}` applies to delimited text files only, not to a .{ext} workbook; remove it"
+                    )));
+                }
                 Ok(FileKind::Spreadsheet)
             }
             _ => {
@@ -160,16 +447,22 @@ impl FileKind {
                     )));
                 }
                 let d = match delimiter {
-                    Some(c) => c,
-                    None if ext == "tsv" || ext == "tab" => '\t',
-                    None => ',',
+                    Some(c) => Some(c),
+                    None if ext == "tsv" || ext == "tab" => Some('\t'),
+                    None => None,
                 };
-                if !d.is_ascii() || matches!(d, '"' | '\n' | '\r') {
+                if let Some(d) = d.filter(|d| !d.is_ascii() || matches!(d, '"' | '\n' | '\r')) {
                     return Err(config(format!(
                         "`delimiter: {d:?}` must be one ASCII character other than a quote or line break, such as ',' ';' or '\\t'"
                     )));
                 }
-                Ok(FileKind::Delimited(d as u8))
+                Ok(FileKind::Delimited(Layout {
+                    delimiter: d.map(|d| d as u8),
+                    encoding: layout.encoding,
+                    skip_rows: layout.skip().map_err(config)?,
+                    header_row: layout.header_row,
+                    skip_footer: layout.skip_footer,
+                }))
             }
         }
     }

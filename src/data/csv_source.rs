@@ -13,14 +13,16 @@
 //! size.
 
 use std::fs::File;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{mpsc, Mutex};
 
 use csv::ByteRecord;
 
-use super::config::TransactionSource;
+use super::config::{Encoding, Layout, TransactionSource};
+use super::decode::{not_utf8_hint, FillError, Input};
+use super::sniff::{delimiter_name, is_totals, last_lines_start, sniff_delimiter};
+use super::sources::{FileRead, TotalsLine};
 use super::day::Day;
 use super::error::{shown, CellError, DataError, Location};
 use super::headers::{clean_header, ColumnPlan};
@@ -54,7 +56,7 @@ impl Default for CsvOptions {
 pub(crate) struct Opened {
     /// The path as configured, for messages.
     pub path: PathBuf,
-    file: File,
+    input: Input,
     /// File size in bytes.
     total: u64,
     /// Bytes read so far.
@@ -65,9 +67,72 @@ pub(crate) struct Opened {
     /// The cleaned header cells.
     pub headers: Vec<String>,
     /// Bytes already read after the header.
-    rest: Vec<u8>,
+    pub rest: Vec<u8>,
     /// The line number where `rest` starts.
-    rest_line: u64,
+    pub rest_line: u64,
+    /// Whether the delimiter was sniffed (not configured).
+    pub sniffed: bool,
+    /// The header's line.
+    pub header_line: u64,
+    /// Lines to drop at the end (`skip_footer`).
+    skip_footer: u64,
+    /// The customer id's field, to recognise a totals line at the end; `None` to not look.
+    pub totals_field: Option<usize>,
+    /// The encoding, for messages.
+    encoding: Encoding,
+}
+
+/// What was left out at the end of a file: footer lines and a totals line.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Tail {
+    /// Lines dropped by `skip_footer`.
+    pub footer_lines: u64,
+    /// The totals line left out: its line and text.
+    pub totals: Option<(u64, String)>,
+}
+
+impl Opened {
+    /// The delimiter used.
+    pub(crate) fn delimiter(&self) -> u8 {
+        self.delim
+    }
+
+    /// The line terminator.
+    pub(crate) fn terminator(&self) -> u8 {
+        self.nl
+    }
+
+    /// Reads the rest of the file into `rest` (for small files read whole, such as the customer
+    /// table).
+    pub(crate) fn read_rest(&mut self) -> Result<(), DataError> {
+        loop {
+            let target = self.rest.len() + (1 << 20);
+            match self.input.fill(&mut self.rest, target, &mut self.read) {
+                Ok(true) => return Ok(()),
+                Ok(false) => {}
+                Err(e) => {
+                    let line = self.rest_line + count_lines(&self.rest, self.nl);
+                    return Err(fill_error(&self.path, e, line, self.encoding));
+                }
+            }
+        }
+    }
+
+    /// At the end of a file read whole ([`Opened::read_rest`]): where the data in `rest` ends
+    /// before the footer and totals lines, and what was left out.
+    pub(crate) fn tail(&self) -> Result<(usize, Tail), DataError> {
+        cut_tail(&self.path, self.tail_rule(), &self.rest, self.rest_line)
+    }
+
+    /// What [`cut_tail`] needs.
+    fn tail_rule(&self) -> TailRule {
+        TailRule {
+            delim: self.delim,
+            nl: self.nl,
+            skip_footer: self.skip_footer,
+            totals_field: self.totals_field,
+        }
+    }
 }
 
 fn io_error(path: &Path, source: std::io::Error) -> DataError {
@@ -98,23 +163,20 @@ pub(crate) fn line_terminator(buf: &[u8], eof: bool) -> Option<u8> {
     }
 }
 
-/// Reads into `buf` until it holds `target` bytes or the file ends; returns true at the end.
-fn fill(
-    file: &mut File,
-    buf: &mut Vec<u8>,
-    target: usize,
-    read: &mut u64,
-) -> std::io::Result<bool> {
-    while buf.len() < target {
-        let want = target - buf.len();
-        buf.reserve(want);
-        let got = file.by_ref().take(want as u64).read_to_end(buf)?;
-        *read += got as u64;
-        if got == 0 {
-            return Ok(true);
-        }
+/// The error for a [`FillError`] while reading `path`; `line` is the line where the bytes that
+/// could not be decoded start.
+fn fill_error(path: &Path, e: FillError, line: u64, encoding: Encoding) -> DataError {
+    match e {
+        FillError::Io(e) => io_error(path, e),
+        FillError::Malformed => DataError::Format {
+            path: path.to_path_buf(),
+            location: Some(Location::Line(line)),
+            message: format!(
+                "bytes that are not valid {} text; check the file's `encoding:`",
+                encoding.name()
+            ),
+        },
     }
-    Ok(false)
 }
 
 /// The result of scanning a buffer that starts at a record boundary.
@@ -248,34 +310,142 @@ pub(crate) fn not_text(start: &[u8]) -> Option<&'static str> {
     if start.starts_with(b"PK\x03\x04") || start.starts_with(b"\xD0\xCF\x11\xE0") {
         Some("this is a spreadsheet file, not delimited text: give it its real extension (.xlsx, .xls, .ods)")
     } else if start.starts_with(b"\xFF\xFE") || start.starts_with(b"\xFE\xFF") {
-        Some("this text is UTF-16 encoded: export or save it as UTF-8 (\"CSV UTF-8\" in Excel)")
+        Some("this text is UTF-16 encoded: set `encoding: utf-16` (or export it as \"CSV UTF-8\")")
     } else {
         None
     }
 }
 
-/// Opens the file and reads its header record.
+/// Where the header starts in `buf`: after the byte-order mark (`bom` bytes), `skip` title lines
+/// and any blank lines (as the csv parser skips them); `None` when `buf` does not hold the title
+/// lines yet.
+fn header_start(buf: &[u8], bom: usize, skip: u64, nl: u8) -> Option<usize> {
+    let mut at = bom;
+    for _ in 0..skip {
+        at += memchr::memchr(nl, &buf[at..])? + 1;
+    }
+    let blank = buf[at..].iter().position(|&c| c != b'\n' && c != b'\r');
+    Some(at + blank.unwrap_or(buf.len() - at))
+}
+
+/// Where the header record is in the buffer [`open`] reads.
+struct HeaderAt {
+    start: usize,
+    end: usize,
+    line: u64,
+    nl: u8,
+    delim: u8,
+    sniffed: bool,
+}
+
+/// Opens the file, skips its title lines, decides the delimiter (sniffed unless configured) and
+/// reads its header record.
 pub(crate) fn open(
     path: &Path,
     workspace: &Path,
-    delim: u8,
+    layout: &Layout,
     opts: &CsvOptions,
 ) -> Result<Opened, DataError> {
     let full = workspace.join(path);
-    let mut file = File::open(&full).map_err(|e| io_error(path, e))?;
+    let file = File::open(&full).map_err(|e| io_error(path, e))?;
     let total = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let config = |message: String| DataError::Config {
+        path: path.to_path_buf(),
+        message,
+    };
+    let mut input = Input::new(file, layout.encoding)
+        .map_err(|e| io_error(path, e))?
+        .map_err(config)?;
     let mut read = 0u64;
     let mut buf = Vec::new();
+    let at = find_header(path, layout, opts, &mut input, &mut buf, &mut read)?;
+    let header_bytes = &buf[at.start..at.end];
+    check_header_quotes(path, header_bytes, at.line, at.delim, at.nl)?;
+    let format = |location: Option<u64>, message: String| DataError::Format {
+        path: path.to_path_buf(),
+        location: location.map(Location::Line),
+        message,
+    };
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(at.delim)
+        .from_reader(header_bytes);
+    let mut record = ByteRecord::new();
+    let has = rdr
+        .read_byte_record(&mut record)
+        .map_err(|e| format(Some(at.line), e.to_string()))?;
+    if !has {
+        return Err(format(
+            None,
+            "the file is empty: expected a header line naming the columns".to_string(),
+        ));
+    }
+    let mut headers = Vec::with_capacity(record.len());
+    for (i, h) in record.iter().enumerate() {
+        let text = std::str::from_utf8(h).map_err(|e| {
+            let message = format!(
+                "header {} {:?} is not UTF-8 text; {}",
+                i + 1,
+                shown(h),
+                not_utf8_hint(&h[e.valid_up_to()..])
+            );
+            format(Some(at.line), message)
+        })?;
+        headers.push(clean_header(text));
+    }
+    if let Some(h) = layout.header_row.filter(|&h| h != at.line) {
+        return Err(config(format!(
+            "`header_row: {h}` but line {h} is blank (the header would be line {}); set `header_row: {}`",
+            at.line, at.line
+        )));
+    }
+    let rest_line = at.line + count_lines(header_bytes, at.nl);
+    let rest = buf[at.end..].to_vec();
+    Ok(Opened {
+        path: path.to_path_buf(),
+        input,
+        total,
+        read,
+        delim: at.delim,
+        nl: at.nl,
+        headers,
+        rest,
+        rest_line,
+        sniffed: at.sniffed,
+        header_line: at.line,
+        skip_footer: layout.skip_footer,
+        totals_field: None,
+        encoding: layout.encoding,
+    })
+}
+
+/// Reads into `buf` until it holds the header record; decides the line terminator and the
+/// delimiter on the way.
+fn find_header(
+    path: &Path,
+    layout: &Layout,
+    opts: &CsvOptions,
+    input: &mut Input,
+    buf: &mut Vec<u8>,
+    read: &mut u64,
+) -> Result<HeaderAt, DataError> {
     let mut target = opts.block_size.clamp(1, 1 << 20);
     let format = |location: Option<u64>, message: String| DataError::Format {
         path: path.to_path_buf(),
         location: location.map(Location::Line),
         message,
     };
-    // Read until the header record is complete.
-    let (start, end, header_line, nl) = loop {
-        let eof = fill(&mut file, &mut buf, target, &mut read).map_err(|e| io_error(path, e))?;
-        if let Some(message) = not_text(&buf) {
+    let config = |message: String| DataError::Config {
+        path: path.to_path_buf(),
+        message,
+    };
+    loop {
+        let eof = input.fill(buf, target, read).map_err(|e| {
+            let line = 1 + count_lines(buf, b'\n');
+            fill_error(path, e, line, layout.encoding)
+        })?;
+        if let Some(message) = not_text(buf) {
             return Err(format(None, message.to_string()));
         }
         let bom = if buf.starts_with(b"\xEF\xBB\xBF") {
@@ -283,75 +453,57 @@ pub(crate) fn open(
         } else {
             0
         };
-        // Blank lines before the header are skipped, as the csv parser does.
-        let start = bom
-            + buf[bom..]
-                .iter()
-                .position(|&c| c != b'\n' && c != b'\r')
-                .unwrap_or(buf.len() - bom);
         let nl = line_terminator(&buf[bom..], eof);
-        let found = nl.and_then(|nl| scan_first(&buf[start..], delim, nl));
-        match (found, nl) {
-            (Some(end), Some(nl)) => {
-                break (start, start + end, 1 + count_lines(&buf[..start], nl), nl)
+        let start = nl.and_then(|nl| header_start(buf, bom, layout.skip_rows, nl));
+        if let (Some(nl), Some(start)) = (nl, start) {
+            let line = 1 + count_lines(&buf[..start], nl);
+            let (delim, sniffed) = match layout.delimiter {
+                Some(d) => (d, false),
+                None if start == buf.len() => (b',', false), // nothing to sniff yet, or empty
+                None => {
+                    let d = sniff_delimiter(&buf[start..], eof, layout.skip_footer);
+                    (d.map_err(config)?, true)
+                }
+            };
+            let at = |end: usize| HeaderAt {
+                start,
+                end,
+                line,
+                nl,
+                delim,
+                sniffed,
+            };
+            if let Some(end) = scan_first(&buf[start..], delim, nl) {
+                return Ok(at(start + end));
             }
-            (None, Some(nl)) if eof => {
-                let header_line = 1 + count_lines(&buf[..start], nl);
+            if eof {
                 if let Some(q) = scan(&buf[start..], delim, nl).open_quote {
-                    let line = header_line + count_lines(&buf[start..start + q], nl);
+                    let line = line + count_lines(&buf[start..start + q], nl);
                     return Err(format(
                         Some(line),
                         "a quoted header field is never closed".to_string(),
                     ));
                 }
-                break (start, buf.len(), header_line, nl);
+                return Ok(at(buf.len()));
             }
-            _ if buf.len() >= opts.max_record => {
-                return Err(format(
-                    Some(1),
-                    format!(
-                        "the header line is longer than {} MB; is this a text file?",
-                        opts.max_record >> 20
-                    ),
-                ))
-            }
-            _ => target = (target * 2).min(opts.max_record),
+        } else if eof {
+            let lines = nl.map_or(0, |nl| count_lines(buf, nl));
+            return Err(config(format!(
+                "`header_row`/`skip_rows` skip {} title lines, but the file has only {lines} lines",
+                layout.skip_rows
+            )));
         }
-    };
-    let header_bytes = &buf[start..end];
-    check_header_quotes(path, header_bytes, header_line, delim, nl)?;
-    let mut rdr = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .delimiter(delim)
-        .from_reader(header_bytes);
-    let mut record = ByteRecord::new();
-    let has = rdr
-        .read_byte_record(&mut record)
-        .map_err(|e| format(Some(header_line), e.to_string()))?;
-    if !has {
-        return Err(format(
-            None,
-            "the file is empty: expected a header line naming the columns".to_string(),
-        ));
+        if buf.len() >= opts.max_record {
+            return Err(format(
+                Some(1),
+                format!(
+                    "the header line is longer than {} MB; is this a text file?",
+                    opts.max_record >> 20
+                ),
+            ));
+        }
+        target = (target * 2).min(opts.max_record);
     }
-    let headers = record
-        .iter()
-        .map(|h| clean_header(&String::from_utf8_lossy(h)))
-        .collect();
-    let rest_line = header_line + count_lines(header_bytes, nl);
-    let rest = buf[end..].to_vec();
-    Ok(Opened {
-        path: path.to_path_buf(),
-        file,
-        total,
-        read,
-        delim,
-        nl,
-        headers,
-        rest,
-        rest_line,
-    })
 }
 
 /// Just after the first line terminator `nl` outside quotes.
@@ -595,7 +747,7 @@ pub(crate) fn run<W, MW, P>(
     make: MW,
     process: P,
     progress: Option<&dyn Progress>,
-) -> Result<Vec<W>, DataError>
+) -> Result<(Vec<W>, Tail), DataError>
 where
     W: Send,
     MW: Fn() -> W + Sync,
@@ -616,7 +768,8 @@ where
     let work_rx = Mutex::new(work_rx);
     let (free_tx, free_rx) = mpsc::channel::<Vec<u8>>();
 
-    let states = std::thread::scope(|s| {
+    let rule = op.tail_rule();
+    let (states, tail) = std::thread::scope(|s| {
         let handles: Vec<_> = (0..workers)
             .map(|_| {
                 let free_tx = free_tx.clone();
@@ -645,6 +798,7 @@ where
         drop(free_tx);
 
         // The reader: this thread.
+        let mut tail = Tail::default();
         let mut spare: Vec<Vec<u8>> = (0..=workers).map(|_| Vec::new()).collect();
         let mut carry = std::mem::take(&mut op.rest);
         let mut line = op.rest_line;
@@ -660,10 +814,11 @@ where
             let mut target = block_size.max(buf.len() + 1);
             let mut unclosed = None;
             let cut = loop {
-                match fill(&mut op.file, &mut buf, target, &mut op.read) {
+                match op.input.fill(&mut buf, target, &mut op.read) {
                     Ok(end) => eof = end,
                     Err(e) => {
-                        reader_error(index, io_error(&op.path, e));
+                        let at = line + count_lines(&buf, op.nl);
+                        reader_error(index, fill_error(&op.path, e, at, op.encoding));
                         break None;
                     }
                 }
@@ -713,7 +868,19 @@ where
                 }
                 target = (target * 2).min(opts.max_record.max(buf.len() + 1));
             };
-            let Some(cut) = cut else { break };
+            let Some(mut cut) = cut else { break };
+            let held = op.skip_footer + u64::from(op.totals_field.is_some());
+            if held > 0 && eof && unclosed.is_none() {
+                match cut_tail(&op.path, rule, &buf[..cut], line) {
+                    Ok((end, t)) => (cut, tail) = (end, t),
+                    Err(e) => {
+                        reader_error(index, e);
+                        break;
+                    }
+                }
+            } else if held > 0 && !eof {
+                cut = hold_back(&buf[..cut], held, op.delim, op.nl);
+            }
             carry.extend_from_slice(&buf[cut..]);
             buf.truncate(cut);
             if buf.is_empty() {
@@ -738,20 +905,102 @@ where
                 reader_error(index, e);
                 break;
             }
+            if eof {
+                carry.clear(); // the footer and totals lines left out, counted in `tail`
+            }
         }
         drop(work_tx);
-        handles
+        let states = handles
             .into_iter()
             .map(|h| {
                 h.join()
                     .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
             })
-            .collect::<Vec<W>>()
+            .collect::<Vec<W>>();
+        (states, tail)
     });
     if let Some((_, e)) = first_error.into_inner().unwrap_or_else(|e| e.into_inner()) {
         return Err(e);
     }
-    Ok(states)
+    Ok((states, tail))
+}
+
+/// Whether `t` (just after a line terminator, or 0) is a record boundary of `buf`, which starts
+/// and ends at one.
+fn is_boundary(buf: &[u8], t: usize, delim: u8, nl: u8) -> bool {
+    if t == 0 || t == buf.len() {
+        return true;
+    }
+    // No quote between `t` and the end: the quote state at `t` is the one at the end (outside).
+    memchr::memchr(b'"', &buf[t..]).is_none() || scan(&buf[..t], delim, nl) == Scan {
+        cut: Some(t),
+        open_quote: None,
+    }
+}
+
+/// A cut before the last `held` lines of `buf` (which starts and ends at a record boundary), at
+/// a record boundary: they wait for the end of the file, where the footer is dropped.
+fn hold_back(buf: &[u8], held: u64, delim: u8, nl: u8) -> usize {
+    let t = last_lines_start(buf, held, nl).unwrap_or(0);
+    if is_boundary(buf, t, delim, nl) {
+        t
+    } else {
+        scan(&buf[..t], delim, nl).cut.unwrap_or(0)
+    }
+}
+
+/// How a file's end is cut: its delimiter and terminator, `skip_footer`, and the customer id
+/// field where a totals line is looked for.
+#[derive(Debug, Clone, Copy)]
+struct TailRule {
+    delim: u8,
+    nl: u8,
+    skip_footer: u64,
+    totals_field: Option<usize>,
+}
+
+/// At the end of the file `path` (`buf`, whose first line is `line`, ends it): where the data
+/// ends before the `skip_footer` lines and a totals line, and what was left out.
+#[cold]
+fn cut_tail(
+    path: &Path,
+    op: TailRule,
+    buf: &[u8],
+    line: u64,
+) -> Result<(usize, Tail), DataError> {
+    let (delim, nl) = (op.delim, op.nl);
+    let footer = last_lines_start(buf, op.skip_footer, nl)
+        .filter(|&t| is_boundary(buf, t, delim, nl))
+        .ok_or_else(|| DataError::Config {
+            path: path.to_path_buf(),
+            message: format!(
+                "`skip_footer: {}` drops more than the data lines of this file, or part of a quoted field; check how many footer lines the file has",
+                op.skip_footer
+            ),
+        })?;
+    let mut tail = Tail {
+        footer_lines: op.skip_footer,
+        totals: None,
+    };
+    let Some(id_field) = op.totals_field else {
+        return Ok((footer, tail));
+    };
+    let last = last_lines_start(&buf[..footer], 1, nl).filter(|&t| is_boundary(buf, t, delim, nl));
+    let Some(last) = last else {
+        return Ok((footer, tail));
+    };
+    let mut record = ByteRecord::new();
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(delim)
+        .from_reader(&buf[last..footer]);
+    if matches!(rdr.read_byte_record(&mut record), Ok(true)) && is_totals(&record, id_field) {
+        let text = String::from_utf8_lossy(buf[last..footer].trim_ascii()).into_owned();
+        tail.totals = Some((line + count_lines(&buf[..last], nl), text));
+        return Ok((last, tail));
+    }
+    Ok((footer, tail))
 }
 
 /// A trimmed text field; `None` when empty.
@@ -844,20 +1093,55 @@ fn process_row<S: RowSink>(
     })
 }
 
-/// [`super::read_transactions`] for delimited text.
+/// Opens `file` and plans its columns; the customer id column is where a totals line is looked
+/// for at the end.
+fn open_planned(
+    src: &TransactionSource,
+    file: &Path,
+    workspace: &Path,
+    layout: &Layout,
+    opts: &CsvOptions,
+) -> Result<(Opened, ColumnPlan), DataError> {
+    let mut op = open(file, workspace, layout, opts)?;
+    let plan = ColumnPlan::new(file, op.headers.clone(), &src.columns)?;
+    op.totals_field = Some(plan.customer_id);
+    Ok((op, plan))
+}
+
+/// How `op` was read, for [`FileRead`]: everything but the row count.
+pub(crate) fn file_read(op: &Opened, layout: &Layout, tail: Tail) -> FileRead {
+    FileRead {
+        path: op.path.display().to_string(),
+        delimiter: Some(delimiter_name(op.delim)),
+        delimiter_sniffed: op.sniffed,
+        encoding: Some(layout.encoding.name().to_string()),
+        sheet: None,
+        skip_rows: layout.skip_rows,
+        header_row: op.header_line,
+        rows_read: 0,
+        footer_lines: tail.footer_lines,
+        totals_line: tail
+            .totals
+            .map(|(line, text)| TotalsLine { line, text }),
+    }
+}
+
+/// [`super::read_transactions`] for one delimited text file.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn read_transactions<S: RowSink>(
     src: &TransactionSource,
+    file: &Path,
     workspace: &Path,
-    delim: u8,
+    layout: &Layout,
     as_of: Day,
     make_sink: impl Fn() -> S + Sync,
     progress: Option<&dyn Progress>,
     opts: &CsvOptions,
-) -> Result<(S, LoadStats), DataError> {
+) -> Result<(S, LoadStats, FileRead), DataError> {
     let format = date_format(src)?;
-    let op = open(&src.path, workspace, delim, opts)?;
-    let plan = ColumnPlan::new(&src.path, op.headers.clone(), &src.columns)?;
-    let states = run(
+    let (op, plan) = open_planned(src, file, workspace, layout, opts)?;
+    let mut read = file_read(&op, layout, Tail::default());
+    let (states, tail) = run(
         op,
         opts,
         &format.expected(),
@@ -876,7 +1160,10 @@ pub(crate) fn read_transactions<S: RowSink>(
         sink.merge(st.sink);
         stats.merge(&st.stats);
     }
-    Ok((sink, stats))
+    read.rows_read = stats.rows_read;
+    read.footer_lines = tail.footer_lines;
+    read.totals_line = tail.totals.map(|(line, text)| TotalsLine { line, text });
+    Ok((sink, stats, read))
 }
 
 /// [`super::read_rows`]: `rows` (cells in the order of `headers`) validated and pushed as a file's
@@ -889,7 +1176,7 @@ pub(crate) fn read_records<S: RowSink>(
     sink: &mut S,
 ) -> Result<LoadStats, (usize, DataError)> {
     let format = date_format(src).map_err(|e| (0, e))?;
-    let plan = ColumnPlan::new(&src.path, headers.to_vec(), &src.columns).map_err(|e| (0, e))?;
+    let plan = ColumnPlan::new(&src.path.shown(), headers.to_vec(), &src.columns).map_err(|e| (0, e))?;
     let mut dates = DateParser::new(&format);
     let mut stats = LoadStats::default();
     for (i, cells) in rows.iter().enumerate() {
@@ -901,31 +1188,32 @@ pub(crate) fn read_records<S: RowSink>(
         .map_err(|problem| {
             let text = |f: usize| shown(record.get(f).unwrap_or(b""));
             let location = Location::Line(i as u64 + 1);
-            let e = problem.into_error(&src.path, location, headers, &text, &format.expected());
+            let e = problem.into_error(&src.path.shown(), location, headers, &text, &format.expected());
             (i, e)
         })?;
     }
     Ok(stats)
 }
 
-/// Reads the file again in order, on one thread, adding the sums of `tracker`: the error at the
-/// first row where one leaves the range; `Ok` when none does.
+/// Reads `file` again in order, on one thread, adding the sums of `tracker` (which goes on
+/// from the files before): the error at the first row where one leaves the range; `Ok` when none
+/// does.
 pub(crate) fn locate_overflow(
     src: &TransactionSource,
+    file: &Path,
     workspace: &Path,
-    delim: u8,
+    layout: &Layout,
     as_of: Day,
-    tracker: &Tracker,
+    tracker: &mut Tracker,
     opts: &CsvOptions,
 ) -> Result<(), DataError> {
     let format = date_format(src)?;
-    let op = open(&src.path, workspace, delim, opts)?;
-    let plan = ColumnPlan::new(&src.path, op.headers.clone(), &src.columns)?;
+    let (op, plan) = open_planned(src, file, workspace, layout, opts)?;
     let in_order = CsvOptions {
         workers: 1,
         ..opts.clone()
     };
-    run(
+    let (states, _) = run(
         op,
         &in_order,
         &format.expected(),
@@ -942,23 +1230,26 @@ pub(crate) fn locate_overflow(
             })
         },
         None,
-    )
-    .map(drop)
+    )?;
+    if let Some((t, _, _)) = states.into_iter().next() {
+        *tracker = t;
+    }
+    Ok(())
 }
 
-/// [`super::latest_day`] for delimited text: only dates are parsed.
+/// [`super::latest_day`] for one delimited text file: only dates are parsed.
 pub(crate) fn latest_day(
     src: &TransactionSource,
+    file: &Path,
     workspace: &Path,
-    delim: u8,
+    layout: &Layout,
     progress: Option<&dyn Progress>,
     opts: &CsvOptions,
 ) -> Result<Option<Day>, DataError> {
     let format = date_format(src)?;
-    let op = open(&src.path, workspace, delim, opts)?;
-    let plan = ColumnPlan::new(&src.path, op.headers.clone(), &src.columns)?;
+    let (op, plan) = open_planned(src, file, workspace, layout, opts)?;
     let date = plan.date;
-    let states = run(
+    let (states, _) = run(
         op,
         opts,
         &format.expected(),

@@ -462,11 +462,12 @@ fn read_row(
 /// The transaction sheet, its column plan and date format: what both passes start from.
 fn open_transactions(
     src: &TransactionSource,
+    file: &Path,
     workspace: &Path,
 ) -> Result<(Sheet, ColumnPlan, DateFormat), DataError> {
     let format = date_format(src)?;
-    let sheet = open_sheet(&src.path, workspace, src.sheet.as_deref())?;
-    let plan = ColumnPlan::new(&src.path, sheet.headers(), &src.columns)?;
+    let sheet = open_sheet(file, workspace, src.sheet.as_deref())?;
+    let plan = ColumnPlan::new(file, sheet.headers(), &src.columns)?;
     Ok((sheet, plan, format))
 }
 
@@ -474,12 +475,13 @@ fn open_transactions(
 /// rows.
 fn each_row(
     src: &TransactionSource,
+    file: &Path,
     workspace: &Path,
     as_of: Day,
     progress: Option<&dyn Progress>,
     mut emit: impl FnMut(&ColumnPlan, &Row<'_>) -> Result<(), CellProblem>,
 ) -> Result<LoadStats, DataError> {
-    let (sheet, plan, format) = open_transactions(src, workspace)?;
+    let (sheet, plan, format) = open_transactions(src, file, workspace)?;
     let date_expected = format.expected();
     let mut dates = DateParser::new(&format);
     let mut stats = LoadStats::default();
@@ -490,7 +492,7 @@ fn each_row(
         })
         .map_err(|p| {
             cell_error(
-                &src.path,
+                file,
                 &sheet,
                 row,
                 &plan.headers,
@@ -514,13 +516,14 @@ fn each_row(
 /// [`super::read_transactions`] for spreadsheets (one thread, one sink).
 pub(crate) fn read_transactions<S: RowSink>(
     src: &TransactionSource,
+    file: &Path,
     workspace: &Path,
     as_of: Day,
     make_sink: impl Fn() -> S + Sync,
     progress: Option<&dyn Progress>,
 ) -> Result<(S, LoadStats), DataError> {
     let mut sink = make_sink();
-    let stats = each_row(src, workspace, as_of, progress, |_, row| {
+    let stats = each_row(src, file, workspace, as_of, progress, |_, row| {
         sink.push(row);
         Ok(())
     })?;
@@ -531,11 +534,12 @@ pub(crate) fn read_transactions<S: RowSink>(
 /// leaves the range; `Ok` when none does.
 pub(crate) fn locate_overflow(
     src: &TransactionSource,
+    file: &Path,
     workspace: &Path,
     as_of: Day,
-    mut tracker: Tracker,
+    tracker: &mut Tracker,
 ) -> Result<(), DataError> {
-    each_row(src, workspace, as_of, None, |plan, row| {
+    each_row(src, file, workspace, as_of, None, |plan, row| {
         tracker.add(plan, row)
     })
     .map(drop)
@@ -544,10 +548,11 @@ pub(crate) fn locate_overflow(
 /// [`super::latest_day`] for spreadsheets.
 pub(crate) fn latest_day(
     src: &TransactionSource,
+    file: &Path,
     workspace: &Path,
     progress: Option<&dyn Progress>,
 ) -> Result<Option<Day>, DataError> {
-    let (sheet, plan, format) = open_transactions(src, workspace)?;
+    let (sheet, plan, format) = open_transactions(src, file, workspace)?;
     let date_expected = format.expected();
     let mut dates = DateParser::new(&format);
     let mut latest = None;
@@ -556,7 +561,7 @@ pub(crate) fn latest_day(
         let day = day_cell(cell, &mut dates).ok_or_else(|| {
             let p = date_problem(cell, &dates, plan.date);
             cell_error(
-                &src.path,
+                file,
                 &sheet,
                 row,
                 &plan.headers,

@@ -19,23 +19,27 @@ mod config;
 mod csv_source;
 mod date_shape;
 mod day;
+mod decode;
 mod error;
 mod excel_source;
 mod headers;
 mod overflow;
 mod parse;
+mod sniff;
+mod sources;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 pub use accounts::{Accounts, ACCOUNT_CUSTOMERS, PARENT_ID};
 pub use attributes::{
     identifier, read_customers, AttributeColumn, AttributeTable, AttributeValues,
 };
-pub use config::{CustomerSource, TransactionColumns, TransactionSource};
+pub use config::{CustomerSource, DataPath, Encoding, TransactionColumns, TransactionSource};
 pub use day::Day;
 pub use error::{CellError, DataError, Location, SumOverflow};
 pub use overflow::{Overflow, Sum};
 pub use parse::{format_cents, parse_cents};
+pub use sources::{FileRead, SourceRead, TotalsLine};
 
 use config::FileKind;
 
@@ -94,6 +98,10 @@ pub struct LoadStats {
     pub first_day: Option<Day>,
     /// The latest day over used rows.
     pub last_day: Option<Day>,
+    /// How each source was read, file by file (summed stats above cover them all); filled by
+    /// [`read_transactions`] (and, for the customer table, by the pipeline).
+    #[serde(skip)]
+    pub sources: Vec<SourceRead>,
 }
 
 impl LoadStats {
@@ -122,6 +130,7 @@ impl LoadStats {
             (Some(a), Some(b)) => Some(a.max(b)),
             (a, b) => a.or(b),
         };
+        self.sources.extend(other.sources.iter().cloned());
     }
 }
 
@@ -135,50 +144,114 @@ pub trait Progress: Sync {
 /// The source's date format, parsed (a bad `date_format` is a configuration error).
 pub(crate) fn date_format(src: &TransactionSource) -> Result<parse::DateFormat, DataError> {
     parse::DateFormat::new(src.date_format.as_deref()).map_err(|message| DataError::Config {
-        path: src.path.clone(),
+        path: src.path.shown(),
         message,
     })
 }
 
-/// Checks a transaction source without reading its rows: the file opens, every mapped column
-/// exists, and the date format is valid. For `powerbase check`.
-pub fn check_source(src: &TransactionSource, workspace: &Path) -> Result<(), DataError> {
-    date_format(src)?;
-    let headers = match FileKind::of(&src.path, src.sheet.as_deref(), src.delimiter)? {
-        FileKind::Delimited(delim) => {
-            csv_source::open(
-                &src.path,
-                workspace,
-                delim,
-                &csv_source::CsvOptions::default(),
-            )?
-            .headers
-        }
-        FileKind::Spreadsheet => {
-            excel_source::open_sheet(&src.path, workspace, src.sheet.as_deref())?.headers()
-        }
-    };
-    headers::ColumnPlan::new(&src.path, headers, &src.columns).map(|_| ())
+/// The files of the transaction source, each with its kind (a glob matching nothing, or a file
+/// whose kind does not fit the options, is an error).
+fn transaction_files(
+    src: &TransactionSource,
+    workspace: &Path,
+) -> Result<Vec<(PathBuf, FileKind)>, DataError> {
+    src.path
+        .files(workspace)?
+        .into_iter()
+        .map(|file| {
+            let kind = FileKind::of(
+                &file,
+                src.sheet.as_deref(),
+                src.delimiter,
+                src.layout_options(),
+            )?;
+            Ok((file, kind))
+        })
+        .collect()
 }
 
-/// Pass 1 when no as-of date is known: the latest transaction date in the file, `None` when it
-/// has no rows. Only the date column (and each record's field count) is validated here; full
-/// validation happens in [`read_transactions`].
+/// Progress over several files: each file's progress shifted by the sizes of the files before
+/// it, out of the sizes of all.
+struct Shifted<'a> {
+    inner: &'a dyn Progress,
+    before: u64,
+    after: u64,
+}
+
+impl Progress for Shifted<'_> {
+    fn advance(&self, done: u64, total: u64) {
+        self.inner
+            .advance(self.before + done, self.before + total + self.after);
+    }
+}
+
+/// Runs `each` over every file of the source in name order, with its kind and a progress that
+/// counts across files.
+fn each_file<T>(
+    files: &[(PathBuf, FileKind)],
+    workspace: &Path,
+    progress: Option<&dyn Progress>,
+    mut each: impl FnMut(&Path, FileKind, Option<&dyn Progress>) -> Result<T, DataError>,
+) -> Result<Vec<T>, DataError> {
+    let sizes: Vec<u64> = files
+        .iter()
+        .map(|(f, _)| std::fs::metadata(workspace.join(f)).map_or(0, |m| m.len()))
+        .collect();
+    let all: u64 = sizes.iter().sum();
+    let mut before = 0;
+    let mut out = Vec::with_capacity(files.len());
+    for ((file, kind), size) in files.iter().zip(&sizes) {
+        let shifted = progress.map(|inner| Shifted {
+            inner,
+            before,
+            after: all.saturating_sub(before + size),
+        });
+        let progress = match (&shifted, files.len()) {
+            (Some(s), n) if n > 1 => Some(s as &dyn Progress),
+            _ => progress,
+        };
+        out.push(each(file, *kind, progress)?);
+        before += size;
+    }
+    Ok(out)
+}
+
+/// Checks a transaction source without reading its rows: every file opens, every mapped column
+/// exists in each, and the date format is valid. For `powerbase check`.
+pub fn check_source(src: &TransactionSource, workspace: &Path) -> Result<(), DataError> {
+    date_format(src)?;
+    for (file, kind) in transaction_files(src, workspace)? {
+        let headers = match kind {
+            FileKind::Delimited(layout) => {
+                let opts = csv_source::CsvOptions::default();
+                csv_source::open(&file, workspace, &layout, &opts)?.headers
+            }
+            FileKind::Spreadsheet => {
+                excel_source::open_sheet(&file, workspace, src.sheet.as_deref())?.headers()
+            }
+        };
+        headers::ColumnPlan::new(&file, headers, &src.columns)?;
+    }
+    Ok(())
+}
+
+/// Pass 1 when no as-of date is known: the latest transaction date over every file, `None` when
+/// they have no rows. Only the date column (and each record's field count) is validated here;
+/// full validation happens in [`read_transactions`].
 pub fn latest_day(
     src: &TransactionSource,
     workspace: &Path,
     progress: Option<&dyn Progress>,
 ) -> Result<Option<Day>, DataError> {
-    match FileKind::of(&src.path, src.sheet.as_deref(), src.delimiter)? {
-        FileKind::Delimited(delim) => csv_source::latest_day(
-            src,
-            workspace,
-            delim,
-            progress,
-            &csv_source::CsvOptions::default(),
-        ),
-        FileKind::Spreadsheet => excel_source::latest_day(src, workspace, progress),
-    }
+    let files = transaction_files(src, workspace)?;
+    let opts = csv_source::CsvOptions::default();
+    let latest = each_file(&files, workspace, progress, |file, kind, progress| match kind {
+        FileKind::Delimited(layout) => {
+            csv_source::latest_day(src, file, workspace, &layout, progress, &opts)
+        }
+        FileKind::Spreadsheet => excel_source::latest_day(src, file, workspace, progress),
+    })?;
+    Ok(latest.into_iter().flatten().max())
 }
 
 /// Reads every row, validates it, skips (and counts) rows dated after `as_of`, and pushes the
@@ -189,9 +262,13 @@ pub fn latest_day(
 /// whole number; mapped cost and quantity cells must not be empty; every record must have as many
 /// fields as the header; a quoted field must end at its closing quote. Optional text columns
 /// (`order_id`, `product`, `channel`) may be empty. Surrounding ASCII whitespace is trimmed from
-/// every value. The first error (by line) stops the run. When the sink reports sums out of range
-/// ([`RowSink::overflows`]), the file is read again to name the row where the first one leaves
-/// the range ([`DataError::SumOverflow`]).
+/// every value. The first error (by file, then line) stops the run. When the sink reports sums
+/// out of range ([`RowSink::overflows`]), the files are read again to name the row where the
+/// first one leaves the range ([`DataError::SumOverflow`]).
+///
+/// The files of `path` are read in name order, as one source; the stats are summed over the
+/// files, and [`LoadStats::sources`] says how each file was read (delimiter, encoding, title,
+/// footer and totals lines, rows).
 pub fn read_transactions<S: RowSink>(
     src: &TransactionSource,
     workspace: &Path,
@@ -199,23 +276,41 @@ pub fn read_transactions<S: RowSink>(
     make_sink: impl Fn() -> S + Sync,
     progress: Option<&dyn Progress>,
 ) -> Result<(S, LoadStats), DataError> {
-    let kind = FileKind::of(&src.path, src.sheet.as_deref(), src.delimiter)?;
+    let files = transaction_files(src, workspace)?;
     let opts = csv_source::CsvOptions::default();
-    let (mut sink, stats) = match kind {
-        FileKind::Delimited(delim) => {
-            csv_source::read_transactions(src, workspace, delim, as_of, make_sink, progress, &opts)
-        }
+    let parts = each_file(&files, workspace, progress, |file, kind, progress| match kind {
+        FileKind::Delimited(layout) => csv_source::read_transactions(
+            src, file, workspace, &layout, as_of, &make_sink, progress, &opts,
+        ),
         FileKind::Spreadsheet => {
-            excel_source::read_transactions(src, workspace, as_of, make_sink, progress)
+            let (sink, stats) =
+                excel_source::read_transactions(src, file, workspace, as_of, &make_sink, progress)?;
+            let read = FileRead::sheet(file, src.sheet.as_deref(), stats.rows_read);
+            Ok((sink, stats, read))
         }
-    }?;
+    })?;
+    let mut sink: Option<S> = None;
+    let mut stats = LoadStats::default();
+    let mut read = SourceRead {
+        role: "transactions".to_string(),
+        path: src.path.to_string(),
+        files: Vec::with_capacity(parts.len()),
+    };
+    for (part, part_stats, file) in parts {
+        match &mut sink {
+            Some(s) => s.merge(part),
+            None => sink = Some(part),
+        }
+        stats.merge(&part_stats);
+        read.files.push(file);
+    }
+    stats.sources.push(read);
+    let mut sink = sink.expect("a source has at least one file");
     let overflows = sink.overflows();
     if overflows.is_empty() {
         return Ok((sink, stats));
     }
-    Err(locate_overflow(
-        src, workspace, kind, as_of, &overflows, &opts,
-    ))
+    Err(locate_overflow(src, workspace, &files, as_of, &overflows, &opts))
 }
 
 /// Rows that do not come from a file (a policy test's `transactions:`), read as a file's rows
@@ -236,7 +331,7 @@ pub fn read_rows<S: RowSink>(
         Some(o) => Err((
             rows.len().saturating_sub(1),
             DataError::SumOverflow(Box::new(SumOverflow {
-                path: src.path.clone(),
+                path: src.path.shown(),
                 at: None,
                 customer: o.customer_id.clone(),
                 sum: o.sum,
@@ -245,33 +340,44 @@ pub fn read_rows<S: RowSink>(
     }
 }
 
-/// The error for sums out of range: the first row (in file order) where one of them leaves the
-/// range, or, should no row do so any more (the file changed), the first sum without a row.
+/// The error for sums out of range: the first row (in file order, over the files in order)
+/// where one of them leaves the range, or, should no row do so any more (the files changed), the
+/// first sum without a row.
 #[cold]
 fn locate_overflow(
     src: &TransactionSource,
     workspace: &Path,
-    kind: FileKind,
+    files: &[(PathBuf, FileKind)],
     as_of: Day,
     overflows: &[Overflow],
     opts: &csv_source::CsvOptions,
 ) -> DataError {
-    let tracker = overflow::Tracker::new(overflows);
-    let found = match kind {
-        FileKind::Delimited(delim) => {
-            csv_source::locate_overflow(src, workspace, delim, as_of, &tracker, opts)
+    let mut tracker = overflow::Tracker::new(overflows);
+    for (file, kind) in files {
+        let found = match kind {
+            FileKind::Delimited(layout) => csv_source::locate_overflow(
+                src,
+                file,
+                workspace,
+                layout,
+                as_of,
+                &mut tracker,
+                opts,
+            ),
+            FileKind::Spreadsheet => {
+                excel_source::locate_overflow(src, file, workspace, as_of, &mut tracker)
+            }
+        };
+        if let Err(e) = found {
+            return e;
         }
-        FileKind::Spreadsheet => excel_source::locate_overflow(src, workspace, as_of, tracker),
-    };
-    match found {
-        Err(e) => e,
-        Ok(()) => DataError::SumOverflow(Box::new(SumOverflow {
-            path: src.path.clone(),
-            at: None,
-            customer: overflows[0].customer_id.clone(),
-            sum: overflows[0].sum,
-        })),
     }
+    DataError::SumOverflow(Box::new(SumOverflow {
+        path: src.path.shown(),
+        at: None,
+        customer: overflows[0].customer_id.clone(),
+        sum: overflows[0].sum,
+    }))
 }
 
 /// What a cell should have held, for error messages.

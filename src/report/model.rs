@@ -101,6 +101,9 @@ pub struct Report {
     pub has_cost: bool,
     /// The transaction file, as written in the policy.
     pub data_file: String,
+    /// How each data source was read, file by file: delimiter (and whether it was sniffed),
+    /// encoding, title lines, footer and totals lines left out, rows read.
+    pub sources: Vec<crate::data::SourceRead>,
     /// The largest customers by revenue.
     pub top_customers: Vec<TopCustomer>,
     /// Customers and revenue by recency score (rows, 1..5) and frequency score (columns, 1..5).
@@ -517,6 +520,7 @@ pub fn build(policy: &Policy, analysis: &Analysis, provenance: Option<&Provenanc
         page_size: policy.report.page_size.clone(),
         has_cost,
         data_file: q.file.clone(),
+        sources: q.sources.clone(),
         top_customers: analysis
             .top_customers
             .iter()

@@ -1,0 +1,103 @@
+//! What the loader read from each source, file by file: for the run's terminal output and
+//! summary.json's `sources` (so a sniffed delimiter, skipped title lines or a left-out totals
+//! line is stated, never silent).
+
+/// One source (`data.transactions` or `data.customers`) as read.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct SourceRead {
+    /// `transactions` or `customers`.
+    pub role: String,
+    /// `path:` as configured.
+    pub path: String,
+    /// The files read, in reading order.
+    pub files: Vec<FileRead>,
+}
+
+/// One file of a source as read.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct FileRead {
+    /// The file, relative to the workspace (or absolute), as found.
+    pub path: String,
+    /// The field delimiter (`tab` for a tab); `None` for a spreadsheet.
+    pub delimiter: Option<String>,
+    /// Whether the delimiter was sniffed from the file (not set in `powerbase.yaml`).
+    pub delimiter_sniffed: bool,
+    /// The text encoding (`utf-8`, `windows-1252`, ...); `None` for a spreadsheet.
+    pub encoding: Option<String>,
+    /// The sheet read, for a spreadsheet (`None`: the first sheet).
+    pub sheet: Option<String>,
+    /// Title lines skipped before the header (`skip_rows` / `header_row`).
+    pub skip_rows: u64,
+    /// The header's line (row, for a spreadsheet).
+    pub header_row: u64,
+    /// Data rows read from this file (blank lines, the header, footer and totals lines not
+    /// counted).
+    pub rows_read: u64,
+    /// Lines dropped at the end (`skip_footer`).
+    pub footer_lines: u64,
+    /// A totals line at the end ("Summe", "Total", ...), left out.
+    pub totals_line: Option<TotalsLine>,
+}
+
+/// A totals line left out at the end of a file.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct TotalsLine {
+    /// Its line.
+    pub line: u64,
+    /// Its text, trimmed.
+    pub text: String,
+}
+
+impl FileRead {
+    /// A spreadsheet file as read: `sheet` as configured (`None`: the first), header on row 1.
+    pub(crate) fn sheet(file: &std::path::Path, sheet: Option<&str>, rows_read: u64) -> Self {
+        FileRead {
+            path: file.display().to_string(),
+            delimiter: None,
+            delimiter_sniffed: false,
+            encoding: None,
+            sheet: sheet.map(str::to_string),
+            skip_rows: 0,
+            header_row: 1,
+            rows_read,
+            footer_lines: 0,
+            totals_line: None,
+        }
+    }
+}
+
+impl SourceRead {
+    /// One line per file for the terminal: how it was read, when that is worth saying (a
+    /// sniffed delimiter, an encoding, title, footer or totals lines, several files).
+    pub fn describe(&self) -> Vec<String> {
+        let several = self.files.len() > 1;
+        self.files
+            .iter()
+            .filter_map(|f| {
+                let mut parts = Vec::new();
+                if let Some(d) = &f.delimiter {
+                    if f.delimiter_sniffed {
+                        parts.push(format!("delimiter {d} (sniffed)"));
+                    }
+                }
+                if let Some(e) = f.encoding.as_deref().filter(|e| *e != "utf-8") {
+                    parts.push(format!("encoding {e}"));
+                }
+                if f.skip_rows > 0 {
+                    parts.push(format!("{} title lines skipped", f.skip_rows));
+                }
+                if f.footer_lines > 0 {
+                    parts.push(format!("{} footer lines dropped", f.footer_lines));
+                }
+                if let Some(t) = &f.totals_line {
+                    parts.push(format!("totals line {} left out ({:?})", t.line, t.text));
+                }
+                if several {
+                    parts.push(format!("{} rows", f.rows_read));
+                }
+                (!parts.is_empty())
+                    .then(|| format!("{} {}: {}", self.role, f.path, parts.join(", ")))
+            })
+            .collect()
+    }
+}
