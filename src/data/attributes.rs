@@ -18,6 +18,7 @@ use super::sources::{FileRead, SourceRead};
 use super::error::{shown, CellError, DataError, Location};
 use super::excel_source::{id_cell, number_text, open_sheet, shown_cell};
 use super::headers::find_column;
+use super::number::NumberParser;
 
 /// Customer attributes, one row per customer, in file order.
 #[derive(Debug, Clone, PartialEq)]
@@ -223,6 +224,24 @@ fn classify(s: &str) -> Class {
         };
     }
     Class::Text
+}
+
+/// How a non-empty text value reads: plainly, or with the source's `number_format`, where a
+/// number such as `1.234,50 €` becomes `1234.50` (a leading zero keeps the text: `0042`).
+fn value(t: &str, numbers: Option<&NumberParser>) -> (String, Class) {
+    let Some(p) = numbers else {
+        return (t.to_string(), classify(t));
+    };
+    let unsigned = t.trim_start_matches(['-', '+']).as_bytes();
+    let leading_zero = unsigned.len() > 1 && unsigned[0] == b'0' && unsigned[1].is_ascii_digit();
+    match p.parse(t.as_bytes()) {
+        Ok(d) if !leading_zero => {
+            let plain = d.plain();
+            let class = classify(&plain);
+            (plain, class)
+        }
+        _ => (t.to_string(), Class::Text),
+    }
 }
 
 struct ColumnBuilder {
@@ -516,6 +535,7 @@ fn read_delimited(
     let mut lines = LineTracker::new(op.rest_line, nl);
     let start = |record: &ByteRecord| record.position().map_or(0, |p| p.byte()) as usize;
     let stray = text_after_quote(body, delim);
+    let numbers = customer_numbers(src)?;
     let location = |line: u64| Location::Line(line);
     let mut rows = 0u64;
     loop {
@@ -569,7 +589,7 @@ fn read_delimited(
             id.to_string(),
             |field| {
                 let t = text(field)?;
-                Ok((!t.is_empty()).then(|| (t.to_string(), classify(t))))
+                Ok((!t.is_empty()).then(|| value(t, numbers.as_ref())))
             },
             &location,
         )?;
@@ -579,12 +599,21 @@ fn read_delimited(
     Ok((table.finish()?, read))
 }
 
-fn excel_value(c: &Data) -> Result<Option<(String, Class)>, ()> {
+/// The number parser of the customer source (`None`: plain numbers).
+fn customer_numbers(src: &CustomerSource) -> Result<Option<NumberParser>, DataError> {
+    super::number_parser(
+        &src.path.shown(),
+        src.number_format.as_ref(),
+        src.currency.as_deref(),
+    )
+}
+
+fn excel_value(c: &Data, numbers: Option<&NumberParser>) -> Result<Option<(String, Class)>, ()> {
     Ok(match c {
         Data::Empty => None,
         Data::String(s) => {
             let t = s.trim();
-            (!t.is_empty()).then(|| (t.to_string(), classify(t)))
+            (!t.is_empty()).then(|| value(t, numbers))
         }
         Data::Int(i) => Some((i.to_string(), Class::Int)),
         Data::Float(f) => match super::parse::float_to_whole(*f) {
@@ -618,6 +647,7 @@ fn read_spreadsheet(
         });
     }
     let mut table = TableBuilder::new(path, &headers, &src.columns)?;
+    let numbers = customer_numbers(src)?;
     let location = |row: u64| sheet.location(row);
     for (row, cells) in sheet.data_rows() {
         let cell = |field: usize| cells.get(field);
@@ -656,7 +686,7 @@ fn read_spreadsheet(
             row,
             id.into_owned(),
             |field| {
-                excel_value(cell(field)).map_err(|_| {
+                excel_value(cell(field), numbers.as_ref()).map_err(|_| {
                     cell_error(field, "a value (not a spreadsheet error such as #N/A)")
                 })
             },

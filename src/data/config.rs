@@ -28,9 +28,18 @@ pub struct TransactionSource {
     /// strftime-style date format (`%d/%m/%Y`, `%Y%m%d`, `%Y-%m-%d %H:%M:%S`, ...); default ISO
     /// `%Y-%m-%d`. A format with a time part takes the date and drops the time. A cell must be
     /// written exactly in the format: `%Y` is 4 digits, `%m` and `%d` are 2 (`%-m`, `%-d`: 1 or
-    /// 2 without a leading zero), no sign, nothing after the date.
+    /// 2 without a leading zero), no sign, nothing after the date. `excel` reads Excel serial day
+    /// numbers written as text (`45123`; a time fraction such as `45123.5` is dropped). A list
+    /// (`["%d.%m.%Y", "%Y-%m-%d"]`) accepts a date in any of its formats, tried in order, each
+    /// exactly.
     #[serde(default)]
-    pub date_format: Option<String>,
+    pub date_format: Option<DateFormats>,
+    /// How amounts (and quantities) are written, when not plain `1234.56`: a locale such as
+    /// `de-DE`, or `{ decimal: ",", thousands: ".", negative: trailing_minus }`. With it, a
+    /// currency sign or code of the workspace `currency:` around an amount (`12,50 €`,
+    /// `EUR 12,50`) is accepted; another currency is an error.
+    #[serde(default)]
+    pub number_format: Option<NumberFormat>,
     /// Spreadsheet only: the sheet to read; default the first sheet.
     #[serde(default)]
     pub sheet: Option<String>,
@@ -53,6 +62,89 @@ pub struct TransactionSource {
     /// lines at the very end do not count.
     #[serde(default)]
     pub skip_footer: u64,
+    /// The workspace currency (`currency:` of `powerbase.yaml`), filled when the workspace is
+    /// merged: the only currency an amount may be marked with under `number_format`.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub currency: Option<String>,
+}
+
+/// `date_format`: one format or a list tried in order.
+#[derive(Debug, Clone, serde::Deserialize, PartialEq, schemars::JsonSchema)]
+#[serde(untagged)]
+pub enum DateFormats {
+    /// One strftime-style format, or `excel`.
+    One(String),
+    /// Formats tried in order; the first that reads the cell exactly wins.
+    Many(Vec<String>),
+}
+
+impl DateFormats {
+    /// The formats, in order.
+    pub fn list(&self) -> Vec<&str> {
+        match self {
+            DateFormats::One(f) => vec![f.as_str()],
+            DateFormats::Many(fs) => fs.iter().map(String::as_str).collect(),
+        }
+    }
+}
+
+impl From<&str> for DateFormats {
+    fn from(f: &str) -> Self {
+        DateFormats::One(f.to_string())
+    }
+}
+
+/// `number_format`: how a client's export writes numbers.
+///
+/// ```yaml
+/// number_format: de-DE
+/// number_format: { decimal: ",", thousands: ".", negative: trailing_minus }
+/// number_format: { locale: de-CH, negative: parentheses }
+/// ```
+#[derive(Debug, Clone, serde::Deserialize, PartialEq, schemars::JsonSchema)]
+#[serde(untagged)]
+pub enum NumberFormat {
+    /// A locale (`de-DE`, `fr-FR`, `de-CH`, `en-US`, ...): its decimal and thousands separators,
+    /// negatives with a leading minus.
+    Locale(String),
+    /// The separators and the way negatives are written.
+    Spec(NumberFormatSpec),
+}
+
+/// `number_format` spelled out.
+#[derive(Debug, Clone, Default, serde::Deserialize, PartialEq, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NumberFormatSpec {
+    /// A locale whose separators are the starting point; `decimal` and `thousands` override them.
+    #[serde(default)]
+    pub locale: Option<String>,
+    /// The decimal separator: `.` or `,`; default `.` (or the locale's).
+    #[serde(default)]
+    pub decimal: Option<char>,
+    /// The thousands separator (`.`, `,`, `'`, a space), or none (the default, unless the
+    /// locale has one). Digits must be grouped by 3 where it is used (`1.234.567,89`). A space
+    /// also accepts a no-break or narrow no-break space; `'` also accepts `’`.
+    #[serde(default)]
+    pub thousands: Option<char>,
+    /// How a negative amount is written: `leading_minus` (the default: `-12,50`),
+    /// `trailing_minus` (`12,50-`) or `parentheses` (`(12,50)`). A leading minus is always
+    /// accepted.
+    #[serde(default)]
+    pub negative: Negative,
+}
+
+/// How a negative number is written (`number_format.negative`).
+#[derive(Debug, Clone, Copy, Default, serde::Deserialize, PartialEq, Eq, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Negative {
+    /// `-12.50`.
+    #[default]
+    LeadingMinus,
+    /// `12.50-` (SAP and other ERP exports); `-12.50` is accepted too.
+    TrailingMinus,
+    /// `(12.50)` (accounting); `-12.50` is accepted too.
+    Parentheses,
 }
 
 /// Which header of the client's file holds each of our columns.
@@ -149,6 +241,15 @@ pub struct CustomerSource {
     /// Delimited text only: lines to drop at the end of each file; default 0.
     #[serde(default)]
     pub skip_footer: u64,
+    /// How numeric attributes are written (see [`TransactionSource::number_format`]); the
+    /// customer id column is never read as a number.
+    #[serde(default)]
+    pub number_format: Option<NumberFormat>,
+    /// The workspace currency, filled when the workspace is merged (see
+    /// [`TransactionSource::currency`]).
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub currency: Option<String>,
 }
 
 /// Where a source's data is: one path, a glob, or a list of paths and globs (relative to the
@@ -485,7 +586,7 @@ delimiter: ";"
         assert_eq!(src.columns.amount, "dollar_value");
         assert_eq!(src.columns.quantity.as_deref(), Some("number_of_cds"));
         assert_eq!(src.columns.cost, None);
-        assert_eq!(src.date_format.as_deref(), Some("%Y%m%d"));
+        assert_eq!(src.date_format, Some(DateFormats::from("%Y%m%d")));
         assert_eq!(src.delimiter, Some(';'));
         assert_eq!(
             src.columns.mapped(),

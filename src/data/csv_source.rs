@@ -23,12 +23,16 @@ use super::config::{Encoding, Layout, TransactionSource};
 use super::decode::{not_utf8_hint, FillError, Input};
 use super::sniff::{delimiter_name, is_totals, last_lines_start, sniff_delimiter};
 use super::sources::{FileRead, TotalsLine};
+use super::compute::{Computed, Operand};
 use super::day::Day;
 use super::error::{shown, CellError, DataError, Location};
 use super::headers::{clean_header, ColumnPlan};
+use super::number::{Numbers, Plain};
 use super::overflow::Tracker;
-use super::parse::{parse_cents_bytes, parse_whole_bytes, DateParser};
-use super::{date_format, CellProblem, Expected, LoadStats, Progress, Row, RowSink};
+use super::parse::DateParser;
+use super::{
+    date_format, transaction_numbers, CellProblem, Expected, LoadStats, Progress, Row, RowSink,
+};
 
 /// Tuning knobs; tests shrink the block size to exercise block boundaries.
 #[derive(Debug, Clone)]
@@ -1029,12 +1033,32 @@ fn optional_text(record: &ByteRecord, field: Option<usize>) -> Result<Option<&st
     }
 }
 
-/// Validates one record and counts it; a row not after `as_of` goes to `emit`.
+/// The cents of an amount or cost: the cell of `field` read by `numbers`, or the expression.
 #[inline]
-fn read_row<'r>(
+fn money<N: Numbers>(
+    numbers: &N,
+    record: &ByteRecord,
+    field: usize,
+    expr: Option<&Computed>,
+) -> Result<i64, CellProblem> {
+    match expr {
+        None => numbers
+            .cents(record.get(field).unwrap_or(b""))
+            .map_err(|why| CellProblem {
+                expected: numbers.amount_expected(),
+                ..CellProblem::amount(field, why)
+            }),
+        Some(e) => e.cents(numbers, &|i| Operand::Text(record.get(i).unwrap_or(b""))),
+    }
+}
+
+/// Validates one record and counts it; a row not after `as_of` goes to `emit`. Numbers are read
+/// by `numbers`, chosen once per file ([`Plain`] without `number_format`).
+#[inline]
+fn read_row<'r, N: Numbers>(
     plan: &ColumnPlan,
     as_of: Day,
-    (dates, stats): (&mut DateParser<'_>, &mut LoadStats),
+    (dates, stats, numbers): (&mut DateParser<'_>, &mut LoadStats, &N),
     record: &'r ByteRecord,
     emit: impl FnOnce(&Row<'r>) -> Result<(), CellProblem>,
 ) -> Result<(), CellProblem> {
@@ -1045,16 +1069,15 @@ fn read_row<'r>(
     let day = dates
         .parse(field(plan.date))
         .ok_or_else(|| dates.problem(plan.date, field(plan.date)))?;
-    let amount = parse_cents_bytes(field(plan.amount))
-        .map_err(|why| CellProblem::amount(plan.amount, why))?;
+    let amount = money(numbers, record, plan.amount, plan.amount_expr.as_ref())?;
     let cost = match plan.cost {
-        Some(i) => parse_cents_bytes(field(i)).map_err(|why| CellProblem::amount(i, why))?,
+        Some(i) => money(numbers, record, i, plan.cost_expr.as_ref())?,
         None => 0,
     };
     let quantity = match plan.quantity {
-        Some(i) => {
-            parse_whole_bytes(field(i)).ok_or_else(|| CellProblem::new(i, Expected::Whole))?
-        }
+        Some(i) => numbers
+            .whole(field(i))
+            .ok_or_else(|| CellProblem::new(i, Expected::Whole))?,
         None => 0,
     };
     let order_id = optional_text(record, plan.order_id)?;
@@ -1080,14 +1103,15 @@ fn read_row<'r>(
 
 /// Validates one record and pushes it.
 #[inline]
-fn process_row<S: RowSink>(
+fn process_row<S: RowSink, N: Numbers>(
     plan: &ColumnPlan,
     as_of: Day,
+    numbers: &N,
     st: &mut TxState<'_, S>,
     record: &ByteRecord,
 ) -> Result<(), CellProblem> {
     let TxState { sink, stats, dates } = st;
-    read_row(plan, as_of, (dates, stats), record, |row| {
+    read_row(plan, as_of, (dates, stats, numbers), record, |row| {
         sink.push(row);
         Ok(())
     })
@@ -1126,7 +1150,8 @@ pub(crate) fn file_read(op: &Opened, layout: &Layout, tail: Tail) -> FileRead {
     }
 }
 
-/// [`super::read_transactions`] for one delimited text file.
+/// [`super::read_transactions`] for one delimited text file: the number parser is chosen
+/// here, once (the plain fast path unless `number_format` is set).
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn read_transactions<S: RowSink>(
     src: &TransactionSource,
@@ -1134,6 +1159,22 @@ pub(crate) fn read_transactions<S: RowSink>(
     workspace: &Path,
     layout: &Layout,
     as_of: Day,
+    make_sink: impl Fn() -> S + Sync,
+    progress: Option<&dyn Progress>,
+    opts: &CsvOptions,
+) -> Result<(S, LoadStats, FileRead), DataError> {
+    let read = (file, workspace, layout, as_of);
+    match transaction_numbers(src)? {
+        None => read_transactions_with(src, read, &Plain, make_sink, progress, opts),
+        Some(p) => read_transactions_with(src, read, &p, make_sink, progress, opts),
+    }
+}
+
+/// [`read_transactions`] with the number parser `numbers`.
+fn read_transactions_with<S: RowSink, N: Numbers>(
+    src: &TransactionSource,
+    (file, workspace, layout, as_of): (&Path, &Path, &Layout, Day),
+    numbers: &N,
     make_sink: impl Fn() -> S + Sync,
     progress: Option<&dyn Progress>,
     opts: &CsvOptions,
@@ -1150,7 +1191,7 @@ pub(crate) fn read_transactions<S: RowSink>(
             stats: LoadStats::default(),
             dates: DateParser::new(&format),
         },
-        |st, record| process_row(&plan, as_of, st, record),
+        |st, record| process_row(&plan, as_of, numbers, st, record),
         progress,
     )?;
     let mut states = states.into_iter();
@@ -1176,12 +1217,14 @@ pub(crate) fn read_records<S: RowSink>(
     sink: &mut S,
 ) -> Result<LoadStats, (usize, DataError)> {
     let format = date_format(src).map_err(|e| (0, e))?;
+    let numbers = transaction_numbers(src).map_err(|e| (0, e))?;
     let plan = ColumnPlan::new(&src.path.shown(), headers.to_vec(), &src.columns).map_err(|e| (0, e))?;
     let mut dates = DateParser::new(&format);
     let mut stats = LoadStats::default();
     for (i, cells) in rows.iter().enumerate() {
         let record = ByteRecord::from(cells.clone());
-        read_row(&plan, as_of, (&mut dates, &mut stats), &record, |row| {
+        let state = (&mut dates, &mut stats, &numbers);
+        read_row(&plan, as_of, state, &record, |row| {
             sink.push(row);
             Ok(())
         })
@@ -1208,6 +1251,7 @@ pub(crate) fn locate_overflow(
     opts: &CsvOptions,
 ) -> Result<(), DataError> {
     let format = date_format(src)?;
+    let numbers = transaction_numbers(src)?;
     let (op, plan) = open_planned(src, file, workspace, layout, opts)?;
     let in_order = CsvOptions {
         workers: 1,
@@ -1225,7 +1269,7 @@ pub(crate) fn locate_overflow(
             )
         },
         |(tracker, dates, stats), record| {
-            read_row(&plan, as_of, (dates, stats), record, |row| {
+            read_row(&plan, as_of, (dates, stats, &numbers), record, |row| {
                 tracker.add(&plan, row)
             })
         },

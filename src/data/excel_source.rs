@@ -19,16 +19,20 @@ use std::path::Path;
 
 use calamine::{Data, DataRef, Reader, Sheets};
 
+use super::compute::{Computed, Operand};
 use super::config::TransactionSource;
 use super::day::{checked_day, parse_iso_bytes, Day};
 use super::error::{shown, DataError, Location};
 use super::headers::{clean_header, ColumnPlan};
+use super::number::{NumberParser, Numbers};
 use super::overflow::Tracker;
-use super::parse::{
-    excel_serial_to_day, float_to_cents, float_to_whole, parse_cents_bytes, parse_whole_bytes,
-    DateFormat, DateParser,
+use super::parse::{excel_serial_to_day, float_to_cents, float_to_whole, DateFormat, DateParser};
+use super::{
+    date_format, transaction_numbers, CellProblem, Expected, LoadStats, Progress, Row, RowSink,
 };
-use super::{date_format, CellProblem, Expected, LoadStats, Progress, Row, RowSink};
+
+/// The number parser of a sheet: `None` for plain numbers (matched per cell: sheets are small).
+type SheetNumbers = Option<NumberParser>;
 
 /// The value of a cell that holds nothing.
 static EMPTY: Data = Data::Empty;
@@ -342,7 +346,31 @@ fn date_problem(c: &Data, dates: &DateParser<'_>, field: usize) -> CellProblem {
     }
 }
 
-fn cents_cell(c: &Data, field: usize) -> Result<i64, CellProblem> {
+/// A cell as an operand of a computed column.
+fn operand(c: &Data) -> Operand<'_> {
+    match c {
+        Data::Float(f) => Operand::Number(*f),
+        Data::Int(i) => Operand::Whole(*i),
+        Data::String(s) => Operand::Text(s.as_bytes()),
+        Data::Empty => Operand::Text(b""),
+        _ => Operand::Other,
+    }
+}
+
+/// The cents of an amount or cost: the cell of `field`, or the expression over the row.
+fn money(
+    cells: Cells<'_>,
+    field: usize,
+    expr: Option<&Computed>,
+    numbers: &SheetNumbers,
+) -> Result<i64, CellProblem> {
+    match expr {
+        None => cents_cell(cells.get(field), field, numbers),
+        Some(e) => e.cents(numbers, &|i| operand(cells.get(i))),
+    }
+}
+
+fn cents_cell(c: &Data, field: usize, numbers: &SheetNumbers) -> Result<i64, CellProblem> {
     match c {
         Data::Float(f) => float_to_cents(*f).ok_or(CellProblem {
             field,
@@ -352,19 +380,20 @@ fn cents_cell(c: &Data, field: usize) -> Result<i64, CellProblem> {
         Data::Int(i) => i
             .checked_mul(100)
             .ok_or_else(|| CellProblem::amount(field, "too large")),
-        Data::String(s) => {
-            parse_cents_bytes(s.as_bytes()).map_err(|why| CellProblem::amount(field, why))
-        }
+        Data::String(s) => numbers.cents(s.as_bytes()).map_err(|why| CellProblem {
+            expected: numbers.amount_expected(),
+            ..CellProblem::amount(field, why)
+        }),
         Data::Empty => Err(CellProblem::amount(field, "empty")),
         _ => Err(CellProblem::amount(field, "not a number")),
     }
 }
 
-fn whole_cell(c: &Data, field: usize) -> Result<i64, CellProblem> {
+fn whole_cell(c: &Data, field: usize, numbers: &SheetNumbers) -> Result<i64, CellProblem> {
     match c {
         Data::Int(i) => Some(*i),
         Data::Float(f) => float_to_whole(*f),
-        Data::String(s) => parse_whole_bytes(s.as_bytes()),
+        Data::String(s) => numbers.whole(s.as_bytes()),
         _ => None,
     }
     .ok_or_else(|| CellProblem::new(field, Expected::Whole))
@@ -410,7 +439,7 @@ fn read_row(
     plan: &ColumnPlan,
     cells: Cells<'_>,
     as_of: Day,
-    (dates, stats): (&mut DateParser<'_>, &mut LoadStats),
+    (dates, stats, numbers): (&mut DateParser<'_>, &mut LoadStats, &SheetNumbers),
     emit: impl FnOnce(&Row<'_>) -> Result<(), CellProblem>,
 ) -> Result<(), CellProblem> {
     let cell = |i: usize| cells.get(i);
@@ -421,15 +450,15 @@ fn read_row(
         .ok_or_else(|| CellProblem::new(plan.customer_id, Expected::CustomerId))?;
     let day = day_cell(cell(plan.date), dates)
         .ok_or_else(|| date_problem(cell(plan.date), dates, plan.date))?;
-    let amount = cents_cell(cell(plan.amount), plan.amount)?;
+    let amount = money(cells, plan.amount, plan.amount_expr.as_ref(), numbers)?;
     let cost = plan
         .cost
-        .map(|i| cents_cell(cell(i), i))
+        .map(|i| money(cells, i, plan.cost_expr.as_ref(), numbers))
         .transpose()?
         .unwrap_or(0);
     let quantity = plan
         .quantity
-        .map(|i| whole_cell(cell(i), i))
+        .map(|i| whole_cell(cell(i), i, numbers))
         .transpose()?
         .unwrap_or(0);
     let text = |f: Option<usize>| -> Result<Option<Cow<'_, str>>, CellProblem> {
@@ -482,15 +511,14 @@ fn each_row(
     mut emit: impl FnMut(&ColumnPlan, &Row<'_>) -> Result<(), CellProblem>,
 ) -> Result<LoadStats, DataError> {
     let (sheet, plan, format) = open_transactions(src, file, workspace)?;
+    let numbers = transaction_numbers(src)?;
     let date_expected = format.expected();
     let mut dates = DateParser::new(&format);
     let mut stats = LoadStats::default();
     let total = sheet.height();
     for (n, (row, cells)) in sheet.data_rows().enumerate() {
-        read_row(&plan, cells, as_of, (&mut dates, &mut stats), |r| {
-            emit(&plan, r)
-        })
-        .map_err(|p| {
+        let state = (&mut dates, &mut stats, &numbers);
+        read_row(&plan, cells, as_of, state, |r| emit(&plan, r)).map_err(|p| {
             cell_error(
                 file,
                 &sheet,

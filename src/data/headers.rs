@@ -2,6 +2,7 @@
 
 use std::path::Path;
 
+use super::compute::{is_expression, Computed};
 use super::config::TransactionColumns;
 use super::error::DataError;
 
@@ -46,13 +47,17 @@ pub(crate) fn closest<'h>(headers: &'h [String], wanted: &str) -> Option<&'h str
     crate::ident::closest(headers, wanted)
 }
 
-/// Field indexes of the transaction columns in one file.
+/// Field indexes of the transaction columns in one file. A computed `amount` or `cost`
+/// (`"=Menge * Einzelpreis"`) has its expression in `amount_expr` / `cost_expr`, and its field is
+/// the first column the expression reads (where errors about the result are reported).
 #[derive(Debug, Clone)]
 pub(crate) struct ColumnPlan {
     pub customer_id: usize,
     pub date: usize,
     pub amount: usize,
     pub cost: Option<usize>,
+    pub amount_expr: Option<Computed>,
+    pub cost_expr: Option<Computed>,
     pub quantity: Option<usize>,
     pub order_id: Option<usize>,
     pub product: Option<usize>,
@@ -68,13 +73,48 @@ impl ColumnPlan {
         headers: Vec<String>,
         cols: &TransactionColumns,
     ) -> Result<ColumnPlan, DataError> {
-        let find = |role: &str, h: &str| find_column(path, &headers, role, h);
+        let find = |role: &str, h: &str| {
+            if is_expression(h) {
+                return Err(DataError::Config {
+                    path: path.to_path_buf(),
+                    message: format!(
+                        "`columns.{role}: {h:?}`: only amount and cost can be computed by an \
+                         expression; map {role} to a column header"
+                    ),
+                });
+            }
+            find_column(path, &headers, role, h)
+        };
         let opt = |role: &str, h: &Option<String>| h.as_deref().map(|h| find(role, h)).transpose();
+        let computed = |role: &str, h: &str| {
+            is_expression(h)
+                .then(|| Computed::new(path, &headers, role, h))
+                .transpose()
+        };
+        let customer_id = find("customer_id", &cols.customer_id)?;
+        let date = find("date", &cols.date)?;
+        let amount_expr = computed("amount", &cols.amount)?;
+        let cost_expr = cols
+            .cost
+            .as_deref()
+            .map(|h| computed("cost", h))
+            .transpose()?
+            .flatten();
+        let amount = match &amount_expr {
+            Some(c) => c.first_field,
+            None => find("amount", &cols.amount)?,
+        };
+        let cost = match (&cost_expr, &cols.cost) {
+            (Some(c), _) => Some(c.first_field),
+            (None, h) => opt("cost", h)?,
+        };
         Ok(ColumnPlan {
-            customer_id: find("customer_id", &cols.customer_id)?,
-            date: find("date", &cols.date)?,
-            amount: find("amount", &cols.amount)?,
-            cost: opt("cost", &cols.cost)?,
+            customer_id,
+            date,
+            amount,
+            cost,
+            amount_expr,
+            cost_expr,
             quantity: opt("quantity", &cols.quantity)?,
             order_id: opt("order_id", &cols.order_id)?,
             product: opt("product", &cols.product)?,

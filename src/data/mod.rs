@@ -15,6 +15,7 @@
 
 mod accounts;
 mod attributes;
+mod compute;
 mod config;
 mod csv_source;
 mod date_shape;
@@ -23,6 +24,7 @@ mod decode;
 mod error;
 mod excel_source;
 mod headers;
+mod number;
 mod overflow;
 mod parse;
 mod sniff;
@@ -34,7 +36,10 @@ pub use accounts::{Accounts, ACCOUNT_CUSTOMERS, PARENT_ID};
 pub use attributes::{
     identifier, read_customers, AttributeColumn, AttributeTable, AttributeValues,
 };
-pub use config::{CustomerSource, DataPath, Encoding, TransactionColumns, TransactionSource};
+pub use config::{
+    CustomerSource, DataPath, DateFormats, Encoding, Negative, NumberFormat, NumberFormatSpec,
+    TransactionColumns, TransactionSource,
+};
 pub use day::Day;
 pub use error::{CellError, DataError, Location, SumOverflow};
 pub use overflow::{Overflow, Sum};
@@ -143,7 +148,12 @@ pub trait Progress: Sync {
 
 /// The source's date format, parsed (a bad `date_format` is a configuration error).
 pub(crate) fn date_format(src: &TransactionSource) -> Result<parse::DateFormat, DataError> {
-    parse::DateFormat::new(src.date_format.as_deref()).map_err(|message| DataError::Config {
+    let formats = src.date_format.as_ref().map(config::DateFormats::list);
+    let checked = match &formats {
+        Some(list) => parse::DateFormat::list(list),
+        None => parse::DateFormat::new(None),
+    };
+    checked.map_err(|message| DataError::Config {
         path: src.path.shown(),
         message,
     })
@@ -168,6 +178,33 @@ fn transaction_files(
             Ok((file, kind))
         })
         .collect()
+}
+
+/// The number parser of a source with this `number_format` (`None`: plain numbers, the fast
+/// path); a bad `number_format` is a configuration error.
+pub(crate) fn number_parser(
+    path: &Path,
+    format: Option<&NumberFormat>,
+    currency: Option<&str>,
+) -> Result<Option<number::NumberParser>, DataError> {
+    format
+        .map(|f| number::NumberParser::new(f, currency))
+        .transpose()
+        .map_err(|message| DataError::Config {
+            path: path.to_path_buf(),
+            message,
+        })
+}
+
+/// [`number_parser`] of a transaction source.
+pub(crate) fn transaction_numbers(
+    src: &TransactionSource,
+) -> Result<Option<number::NumberParser>, DataError> {
+    number_parser(
+        &src.path.shown(),
+        src.number_format.as_ref(),
+        src.currency.as_deref(),
+    )
 }
 
 /// Progress over several files: each file's progress shifted by the sizes of the files before
@@ -220,6 +257,7 @@ fn each_file<T>(
 /// exists in each, and the date format is valid. For `powerbase check`.
 pub fn check_source(src: &TransactionSource, workspace: &Path) -> Result<(), DataError> {
     date_format(src)?;
+    transaction_numbers(src)?;
     for (file, kind) in transaction_files(src, workspace)? {
         let headers = match kind {
             FileKind::Delimited(layout) => {
@@ -388,7 +426,13 @@ pub(crate) enum Expected {
     Text,
     Date,
     Amount,
+    /// An amount in the source's `number_format`.
+    FormattedAmount,
     Whole,
+    /// A number (an operand of a computed column).
+    Number,
+    /// An amount a computed column's expression can give (no division by zero, in range).
+    Computed,
     /// A value that keeps a customer's sum in range; `id_field` is the customer id's field.
     InRange {
         sum: Sum,
@@ -405,7 +449,14 @@ impl Expected {
             Expected::Text => "text (not a spreadsheet error such as #N/A)".to_string(),
             Expected::Date => date.to_string(),
             Expected::Amount => "an amount such as 12.34 (at most 2 decimals)".to_string(),
+            Expected::FormattedAmount => {
+                "an amount written in the source's number_format (at most 2 decimals)".to_string()
+            }
             Expected::Whole => "a whole number such as 3".to_string(),
+            Expected::Number => "a number for the computed column's expression".to_string(),
+            Expected::Computed => {
+                "a computed amount (no division by zero, within range)".to_string()
+            }
             Expected::InRange { sum, .. } => {
                 format!("a value that keeps the sum within {}", sum.range())
             }
@@ -465,7 +516,8 @@ impl CellProblem {
         .into()
     }
 
-    /// A bad amount, with the parser's reason when it says more than "not a number".
+    /// A bad amount (as the plain parser describes it), with the parser's reason when it says
+    /// more than "not a number".
     #[cold]
     pub(crate) fn amount(field: usize, why: &'static str) -> Self {
         CellProblem {

@@ -141,6 +141,8 @@ mod tests {
             date: 1,
             amount: 2,
             cost: Some(3),
+            amount_expr: None,
+            cost_expr: None,
             quantity: Some(4),
             order_id: None,
             product: None,

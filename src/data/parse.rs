@@ -170,40 +170,49 @@ enum Fast {
     No,
 }
 
-/// How date cells are written, parsed from `date_format`. A cell must match it exactly (see
-/// [`Shape`]); surrounding whitespace is trimmed first.
+/// One strftime-style format of `date_format`.
 #[derive(Debug, Clone)]
-pub(crate) struct DateFormat {
+struct Pattern {
     /// The format text.
     text: String,
-    fast: Fast,
     shape: Shape,
     /// The width of a written date when it is all digits (`%Y%m%d`: 8).
     digits_only: Option<usize>,
 }
 
-impl DateFormat {
-    /// Checks a `date_format` by formatting a sample date-time with it and parsing it back.
-    pub(crate) fn new(format: Option<&str>) -> Result<DateFormat, String> {
-        let text = format.unwrap_or("%Y-%m-%d");
-        let fast = match text {
-            "%Y-%m-%d" | "%F" => Fast::Iso,
-            "%Y%m%d" => Fast::Compact,
-            _ => Fast::No,
-        };
-        let sample = jiff::civil::date(2024, 7, 15).at(13, 45, 30, 0);
+/// One accepted way of writing a date.
+#[derive(Debug, Clone)]
+enum Entry {
+    /// A strftime-style format.
+    Pattern(Pattern),
+    /// `excel`: an Excel serial day number written as text (`45123`, or `45123.5` whose time
+    /// fraction is dropped).
+    Excel,
+}
+
+/// The `date_format` entry that reads Excel serial day numbers.
+const EXCEL: &str = "excel";
+
+/// The sample date of messages and checks.
+fn sample() -> jiff::civil::DateTime {
+    jiff::civil::date(2024, 7, 15).at(13, 45, 30, 0)
+}
+
+impl Pattern {
+    /// Checks a format by formatting a sample date-time with it and parsing it back.
+    fn new(text: &str) -> Result<Pattern, String> {
+        let sample = sample();
         let written = jiff::fmt::strtime::format(text, sample).map_err(|e| {
-            format!("date_format {text:?} is not a usable strftime format ({e}); write it like \"%d/%m/%Y\"")
+            format!("date_format {text:?} is not a usable strftime format ({e}); write it like \"%d/%m/%Y\" (or \"excel\" for serial day numbers)")
         })?;
-        let fmt = DateFormat {
+        let pattern = Pattern {
             text: text.to_string(),
-            fast,
             shape: Shape::new(text),
             digits_only: (!written.is_empty() && written.bytes().all(|c| c.is_ascii_digit()))
                 .then_some(written.len()),
         };
-        match fmt.parse_slow(written.as_bytes()) {
-            Some(d) if d == Day::from_date(sample.date()) => Ok(fmt),
+        match pattern.parse(written.as_bytes()) {
+            Some(d) if d == Day::from_date(sample.date()) => Ok(pattern),
             _ => Err(format!(
                 "date_format {text:?} does not describe a full date (year, month and day): \
                  2024-07-15 would be written {written:?} and could not be read back; \
@@ -212,32 +221,10 @@ impl DateFormat {
         }
     }
 
-    /// The configured format text.
-    pub(crate) fn text(&self) -> &str {
-        &self.text
-    }
-
-    /// The width of a date written in this format when it is digits only (`%Y%m%d`: 8): then a
-    /// number cell in a spreadsheet is such a date, not a serial date number.
-    pub(crate) fn digits_only(&self) -> Option<usize> {
-        self.digits_only
-    }
-
-    /// What an error message says was expected, with an example in this format.
-    pub(crate) fn expected(&self) -> String {
-        let sample = jiff::civil::date(2024, 7, 15).at(13, 45, 30, 0);
-        let example = jiff::fmt::strtime::format(self.text(), sample)
-            .unwrap_or_else(|_| "2024-07-15".to_string());
-        format!(
-            "a date written exactly like {example:?} (date_format {:?})",
-            self.text()
-        )
-    }
-
-    /// Parses a trimmed cell: exact shape, then jiff (no fast path, no cache).
-    fn parse_slow(&self, b: &[u8]) -> Option<Day> {
+    /// Parses a trimmed cell: exact shape, then jiff.
+    fn parse(&self, b: &[u8]) -> Option<Day> {
         self.shape.check(b).ok()?;
-        let tm = jiff::fmt::strtime::parse(self.text(), b).ok()?;
+        let tm = jiff::fmt::strtime::parse(&self.text, b).ok()?;
         let date = tm.to_date().ok()?;
         // Keep to the years the fast paths accept.
         checked_day(
@@ -247,6 +234,110 @@ impl DateFormat {
         )
     }
 
+    /// The sample date written in this format.
+    fn example(&self) -> String {
+        jiff::fmt::strtime::format(&self.text, sample()).unwrap_or_else(|_| "2024-07-15".into())
+    }
+}
+
+/// An Excel serial day number written as text: digits, optionally a time fraction (dropped).
+fn parse_excel_text(b: &[u8]) -> Option<Day> {
+    let (whole, frac) = match memchr::memchr(b'.', b) {
+        Some(i) => (&b[..i], Some(&b[i + 1..])),
+        None => (b, None),
+    };
+    let digits = |d: &[u8]| !d.is_empty() && d.iter().all(u8::is_ascii_digit);
+    if !digits(whole) || whole.len() > 7 || frac.is_some_and(|f| !digits(f)) {
+        return None;
+    }
+    let serial = whole
+        .iter()
+        .fold(0u32, |n, &c| n * 10 + u32::from(c - b'0'));
+    excel_serial_to_day(f64::from(serial))
+}
+
+/// How date cells are written, parsed from `date_format`: one format or a list tried in order.
+/// A cell must match a format exactly (see [`Shape`]); surrounding whitespace is trimmed first.
+#[derive(Debug, Clone)]
+pub(crate) struct DateFormat {
+    entries: Vec<Entry>,
+    /// The hand-written fast path, for a single ISO or compact format.
+    fast: Fast,
+}
+
+impl DateFormat {
+    /// Checks one `date_format` (default ISO `%Y-%m-%d`).
+    pub(crate) fn new(format: Option<&str>) -> Result<DateFormat, String> {
+        DateFormat::list(&[format.unwrap_or("%Y-%m-%d")])
+    }
+
+    /// Checks a list of formats (each a strftime-style format or `excel`), tried in order.
+    pub(crate) fn list(formats: &[&str]) -> Result<DateFormat, String> {
+        if formats.is_empty() {
+            return Err(
+                "date_format is an empty list; give at least one format such as \"%d.%m.%Y\""
+                    .to_string(),
+            );
+        }
+        let entries = formats
+            .iter()
+            .map(|&f| match f.trim() {
+                EXCEL => Ok(Entry::Excel),
+                _ => Pattern::new(f).map(Entry::Pattern),
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let fast = match formats {
+            ["%Y-%m-%d" | "%F"] => Fast::Iso,
+            ["%Y%m%d"] => Fast::Compact,
+            _ => Fast::No,
+        };
+        Ok(DateFormat { entries, fast })
+    }
+
+    /// The width of a date written in this format when it is digits only (`%Y%m%d`: 8): then a
+    /// number cell in a spreadsheet is such a date, not a serial date number. `None` when the
+    /// list has `excel`.
+    pub(crate) fn digits_only(&self) -> Option<usize> {
+        let mut width = None;
+        for entry in &self.entries {
+            match entry {
+                Entry::Excel => return None,
+                Entry::Pattern(p) => width = width.or(p.digits_only),
+            }
+        }
+        width
+    }
+
+    /// What an error message says was expected, with an example in each format.
+    pub(crate) fn expected(&self) -> String {
+        let one = |e: &Entry| match e {
+            Entry::Pattern(p) => format!("{:?} (date_format {:?})", p.example(), p.text),
+            Entry::Excel => {
+                "an Excel serial day number such as \"45488\" (date_format \"excel\")".to_string()
+            }
+        };
+        match self.entries.as_slice() {
+            [Entry::Pattern(p)] => format!(
+                "a date written exactly like {:?} (date_format {:?})",
+                p.example(),
+                p.text
+            ),
+            [Entry::Excel] => one(&Entry::Excel),
+            many => format!(
+                "a date written exactly in one of the date_format formats: {}",
+                many.iter().map(one).collect::<Vec<_>>().join(", ")
+            ),
+        }
+    }
+
+    /// Parses a trimmed cell: each entry in order (no fast path, no cache).
+    fn parse_slow(&self, b: &[u8]) -> Option<Day> {
+        self.entries.iter().find_map(|e| match e {
+            Entry::Pattern(p) => p.parse(b),
+            Entry::Excel => parse_excel_text(b),
+        })
+    }
+
     /// Why a cell is not a date in this format, when there is more to say than "expected ...".
     #[cold]
     pub(crate) fn why_not(&self, b: &[u8]) -> Option<&'static str> {
@@ -254,9 +345,13 @@ impl DateFormat {
         if b.is_empty() {
             return Some("the cell is empty");
         }
-        match self.shape.check(b) {
-            Err(why) => Some(why),
-            Ok(()) => Some("there is no such date (a month from 1 to 12, a day that exists in it, a year from 1 to 9999)"),
+        match self.entries.as_slice() {
+            [Entry::Pattern(p)] => match p.shape.check(b) {
+                Err(why) => Some(why),
+                Ok(()) => Some("there is no such date (a month from 1 to 12, a day that exists in it, a year from 1 to 9999)"),
+            },
+            [Entry::Excel] => Some("a serial day number from 1 (1900-01-01) to 2958465 (9999-12-31), digits only"),
+            _ => Some("no format of the list reads it"),
         }
     }
 }

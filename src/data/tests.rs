@@ -88,6 +88,8 @@ fn source(path: &str, columns: TransactionColumns) -> TransactionSource {
         date_format: None,
         sheet: None,
         delimiter: None,
+        number_format: None,
+        currency: None,
     }
 }
 
@@ -694,6 +696,8 @@ fn excel_source(sheet: Option<&str>) -> TransactionSource {
         date_format: None,
         sheet: sheet.map(str::to_string),
         delimiter: None,
+        number_format: None,
+        currency: None,
     }
 }
 
@@ -788,6 +792,8 @@ fn excel_customers() {
         columns: map.clone(),
         sheet: Some("Customers".into()),
         delimiter: None,
+        number_format: None,
+        currency: None,
     };
     let t = read_customers(&src, dir.path()).unwrap();
     assert_eq!(t.ids, vec!["1234", "42", "7"]);
@@ -845,6 +851,8 @@ fn csv_customers() {
         columns: map.clone(),
         sheet: None,
         delimiter: None,
+        number_format: None,
+        currency: None,
     };
     let t = read_customers(&src, dir.path()).unwrap();
     assert_eq!(t.ids, vec!["001", "002", "003"]);
@@ -966,6 +974,8 @@ fn cdnow_real_data() {
         date_format: Some("%Y%m%d".into()),
         sheet: None,
         delimiter: None,
+        number_format: None,
+        currency: None,
     };
     let ws = Path::new("/");
     for o in [opts(64 << 10, 2), CsvOptions::default(), opts(1 << 30, 1)] {
@@ -1075,6 +1085,8 @@ fn cr_only_line_endings_are_read_with_their_line_numbers() {
         columns: map,
         sheet: None,
         delimiter: None,
+        number_format: None,
+        currency: None,
     };
     let e = read_customers(&customers, dir.path()).unwrap_err();
     assert_eq!(
@@ -1144,6 +1156,8 @@ fn text_after_a_closing_quote_is_an_error() {
         columns: map,
         sheet: None,
         delimiter: None,
+        number_format: None,
+        currency: None,
     };
     let e = read_customers(&customers, dir.path()).unwrap_err();
     assert!(
@@ -1247,6 +1261,8 @@ fn a_far_away_cell_costs_one_cell_not_the_sheet() {
         columns: map,
         sheet: Some("Customers".into()),
         delimiter: None,
+        number_format: None,
+        currency: None,
     };
     let e = read_customers(&customers, dir.path()).unwrap_err();
     assert_eq!(

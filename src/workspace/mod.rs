@@ -514,10 +514,16 @@ fn merge(
         &mut names,
         problems,
     );
+    let currency = currency_code(main.currency, problems);
+    let mut data = data;
+    data.transactions.currency = Some(currency.clone());
+    if let Some(c) = data.customers.as_mut() {
+        c.currency = Some(currency.clone());
+    }
     let policy = Policy {
         report: report_settings(main.report, problems),
         client: client_name(main.client, problems),
-        currency: currency_code(main.currency, problems),
+        currency,
         as_of: main.as_of.and_then(|v| as_of_day(&v, problems)),
         level: main.level.map(|l| l.value).unwrap_or_default(),
         transactions: data.transactions,
