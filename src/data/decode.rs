@@ -190,7 +190,8 @@ mod tests {
         let mut input = Input::new(f, encoding).unwrap()?;
         let (mut buf, mut read) = (Vec::new(), 0);
         loop {
-            match input.fill(&mut buf, buf.len() + target, &mut read) {
+            let want = buf.len() + target;
+            match input.fill(&mut buf, want, &mut read) {
                 Ok(true) => break,
                 Ok(false) => {}
                 Err(FillError::Malformed) => return Err(format!("malformed after {}", buf.len())),
