@@ -200,9 +200,7 @@ impl DataPath {
 
     /// Whether an entry is a glob pattern.
     pub fn is_glob(entry: &Path) -> bool {
-        entry
-            .to_str()
-            .is_some_and(|s| s.contains(['*', '?', '[']))
+        entry.to_str().is_some_and(|s| s.contains(['*', '?', '[']))
     }
 
     /// The files to read, as paths relative to `root` when the entry is relative: plain entries
@@ -221,9 +219,9 @@ impl DataPath {
                 continue;
             }
             let pattern = root.join(entry);
-            let pattern = pattern.to_str().ok_or_else(|| {
-                config(format!("the glob {} is not UTF-8 text", entry.display()))
-            })?;
+            let pattern = pattern
+                .to_str()
+                .ok_or_else(|| config(format!("the glob {} is not UTF-8 text", entry.display())))?;
             let found = glob::glob(pattern)
                 .map_err(|e| config(format!("{} is not a valid glob: {e}", entry.display())))?;
             let before = out.len();
@@ -250,7 +248,11 @@ impl DataPath {
         if out.is_empty() {
             return Err(config("`path:` lists no file".to_string()));
         }
-        out.sort_by(|a, b| a.as_os_str().as_encoded_bytes().cmp(b.as_os_str().as_encoded_bytes()));
+        out.sort_by(|a, b| {
+            a.as_os_str()
+                .as_encoded_bytes()
+                .cmp(b.as_os_str().as_encoded_bytes())
+        });
         out.dedup();
         Ok(out)
     }
@@ -276,7 +278,15 @@ impl std::fmt::Display for DataPath {
 
 /// The character encoding of a delimited text file.
 #[derive(
-    Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize, serde::Serialize, schemars::JsonSchema,
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    serde::Deserialize,
+    serde::Serialize,
+    schemars::JsonSchema,
 )]
 pub enum Encoding {
     /// UTF-8 (the default); a byte-order mark at the start is skipped.
@@ -541,15 +551,20 @@ columns: { customer_id: "Cust ID", segment_2019: "2019 Segment" }
         let of = |path: &str, sheet: Option<&str>, d: Option<char>| {
             FileKind::of(p(path), sheet, d, opts)
         };
-        let delimited = |d: Option<u8>| FileKind::Delimited(Layout {
-            delimiter: d,
-            ..Layout::default()
-        });
+        let delimited = |d: Option<u8>| {
+            FileKind::Delimited(Layout {
+                delimiter: d,
+                ..Layout::default()
+            })
+        };
         // No delimiter: sniffed when the file is read (tab for .tsv).
         assert_eq!(of("a.csv", None, None).unwrap(), delimited(None));
         assert_eq!(of("a.TSV", None, None).unwrap(), delimited(Some(b'\t')));
         assert_eq!(of("a.txt", None, Some(';')).unwrap(), delimited(Some(b';')));
-        assert_eq!(of("a.XLSX", Some("S"), None).unwrap(), FileKind::Spreadsheet);
+        assert_eq!(
+            of("a.XLSX", Some("S"), None).unwrap(),
+            FileKind::Spreadsheet
+        );
         assert_eq!(of("a.ods", None, None).unwrap(), FileKind::Spreadsheet);
         let e = of("a.csv", Some("Sheet1"), None).unwrap_err().to_string();
         assert!(e.contains("spreadsheets only"), "{e}");
@@ -581,8 +596,13 @@ columns: { customer_id: "Cust ID", segment_2019: "2019 Segment" }
             encoding: Encoding::Windows1252,
             ..opts
         };
-        let e = FileKind::of(p("a.xlsx"), None, None, text_only).unwrap_err().to_string();
-        assert!(e.contains("`encoding`") && e.contains("delimited text files only"), "{e}");
+        let e = FileKind::of(p("a.xlsx"), None, None, text_only)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("`encoding`") && e.contains("delimited text files only"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -598,7 +618,8 @@ columns: { customer_id: "Cust ID", segment_2019: "2019 Segment" }
         assert_eq!(src.path.to_string(), "b.csv, data/a-*.csv");
         assert_eq!(src.encoding, Encoding::Windows1252);
         assert_eq!((src.header_row, src.skip_footer), (Some(3), 1));
-        let bad = "path: a.csv\ncolumns: { customer_id: a, date: b, amount: c }\nencoding: ebcdic\n";
+        let bad =
+            "path: a.csv\ncolumns: { customer_id: a, date: b, amount: c }\nencoding: ebcdic\n";
         assert!(serde_saphyr::from_str::<TransactionSource>(bad).is_err());
 
         // Globs expand in name order, relative to the workspace; plain paths stay as written.

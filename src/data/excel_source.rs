@@ -490,17 +490,7 @@ fn each_row(
         read_row(&plan, cells, as_of, (&mut dates, &mut stats), |r| {
             emit(&plan, r)
         })
-        .map_err(|p| {
-            cell_error(
-                file,
-                &sheet,
-                row,
-                &plan.headers,
-                cells,
-                p,
-                &date_expected,
-            )
-        })?;
+        .map_err(|p| cell_error(file, &sheet, row, &plan.headers, cells, p, &date_expected))?;
         if let Some(p) = progress {
             if n % 8192 == 0 {
                 p.advance(n as u64, total);
@@ -560,15 +550,7 @@ pub(crate) fn latest_day(
         let cell = cells.get(plan.date);
         let day = day_cell(cell, &mut dates).ok_or_else(|| {
             let p = date_problem(cell, &dates, plan.date);
-            cell_error(
-                file,
-                &sheet,
-                row,
-                &plan.headers,
-                cells,
-                p,
-                &date_expected,
-            )
+            cell_error(file, &sheet, row, &plan.headers, cells, p, &date_expected)
         })?;
         if latest.is_none_or(|l| day > l) {
             latest = Some(day);

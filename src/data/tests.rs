@@ -133,8 +133,17 @@ fn read_with(
     o: &CsvOptions,
 ) -> Result<(Collect, LoadStats), DataError> {
     let file = src.path.shown();
-    csv_source::read_transactions(src, &file, ws, &layout(b','), as_of, Collect::default, None, o)
-        .map(|(c, s, _)| (c.sorted(), s))
+    csv_source::read_transactions(
+        src,
+        &file,
+        ws,
+        &layout(b','),
+        as_of,
+        Collect::default,
+        None,
+        o,
+    )
+    .map(|(c, s, _)| (c.sorted(), s))
 }
 
 /// Block sizes and worker counts that exercise boundaries (1 byte blocks: every byte a cut).
@@ -410,7 +419,15 @@ fn rows_after_as_of_are_counted_not_used() {
     assert!(read_with(&src, dir.path(), day("2024-06-30"), &opts(1 << 20, 1)).is_err());
     // latest_day sees every row.
     write(dir.path(), "t.csv", csv.as_bytes());
-    let latest = csv_source::latest_day(&src, Path::new("t.csv"), dir.path(), &layout(b','), None, &opts(4, 2)).unwrap();
+    let latest = csv_source::latest_day(
+        &src,
+        Path::new("t.csv"),
+        dir.path(),
+        &layout(b','),
+        None,
+        &opts(4, 2),
+    )
+    .unwrap();
     assert_eq!(latest, Some(day("2025-01-01")));
     assert_eq!(
         latest_day(&src, dir.path(), None).unwrap(),
@@ -709,11 +726,14 @@ fn excel_source(sheet: Option<&str>) -> TransactionSource {
             ..columns("Cust ID", "Order Date", "Net")
         },
         sheet: sheet.map(str::to_string),
-        ..source("book.xlsx", TransactionColumns {
-            quantity: Some("Units".into()),
-            channel: Some("Channel".into()),
-            ..columns("Cust ID", "Order Date", "Net")
-        })
+        ..source(
+            "book.xlsx",
+            TransactionColumns {
+                quantity: Some("Units".into()),
+                channel: Some("Channel".into()),
+                ..columns("Cust ID", "Order Date", "Net")
+            },
+        )
     }
 }
 
@@ -1001,18 +1021,17 @@ fn cdnow_real_data() {
     };
     let ws = Path::new("/");
     for o in [opts(64 << 10, 2), CsvOptions::default(), opts(1 << 30, 1)] {
-        let (c, stats, _) =
-            csv_source::read_transactions(
-                &src,
-                &path,
-                ws,
-                &layout(b','),
-                far_future(),
-                Collect::default,
-                None,
-                &o,
-            )
-            .unwrap();
+        let (c, stats, _) = csv_source::read_transactions(
+            &src,
+            &path,
+            ws,
+            &layout(b','),
+            far_future(),
+            Collect::default,
+            None,
+            &o,
+        )
+        .unwrap();
         assert_eq!(stats.rows_read, 69_659);
         assert_eq!(stats.rows_used, 69_659);
         assert_eq!(stats.zero_amount_rows, 80);
