@@ -10,8 +10,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use powerbase::data::{
-    format_cents, latest_day, read_transactions, Day, Row, RowSink, TransactionColumns,
-    TransactionSource,
+    format_cents, latest_day, read_transactions, Day, Row, RowSink, TransactionSource,
 };
 use rustc_hash::FxHashMap;
 
@@ -52,24 +51,12 @@ fn main() {
         (Some("--as-of"), Some(d)) => Some(Day::parse_iso(&d).expect("--as-of YYYY-MM-DD")),
         _ => None,
     };
-    let src = TransactionSource {
-        path: path.clone(),
-        columns: TransactionColumns {
-            customer_id: "customer_id".into(),
-            date: "date".into(),
-            amount: "amount".into(),
-            cost: Some("cost".into()),
-            quantity: Some("quantity".into()),
-            order_id: None,
-            product: None,
-            channel: None,
-        },
-        date_format: None,
-        sheet: None,
-        delimiter: None,
-        number_format: None,
-        currency: None,
-    };
+    // Read from YAML as a workspace would be, so new source options keep their defaults.
+    let yaml = format!(
+        "path: {:?}\ncolumns: {{ customer_id: customer_id, date: date, amount: amount, cost: cost, quantity: quantity }}\n",
+        path.display().to_string()
+    );
+    let src: TransactionSource = serde_saphyr::from_str(&yaml).expect("the benchmark source");
     let ws = Path::new(".");
     let bytes = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
     let as_of = match as_of {

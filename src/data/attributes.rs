@@ -14,11 +14,11 @@ use super::csv_source::{
     LineTracker,
 };
 use super::decode::not_utf8_hint;
-use super::sources::{FileRead, SourceRead};
 use super::error::{shown, CellError, DataError, Location};
 use super::excel_source::{id_cell, number_text, open_sheet, shown_cell};
 use super::headers::find_column;
 use super::number::NumberParser;
+use super::sources::{FileRead, SourceRead};
 
 /// Customer attributes, one row per customer, in file order.
 #[derive(Debug, Clone, PartialEq)]
@@ -483,7 +483,12 @@ pub fn read_customers(src: &CustomerSource, workspace: &Path) -> Result<Attribut
             ),
         });
     };
-    let kind = FileKind::of(file, src.sheet.as_deref(), src.delimiter, src.layout_options())?;
+    let kind = FileKind::of(
+        file,
+        src.sheet.as_deref(),
+        src.delimiter,
+        src.layout_options(),
+    )?;
     let (mut table, read) = match kind {
         FileKind::Delimited(layout) => read_delimited(src, file, workspace, &layout)?,
         FileKind::Spreadsheet => {

@@ -301,9 +301,7 @@ impl DataPath {
 
     /// Whether an entry is a glob pattern.
     pub fn is_glob(entry: &Path) -> bool {
-        entry
-            .to_str()
-            .is_some_and(|s| s.contains(['*', '?', '[']))
+        entry.to_str().is_some_and(|s| s.contains(['*', '?', '[']))
     }
 
     /// The files to read, as paths relative to `root` when the entry is relative: plain entries
@@ -322,9 +320,9 @@ impl DataPath {
                 continue;
             }
             let pattern = root.join(entry);
-            let pattern = pattern.to_str().ok_or_else(|| {
-                config(format!("the glob {} is not UTF-8 text", entry.display()))
-            })?;
+            let pattern = pattern
+                .to_str()
+                .ok_or_else(|| config(format!("the glob {} is not UTF-8 text", entry.display())))?;
             let found = glob::glob(pattern)
                 .map_err(|e| config(format!("{} is not a valid glob: {e}", entry.display())))?;
             let before = out.len();
@@ -351,9 +349,19 @@ impl DataPath {
         if out.is_empty() {
             return Err(config("`path:` lists no file".to_string()));
         }
-        out.sort_by(|a, b| a.as_os_str().as_encoded_bytes().cmp(b.as_os_str().as_encoded_bytes()));
+        out.sort_by(|a, b| {
+            a.as_os_str()
+                .as_encoded_bytes()
+                .cmp(b.as_os_str().as_encoded_bytes())
+        });
         out.dedup();
         Ok(out)
+    }
+}
+
+impl From<PathBuf> for DataPath {
+    fn from(p: PathBuf) -> Self {
+        DataPath::One(p)
     }
 }
 
@@ -371,7 +379,15 @@ impl std::fmt::Display for DataPath {
 
 /// The character encoding of a delimited text file.
 #[derive(
-    Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize, serde::Serialize, schemars::JsonSchema,
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    serde::Deserialize,
+    serde::Serialize,
+    schemars::JsonSchema,
 )]
 pub enum Encoding {
     /// UTF-8 (the default); a byte-order mark at the start is skipped.
@@ -582,7 +598,7 @@ date_format: "%Y%m%d"
 delimiter: ";"
 "#;
         let src: TransactionSource = serde_saphyr::from_str(yaml).unwrap();
-        assert_eq!(src.path, PathBuf::from("data/transactions.csv"));
+        assert_eq!(src.path, DataPath::from("data/transactions.csv"));
         assert_eq!(src.columns.amount, "dollar_value");
         assert_eq!(src.columns.quantity.as_deref(), Some("number_of_cds"));
         assert_eq!(src.columns.cost, None);
@@ -627,35 +643,100 @@ columns: { customer_id: "Cust ID", segment_2019: "2019 Segment" }
     #[test]
     fn file_kinds() {
         let p = Path::new;
+        let opts = LayoutOptions {
+            encoding: Encoding::Utf8,
+            header_row: None,
+            skip_rows: None,
+            skip_footer: 0,
+        };
+        let of = |path: &str, sheet: Option<&str>, d: Option<char>| {
+            FileKind::of(p(path), sheet, d, opts)
+        };
+        let delimited = |d: Option<u8>| {
+            FileKind::Delimited(Layout {
+                delimiter: d,
+                ..Layout::default()
+            })
+        };
+        // No delimiter: sniffed when the file is read (tab for .tsv).
+        assert_eq!(of("a.csv", None, None).unwrap(), delimited(None));
+        assert_eq!(of("a.TSV", None, None).unwrap(), delimited(Some(b'\t')));
+        assert_eq!(of("a.txt", None, Some(';')).unwrap(), delimited(Some(b';')));
         assert_eq!(
-            FileKind::of(p("a.csv"), None, None).unwrap(),
-            FileKind::Delimited(b',')
-        );
-        assert_eq!(
-            FileKind::of(p("a.TSV"), None, None).unwrap(),
-            FileKind::Delimited(b'\t')
-        );
-        assert_eq!(
-            FileKind::of(p("a.txt"), None, Some(';')).unwrap(),
-            FileKind::Delimited(b';')
-        );
-        assert_eq!(
-            FileKind::of(p("a.XLSX"), Some("S"), None).unwrap(),
+            of("a.XLSX", Some("S"), None).unwrap(),
             FileKind::Spreadsheet
         );
-        assert_eq!(
-            FileKind::of(p("a.ods"), None, None).unwrap(),
-            FileKind::Spreadsheet
-        );
-        let e = FileKind::of(p("a.csv"), Some("Sheet1"), None)
-            .unwrap_err()
-            .to_string();
+        assert_eq!(of("a.ods", None, None).unwrap(), FileKind::Spreadsheet);
+        let e = of("a.csv", Some("Sheet1"), None).unwrap_err().to_string();
         assert!(e.contains("spreadsheets only"), "{e}");
-        let e = FileKind::of(p("a.xlsx"), None, Some(';'))
+        let e = of("a.xlsx", None, Some(';')).unwrap_err().to_string();
+        assert!(e.contains("delimited text files only"), "{e}");
+        assert!(of("a.csv", None, Some('€')).is_err());
+        assert!(of("a.csv", None, Some('"')).is_err());
+        // Title lines: header_row and skip_rows resolve to the lines skipped, and must agree.
+        let with = |header_row, skip_rows| {
+            let o = LayoutOptions {
+                header_row,
+                skip_rows,
+                ..opts
+            };
+            FileKind::of(p("a.csv"), None, None, o).map_err(|e| e.to_string())
+        };
+        let skipped = |k: Result<FileKind, String>| match k {
+            Ok(FileKind::Delimited(l)) => Ok(l.skip_rows),
+            Ok(other) => panic!("{other:?}"),
+            Err(e) => Err(e),
+        };
+        assert_eq!(skipped(with(Some(3), None)), Ok(2));
+        assert_eq!(skipped(with(None, Some(2))), Ok(2));
+        assert_eq!(skipped(with(Some(3), Some(2))), Ok(2));
+        let e = skipped(with(Some(3), Some(1))).unwrap_err();
+        assert!(e.contains("disagree"), "{e}");
+        assert!(skipped(with(Some(0), None)).unwrap_err().contains("from 1"));
+        let text_only = LayoutOptions {
+            encoding: Encoding::Windows1252,
+            ..opts
+        };
+        let e = FileKind::of(p("a.xlsx"), None, None, text_only)
             .unwrap_err()
             .to_string();
-        assert!(e.contains("delimited text files only"), "{e}");
-        assert!(FileKind::of(p("a.csv"), None, Some('€')).is_err());
-        assert!(FileKind::of(p("a.csv"), None, Some('"')).is_err());
+        assert!(
+            e.contains("`encoding`") && e.contains("delimited text files only"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn yaml_paths_and_encodings() {
+        let src: TransactionSource = serde_saphyr::from_str(
+            "path: [b.csv, data/a-*.csv]\ncolumns: { customer_id: a, date: b, amount: c }\nencoding: windows-1252\nheader_row: 3\nskip_footer: 1\n",
+        )
+        .unwrap();
+        assert_eq!(
+            src.path,
+            DataPath::Many(vec![PathBuf::from("b.csv"), PathBuf::from("data/a-*.csv")])
+        );
+        assert_eq!(src.path.to_string(), "b.csv, data/a-*.csv");
+        assert_eq!(src.encoding, Encoding::Windows1252);
+        assert_eq!((src.header_row, src.skip_footer), (Some(3), 1));
+        let bad =
+            "path: a.csv\ncolumns: { customer_id: a, date: b, amount: c }\nencoding: ebcdic\n";
+        assert!(serde_saphyr::from_str::<TransactionSource>(bad).is_err());
+
+        // Globs expand in name order, relative to the workspace; plain paths stay as written.
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("data")).unwrap();
+        for f in ["a-2.csv", "a-10.csv", "a-1.csv", "other.txt"] {
+            std::fs::write(dir.path().join("data").join(f), "x").unwrap();
+        }
+        let files = src.path.files(dir.path()).unwrap();
+        let names: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
+        assert_eq!(
+            names,
+            ["b.csv", "data/a-1.csv", "data/a-10.csv", "data/a-2.csv"]
+        );
+        let none = DataPath::from("data/z-*.csv");
+        let e = none.files(dir.path()).unwrap_err().to_string();
+        assert!(e.contains("matches no file"), "{e}");
     }
 }

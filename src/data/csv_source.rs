@@ -19,17 +19,17 @@ use std::sync::{mpsc, Mutex};
 
 use csv::ByteRecord;
 
-use super::config::{Encoding, Layout, TransactionSource};
-use super::decode::{not_utf8_hint, FillError, Input};
-use super::sniff::{delimiter_name, is_totals, last_lines_start, sniff_delimiter};
-use super::sources::{FileRead, TotalsLine};
 use super::compute::{Computed, Operand};
+use super::config::{Encoding, Layout, TransactionSource};
 use super::day::Day;
+use super::decode::{not_utf8_hint, FillError, Input};
 use super::error::{shown, CellError, DataError, Location};
 use super::headers::{clean_header, ColumnPlan};
 use super::number::{Numbers, Plain};
 use super::overflow::Tracker;
 use super::parse::DateParser;
+use super::sniff::{delimiter_name, is_totals, last_lines_start, sniff_delimiter};
+use super::sources::{FileRead, TotalsLine};
 use super::{
     date_format, transaction_numbers, CellProblem, Expected, LoadStats, Progress, Row, RowSink,
 };
@@ -936,10 +936,12 @@ fn is_boundary(buf: &[u8], t: usize, delim: u8, nl: u8) -> bool {
         return true;
     }
     // No quote between `t` and the end: the quote state at `t` is the one at the end (outside).
-    memchr::memchr(b'"', &buf[t..]).is_none() || scan(&buf[..t], delim, nl) == Scan {
-        cut: Some(t),
-        open_quote: None,
-    }
+    memchr::memchr(b'"', &buf[t..]).is_none()
+        || scan(&buf[..t], delim, nl)
+            == Scan {
+                cut: Some(t),
+                open_quote: None,
+            }
 }
 
 /// A cut before the last `held` lines of `buf` (which starts and ends at a record boundary), at
@@ -966,12 +968,7 @@ struct TailRule {
 /// At the end of the file `path` (`buf`, whose first line is `line`, ends it): where the data
 /// ends before the `skip_footer` lines and a totals line, and what was left out.
 #[cold]
-fn cut_tail(
-    path: &Path,
-    op: TailRule,
-    buf: &[u8],
-    line: u64,
-) -> Result<(usize, Tail), DataError> {
+fn cut_tail(path: &Path, op: TailRule, buf: &[u8], line: u64) -> Result<(usize, Tail), DataError> {
     let (delim, nl) = (op.delim, op.nl);
     let footer = last_lines_start(buf, op.skip_footer, nl)
         .filter(|&t| is_boundary(buf, t, delim, nl))
@@ -1144,9 +1141,7 @@ pub(crate) fn file_read(op: &Opened, layout: &Layout, tail: Tail) -> FileRead {
         header_row: op.header_line,
         rows_read: 0,
         footer_lines: tail.footer_lines,
-        totals_line: tail
-            .totals
-            .map(|(line, text)| TotalsLine { line, text }),
+        totals_line: tail.totals.map(|(line, text)| TotalsLine { line, text }),
     }
 }
 
@@ -1218,7 +1213,8 @@ pub(crate) fn read_records<S: RowSink>(
 ) -> Result<LoadStats, (usize, DataError)> {
     let format = date_format(src).map_err(|e| (0, e))?;
     let numbers = transaction_numbers(src).map_err(|e| (0, e))?;
-    let plan = ColumnPlan::new(&src.path.shown(), headers.to_vec(), &src.columns).map_err(|e| (0, e))?;
+    let plan =
+        ColumnPlan::new(&src.path.shown(), headers.to_vec(), &src.columns).map_err(|e| (0, e))?;
     let mut dates = DateParser::new(&format);
     let mut stats = LoadStats::default();
     for (i, cells) in rows.iter().enumerate() {
@@ -1231,7 +1227,13 @@ pub(crate) fn read_records<S: RowSink>(
         .map_err(|problem| {
             let text = |f: usize| shown(record.get(f).unwrap_or(b""));
             let location = Location::Line(i as u64 + 1);
-            let e = problem.into_error(&src.path.shown(), location, headers, &text, &format.expected());
+            let e = problem.into_error(
+                &src.path.shown(),
+                location,
+                headers,
+                &text,
+                &format.expected(),
+            );
             (i, e)
         })?;
     }

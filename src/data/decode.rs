@@ -51,7 +51,10 @@ impl Input {
     /// Opens `file` for reading in `encoding`. Checks the byte-order mark against the encoding:
     /// `utf-16` needs one (it tells the byte order), and a UTF-8 or UTF-16 mark in a file set to
     /// a single-byte encoding is a contradiction. `Err` holds the message.
-    pub(crate) fn new(mut file: File, encoding: Encoding) -> std::io::Result<Result<Input, String>> {
+    pub(crate) fn new(
+        mut file: File,
+        encoding: Encoding,
+    ) -> std::io::Result<Result<Input, String>> {
         if encoding == Encoding::Utf8 {
             return Ok(Ok(Input {
                 file,
@@ -190,7 +193,8 @@ mod tests {
         let mut input = Input::new(f, encoding).unwrap()?;
         let (mut buf, mut read) = (Vec::new(), 0);
         loop {
-            match input.fill(&mut buf, buf.len() + target, &mut read) {
+            let want = buf.len() + target;
+            match input.fill(&mut buf, want, &mut read) {
                 Ok(true) => break,
                 Ok(false) => {}
                 Err(FillError::Malformed) => return Err(format!("malformed after {}", buf.len())),
@@ -213,7 +217,10 @@ mod tests {
         assert_eq!(String::from_utf8(text).unwrap(), "Straße");
         // A UTF-8 byte-order mark contradicts the setting.
         let e = decoded(b"\xEF\xBB\xBFid", Encoding::Windows1252, 4).unwrap_err();
-        assert!(e.contains("UTF-8 byte-order mark") && e.contains("encoding: utf-8"), "{e}");
+        assert!(
+            e.contains("UTF-8 byte-order mark") && e.contains("encoding: utf-8"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -226,15 +233,24 @@ mod tests {
             be.extend(u.to_be_bytes());
         }
         for target in [1, 5, 1 << 20] {
-            assert_eq!(decoded(&le, Encoding::Utf16, target).unwrap(), text.as_bytes());
-            assert_eq!(decoded(&be, Encoding::Utf16, target).unwrap(), text.as_bytes());
+            assert_eq!(
+                decoded(&le, Encoding::Utf16, target).unwrap(),
+                text.as_bytes()
+            );
+            assert_eq!(
+                decoded(&be, Encoding::Utf16, target).unwrap(),
+                text.as_bytes()
+            );
         }
         let e = decoded(&le[2..], Encoding::Utf16, 8).unwrap_err();
         assert!(e.contains("byte-order mark"), "{e}");
         // An unpaired surrogate is an error after the text before it, not U+FFFD.
         let mut bad = vec![0xFF, 0xFE, b'a', 0, b'\n', 0];
         bad.extend([0x00, 0xD8, b'b', 0]);
-        assert_eq!(decoded(&bad, Encoding::Utf16, 1 << 20).unwrap_err(), "malformed after 2");
+        assert_eq!(
+            decoded(&bad, Encoding::Utf16, 1 << 20).unwrap_err(),
+            "malformed after 2"
+        );
     }
 
     #[test]

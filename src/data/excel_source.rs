@@ -518,17 +518,8 @@ fn each_row(
     let total = sheet.height();
     for (n, (row, cells)) in sheet.data_rows().enumerate() {
         let state = (&mut dates, &mut stats, &numbers);
-        read_row(&plan, cells, as_of, state, |r| emit(&plan, r)).map_err(|p| {
-            cell_error(
-                file,
-                &sheet,
-                row,
-                &plan.headers,
-                cells,
-                p,
-                &date_expected,
-            )
-        })?;
+        read_row(&plan, cells, as_of, state, |r| emit(&plan, r))
+            .map_err(|p| cell_error(file, &sheet, row, &plan.headers, cells, p, &date_expected))?;
         if let Some(p) = progress {
             if n % 8192 == 0 {
                 p.advance(n as u64, total);
@@ -588,15 +579,7 @@ pub(crate) fn latest_day(
         let cell = cells.get(plan.date);
         let day = day_cell(cell, &mut dates).ok_or_else(|| {
             let p = date_problem(cell, &dates, plan.date);
-            cell_error(
-                file,
-                &sheet,
-                row,
-                &plan.headers,
-                cells,
-                p,
-                &date_expected,
-            )
+            cell_error(file, &sheet, row, &plan.headers, cells, p, &date_expected)
         })?;
         if latest.is_none_or(|l| day > l) {
             latest = Some(day);

@@ -283,12 +283,17 @@ pub fn latest_day(
 ) -> Result<Option<Day>, DataError> {
     let files = transaction_files(src, workspace)?;
     let opts = csv_source::CsvOptions::default();
-    let latest = each_file(&files, workspace, progress, |file, kind, progress| match kind {
-        FileKind::Delimited(layout) => {
-            csv_source::latest_day(src, file, workspace, &layout, progress, &opts)
-        }
-        FileKind::Spreadsheet => excel_source::latest_day(src, file, workspace, progress),
-    })?;
+    let latest = each_file(
+        &files,
+        workspace,
+        progress,
+        |file, kind, progress| match kind {
+            FileKind::Delimited(layout) => {
+                csv_source::latest_day(src, file, workspace, &layout, progress, &opts)
+            }
+            FileKind::Spreadsheet => excel_source::latest_day(src, file, workspace, progress),
+        },
+    )?;
     Ok(latest.into_iter().flatten().max())
 }
 
@@ -316,17 +321,23 @@ pub fn read_transactions<S: RowSink>(
 ) -> Result<(S, LoadStats), DataError> {
     let files = transaction_files(src, workspace)?;
     let opts = csv_source::CsvOptions::default();
-    let parts = each_file(&files, workspace, progress, |file, kind, progress| match kind {
-        FileKind::Delimited(layout) => csv_source::read_transactions(
-            src, file, workspace, &layout, as_of, &make_sink, progress, &opts,
-        ),
-        FileKind::Spreadsheet => {
-            let (sink, stats) =
-                excel_source::read_transactions(src, file, workspace, as_of, &make_sink, progress)?;
-            let read = FileRead::sheet(file, src.sheet.as_deref(), stats.rows_read);
-            Ok((sink, stats, read))
-        }
-    })?;
+    let parts = each_file(
+        &files,
+        workspace,
+        progress,
+        |file, kind, progress| match kind {
+            FileKind::Delimited(layout) => csv_source::read_transactions(
+                src, file, workspace, &layout, as_of, &make_sink, progress, &opts,
+            ),
+            FileKind::Spreadsheet => {
+                let (sink, stats) = excel_source::read_transactions(
+                    src, file, workspace, as_of, &make_sink, progress,
+                )?;
+                let read = FileRead::sheet(file, src.sheet.as_deref(), stats.rows_read);
+                Ok((sink, stats, read))
+            }
+        },
+    )?;
     let mut sink: Option<S> = None;
     let mut stats = LoadStats::default();
     let mut read = SourceRead {
@@ -348,7 +359,9 @@ pub fn read_transactions<S: RowSink>(
     if overflows.is_empty() {
         return Ok((sink, stats));
     }
-    Err(locate_overflow(src, workspace, &files, as_of, &overflows, &opts))
+    Err(locate_overflow(
+        src, workspace, &files, as_of, &overflows, &opts,
+    ))
 }
 
 /// Rows that do not come from a file (a policy test's `transactions:`), read as a file's rows
@@ -393,15 +406,9 @@ fn locate_overflow(
     let mut tracker = overflow::Tracker::new(overflows);
     for (file, kind) in files {
         let found = match kind {
-            FileKind::Delimited(layout) => csv_source::locate_overflow(
-                src,
-                file,
-                workspace,
-                layout,
-                as_of,
-                &mut tracker,
-                opts,
-            ),
+            FileKind::Delimited(layout) => {
+                csv_source::locate_overflow(src, file, workspace, layout, as_of, &mut tracker, opts)
+            }
             FileKind::Spreadsheet => {
                 excel_source::locate_overflow(src, file, workspace, as_of, &mut tracker)
             }

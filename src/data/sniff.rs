@@ -29,7 +29,11 @@ pub(crate) fn sniff_delimiter(sample: &[u8], eof: bool, skip_footer: u64) -> Res
     for (d, _) in CANDIDATES {
         let counts = field_counts(sample, d);
         // Records complete in the sample: all but the last unless the file ends there.
-        let complete = if eof { counts.len() } else { counts.len().saturating_sub(1) };
+        let complete = if eof {
+            counts.len()
+        } else {
+            counts.len().saturating_sub(1)
+        };
         let mut keep = complete.min(SNIFF_RECORDS + 1);
         if eof && keep == complete {
             keep = keep.saturating_sub(1 + skip_footer as usize).max(1);
@@ -74,7 +78,12 @@ fn field_counts(sample: &[u8], d: u8) -> Vec<usize> {
 
 /// The length of `buf` without the line breaks (blank lines) at its end.
 fn trimmed_len(buf: &[u8]) -> usize {
-    buf.len() - buf.iter().rev().take_while(|&&c| c == b'\n' || c == b'\r').count()
+    buf.len()
+        - buf
+            .iter()
+            .rev()
+            .take_while(|&&c| c == b'\n' || c == b'\r')
+            .count()
 }
 
 /// Where the last `k` lines of `buf` start (line breaks at the very end not counted as lines);
@@ -106,7 +115,9 @@ pub(crate) fn is_totals(record: &ByteRecord, id_field: usize) -> bool {
     let word = |i: usize| {
         let b = record.get(i).unwrap_or(b"").trim_ascii();
         let b = b.strip_suffix(b":").unwrap_or(b).trim_ascii();
-        std::str::from_utf8(b).map(str::to_lowercase).unwrap_or_default()
+        std::str::from_utf8(b)
+            .map(str::to_lowercase)
+            .unwrap_or_default()
     };
     let is_word = |w: String| TOTALS_WORDS.contains(&w.as_str());
     let id = word(id_field);
@@ -136,7 +147,10 @@ mod tests {
         // A record cut off by the end of the sample is not used.
         assert_eq!(sniff_delimiter(b"a;b\n1;2\n3", false, 0), Ok(b';'));
         let e = sniff_delimiter(b"a;b,c\n1;2,3\n", true, 0).unwrap_err();
-        assert!(e.contains("',' and ';'") && e.contains("`delimiter:`"), "{e}");
+        assert!(
+            e.contains("',' and ';'") && e.contains("`delimiter:`"),
+            "{e}"
+        );
         let e = sniff_delimiter(b"just one column\n1\n", true, 0).unwrap_err();
         assert!(e.contains("none of"), "{e}");
         // Rows that disagree with the header: no candidate.

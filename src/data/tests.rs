@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use rand::{Rng, SeedableRng};
 
+use super::config::Layout;
 use super::csv_source::{self, CsvOptions};
 use super::*;
 
@@ -83,13 +84,25 @@ fn columns(id: &str, date: &str, amount: &str) -> TransactionColumns {
 
 fn source(path: &str, columns: TransactionColumns) -> TransactionSource {
     TransactionSource {
-        path: PathBuf::from(path),
+        path: PathBuf::from(path).into(),
         columns,
         date_format: None,
         sheet: None,
         delimiter: None,
         number_format: None,
         currency: None,
+        encoding: Default::default(),
+        header_row: None,
+        skip_rows: None,
+        skip_footer: 0,
+    }
+}
+
+/// A delimited layout with delimiter `d` and nothing else set.
+fn layout(d: u8) -> Layout {
+    Layout {
+        delimiter: Some(d),
+        ..Layout::default()
     }
 }
 
@@ -121,8 +134,18 @@ fn read_with(
     as_of: Day,
     o: &CsvOptions,
 ) -> Result<(Collect, LoadStats), DataError> {
-    csv_source::read_transactions(src, ws, b',', as_of, Collect::default, None, o)
-        .map(|(c, s)| (c.sorted(), s))
+    let file = src.path.shown();
+    csv_source::read_transactions(
+        src,
+        &file,
+        ws,
+        &layout(b','),
+        as_of,
+        Collect::default,
+        None,
+        o,
+    )
+    .map(|(c, s, _)| (c.sorted(), s))
 }
 
 /// Block sizes and worker counts that exercise boundaries (1 byte blocks: every byte a cut).
@@ -383,6 +406,7 @@ fn rows_after_as_of_are_counted_not_used() {
                 refund_rows: 0,
                 first_day: Some(day("2024-01-01")),
                 last_day: Some(day("2024-06-30")),
+                sources: Vec::new(),
             }
         );
         assert_eq!(c.totals.len(), 2);
@@ -397,7 +421,15 @@ fn rows_after_as_of_are_counted_not_used() {
     assert!(read_with(&src, dir.path(), day("2024-06-30"), &opts(1 << 20, 1)).is_err());
     // latest_day sees every row.
     write(dir.path(), "t.csv", csv.as_bytes());
-    let latest = csv_source::latest_day(&src, dir.path(), b',', None, &opts(4, 2)).unwrap();
+    let latest = csv_source::latest_day(
+        &src,
+        Path::new("t.csv"),
+        dir.path(),
+        &layout(b','),
+        None,
+        &opts(4, 2),
+    )
+    .unwrap();
     assert_eq!(latest, Some(day("2025-01-01")));
     assert_eq!(
         latest_day(&src, dir.path(), None).unwrap(),
@@ -430,8 +462,9 @@ fn header_only_empty_and_odd_files() {
     );
     let e = csv_source::read_transactions(
         &src,
+        Path::new("t.csv"),
         dir.path(),
-        b';',
+        &layout(b';'),
         far_future(),
         Collect::default,
         None,
@@ -571,8 +604,9 @@ fn progress_reaches_the_total() {
     let p = P(Default::default());
     csv_source::read_transactions(
         &src,
+        Path::new("t.csv"),
         dir.path(),
-        b',',
+        &layout(b','),
         far_future(),
         Collect::default,
         Some(&p),
@@ -687,17 +721,15 @@ fn write_workbook(path: &Path) {
 
 fn excel_source(sheet: Option<&str>) -> TransactionSource {
     TransactionSource {
-        path: PathBuf::from("book.xlsx"),
-        columns: TransactionColumns {
-            quantity: Some("Units".into()),
-            channel: Some("Channel".into()),
-            ..columns("Cust ID", "Order Date", "Net")
-        },
-        date_format: None,
         sheet: sheet.map(str::to_string),
-        delimiter: None,
-        number_format: None,
-        currency: None,
+        ..source(
+            "book.xlsx",
+            TransactionColumns {
+                quantity: Some("Units".into()),
+                channel: Some("Channel".into()),
+                ..columns("Cust ID", "Order Date", "Net")
+            },
+        )
     }
 }
 
@@ -788,12 +820,16 @@ fn excel_customers() {
     map.insert("customer_id".to_string(), "Cust ID".to_string());
     map.insert("segment_2019".to_string(), "2019 Segment".to_string());
     let src = CustomerSource {
-        path: PathBuf::from("book.xlsx"),
+        path: PathBuf::from("book.xlsx").into(),
         columns: map.clone(),
         sheet: Some("Customers".into()),
         delimiter: None,
         number_format: None,
         currency: None,
+        encoding: Default::default(),
+        header_row: None,
+        skip_rows: None,
+        skip_footer: 0,
     };
     let t = read_customers(&src, dir.path()).unwrap();
     assert_eq!(t.ids, vec!["1234", "42", "7"]);
@@ -847,12 +883,16 @@ fn csv_customers() {
     let mut map = BTreeMap::new();
     map.insert("customer_id".to_string(), "id".to_string());
     let src = CustomerSource {
-        path: PathBuf::from("c.csv"),
+        path: PathBuf::from("c.csv").into(),
         columns: map.clone(),
         sheet: None,
         delimiter: None,
         number_format: None,
         currency: None,
+        encoding: Default::default(),
+        header_row: None,
+        skip_rows: None,
+        skip_footer: 0,
     };
     let t = read_customers(&src, dir.path()).unwrap();
     assert_eq!(t.ids, vec!["001", "002", "003"]);
@@ -966,7 +1006,7 @@ fn cdnow_real_data() {
         naive_customers.insert(f[0].to_string());
     }
     let src = TransactionSource {
-        path: path.clone(),
+        path: path.clone().into(),
         columns: TransactionColumns {
             quantity: Some("number_of_cds".into()),
             ..columns("customer_id", "date", "dollar_value")
@@ -976,12 +1016,24 @@ fn cdnow_real_data() {
         delimiter: None,
         number_format: None,
         currency: None,
+        encoding: Default::default(),
+        header_row: None,
+        skip_rows: None,
+        skip_footer: 0,
     };
     let ws = Path::new("/");
     for o in [opts(64 << 10, 2), CsvOptions::default(), opts(1 << 30, 1)] {
-        let (c, stats) =
-            csv_source::read_transactions(&src, ws, b',', far_future(), Collect::default, None, &o)
-                .unwrap();
+        let (c, stats, _) = csv_source::read_transactions(
+            &src,
+            &path,
+            ws,
+            &layout(b','),
+            far_future(),
+            Collect::default,
+            None,
+            &o,
+        )
+        .unwrap();
         assert_eq!(stats.rows_read, 69_659);
         assert_eq!(stats.rows_used, 69_659);
         assert_eq!(stats.zero_amount_rows, 80);
@@ -1081,12 +1133,16 @@ fn cr_only_line_endings_are_read_with_their_line_numbers() {
     let mut map = BTreeMap::new();
     map.insert("customer_id".to_string(), "id".to_string());
     let customers = CustomerSource {
-        path: PathBuf::from("c.csv"),
+        path: PathBuf::from("c.csv").into(),
         columns: map,
         sheet: None,
         delimiter: None,
         number_format: None,
         currency: None,
+        encoding: Default::default(),
+        header_row: None,
+        skip_rows: None,
+        skip_footer: 0,
     };
     let e = read_customers(&customers, dir.path()).unwrap_err();
     assert_eq!(
@@ -1152,12 +1208,16 @@ fn text_after_a_closing_quote_is_an_error() {
     let mut map = BTreeMap::new();
     map.insert("customer_id".to_string(), "id".to_string());
     let customers = CustomerSource {
-        path: PathBuf::from("c.csv"),
+        path: PathBuf::from("c.csv").into(),
         columns: map,
         sheet: None,
         delimiter: None,
         number_format: None,
         currency: None,
+        encoding: Default::default(),
+        header_row: None,
+        skip_rows: None,
+        skip_footer: 0,
     };
     let e = read_customers(&customers, dir.path()).unwrap_err();
     assert!(
@@ -1242,7 +1302,7 @@ fn a_far_away_cell_costs_one_cell_not_the_sheet() {
     let dir = tempfile::tempdir().unwrap();
     write_sparse_workbook(&dir.path().join("sparse.xlsx"));
     let src = TransactionSource {
-        path: PathBuf::from("sparse.xlsx"),
+        path: PathBuf::from("sparse.xlsx").into(),
         sheet: Some("Sales".into()),
         ..source("x", columns("id", "date", "amount"))
     };
@@ -1257,12 +1317,16 @@ fn a_far_away_cell_costs_one_cell_not_the_sheet() {
     let mut map = BTreeMap::new();
     map.insert("customer_id".to_string(), "id".to_string());
     let customers = CustomerSource {
-        path: PathBuf::from("sparse.xlsx"),
+        path: PathBuf::from("sparse.xlsx").into(),
         columns: map,
         sheet: Some("Customers".into()),
         delimiter: None,
         number_format: None,
         currency: None,
+        encoding: Default::default(),
+        header_row: None,
+        skip_rows: None,
+        skip_footer: 0,
     };
     let e = read_customers(&customers, dir.path()).unwrap_err();
     assert_eq!(
@@ -1326,7 +1390,7 @@ fn a_sum_out_of_range_names_the_row_where_it_leaves_it() {
     }
     wb.save(dir.path().join("q.xlsx")).unwrap();
     let src = TransactionSource {
-        path: PathBuf::from("q.xlsx"),
+        path: PathBuf::from("q.xlsx").into(),
         columns: TransactionColumns {
             quantity: Some("units".into()),
             ..columns("id", "date", "amount")
