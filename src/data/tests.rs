@@ -1461,3 +1461,54 @@ fn excel_text_cells_under_number_format() {
     assert!(e.to_string().contains("row 3"), "{e}");
     assert!(e.to_string().contains("\"EUR 0,125\""), "{e}");
 }
+
+/// A customer master written the German way: numeric attributes read with `number_format`
+/// (separators and currency marks), postcodes with a leading zero stay text.
+#[test]
+fn csv_customers_under_number_format() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "k.csv",
+        "Kundennr;Umsatz;Besuche;PLZ\nK-1;1.234,50 €;1.234;01067\nK-2;7,00;12;10115\nK-3;-0,5;3;80331\n"
+            .as_bytes(),
+    );
+    let mut map = BTreeMap::new();
+    map.insert("customer_id".to_string(), "Kundennr".to_string());
+    let src = CustomerSource {
+        path: PathBuf::from("k.csv"),
+        columns: map,
+        sheet: None,
+        delimiter: Some(';'),
+        number_format: Some(NumberFormat::Locale("de-DE".into())),
+        currency: Some("EUR".into()),
+    };
+    let t = read_customers(&src, dir.path()).unwrap();
+    let col = |n: &str| t.column(n).unwrap().values.clone();
+    assert_eq!(
+        col("umsatz"),
+        AttributeValues::Float(vec![Some(1234.5), Some(7.0), Some(-0.5)])
+    );
+    assert_eq!(
+        col("besuche"),
+        AttributeValues::Int(vec![Some(1234), Some(12), Some(3)])
+    );
+    assert_eq!(
+        col("plz"),
+        AttributeValues::Text(vec![
+            Some("01067".into()),
+            Some("10115".into()),
+            Some("80331".into())
+        ])
+    );
+    // Without number_format the same file has no numbers.
+    let plain = CustomerSource {
+        number_format: None,
+        ..src
+    };
+    let t = read_customers(&plain, dir.path()).unwrap();
+    assert!(matches!(
+        t.column("umsatz").unwrap().values,
+        AttributeValues::Text(_)
+    ));
+}
