@@ -631,4 +631,71 @@ mod tests {
         assert!(DateFormat::new(Some("%Q")).is_err());
         assert!(DateFormat::new(Some("nonsense")).is_err());
     }
+
+    #[test]
+    fn date_format_lists_are_tried_in_order() {
+        let both = DateFormat::list(&["%d.%m.%Y", "%Y-%m-%d"]).unwrap();
+        assert_eq!(both.fast, Fast::No);
+        let mut p = DateParser::new(&both);
+        assert_eq!(p.parse(b"15.07.2024"), Some(day(2024, 7, 15)));
+        assert_eq!(p.parse(b"2024-07-16"), Some(day(2024, 7, 16)));
+        assert_eq!(p.parse(b"16/07/2024"), None);
+        assert_eq!(p.parse(b"5.7.2024"), None); // each format stays strict
+        let expected = both.expected();
+        assert!(
+            expected.contains("\"15.07.2024\" (date_format \"%d.%m.%Y\")")
+                && expected.contains("\"2024-07-15\" (date_format \"%Y-%m-%d\")"),
+            "{expected}"
+        );
+        assert_eq!(
+            p.problem(0, b"16/07/2024").note,
+            Some("no format of the list reads it")
+        );
+        // The first format that reads a cell wins: 01/02/2024 is 1 February here.
+        let order = DateFormat::list(&["%d/%m/%Y", "%m/%d/%Y"]).unwrap();
+        let mut p = DateParser::new(&order);
+        assert_eq!(p.parse(b"01/02/2024"), Some(day(2024, 2, 1)));
+        assert_eq!(p.parse(b"01/13/2024"), Some(day(2024, 1, 13)));
+        assert!(DateFormat::list(&[]).is_err());
+        assert!(DateFormat::list(&["%d.%m.%Y", "%Y-%m"]).is_err());
+    }
+
+    #[test]
+    fn excel_serials_written_as_text() {
+        let excel = DateFormat::list(&["excel"]).unwrap();
+        assert_eq!(excel.digits_only(), None);
+        let mut p = DateParser::new(&excel);
+        assert_eq!(p.parse(b"45306"), Some(day(2024, 1, 15)));
+        assert_eq!(p.parse(b" 45306.75 "), Some(day(2024, 1, 15)));
+        assert_eq!(p.parse(b"61"), Some(day(1900, 3, 1)));
+        for bad in [
+            &b"60"[..],
+            b"0",
+            b"45306.",
+            b".5",
+            b"-45306",
+            b"4.5e4",
+            b"20240115",
+            b"2024-01-15",
+            b"",
+        ] {
+            assert_eq!(p.parse(bad), None, "{}", String::from_utf8_lossy(bad));
+        }
+        assert!(excel.expected().contains("Excel serial day number"));
+        assert!(p
+            .problem(0, b"x")
+            .note
+            .unwrap()
+            .contains("serial day number"));
+        // Mixed with a text format: a spreadsheet number is then a serial, never %Y%m%d.
+        let mixed = DateFormat::list(&["%Y%m%d", "excel"]).unwrap();
+        assert_eq!(mixed.digits_only(), None);
+        let mut p = DateParser::new(&mixed);
+        assert_eq!(p.parse(b"20240115"), Some(day(2024, 1, 15)));
+        assert_eq!(p.parse(b"45306"), Some(day(2024, 1, 15)));
+        assert_eq!(
+            DateFormat::list(&["%Y%m%d"]).unwrap().digits_only(),
+            Some(8)
+        );
+    }
 }

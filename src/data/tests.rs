@@ -1444,3 +1444,135 @@ fn rows_in_memory_read_as_a_file_does() {
     assert_eq!((c.column.as_str(), c.found.as_str()), ("amount", "1.234"));
     assert!(c.expected.contains("at most 2 decimals"), "{}", c.expected);
 }
+
+/// Spreadsheet text cells holding German amounts parse with `number_format`; numeric cells stay
+/// numbers; a computed amount mixes both (figures worked out by hand in the comments).
+#[test]
+fn excel_text_cells_under_number_format() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let sheet = wb.add_worksheet();
+    for (c, h) in ["Kunde", "Datum", "Betrag", "Menge", "Einzelpreis"]
+        .iter()
+        .enumerate()
+    {
+        sheet.write_string(0, c as u16, *h).unwrap();
+    }
+    // (id, serial date, amount cell, quantity, unit price cell); a `None` amount is a number.
+    let rows: [(&str, &str, Option<&str>, f64, &str); 3] = [
+        ("a", "45306", Some("1.234,50 €"), 2.0, "2,345"), // 2 × 2,345 = 4,69
+        ("b", "45306", Some("12,50-"), 3.0, "EUR 0,125"), // 3 × 0,125 = 0,375 -> 0,38
+        ("c", "45306", None, 1.0, "1.000,005"),           // 1.000,005 -> 1.000,00 (half-even)
+    ];
+    for (r, (id, date, amount, qty, price)) in rows.iter().enumerate() {
+        let r = r as u32 + 1;
+        sheet.write_string(r, 0, *id).unwrap();
+        sheet.write_string(r, 1, *date).unwrap();
+        match amount {
+            Some(text) => sheet.write_string(r, 2, *text).unwrap(),
+            None => sheet.write_number(r, 2, 7.25).unwrap(),
+        };
+        sheet.write_number(r, 3, *qty).unwrap();
+        sheet.write_string(r, 4, *price).unwrap();
+    }
+    wb.save(dir.path().join("book.xlsx")).unwrap();
+    let mut src = TransactionSource {
+        date_format: Some(DateFormats::from("excel")),
+        number_format: Some(NumberFormat::Spec(NumberFormatSpec {
+            locale: Some("de-DE".into()),
+            negative: Negative::TrailingMinus,
+            ..NumberFormatSpec::default()
+        })),
+        currency: Some("EUR".into()),
+        ..source(
+            "book.xlsx",
+            TransactionColumns {
+                quantity: Some("Menge".into()),
+                ..columns("Kunde", "Datum", "Betrag")
+            },
+        )
+    };
+    let read = |src: &TransactionSource| {
+        let (c, _) =
+            read_transactions(src, dir.path(), far_future(), Collect::default, None).unwrap();
+        let c = c.sorted();
+        c.rows
+            .iter()
+            .map(|r| (r.0.clone(), r.1.to_string(), r.2))
+            .collect::<Vec<_>>()
+    };
+    let d = "2024-01-15".to_string();
+    assert_eq!(
+        read(&src),
+        vec![
+            ("a".into(), d.clone(), 123_450),
+            ("b".into(), d.clone(), -1_250),
+            ("c".into(), d.clone(), 725),
+        ]
+    );
+    src.columns.amount = "=Menge * Einzelpreis".into();
+    assert_eq!(
+        read(&src),
+        vec![
+            ("a".into(), d.clone(), 469),
+            ("b".into(), d.clone(), 38),
+            ("c".into(), d, 100_000),
+        ]
+    );
+    // Another currency in a text cell names the row and the cell.
+    src.currency = Some("CHF".into());
+    let e = read_transactions(&src, dir.path(), far_future(), Collect::default, None).unwrap_err();
+    assert!(e.to_string().contains("row 3"), "{e}");
+    assert!(e.to_string().contains("\"EUR 0,125\""), "{e}");
+}
+
+/// A customer master written the German way: numeric attributes read with `number_format`
+/// (separators and currency marks), postcodes with a leading zero stay text.
+#[test]
+fn csv_customers_under_number_format() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "k.csv",
+        "Kundennr;Umsatz;Besuche;PLZ\nK-1;1.234,50 €;1.234;01067\nK-2;7,00;12;10115\nK-3;-0,5;3;80331\n"
+            .as_bytes(),
+    );
+    let mut map = BTreeMap::new();
+    map.insert("customer_id".to_string(), "Kundennr".to_string());
+    let src = CustomerSource {
+        path: PathBuf::from("k.csv"),
+        columns: map,
+        sheet: None,
+        delimiter: Some(';'),
+        number_format: Some(NumberFormat::Locale("de-DE".into())),
+        currency: Some("EUR".into()),
+    };
+    let t = read_customers(&src, dir.path()).unwrap();
+    let col = |n: &str| t.column(n).unwrap().values.clone();
+    assert_eq!(
+        col("umsatz"),
+        AttributeValues::Float(vec![Some(1234.5), Some(7.0), Some(-0.5)])
+    );
+    assert_eq!(
+        col("besuche"),
+        AttributeValues::Int(vec![Some(1234), Some(12), Some(3)])
+    );
+    assert_eq!(
+        col("plz"),
+        AttributeValues::Text(vec![
+            Some("01067".into()),
+            Some("10115".into()),
+            Some("80331".into())
+        ])
+    );
+    // Without number_format the same file has no numbers.
+    let plain = CustomerSource {
+        number_format: None,
+        ..src
+    };
+    let t = read_customers(&plain, dir.path()).unwrap();
+    assert!(matches!(
+        t.column("umsatz").unwrap().values,
+        AttributeValues::Text(_)
+    ));
+}
