@@ -197,6 +197,8 @@ pub struct DataQuality {
     pub last_day: Option<Day>,
     /// Customers in the attribute table with no transactions (not in the customer table).
     pub attribute_rows_without_transactions: usize,
+    /// How the customer master joined the customers with transactions; `None` without one.
+    pub join: Option<crate::data::Join>,
 }
 
 /// The metric whose values the RFM segments of the model break the customers down by.
@@ -226,7 +228,7 @@ pub fn analyse(
     sidecar: &Sidecar,
     evaluation: &Evaluation,
     stats: &LoadStats,
-    attribute_rows_without_transactions: usize,
+    join: Option<crate::data::Join>,
 ) -> Analysis {
     let revenue = table.money("revenue");
     let total_revenue: i64 = revenue.iter().sum();
@@ -265,7 +267,7 @@ pub fn analyse(
         findings,
         coverage,
         rfm: rfm::rfm(table),
-        quality: quality(policy, stats, revenue, attribute_rows_without_transactions),
+        quality: quality(policy, stats, revenue, join),
         attributes: table
             .columns
             .iter()
@@ -416,7 +418,7 @@ fn quality(
     policy: &Policy,
     stats: &LoadStats,
     revenue: &[i64],
-    attribute_rows_without_transactions: usize,
+    join: Option<crate::data::Join>,
 ) -> DataQuality {
     DataQuality {
         file: policy.transactions.path.display().to_string(),
@@ -428,6 +430,9 @@ fn quality(
         customers_net_nonpositive: revenue.iter().filter(|&&r| r <= 0).count(),
         first_day: stats.first_day,
         last_day: stats.last_day,
-        attribute_rows_without_transactions,
+        attribute_rows_without_transactions: join
+            .as_ref()
+            .map_or(0, |j| j.master_without_transactions.count),
+        join,
     }
 }

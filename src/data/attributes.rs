@@ -16,6 +16,7 @@ use super::csv_source::{
 use super::error::{shown, CellError, DataError, Location};
 use super::excel_source::{id_cell, number_text, open_sheet, shown_cell};
 use super::headers::{clean_header, find_column};
+use super::ids::IdNormalise;
 
 /// Customer attributes, one row per customer, in file order.
 #[derive(Debug, Clone, PartialEq)]
@@ -277,6 +278,8 @@ struct TableBuilder {
     ids: Vec<String>,
     index: FxHashMap<Box<str>, usize>,
     rows: Vec<u64>,
+    /// The id rule (`id_normalise`), applied to every id before it is checked and kept.
+    rule: Option<IdNormalise>,
 }
 
 impl TableBuilder {
@@ -285,6 +288,7 @@ impl TableBuilder {
         path: &Path,
         headers: &[String],
         map: &std::collections::BTreeMap<String, String>,
+        rule: Option<&IdNormalise>,
     ) -> Result<TableBuilder, DataError> {
         let id_header = map.get("customer_id").ok_or_else(|| DataError::Config {
             path: path.to_path_buf(),
@@ -382,6 +386,7 @@ impl TableBuilder {
             ids: Vec::new(),
             index: FxHashMap::default(),
             rows: Vec::new(),
+            rule: rule.filter(|r| !r.is_identity()).cloned(),
         })
     }
 
@@ -394,6 +399,10 @@ impl TableBuilder {
         location: &dyn Fn(u64) -> Location,
     ) -> Result<(), DataError> {
         let mut values = values;
+        let id = match &self.rule {
+            Some(rule) => rule.apply(Cow::Owned(id)).into_owned(),
+            None => id,
+        };
         let n = self.ids.len();
         if let Some(&first) = self.index.get(id.as_str()) {
             return Err(DataError::DuplicateCustomer {
@@ -440,8 +449,9 @@ impl TableBuilder {
     }
 }
 
-/// Reads the attribute table (delimited text or a spreadsheet). Errors on a missing or empty
-/// customer id, a repeated customer id, a record with the wrong number of fields, a spreadsheet
+/// Reads the attribute table (delimited text or a spreadsheet), its ids normalised by
+/// `id_normalise` when set. Errors on a missing or empty customer id, a repeated customer id
+/// (after normalising), a record with the wrong number of fields, a spreadsheet
 /// error cell (`#N/A`), and on columns that cannot be named.
 pub fn read_customers(src: &CustomerSource, workspace: &Path) -> Result<AttributeTable, DataError> {
     match FileKind::of(&src.path, src.sheet.as_deref(), src.delimiter)? {
@@ -509,7 +519,7 @@ fn read_delimited(
         .iter()
         .map(|h| clean_header(&String::from_utf8_lossy(h)))
         .collect();
-    let mut table = TableBuilder::new(path, &headers, &src.columns)?;
+    let mut table = TableBuilder::new(path, &headers, &src.columns, src.id_normalise.as_ref())?;
     let location = |line: u64| Location::Line(line);
     loop {
         let more = rdr
@@ -601,7 +611,7 @@ fn read_spreadsheet(src: &CustomerSource, workspace: &Path) -> Result<AttributeT
             ),
         });
     }
-    let mut table = TableBuilder::new(path, &headers, &src.columns)?;
+    let mut table = TableBuilder::new(path, &headers, &src.columns, src.id_normalise.as_ref())?;
     let location = |row: u64| sheet.location(row);
     for (row, cells) in sheet.data_rows() {
         let cell = |field: usize| cells.get(field);

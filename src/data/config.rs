@@ -117,6 +117,10 @@ pub struct CustomerSource {
     /// Delimited text only: the field delimiter; default `,` (tab for `.tsv`).
     #[serde(default)]
     pub delimiter: Option<char>,
+    /// How customer ids are normalised on both sides of the join (this file's ids and the
+    /// transactions' ids), e.g. `{ prefix: "K-" }`; default: ids are joined as written.
+    #[serde(default)]
+    pub id_normalise: Option<super::IdNormalise>,
 }
 
 /// The two kinds of input file.

@@ -22,6 +22,8 @@ mod day;
 mod error;
 mod excel_source;
 mod headers;
+mod ids;
+mod join;
 mod overflow;
 mod parse;
 
@@ -34,6 +36,8 @@ pub use attributes::{
 pub use config::{CustomerSource, TransactionColumns, TransactionSource};
 pub use day::Day;
 pub use error::{CellError, DataError, Location, SumOverflow};
+pub use ids::{Case, IdNormalise, Merged, Normalised};
+pub use join::{Join, MergedIds, Unmatched};
 pub use overflow::{Overflow, Sum};
 pub use parse::{format_cents, parse_cents};
 

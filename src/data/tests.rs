@@ -788,6 +788,7 @@ fn excel_customers() {
         columns: map.clone(),
         sheet: Some("Customers".into()),
         delimiter: None,
+        id_normalise: None,
     };
     let t = read_customers(&src, dir.path()).unwrap();
     assert_eq!(t.ids, vec!["1234", "42", "7"]);
@@ -845,6 +846,7 @@ fn csv_customers() {
         columns: map.clone(),
         sheet: None,
         delimiter: None,
+        id_normalise: None,
     };
     let t = read_customers(&src, dir.path()).unwrap();
     assert_eq!(t.ids, vec!["001", "002", "003"]);
@@ -1075,6 +1077,7 @@ fn cr_only_line_endings_are_read_with_their_line_numbers() {
         columns: map,
         sheet: None,
         delimiter: None,
+        id_normalise: None,
     };
     let e = read_customers(&customers, dir.path()).unwrap_err();
     assert_eq!(
@@ -1144,6 +1147,7 @@ fn text_after_a_closing_quote_is_an_error() {
         columns: map,
         sheet: None,
         delimiter: None,
+        id_normalise: None,
     };
     let e = read_customers(&customers, dir.path()).unwrap_err();
     assert!(
@@ -1247,6 +1251,7 @@ fn a_far_away_cell_costs_one_cell_not_the_sheet() {
         columns: map,
         sheet: Some("Customers".into()),
         delimiter: None,
+        id_normalise: None,
     };
     let e = read_customers(&customers, dir.path()).unwrap_err();
     assert_eq!(
