@@ -594,7 +594,12 @@ impl Prepared {
 
     /// One date's table with the attribute columns joined, after checking its totals; at account
     /// level, with the roll-up of the `members` customers of parent accounts who had transactions.
-    fn loaded(&self, at: AsOfTable, members: Option<usize>, merged: &data::Merged) -> Result<Loaded> {
+    fn loaded(
+        &self,
+        at: AsOfTable,
+        members: Option<usize>,
+        merged: &data::Merged,
+    ) -> Result<Loaded> {
         let AsOfTable {
             mut table,
             sidecar,
@@ -679,8 +684,15 @@ impl Prepared {
                 .map(|i| (i % 2 == 0 && !attrs.ids.is_empty()).then(|| (i / 2) % attrs.ids.len()))
                 .collect();
             push_attributes(&mut table, attrs, &rows);
-            let mut join = data::Join::new(&table.ids, attrs, &rows, self.id_rule(), &data::Merged::default());
-            join.warning.get_or_insert_with(|| "made-up customers".to_string());
+            let mut join = data::Join::new(
+                &table.ids,
+                attrs,
+                &rows,
+                self.id_rule(),
+                &data::Merged::default(),
+            );
+            join.warning
+                .get_or_insert_with(|| "made-up customers".to_string());
             join
         });
         let stats = LoadStats {

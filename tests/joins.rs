@@ -87,7 +87,10 @@ fn master(ids: &[String]) -> (String, BTreeMap<String, i64>) {
 
 /// The test's own id rule: `K-` removed, then leading zeros (at least one digit kept).
 fn normalised(id: &str, strip_zeros: bool) -> String {
-    let id = id.strip_prefix("K-").filter(|r| !r.is_empty()).unwrap_or(id);
+    let id = id
+        .strip_prefix("K-")
+        .filter(|r| !r.is_empty())
+        .unwrap_or(id);
     if !strip_zeros {
         return id.to_string();
     }
@@ -119,7 +122,11 @@ struct Expected {
     without_tx: BTreeSet<String>,
 }
 
-fn expected(tx: &[(String, String)], master: &BTreeMap<String, i64>, norm: impl Fn(&str) -> String) -> Expected {
+fn expected(
+    tx: &[(String, String)],
+    master: &BTreeMap<String, i64>,
+    norm: impl Fn(&str) -> String,
+) -> Expected {
     let customers: BTreeSet<String> = tx.iter().map(|(id, _)| norm(id)).collect();
     let masters: BTreeSet<String> = master.keys().map(|id| norm(id)).collect();
     Expected {
@@ -155,7 +162,11 @@ fn check_join(s: &serde_json::Value, e: &Expected) {
     assert_eq!(s["attribute_rows_without_transactions"], e.without_tx.len());
 }
 
-fn setup() -> (tempfile::TempDir, Vec<(String, String)>, BTreeMap<String, i64>) {
+fn setup() -> (
+    tempfile::TempDir,
+    Vec<(String, String)>,
+    BTreeMap<String, i64>,
+) {
     let (header, rows) = transactions();
     let mut ids: Vec<String> = rows
         .iter()
@@ -184,7 +195,10 @@ fn set_rule(dir: &std::path::Path, rule: &str) {
 #[test]
 fn without_normalisation_the_run_warns_and_suggests_the_prefix() {
     let (dir, rows, master) = setup();
-    let out = run_ok(dir.path(), &["--out", "out", "--no-provenance"]);
+    let out = run_ok(
+        dir.path(),
+        &["--out", &out_dir(dir.path()), "--no-provenance"],
+    );
     let stderr = String::from_utf8_lossy(&out.stderr);
     let stdout = String::from_utf8_lossy(&out.stdout);
     let e = expected(&rows, &master, |id| id.to_string());
@@ -204,14 +218,17 @@ fn without_normalisation_the_run_warns_and_suggests_the_prefix() {
     );
     assert!(
         w.contains(&format!(
-            "{} of the {} customers match",
+            "{} of the {} customers would match",
             fixed.matched,
-            e.customers.len()
+            fixed.customers.len()
         )),
         "{w}"
     );
     assert!(w.contains("a prefix") && w.contains("leading zeros"), "{w}");
-    assert!(w.contains(&format!("{:?}", first5(&e.without_tx)[0])), "{w}");
+    assert!(
+        w.contains(&format!("{:?}", first5(&e.without_tx)[0])),
+        "{w}"
+    );
     assert!(stderr.contains(&format!("warning: {w}")), "{stderr}");
     assert!(
         stdout.contains(&format!(
@@ -223,6 +240,11 @@ fn without_normalisation_the_run_warns_and_suggests_the_prefix() {
     );
     let report = std::fs::read_to_string(dir.path().join("out/report.md")).unwrap();
     assert!(report.contains("**Warning:** only"), "{report}");
+}
+
+/// The workspace's `out` folder, as an argument.
+fn out_dir(dir: &std::path::Path) -> String {
+    dir.join("out").display().to_string()
 }
 
 fn thousands(n: usize) -> String {
@@ -242,8 +264,15 @@ fn with_the_rule_every_attribute_joins_and_merged_ids_are_stated() {
     let (dir, rows, master) = setup();
     set_rule(dir.path(), "{ prefix: \"K-\", strip_leading_zeros: true }");
     let check = powerbase().arg("check").arg(dir.path()).output().unwrap();
-    assert!(check.status.success(), "{}", String::from_utf8_lossy(&check.stderr));
-    let out = run_ok(dir.path(), &["--out", "out", "--no-provenance"]);
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stderr)
+    );
+    let out = run_ok(
+        dir.path(),
+        &["--out", &out_dir(dir.path()), "--no-provenance"],
+    );
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!stderr.contains("warning"), "{stderr}");
     let e = expected(&rows, &master, |id| normalised(id, true));
@@ -284,7 +313,8 @@ fn with_the_rule_every_attribute_joins_and_merged_ids_are_stated() {
     for (id, rest) in &rows {
         let amount = rest.rsplit(',').next().unwrap();
         let (whole, frac) = amount.split_once('.').unwrap_or((amount, "0"));
-        let cents = whole.parse::<i64>().unwrap() * 100 + format!("{frac:0<2}").parse::<i64>().unwrap();
+        let cents =
+            whole.parse::<i64>().unwrap() * 100 + format!("{frac:0<2}").parse::<i64>().unwrap();
         *revenue.entry(normalised(id, true)).or_default() += cents;
     }
     let table = customers(dir.path());
@@ -298,7 +328,9 @@ fn with_the_rule_every_attribute_joins_and_merged_ids_are_stated() {
     }
     let report = std::fs::read_to_string(dir.path().join("out/report.md")).unwrap();
     assert!(
-        report.contains("ids on both sides normalised (prefix \"K-\" removed, leading zeros removed)"),
+        report.contains(
+            "ids on both sides normalised (prefix \"K-\" removed, leading zeros removed)"
+        ),
         "{report}"
     );
 }
@@ -335,11 +367,21 @@ fn arithmetic_on_a_missing_attribute_is_a_check_error_at_its_line() {
     )
     .unwrap();
     let check = powerbase().arg("check").arg(dir.path()).output().unwrap();
-    assert!(check.status.success(), "{}", String::from_utf8_lossy(&check.stderr));
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stderr)
+    );
     // At run time the error names the first customer without the attribute.
     std::fs::write(dir.path().join("powerbase.yaml"), &policy).unwrap();
-    let err = run_err(dir.path(), &["--out", "out", "--no-provenance"]);
-    assert!(err.contains("`segment` is undefined for this customer"), "{err}");
+    let err = run_err(
+        dir.path(),
+        &["--out", &out_dir(dir.path()), "--no-provenance"],
+    );
+    assert!(
+        err.contains("`segment` is undefined for this customer"),
+        "{err}"
+    );
     assert!(err.contains("failed for customer "), "{err}");
 }
 
@@ -348,8 +390,15 @@ fn b2b_services_checks_and_runs_without_join_warnings() {
     let dir = tempfile::tempdir().unwrap();
     copy_dir(&repo().join("examples/b2b-services"), dir.path());
     let check = powerbase().arg("check").arg(dir.path()).output().unwrap();
-    assert!(check.status.success(), "{}", String::from_utf8_lossy(&check.stderr));
-    let out = run_ok(dir.path(), &["--out", "out", "--no-provenance"]);
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stderr)
+    );
+    let out = run_ok(
+        dir.path(),
+        &["--out", &out_dir(dir.path()), "--no-provenance"],
+    );
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!stderr.contains("warning"), "{stderr}");
     let s = summary(dir.path());

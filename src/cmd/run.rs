@@ -57,7 +57,12 @@ fn notes(err: &mut impl Write, summary: &RunSummary) -> std::io::Result<()> {
     for warning in &summary.output_warnings {
         writeln!(err, "warning: {warning}")?;
     }
-    if let Some(w) = summary.model.customer_join.as_ref().and_then(|j| j.warning.as_ref()) {
+    if let Some(w) = summary
+        .model
+        .customer_join
+        .as_ref()
+        .and_then(|j| j.warning.as_ref())
+    {
         writeln!(err, "warning: {w}")?;
     }
     Ok(())
@@ -92,7 +97,12 @@ fn join_lines(out: &mut impl Write, join: &Join) -> std::io::Result<()> {
         ),
     ];
     for (what, side) in sides.into_iter().filter(|(_, s)| s.count > 0) {
-        writeln!(out, "    {} {what}{}", n(side.count), examples(&side.examples))?;
+        writeln!(
+            out,
+            "    {} {what}{}",
+            n(side.count),
+            examples(&side.examples)
+        )?;
     }
     let merged = &join.merged_ids;
     if merged.count > 0 {

@@ -322,7 +322,11 @@ mod tests {
             prefix: Some("K-".into()),
             ..IdNormalise::default()
         };
-        assert_eq!(apply(&prefix, "k-1"), "k-1", "case-sensitive without `case`");
+        assert_eq!(
+            apply(&prefix, "k-1"),
+            "k-1",
+            "case-sensitive without `case`"
+        );
         assert!(matches!(
             prefix.apply(Cow::Borrowed("K-1")),
             Cow::Borrowed("1")

@@ -110,7 +110,12 @@ impl Join {
 
     /// The warning: counts, examples from both files, and the `id_normalise` that makes most ids
     /// match (or a note that none does).
-    fn advice(&self, ids: &[String], master: &AttributeTable, rule: Option<&IdNormalise>) -> String {
+    fn advice(
+        &self,
+        ids: &[String],
+        master: &AttributeTable,
+        rule: Option<&IdNormalise>,
+    ) -> String {
         let mut text = format!(
             "only {} of the {} customers with transactions have a row in the customer master {} ({} of its {} rows have no transactions), so their attributes are undefined; ids in the transactions look like {}, in the master like {}",
             self.matched,
@@ -125,12 +130,12 @@ impl Join {
         let unmatched = unmatched_ids(ids, master, &current);
         let sides = [unmatched[0].as_slice(), unmatched[1].as_slice()];
         match best_rule(ids, &master.ids, sides, &current, self.matched) {
-            Some((better, matched, causes)) => text.push_str(&format!(
-                "; the ids are likely written differently ({}): with `id_normalise: {}` in data.customers, {} of the {} customers match",
+            Some((better, (matched, customers), causes)) => text.push_str(&format!(
+                "; the ids are likely written differently ({}): with `id_normalise: {}` in data.customers, {} of the {} customers would match",
                 causes.join(", "),
                 better.yaml(),
                 matched,
-                self.customers
+                customers
             )),
             None => text.push_str(
                 "; no id normalisation (trim, case, prefix, strip_leading_zeros) makes more of them match: check that both files' customer_id columns hold the same ids",
@@ -156,8 +161,16 @@ fn unmatched_ids(ids: &[String], master: &AttributeTable, rule: &IdNormalise) ->
     let tx: FxHashSet<String> = ids.iter().map(|i| norm(i)).collect();
     let keys: FxHashSet<String> = master.ids.iter().map(|m| norm(m)).collect();
     [
-        ids.iter().filter(|i| !keys.contains(&norm(i))).cloned().collect(),
-        master.ids.iter().filter(|m| !tx.contains(&norm(m))).cloned().collect(),
+        ids.iter()
+            .filter(|i| !keys.contains(&norm(i)))
+            .cloned()
+            .collect(),
+        master
+            .ids
+            .iter()
+            .filter(|m| !tx.contains(&norm(m)))
+            .cloned()
+            .collect(),
     ]
 }
 
@@ -171,15 +184,19 @@ fn quoted(ids: &[String]) -> String {
         .join(", ")
 }
 
-/// How many of `ids` are in `master` when both are written by `rule`.
-fn matches(ids: &[String], master: &[String], rule: &IdNormalise) -> usize {
+/// When both sides are written by `rule`: how many customers (distinct ids) `ids` make, and how
+/// many of them are in `master`.
+fn matches(ids: &[String], master: &[String], rule: &IdNormalise) -> (usize, usize) {
     let keys: FxHashSet<Cow<'_, str>> = master
         .iter()
         .map(|m| rule.apply(Cow::Borrowed(m.as_str())))
         .collect();
-    ids.iter()
-        .filter(|i| keys.contains(&rule.apply(Cow::Borrowed(i.as_str()))))
-        .count()
+    let customers: FxHashSet<Cow<'_, str>> = ids
+        .iter()
+        .map(|i| rule.apply(Cow::Borrowed(i.as_str())))
+        .collect();
+    let matched = customers.iter().filter(|c| keys.contains(*c)).count();
+    (matched, customers.len())
 }
 
 /// One option to add to a rule, with the cause it stands for.
@@ -251,33 +268,37 @@ fn common_prefix(ids: &[String]) -> Option<String> {
             *counts.entry(&id[..at]).or_default() += 1;
         }
     }
-    let (p, _) = counts
-        .into_iter()
-        .fold(None, |best: Option<(&str, usize)>, (p, n)| match best {
-            Some((_, m)) if m >= n => best,
-            _ => Some((p, n)),
-        })?;
+    let (p, _) =
+        counts
+            .into_iter()
+            .fold(None, |best: Option<(&str, usize)>, (p, n)| match best {
+                Some((_, m)) if m >= n => best,
+                _ => Some((p, n)),
+            })?;
     Some(p.to_string())
 }
 
-/// Of the rules [`candidates`] makes, the one that makes most ids match when it improves on
-/// `matched` (the fewest options among equals): the rule, how many it matches, and its causes.
+/// A suggested rule: the rule, how many customers would match of how many, and the causes of
+/// the options it adds.
+type Suggestion = (IdNormalise, (usize, usize), Vec<String>);
+
+/// Of the rules [`candidates`] makes, the one that makes most customers match when it improves
+/// on `matched` (the fewest options among equals).
 fn best_rule(
     ids: &[String],
     master: &[String],
     unmatched: [&[String]; 2],
     rule: &IdNormalise,
     matched: usize,
-) -> Option<(IdNormalise, usize, Vec<String>)> {
+) -> Option<Suggestion> {
     candidates(unmatched, rule)
         .into_iter()
-        .map(|(r, causes)| (matches(ids, master, &r), r, causes))
-        .fold(None, |best: Option<(usize, IdNormalise, Vec<String>)>, c| match &best {
-            Some((n, _, _)) if *n >= c.0 => best,
+        .map(|(r, causes)| (r.clone(), matches(ids, master, &r), causes))
+        .fold(None, |best: Option<Suggestion>, c| match &best {
+            Some((_, (n, _), _)) if *n >= c.1 .0 => best,
             _ => Some(c),
         })
-        .filter(|(n, _, _)| *n > matched)
-        .map(|(n, r, causes)| (r, n, causes))
+        .filter(|(_, (n, _), _)| *n > matched)
 }
 
 #[cfg(test)]
@@ -324,7 +345,7 @@ mod tests {
         let w = join.warning.unwrap();
         assert!(w.contains("only 1 of the 7 customers"), "{w}");
         assert!(w.contains("`id_normalise: { prefix: \"K-\" }`"), "{w}");
-        assert!(w.contains("7 of the 7 customers match"), "{w}");
+        assert!(w.contains("7 of the 7 customers would match"), "{w}");
     }
 
     #[test]
@@ -338,7 +359,7 @@ mod tests {
             w.contains("case: upper") && w.contains("strip_leading_zeros: true"),
             "{w}"
         );
-        assert!(w.contains("3 of the 3 customers match"), "{w}");
+        assert!(w.contains("3 of the 3 customers would match"), "{w}");
     }
 
     #[test]
