@@ -217,7 +217,7 @@ impl Merged {
         }
     }
 
-    /// How many customers had more than one raw id, and the first [`MERGE_EXAMPLES`] of them by
+    /// How many customers had more than one raw id, and the first five of them by
     /// normalised id, each with two of its raw ids.
     pub fn summary(&self) -> (usize, Vec<(String, Vec<String>)>) {
         let mut merged: Vec<(&Box<str>, &Vec<Box<str>>)> =

@@ -45,7 +45,7 @@ pub struct Join {
 pub struct Unmatched {
     /// How many.
     pub count: usize,
-    /// The first [`EXAMPLES`] by id.
+    /// The first five by id.
     pub examples: Vec<String>,
 }
 
