@@ -59,8 +59,8 @@ pub struct Loaded {
     pub sidecar: Sidecar,
     /// What the loader saw.
     pub stats: LoadStats,
-    /// Attribute rows without a customer who has transactions.
-    pub orphans: usize,
+    /// How the customer master joined the customers with transactions; `None` without one.
+    pub join: Option<data::Join>,
     /// How the customers were rolled up into accounts, at `level: account`.
     pub rollup: Option<analysis::accounts::Rollup>,
 }
@@ -535,52 +535,81 @@ impl Prepared {
         let read = |timings: &mut Timings| {
             timings.time("load and aggregate transactions", || match &self.accounts {
                 // At account level each row is keyed by its account before it is aggregated.
-                Some(accounts) => data::read_transactions(
-                    &policy.transactions,
-                    &self.workspace.root,
-                    latest,
-                    || ByAccount::new(make(), accounts.clone()),
-                    progress,
-                )
-                .map(|(by, stats)| {
-                    let (set, members) = by.finish();
-                    (set, stats, Some(members))
-                }),
-                None => data::read_transactions(
-                    &policy.transactions,
-                    &self.workspace.root,
-                    latest,
-                    make,
-                    progress,
-                )
-                .map(|(set, stats)| (set, stats, None)),
+                Some(accounts) => self
+                    .read_normalised(
+                        latest,
+                        || ByAccount::new(make(), accounts.clone()),
+                        progress,
+                    )
+                    .map(|(by, stats, merged)| {
+                        let (set, members) = by.finish();
+                        (set, stats, merged, Some(members))
+                    }),
+                None => self
+                    .read_normalised(latest, make, progress)
+                    .map(|(set, stats, merged)| (set, stats, merged, None)),
             })
         };
-        let (set, stats, members) =
+        let (set, stats, merged, members) =
             read(timings).map_err(|e| data_error(e, DataSection::Transactions, &policy.spans))?;
         let tables = timings.time("built-in metrics", || set.finish(&stats));
         tables
             .into_iter()
-            .map(|t| self.loaded(t, members))
+            .map(|t| self.loaded(t, members, &merged))
             .collect()
+    }
+
+    /// Reads the transactions into the sinks `make` makes, each row's customer id normalised
+    /// first when `data.customers.id_normalise` says so (without it the sinks see the rows
+    /// directly), with the customers whose rows came under several raw ids.
+    fn read_normalised<S: data::RowSink>(
+        &self,
+        latest: Day,
+        make: impl Fn() -> S + Sync,
+        progress: Option<&dyn Progress>,
+    ) -> std::result::Result<(S, LoadStats, data::Merged), data::DataError> {
+        let (src, root) = (&self.workspace.policy.transactions, &self.workspace.root);
+        match self.id_rule() {
+            None => data::read_transactions(src, root, latest, make, progress)
+                .map(|(sink, stats)| (sink, stats, data::Merged::default())),
+            Some(rule) => data::read_transactions(
+                src,
+                root,
+                latest,
+                || data::Normalised::new(make(), rule.clone()),
+                progress,
+            )
+            .map(|(sink, stats)| {
+                let (sink, merged) = sink.finish();
+                (sink, stats, merged)
+            }),
+        }
+    }
+
+    /// The customer id rule of the join (`data.customers.id_normalise`), when it changes ids.
+    fn id_rule(&self) -> Option<&data::IdNormalise> {
+        let customers = self.workspace.policy.customers.as_ref()?;
+        customers.id_normalise.as_ref().filter(|r| !r.is_identity())
     }
 
     /// One date's table with the attribute columns joined, after checking its totals; at account
     /// level, with the roll-up of the `members` customers of parent accounts who had transactions.
-    fn loaded(&self, at: AsOfTable, members: Option<usize>) -> Result<Loaded> {
+    fn loaded(
+        &self,
+        at: AsOfTable,
+        members: Option<usize>,
+        merged: &data::Merged,
+    ) -> Result<Loaded> {
         let AsOfTable {
             mut table,
             sidecar,
             mut stats,
         } = at;
         totals_fit(&table, &self.workspace.policy.transactions.path.shown())?;
-        let orphans = match &self.attributes {
-            Some(attrs) => {
-                stats.sources.extend(attrs.source.clone());
-                join_attributes(&mut table, attrs)
-            }
-            None => 0,
-        };
+        let join = self.attributes.as_ref().map(|attrs| {
+            stats.sources.extend(attrs.source.clone());
+            join_attributes(&mut table, attrs, self.id_rule(), merged)
+        });
         let rollup = self
             .accounts
             .as_ref()
@@ -590,7 +619,7 @@ impl Prepared {
             table,
             sidecar,
             stats,
-            orphans,
+            join,
             rollup,
         })
     }
@@ -602,14 +631,14 @@ impl Prepared {
             mut table,
             sidecar,
             stats,
-            orphans,
+            join,
             rollup,
         } = data;
         let mut evaluation = timings.time("rules", || self.program.evaluate(&table))?;
         // One table with every column for the outputs: built-ins, attributes, derived metrics.
         table.columns.append(&mut evaluation.derived);
         let mut analysis = timings.time("analysis", || {
-            analysis::analyse(policy, &table, &sidecar, &evaluation, &stats, orphans)
+            analysis::analyse(policy, &table, &sidecar, &evaluation, &stats, join)
         });
         if policy.checks.iter().any(|c| c.level == CheckLevel::Summary) {
             let facts = crate::report::model::check_facts(policy, &analysis);
@@ -649,12 +678,23 @@ impl Prepared {
             .unwrap_or_else(|| Day::parse_iso("2024-12-31").expect("a valid date"));
         let has_cost = self.workspace.policy.transactions.columns.cost.is_some();
         let mut table = crate::metrics::synthetic::table(as_of, has_cost);
-        if let Some(attrs) = &self.attributes {
+        // The join block of the report renders too, with its warning.
+        let join = self.attributes.as_ref().map(|attrs| {
             let rows: Vec<Option<usize>> = (0..table.len())
                 .map(|i| (i % 2 == 0 && !attrs.ids.is_empty()).then(|| (i / 2) % attrs.ids.len()))
                 .collect();
             push_attributes(&mut table, attrs, &rows);
-        }
+            let mut join = data::Join::new(
+                &table.ids,
+                attrs,
+                &rows,
+                self.id_rule(),
+                &data::Merged::default(),
+            );
+            join.warning
+                .get_or_insert_with(|| "made-up customers".to_string());
+            join
+        });
         let stats = LoadStats {
             rows_read: table.len() as u64,
             rows_used: table.len() as u64,
@@ -671,7 +711,7 @@ impl Prepared {
             table,
             sidecar: Sidecar::default(),
             stats,
-            orphans: 0,
+            join,
             rollup,
         };
         let on_made_up = |e: Error| match e {
@@ -774,13 +814,17 @@ fn totals_fit(table: &CustomerTable, path: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Adds the attribute columns to the customer table, aligned by customer id. Returns how many
-/// attribute rows have no customer with transactions.
-fn join_attributes(table: &mut CustomerTable, attrs: &data::AttributeTable) -> usize {
+/// Adds the attribute columns to the customer table, aligned by customer id (both normalised by
+/// `rule`, which merged the raw ids `merged`). Returns what the join found.
+fn join_attributes(
+    table: &mut CustomerTable,
+    attrs: &data::AttributeTable,
+    rule: Option<&data::IdNormalise>,
+    merged: &data::Merged,
+) -> data::Join {
     let rows: Vec<Option<usize>> = table.ids.iter().map(|id| attrs.row_of(id)).collect();
-    let matched = rows.iter().flatten().count();
     push_attributes(table, attrs, &rows);
-    attrs.ids.len() - matched
+    data::Join::new(&table.ids, attrs, &rows, rule, merged)
 }
 
 /// Adds the attribute columns, taking customer `i`'s values from attribute row `rows[i]` (empty

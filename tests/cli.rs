@@ -252,7 +252,7 @@ fn attributes_join_by_customer_and_work_in_rules() {
     assert_eq!(rows[2]["region"], "", "c has no attribute row");
     let report = std::fs::read_to_string(ws.path().join("out/report.md")).unwrap();
     assert!(
-        report.contains("Attribute rows without transactions | 1"),
+        report.contains("Master rows without transactions | 1"),
         "z is counted, not dropped"
     );
 }

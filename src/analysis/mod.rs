@@ -199,6 +199,8 @@ pub struct DataQuality {
     pub attribute_rows_without_transactions: usize,
     /// How each source was read, file by file.
     pub sources: Vec<crate::data::SourceRead>,
+    /// How the customer master joined the customers with transactions; `None` without one.
+    pub join: Option<crate::data::Join>,
 }
 
 /// The metric whose values the RFM segments of the model break the customers down by.
@@ -228,7 +230,7 @@ pub fn analyse(
     sidecar: &Sidecar,
     evaluation: &Evaluation,
     stats: &LoadStats,
-    attribute_rows_without_transactions: usize,
+    join: Option<crate::data::Join>,
 ) -> Analysis {
     let revenue = table.money("revenue");
     let total_revenue: i64 = revenue.iter().sum();
@@ -267,7 +269,7 @@ pub fn analyse(
         findings,
         coverage,
         rfm: rfm::rfm(table),
-        quality: quality(policy, stats, revenue, attribute_rows_without_transactions),
+        quality: quality(policy, stats, revenue, join),
         attributes: table
             .columns
             .iter()
@@ -418,7 +420,7 @@ fn quality(
     policy: &Policy,
     stats: &LoadStats,
     revenue: &[i64],
-    attribute_rows_without_transactions: usize,
+    join: Option<crate::data::Join>,
 ) -> DataQuality {
     DataQuality {
         file: policy.transactions.path.to_string(),
@@ -430,7 +432,10 @@ fn quality(
         customers_net_nonpositive: revenue.iter().filter(|&&r| r <= 0).count(),
         first_day: stats.first_day,
         last_day: stats.last_day,
-        attribute_rows_without_transactions,
         sources: stats.sources.clone(),
+        attribute_rows_without_transactions: join
+            .as_ref()
+            .map_or(0, |j| j.master_without_transactions.count),
+        join,
     }
 }

@@ -5,6 +5,7 @@
 use std::io::Write;
 use std::path::Path;
 
+use powerbase::data::Join;
 use powerbase::pipeline::{RunOptions, RunSummary};
 use powerbase::report::format;
 use powerbase::report::model::Money;
@@ -61,6 +62,62 @@ fn notes(err: &mut impl Write, summary: &RunSummary) -> std::io::Result<()> {
     }
     for warning in &summary.output_warnings {
         writeln!(err, "warning: {warning}")?;
+    }
+    if let Some(w) = summary
+        .model
+        .customer_join
+        .as_ref()
+        .and_then(|j| j.warning.as_ref())
+    {
+        writeln!(err, "warning: {w}")?;
+    }
+    Ok(())
+}
+
+/// How the customer master joined: matched, each side's ids without a partner (with examples),
+/// the id rule and the raw ids it merged.
+fn join_lines(out: &mut impl Write, join: &Join) -> std::io::Result<()> {
+    let n = |count: usize| format::thousands(count as i64);
+    let examples = |list: &[String]| match list {
+        [] => String::new(),
+        _ => format!(" (e.g. {})", list.join(", ")),
+    };
+    writeln!(
+        out,
+        "  customer master {}: {} of {} customers matched{}",
+        join.master_file,
+        n(join.matched),
+        n(join.customers),
+        join.id_normalise
+            .as_ref()
+            .map_or(String::new(), |r| format!(", ids normalised ({r})"))
+    )?;
+    let sides = [
+        (
+            "customers without a master row",
+            &join.transactions_without_master,
+        ),
+        (
+            "master rows without transactions",
+            &join.master_without_transactions,
+        ),
+    ];
+    for (what, side) in sides.into_iter().filter(|(_, s)| s.count > 0) {
+        writeln!(
+            out,
+            "    {} {what}{}",
+            n(side.count),
+            examples(&side.examples)
+        )?;
+    }
+    let merged = &join.merged_ids;
+    if merged.count > 0 {
+        writeln!(
+            out,
+            "    {} customers with transactions under more than one raw id, merged{}",
+            n(merged.count),
+            examples(&merged.examples)
+        )?;
     }
     Ok(())
 }
@@ -134,6 +191,9 @@ fn headline(out: &mut impl Write, summary: &RunSummary) -> std::io::Result<()> {
             format!("{:?}", f.severity).to_lowercase(),
             f.name,
         )?;
+    }
+    if let Some(join) = &m.customer_join {
+        join_lines(out, join)?;
     }
     let excluded = m.transactions.excluded_after_as_of;
     if excluded > 0 {

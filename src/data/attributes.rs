@@ -17,6 +17,7 @@ use super::decode::not_utf8_hint;
 use super::error::{shown, CellError, DataError, Location};
 use super::excel_source::{id_cell, number_text, open_sheet, shown_cell};
 use super::headers::find_column;
+use super::ids::IdNormalise;
 use super::number::NumberParser;
 use super::sources::{FileRead, SourceRead};
 
@@ -301,6 +302,8 @@ struct TableBuilder {
     ids: Vec<String>,
     index: FxHashMap<Box<str>, usize>,
     rows: Vec<u64>,
+    /// The id rule (`id_normalise`), applied to every id before it is checked and kept.
+    rule: Option<IdNormalise>,
 }
 
 impl TableBuilder {
@@ -309,6 +312,7 @@ impl TableBuilder {
         path: &Path,
         headers: &[String],
         map: &std::collections::BTreeMap<String, String>,
+        rule: Option<&IdNormalise>,
     ) -> Result<TableBuilder, DataError> {
         let id_header = map.get("customer_id").ok_or_else(|| DataError::Config {
             path: path.to_path_buf(),
@@ -406,6 +410,7 @@ impl TableBuilder {
             ids: Vec::new(),
             index: FxHashMap::default(),
             rows: Vec::new(),
+            rule: rule.filter(|r| !r.is_identity()).cloned(),
         })
     }
 
@@ -418,6 +423,10 @@ impl TableBuilder {
         location: &dyn Fn(u64) -> Location,
     ) -> Result<(), DataError> {
         let mut values = values;
+        let id = match &self.rule {
+            Some(rule) => rule.apply(Cow::Owned(id)).into_owned(),
+            None => id,
+        };
         let n = self.ids.len();
         if let Some(&first) = self.index.get(id.as_str()) {
             return Err(DataError::DuplicateCustomer {
@@ -465,8 +474,9 @@ impl TableBuilder {
     }
 }
 
-/// Reads the attribute table (delimited text or a spreadsheet). Errors on a missing or empty
-/// customer id, a repeated customer id, a record with the wrong number of fields, a spreadsheet
+/// Reads the attribute table (delimited text or a spreadsheet), its ids normalised by
+/// `id_normalise` when set. Errors on a missing or empty customer id, a repeated customer id
+/// (after normalising), a record with the wrong number of fields, a spreadsheet
 /// error cell (`#N/A`), and on columns that cannot be named.
 ///
 /// The table is one file: a glob or list in `path` must name exactly one. How it was read
@@ -515,7 +525,7 @@ fn read_delimited(
     op.read_rest()?;
     let (delim, nl) = (op.delimiter(), op.terminator());
     let headers = op.headers.clone();
-    let mut table = TableBuilder::new(path, &headers, &src.columns)?;
+    let mut table = TableBuilder::new(path, &headers, &src.columns, src.id_normalise.as_ref())?;
     op.totals_field = Some(table.id_field);
     let (end, tail) = op.tail()?;
     let body = &op.rest[..end];
@@ -651,7 +661,7 @@ fn read_spreadsheet(
             ),
         });
     }
-    let mut table = TableBuilder::new(path, &headers, &src.columns)?;
+    let mut table = TableBuilder::new(path, &headers, &src.columns, src.id_normalise.as_ref())?;
     let numbers = customer_numbers(src)?;
     let location = |row: u64| sheet.location(row);
     for (row, cells) in sheet.data_rows() {

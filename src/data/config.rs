@@ -250,6 +250,10 @@ pub struct CustomerSource {
     #[serde(skip)]
     #[schemars(skip)]
     pub currency: Option<String>,
+    /// How customer ids are normalised on both sides of the join (this file's ids and the
+    /// transactions' ids), e.g. `{ prefix: "K-" }`; default: ids are joined as written.
+    #[serde(default)]
+    pub id_normalise: Option<super::IdNormalise>,
 }
 
 /// Where a source's data is: one path, a glob, or a list of paths and globs (relative to the

@@ -24,6 +24,8 @@ mod decode;
 mod error;
 mod excel_source;
 mod headers;
+mod ids;
+mod join;
 mod number;
 mod overflow;
 mod parse;
@@ -42,6 +44,8 @@ pub use config::{
 };
 pub use day::Day;
 pub use error::{CellError, DataError, Location, SumOverflow};
+pub use ids::{Case, IdNormalise, Merged, Normalised};
+pub use join::{Join, MergedIds, Unmatched};
 pub use overflow::{Overflow, Sum};
 pub use parse::{format_cents, parse_cents};
 pub use sources::{FileRead, SourceRead, TotalsLine};

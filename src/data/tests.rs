@@ -830,6 +830,7 @@ fn excel_customers() {
         header_row: None,
         skip_rows: None,
         skip_footer: 0,
+        id_normalise: None,
     };
     let t = read_customers(&src, dir.path()).unwrap();
     assert_eq!(t.ids, vec!["1234", "42", "7"]);
@@ -893,6 +894,7 @@ fn csv_customers() {
         header_row: None,
         skip_rows: None,
         skip_footer: 0,
+        id_normalise: None,
     };
     let t = read_customers(&src, dir.path()).unwrap();
     assert_eq!(t.ids, vec!["001", "002", "003"]);
@@ -1143,6 +1145,7 @@ fn cr_only_line_endings_are_read_with_their_line_numbers() {
         header_row: None,
         skip_rows: None,
         skip_footer: 0,
+        id_normalise: None,
     };
     let e = read_customers(&customers, dir.path()).unwrap_err();
     assert_eq!(
@@ -1218,6 +1221,7 @@ fn text_after_a_closing_quote_is_an_error() {
         header_row: None,
         skip_rows: None,
         skip_footer: 0,
+        id_normalise: None,
     };
     let e = read_customers(&customers, dir.path()).unwrap_err();
     assert!(
@@ -1327,6 +1331,7 @@ fn a_far_away_cell_costs_one_cell_not_the_sheet() {
         header_row: None,
         skip_rows: None,
         skip_footer: 0,
+        id_normalise: None,
     };
     let e = read_customers(&customers, dir.path()).unwrap_err();
     assert_eq!(
@@ -1540,10 +1545,15 @@ fn csv_customers_under_number_format() {
     let mut map = BTreeMap::new();
     map.insert("customer_id".to_string(), "Kundennr".to_string());
     let src = CustomerSource {
-        path: PathBuf::from("k.csv"),
+        path: PathBuf::from("k.csv").into(),
         columns: map,
         sheet: None,
         delimiter: Some(';'),
+        encoding: Default::default(),
+        header_row: None,
+        skip_rows: None,
+        skip_footer: 0,
+        id_normalise: None,
         number_format: Some(NumberFormat::Locale("de-DE".into())),
         currency: Some("EUR".into()),
     };

@@ -20,6 +20,7 @@ mod scan;
 pub mod summary;
 pub mod tree;
 mod types;
+mod undefined;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
@@ -873,7 +874,7 @@ impl Program {
         };
         rows::each(&self.stop, &self.limits, frame.ids, &pass, |scope, i| {
             self.eval_one(scope, frame, &ready, i)
-                .map_err(|e| Fault::from_rhai(&e, what, rule, &frame.ids[i]))
+                .map_err(|e| undefined::fault(&e, what, frame, &ready, i))
         })
     }
 
@@ -943,7 +944,7 @@ impl Program {
                 };
                 let v = self
                     .eval_one(scope, frame, ready, i)
-                    .map_err(|e| Fault::from_rhai(&e, "tier", ready.rule, customer))?;
+                    .map_err(|e| undefined::fault(&e, "tier", frame, ready, i))?;
                 if expect_bool(&v, "tier", ready.rule, customer).map_err(Fault::Failed)? {
                     return Ok(t as u16);
                 }

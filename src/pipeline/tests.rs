@@ -170,7 +170,12 @@ fn attributes_join_by_id_and_rows_without_customers_are_counted() {
     let loaded = prepared
         .load(day("2024-03-31"), None, &mut Timings::default())
         .unwrap();
-    assert_eq!(loaded.orphans, 1, "X9 has no transactions");
+    let join = loaded.join.as_ref().expect("a customer master");
+    assert_eq!(
+        join.master_without_transactions.count, 1,
+        "X9 has no transactions"
+    );
+    assert_eq!(join.master_without_transactions.examples, vec!["X9"]);
     let Some(Column::Text(region)) = loaded.table.column("region") else {
         panic!("region is a text column")
     };

@@ -77,6 +77,10 @@ pub struct Report {
     pub customers_net_nonpositive: usize,
     /// Customers in the attribute table with no transactions.
     pub attribute_rows_without_transactions: usize,
+    /// How the customer master (`data.customers`) joined the customers with transactions: counts
+    /// and example ids of each side without a partner, the id rule, merged ids and the warning
+    /// when fewer than half matched; `null` without a customer master.
+    pub customer_join: Option<crate::data::Join>,
     /// Net revenue of all customers.
     pub total_revenue: Money,
     /// Margin of all customers; `None` without a cost column.
@@ -502,6 +506,7 @@ pub fn build(policy: &Policy, analysis: &Analysis, provenance: Option<&Provenanc
         customers: analysis.customers,
         customers_net_nonpositive: q.customers_net_nonpositive,
         attribute_rows_without_transactions: q.attribute_rows_without_transactions,
+        customer_join: q.join.clone(),
         total_revenue: Money(total),
         total_margin: has_cost.then_some(Money(analysis.total_margin)),
         concentration: Concentration {
