@@ -77,7 +77,7 @@ fn quarters_and_windows_match_the_raw_rows() {
     let revenue = table.money("revenue");
     let mut got: BTreeMap<(String, String), i64> = BTreeMap::new();
     for (row, id) in table.ids.iter().enumerate() {
-        let sums = quarters.of(row);
+        let sums: Vec<_> = quarters.of(row).collect();
         let total: i64 = sums.iter().map(|s| s.revenue).sum();
         assert_eq!(
             total, revenue[row],

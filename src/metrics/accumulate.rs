@@ -559,6 +559,9 @@ impl Accumulator {
             );
         }
         if let Some(sides) = &mut self.sides {
+            for (&a, p) in at.iter().zip(&pending) {
+                sides.add_sums(a as usize, p.day, p.amount, p.cost);
+            }
             sides.flush(&at[..pending.len()]);
         }
         self.pending = pending;

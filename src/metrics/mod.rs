@@ -8,10 +8,12 @@ mod accounts;
 mod accumulate;
 mod as_of;
 pub mod builtins;
+mod cells;
 mod column;
 mod days;
 mod key;
 pub mod population;
+mod quarters;
 mod sides;
 pub mod synthetic;
 
@@ -23,9 +25,8 @@ pub use column::{
     Column, CustomerTable, NamedColumn, Origin, Value, EMPTY_BOOL, EMPTY_DATE, EMPTY_INT,
     EMPTY_MONEY,
 };
-pub use sides::{
-    window_days, Mix, MixKind, Quarter, QuarterSums, Quarters, SideSpec, Sidecar, Window,
-};
+pub use quarters::{Quarter, QuarterSums, Quarters};
+pub use sides::{window_days, Mix, MixKind, SideSpec, Sidecar, Window};
 
 /// The type of a metric's values, as expressions see them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -6,13 +6,19 @@
 //!
 //! Text values are interned per thread (a row stores a value id, not a string); ids are
 //! renumbered in name order at the end, so the result does not depend on threads or row order.
-//! Sums are exact: added in `i64` with wrap-arounds counted beside them (window sums in `i128`),
-//! and reported when out of range at the end ([`Sides::out_of_range`]).
-
-use std::fmt;
+//! Sums are exact: mix sums are added in `i64` with wrap-arounds counted beside them, quarter and
+//! window sums in narrow cells that spill to `i128` ([`Cells`]); a sum out of range is reported at
+//! the end ([`Sides::out_of_range`]).
+//!
+//! Quarters and windows cost one add in place per row: they are dense by customer position
+//! ([`QuarterSink`], one cell per window), added from the accumulator's own batch of rows
+//! ([`Sides::add_sums`]). Only the mixes, whose values are interned text, queue a row until
+//! its customer's position is known.
 
 use rustc_hash::FxHashMap;
 
+use super::cells::Cells;
+use super::quarters::{QuarterSink, Quarters};
 use crate::data::{Day, Row};
 
 /// No value (the row's product or channel is empty or not mapped).
@@ -62,45 +68,6 @@ pub enum MixKind {
     Product,
     /// The `channel` column.
     Channel,
-}
-
-/// A calendar quarter.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Quarter {
-    /// The year.
-    pub year: i32,
-    /// 1 to 4.
-    pub quarter: u8,
-}
-
-impl Quarter {
-    /// The quarter a day falls in.
-    pub fn of(day: Day) -> Quarter {
-        let (year, month, _) = day.ymd();
-        Quarter {
-            year,
-            quarter: ((month - 1) / 3 + 1) as u8,
-        }
-    }
-
-    /// Quarters since year 0, for keys.
-    fn index(self) -> i32 {
-        self.year * 4 + i32::from(self.quarter) - 1
-    }
-
-    fn from_index(i: i32) -> Quarter {
-        Quarter {
-            year: i.div_euclid(4),
-            quarter: (i.rem_euclid(4) + 1) as u8,
-        }
-    }
-}
-
-impl fmt::Display for Quarter {
-    /// `1998-Q2`.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}-Q{}", self.year, self.quarter)
-    }
 }
 
 /// Revenue per value (product or channel) per customer, in the customer table's row order.
@@ -166,33 +133,6 @@ impl Mix {
 /// real export comes near).
 fn saturate(sum: i128) -> i64 {
     sum.clamp(i128::from(i64::MIN + 1), i128::from(i64::MAX)) as i64
-}
-
-/// One customer's revenue and margin in one quarter.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct QuarterSums {
-    /// Index into [`Quarters::quarters`].
-    pub quarter: u32,
-    /// Revenue in cents, refunds included.
-    pub revenue: i64,
-    /// Revenue less cost in cents; `None` when no cost column is mapped.
-    pub margin: Option<i64>,
-}
-
-/// Revenue and margin per calendar quarter per customer, in the customer table's row order.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Quarters {
-    /// Every quarter any customer has a row in, ascending.
-    pub quarters: Vec<Quarter>,
-    offsets: Vec<usize>,
-    entries: Vec<QuarterSums>,
-}
-
-impl Quarters {
-    /// Customer `row`'s quarters with rows, ascending.
-    pub fn of(&self, row: usize) -> &[QuarterSums] {
-        &self.entries[self.offsets[row]..self.offsets[row + 1]]
-    }
 }
 
 /// Revenue in a trailing window, per customer in row order.
@@ -415,32 +355,40 @@ impl MixSink {
     }
 }
 
-/// A row waiting for its customer's position (see [`Sides::flush`]).
+/// A row waiting for its customer's position (see [`Sides::flush`]): only its mix values, the
+/// sums being added from the accumulator's own batch ([`Sides::add_sums`]).
 #[derive(Debug, Clone, Copy)]
-struct SideRow {
+struct MixRow {
     product: u32,
     channel: u32,
     /// The product again, for the 12-month mix; [`NONE`] for a row before its window.
     product_12m: u32,
-    day: i32,
     amount: i64,
-    cost: i64,
+}
+
+/// A trailing window: its length (months or 0, days), the first day it counts, and revenue by
+/// customer position.
+#[derive(Debug)]
+struct WindowSink {
+    months: u32,
+    days: i32,
+    first: i32,
+    sums: Cells<1>,
 }
 
 /// The side sinks of one accumulator, by customer position.
 #[derive(Debug)]
 pub(super) struct Sides {
-    /// The windows asked for, by length in days: (months or 0, days, first day counted).
-    windows: Vec<(u32, i32, i32)>,
     product: Option<MixSink>,
     channel: Option<MixSink>,
     /// The 12-month product mix and the days it counts (first, last).
     product_12m: Option<(MixSink, (i32, i32))>,
-    quarters: Option<Sparse<i32, 2>>,
-    /// Per window, revenue by customer position.
-    window_sums: Vec<Vec<i128>>,
-    /// Rows of the accumulator's pending batch, in the same order.
-    pending: Vec<SideRow>,
+    quarters: Option<QuarterSink>,
+    /// The windows asked for, by length.
+    windows: Vec<WindowSink>,
+    /// Mix values of the rows of the accumulator's pending batch, in the same order; always
+    /// empty when no mix is kept.
+    pending: Vec<MixRow>,
 }
 
 impl Sides {
@@ -459,24 +407,33 @@ impl Sides {
         lengths.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
         lengths.dedup_by_key(|l| l.0);
         Some(Box::new(Sides {
-            windows: lengths
-                .iter()
-                .map(|&(days, m)| (m, days, as_of.0.saturating_sub(days) + 1))
-                .collect(),
             product: spec.product_mix.then(MixSink::new),
             channel: spec.channel_mix.then(MixSink::new),
             product_12m: spec.product_mix_12m.then(|| {
                 let first = as_of.0.saturating_sub(window_days(12)) + 1;
                 (MixSink::new(), (first, as_of.0))
             }),
-            quarters: spec.quarters.then(Sparse::new),
-            window_sums: vec![Vec::new(); lengths.len()],
+            quarters: spec.quarters.then(QuarterSink::default),
+            windows: lengths
+                .iter()
+                .map(|&(days, months)| WindowSink {
+                    months,
+                    days,
+                    first: as_of.0.saturating_sub(days) + 1,
+                    sums: Cells::default(),
+                })
+                .collect(),
             pending: Vec::new(),
         }))
     }
 
-    fn side_row(&mut self, row: &Row<'_>) -> SideRow {
-        SideRow {
+    /// Whether a product or channel mix is kept (rows then wait in [`Sides::queue`]).
+    fn keeps_mix(&self) -> bool {
+        self.product.is_some() || self.channel.is_some() || self.product_12m.is_some()
+    }
+
+    fn mix_row(&mut self, row: &Row<'_>) -> MixRow {
+        MixRow {
             product: self
                 .product
                 .as_mut()
@@ -491,37 +448,55 @@ impl Sides {
                 }
                 _ => NONE,
             },
-            day: row.day.0,
             amount: row.amount,
-            cost: row.cost,
         }
     }
 
-    /// Queues a row whose customer position is found later ([`Sides::flush`]).
+    /// Queues a row whose customer position is found later ([`Sides::flush`]); its sums are
+    /// added then by [`Sides::add_sums`].
     #[inline]
     pub(super) fn queue(&mut self, row: &Row<'_>) {
-        let r = self.side_row(row);
-        self.pending.push(r);
+        if self.keeps_mix() {
+            let r = self.mix_row(row);
+            self.pending.push(r);
+        }
     }
 
     /// Adds a row of the customer at position `at` now.
     pub(super) fn add_now(&mut self, at: usize, row: &Row<'_>) {
-        let r = self.side_row(row);
-        self.add(at, r);
+        self.add_sums(at, row.day.0, row.amount, row.cost);
+        if self.keeps_mix() {
+            let r = self.mix_row(row);
+            self.add_mix(at, r);
+        }
     }
 
-    /// Adds the queued rows, whose customers are at positions `at` (in queue order).
+    /// Adds a row's quarter and window sums to the customer at position `at`.
+    #[inline]
+    pub(super) fn add_sums(&mut self, at: usize, day: i32, amount: i64, cost: i64) {
+        if let Some(q) = &mut self.quarters {
+            q.add(at, day, amount, cost);
+        }
+        for w in &mut self.windows {
+            if day >= w.first {
+                w.sums.add(at, [amount]);
+            }
+        }
+    }
+
+    /// Adds the mixes of the queued rows, whose customers are at positions `at` (in queue
+    /// order; nothing is queued when no mix is kept).
     pub(super) fn flush(&mut self, at: &[u32]) {
         let pending = std::mem::take(&mut self.pending);
-        debug_assert_eq!(pending.len(), at.len());
+        debug_assert!(pending.is_empty() || pending.len() == at.len());
         for (&a, r) in at.iter().zip(&pending) {
-            self.add(a as usize, *r);
+            self.add_mix(a as usize, *r);
         }
         self.pending = pending;
         self.pending.clear();
     }
 
-    fn add(&mut self, at: usize, r: SideRow) {
+    fn add_mix(&mut self, at: usize, r: MixRow) {
         for (m, v) in [
             (self.product.as_mut(), r.product),
             (self.channel.as_mut(), r.channel),
@@ -529,17 +504,6 @@ impl Sides {
         ] {
             if let (Some(m), true) = (m, v != NONE) {
                 m.sums.add(at, v, [r.amount]);
-            }
-        }
-        if let Some(q) = &mut self.quarters {
-            q.add(at, Quarter::of(Day(r.day)).index(), [r.amount, r.cost]);
-        }
-        for ((_, _, first), sums) in self.windows.iter().zip(&mut self.window_sums) {
-            if r.day >= *first {
-                if sums.len() <= at {
-                    sums.resize(at + 1, 0);
-                }
-                sums[at] += i128::from(r.amount);
             }
         }
     }
@@ -558,15 +522,14 @@ impl Sides {
             mine.0.merge(theirs.0, remap);
         }
         if let (Some(mine), Some(theirs)) = (&mut self.quarters, other.quarters) {
-            mine.merge(theirs, remap, |k| k);
+            mine.merge(theirs, remap);
         }
-        for (mine, theirs) in self.window_sums.iter_mut().zip(other.window_sums) {
-            for (p, sum) in theirs.into_iter().enumerate() {
-                let at = remap[p] as usize;
-                if mine.len() <= at {
-                    mine.resize(at + 1, 0);
+        for (mine, theirs) in self.windows.iter_mut().zip(other.windows) {
+            for (p, &at) in remap.iter().enumerate().take(theirs.sums.len()) {
+                let sum = theirs.sums.get(p);
+                if sum != [0] {
+                    mine.sums.add_wide(at as usize, sum);
                 }
-                mine[at] += sum;
             }
         }
     }
@@ -583,16 +546,14 @@ impl Sides {
         }
         if let Some(q) = &self.quarters {
             out.extend(q.out_of_range());
-            // Margins of exact sums.
-            out.extend(q.by_customer.iter().enumerate().filter_map(|(p, sums)| {
-                sums.iter()
-                    .any(|(_, [r, c])| r.checked_sub(*c).is_none())
-                    .then_some(p as u32)
-            }));
         }
-        for sums in &self.window_sums {
+        for w in &self.windows {
             out.extend(
-                (0..sums.len() as u32).filter(|&p| i64::try_from(sums[p as usize]).is_err()),
+                w.sums
+                    .spilled()
+                    .into_iter()
+                    .filter(|&p| i64::try_from(w.sums.get(p)[0]).is_err())
+                    .map(|p| p as u32),
             );
         }
         out.sort_unstable();
@@ -602,39 +563,15 @@ impl Sides {
 
     /// The sidecar in row order: the customer in row `r` is at position `order[r]`.
     pub(super) fn finish(self, order: &[u32], has_cost: bool) -> Sidecar {
-        let quarters = self.quarters.map(|q| {
-            let (offsets, entries) = q.rows(order, |k| k);
-            let mut keys: Vec<i32> = entries.iter().map(|e| e.0).collect();
-            keys.sort_unstable();
-            keys.dedup();
-            let entries = entries
-                .into_iter()
-                .map(|(k, [revenue, cost])| QuarterSums {
-                    quarter: keys.binary_search(&k).expect("listed") as u32,
-                    revenue,
-                    margin: has_cost.then(|| {
-                        revenue
-                            .checked_sub(cost)
-                            .expect("a margin out of range: check RowSink::overflows before finish")
-                    }),
-                })
-                .collect();
-            Quarters {
-                quarters: keys.into_iter().map(Quarter::from_index).collect(),
-                offsets,
-                entries,
-            }
-        });
         let windows = self
             .windows
-            .iter()
-            .zip(self.window_sums)
-            .map(|(&(months, days, _), sums)| Window {
-                months,
-                days,
+            .into_iter()
+            .map(|w| Window {
+                months: w.months,
+                days: w.days,
                 revenue: order
                     .iter()
-                    .map(|&p| sums.get(p as usize).map_or(0, |&s| cents(s)))
+                    .map(|&p| cents(w.sums.get(p as usize)[0]))
                     .collect(),
             })
             .collect();
@@ -642,7 +579,7 @@ impl Sides {
             product: self.product.map(|m| m.finish(order)),
             channel: self.channel.map(|m| m.finish(order)),
             product_12m: self.product_12m.map(|(m, _)| m.finish(order)),
-            quarters,
+            quarters: self.quarters.map(|q| q.finish(order, has_cost)),
             windows,
         }
     }
@@ -929,19 +866,12 @@ mod tests {
             assert!(acc.overflows().is_empty());
             let (_, side) = acc.finish_with_sides();
             assert_eq!(side.mix(MixKind::Channel).unwrap().of(0), [(0, 5)]);
-            assert_eq!(side.quarters().unwrap().of(0)[0].revenue, 5);
+            assert_eq!(side.quarters().unwrap().of(0).next().unwrap().revenue, 5);
         }
     }
 
     #[test]
-    fn quarters_and_window_lengths() {
-        let q = Quarter::of(Day::parse_iso("1969-12-31").unwrap());
-        assert_eq!(q.to_string(), "1969-Q4");
-        assert_eq!(Quarter::from_index(q.index()), q);
-        assert_eq!(
-            Quarter::of(Day::parse_iso("2024-04-01").unwrap()).to_string(),
-            "2024-Q2"
-        );
+    fn window_lengths() {
         assert_eq!(window_days(12), 365);
         assert_eq!(window_days(1), 30);
     }
