@@ -35,6 +35,7 @@ pub fn run(
         return Ok(());
     }
     notes(&mut std::io::stderr().lock(), &summary).map_err(super::stderr_error)?;
+    sources(&mut std::io::stdout().lock(), &summary).map_err(super::stdout_error)?;
     headline(&mut std::io::stdout().lock(), &summary).map_err(super::stdout_error)
 }
 
@@ -47,13 +48,18 @@ fn timings_table(err: &mut impl Write, summary: &RunSummary) -> std::io::Result<
 }
 
 /// How the data files were read (a sniffed delimiter, an encoding, title, footer and totals
-/// lines, several files), what scripts printed and what the PDF layout warned about.
-fn notes(err: &mut impl Write, summary: &RunSummary) -> std::io::Result<()> {
+/// lines, several files): part of the run's output, not a warning.
+fn sources(out: &mut impl Write, summary: &RunSummary) -> std::io::Result<()> {
     for source in &summary.model.sources {
         for line in source.describe() {
-            writeln!(err, "data: {line}")?;
+            writeln!(out, "data: {line}")?;
         }
     }
+    Ok(())
+}
+
+/// What scripts printed and what the PDF layout and the join warned about.
+fn notes(err: &mut impl Write, summary: &RunSummary) -> std::io::Result<()> {
     for line in &summary.printed {
         writeln!(err, "script: {line}")?;
     }
