@@ -72,6 +72,8 @@ fn data_diagnostic(e: &DataError) -> Diagnostic {
         DataError::DuplicateCustomer { .. } => "data/duplicate-customer",
         DataError::AttributeName { .. } => "data/bad-attribute-name",
         DataError::SumOverflow(_) => "data/sum-out-of-range",
+        DataError::BadRows(b) if b.limit.is_some() => "data/too-many-rejected",
+        DataError::BadRows(_) => "data/bad-rows",
         _ => "data/bad-file",
     };
     let mut d = Diagnostic::new(e.to_string()).code(code);
@@ -118,6 +120,8 @@ fn config_key(e: &DataError) -> Option<(String, &'static str)> {
         DataError::Config { message, .. } => {
             if message.starts_with("`delimiter") {
                 ("delimiter".into(), "data/bad-delimiter")
+            } else if message.starts_with("`max_rejected") {
+                ("max_rejected".into(), "data/bad-max-rejected")
             } else if message.starts_with("`sheet") {
                 ("sheet".into(), "data/bad-sheet")
             } else if message.contains("`columns:`") {

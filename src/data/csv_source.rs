@@ -26,6 +26,7 @@ use super::error::{shown, CellError, DataError, Location};
 use super::headers::{clean_header, ColumnPlan};
 use super::overflow::Tracker;
 use super::parse::{parse_cents_bytes, parse_whole_bytes, DateParser};
+use super::rejects::{kind_of, Rejected, Rejects, FIELD_COUNT};
 use super::{date_format, CellProblem, Expected, LoadStats, Progress, Row, RowSink};
 
 /// Tuning knobs; tests shrink the block size to exercise block boundaries.
@@ -494,6 +495,8 @@ pub(crate) struct Context<'a> {
     pub date_expected: &'a str,
     pub delim: u8,
     pub nl: u8,
+    /// The amount's field, read from bad rows for the rejected amount.
+    pub amount: Option<usize>,
 }
 
 /// The error for text after a closing quote at byte `at` of `buf`, in the record that starts at
@@ -518,11 +521,18 @@ pub(crate) fn text_after_quote_error(
     .into()
 }
 
+/// The kind of a record whose quoted field `field` has text after its closing quote.
+const AFTER_QUOTE: &str = "text after a closing quote";
+
+/// Parses the records of a block: each good one goes to `process`, each bad one (a wrong number
+/// of fields, text after a closing quote, a cell `process` rejects) to `rejects`, so every bad
+/// row is found in one pass. Only a sum out of range (while an overflow is traced) or a record
+/// the csv parser cannot read stops the block, as an error.
 fn parse_block<W, P>(
     block: &Block,
     ctx: &Context<'_>,
     record: &mut ByteRecord,
-    state: &mut W,
+    (state, rejects): (&mut W, &mut Rejects),
     process: &P,
 ) -> Result<(), DataError>
 where
@@ -531,20 +541,20 @@ where
     let n_fields = ctx.headers.len();
     let buf = &block.buf[..];
     // Quotes are rare in exports; only then is the block checked for text after a closing quote.
-    let stray = match memchr::memchr(b'"', buf) {
-        Some(_) => text_after_quote(buf, ctx.delim),
+    let after_quote = |from: usize| match memchr::memchr(b'"', &buf[from..]) {
+        Some(_) => text_after_quote(&buf[from..], ctx.delim).map(|at| at + from),
         None => None,
     };
+    let mut stray = after_quote(0);
     let mut rdr = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
         .delimiter(ctx.delim)
         .buffer_capacity(64 << 10)
         .from_reader(buf);
-    let start = |record: &ByteRecord| record.position().map_or(0, |p| p.byte());
-    let line = |record: &ByteRecord| {
-        LineTracker::new(block.start_line, ctx.nl).line_at(buf, start(record))
-    };
+    let start = |record: &ByteRecord| record.position().map_or(0, |p| p.byte()) as usize;
+    // Offsets only grow: one tracker counts the block's lines once, however many rows are bad.
+    let mut lines = LineTracker::new(block.start_line, ctx.nl);
     loop {
         match rdr.read_byte_record(record) {
             Ok(true) => {}
@@ -552,29 +562,54 @@ where
             Err(e) => {
                 return Err(DataError::Format {
                     path: ctx.path.to_path_buf(),
-                    location: Some(Location::Line(line(record))),
+                    location: Some(Location::Line(lines.line_at(buf, start(record) as u64))),
                     message: e.to_string(),
                 })
             }
         }
-        if let Some(at) = stray.filter(|&at| (at as u64) < rdr.position().byte()) {
-            let bytes = (buf, start(record) as usize, at);
-            let error =
-                text_after_quote_error(ctx.path, ctx.headers, bytes, line(record), ctx.delim);
-            return Err(error);
+        let (begin, end) = (
+            start(record),
+            (rdr.position().byte() as usize).min(buf.len()),
+        );
+        let raw = buf[begin..end].trim_ascii_start();
+        let mut line = || lines.line_at(buf, begin as u64);
+        if let Some(at) = stray.filter(|&at| at < end) {
+            let field = quoted_field_at(buf, begin, at, ctx.delim).0;
+            rejects.unparsed += 1;
+            rejects.add((Some(field), AFTER_QUOTE), None, || {
+                let bytes = (buf, begin, at);
+                let e = text_after_quote_error(ctx.path, ctx.headers, bytes, line(), ctx.delim);
+                Rejected::new(e, raw)
+            });
+            stray = after_quote(end);
+            continue;
         }
         if record.len() != n_fields {
-            return Err(DataError::FieldCount {
-                path: ctx.path.to_path_buf(),
-                location: Location::Line(line(record)),
-                expected: n_fields,
-                found: record.len(),
+            rejects.unparsed += 1;
+            rejects.add(FIELD_COUNT, None, || {
+                let e = DataError::FieldCount {
+                    path: ctx.path.to_path_buf(),
+                    location: Location::Line(line()),
+                    expected: n_fields,
+                    found: record.len(),
+                };
+                Rejected::new(e, raw)
             });
+            continue;
         }
         if let Err(p) = process(state, record) {
             let text = |i: usize| shown(record.get(i).unwrap_or(b""));
-            let location = Location::Line(line(record));
-            return Err(p.into_error(ctx.path, location, ctx.headers, &text, ctx.date_expected));
+            let error = |line: u64| {
+                let location = Location::Line(line);
+                p.into_error(ctx.path, location, ctx.headers, &text, ctx.date_expected)
+            };
+            if let Expected::InRange { .. } = p.expected {
+                return Err(error(line()));
+            }
+            let amount = ctx
+                .amount
+                .and_then(|i| parse_cents_bytes(record.get(i).unwrap_or(b"")).ok());
+            rejects.add(kind_of(&p), amount, || Rejected::new(error(line()), raw));
         }
     }
 }
@@ -587,15 +622,19 @@ fn keep_first(slot: &Mutex<Option<(usize, DataError)>>, index: usize, err: DataE
     }
 }
 
-/// Runs `process` over every data record, in parallel; returns each worker's state.
+/// Runs `process` over every data record, in parallel; returns each worker's state and the rows
+/// set aside as bad (the first [`KEEP`](super::rejects::KEEP) by line whatever the thread split,
+/// all counted; the amount of a bad row is read from field `amount`). An error is returned only
+/// for what stops the whole file: it cannot be read, a quoted field is never closed, or `process`
+/// reports a sum out of range.
 pub(crate) fn run<W, MW, P>(
     mut op: Opened,
     opts: &CsvOptions,
-    date_expected: &str,
+    (date_expected, amount): (&str, Option<usize>),
     make: MW,
     process: P,
     progress: Option<&dyn Progress>,
-) -> Result<Vec<W>, DataError>
+) -> Result<(Vec<W>, Rejects), DataError>
 where
     W: Send,
     MW: Fn() -> W + Sync,
@@ -609,6 +648,7 @@ where
         date_expected,
         delim: op.delim,
         nl: op.nl,
+        amount,
     };
     let stop = AtomicUsize::new(usize::MAX); // smallest failing block
     let first_error: Mutex<Option<(usize, DataError)>> = Mutex::new(None);
@@ -623,14 +663,15 @@ where
                 let (ctx, stop, first_error, work_rx, make, process) =
                     (&ctx, &stop, &first_error, &work_rx, &make, &process);
                 s.spawn(move || {
-                    let mut state = make();
+                    let mut state = (make(), Rejects::default());
                     let mut record = ByteRecord::new();
                     loop {
                         let next = work_rx.lock().unwrap_or_else(|e| e.into_inner()).recv();
                         let Ok(block) = next else { break };
                         if block.index < stop.load(Ordering::Acquire) {
+                            let (w, rejects) = &mut state;
                             if let Err(e) =
-                                parse_block(&block, ctx, &mut record, &mut state, process)
+                                parse_block(&block, ctx, &mut record, (w, rejects), process)
                             {
                                 keep_first(first_error, block.index, e);
                                 stop.fetch_min(block.index, Ordering::AcqRel);
@@ -746,12 +787,20 @@ where
                 h.join()
                     .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
             })
-            .collect::<Vec<W>>()
+            .collect::<Vec<(W, Rejects)>>()
     });
     if let Some((_, e)) = first_error.into_inner().unwrap_or_else(|e| e.into_inner()) {
         return Err(e);
     }
-    Ok(states)
+    let mut all = Rejects::default();
+    let states = states
+        .into_iter()
+        .map(|(w, rejects)| {
+            all.merge(rejects);
+            w
+        })
+        .collect();
+    Ok((states, all.named(&op.headers)))
 }
 
 /// A trimmed text field; `None` when empty.
@@ -844,7 +893,8 @@ fn process_row<S: RowSink>(
     })
 }
 
-/// [`super::read_transactions`] for delimited text.
+/// [`super::read_transactions`] for delimited text: the sink, the counts and the bad rows set
+/// aside.
 pub(crate) fn read_transactions<S: RowSink>(
     src: &TransactionSource,
     workspace: &Path,
@@ -853,14 +903,14 @@ pub(crate) fn read_transactions<S: RowSink>(
     make_sink: impl Fn() -> S + Sync,
     progress: Option<&dyn Progress>,
     opts: &CsvOptions,
-) -> Result<(S, LoadStats), DataError> {
+) -> Result<(S, LoadStats, Rejects), DataError> {
     let format = date_format(src)?;
     let op = open(&src.path, workspace, delim, opts)?;
     let plan = ColumnPlan::new(&src.path, op.headers.clone(), &src.columns)?;
-    let states = run(
+    let (states, rejects) = run(
         op,
         opts,
-        &format.expected(),
+        (&format.expected(), Some(plan.amount)),
         || TxState {
             sink: make_sink(),
             stats: LoadStats::default(),
@@ -876,7 +926,7 @@ pub(crate) fn read_transactions<S: RowSink>(
         sink.merge(st.sink);
         stats.merge(&st.stats);
     }
-    Ok((sink, stats))
+    Ok((sink, stats, rejects))
 }
 
 /// [`super::read_rows`]: `rows` (cells in the order of `headers`) validated and pushed as a file's
@@ -928,7 +978,7 @@ pub(crate) fn locate_overflow(
     run(
         op,
         &in_order,
-        &format.expected(),
+        (&format.expected(), Some(plan.amount)),
         || {
             (
                 tracker.clone(),
@@ -946,22 +996,23 @@ pub(crate) fn locate_overflow(
     .map(drop)
 }
 
-/// [`super::latest_day`] for delimited text: only dates are parsed.
+/// [`super::latest_day`] for delimited text: only dates are parsed; rows with a bad date (or a
+/// wrong number of fields) are left out of the latest day and come back as rejects.
 pub(crate) fn latest_day(
     src: &TransactionSource,
     workspace: &Path,
     delim: u8,
     progress: Option<&dyn Progress>,
     opts: &CsvOptions,
-) -> Result<Option<Day>, DataError> {
+) -> Result<(Option<Day>, Rejects), DataError> {
     let format = date_format(src)?;
     let op = open(&src.path, workspace, delim, opts)?;
     let plan = ColumnPlan::new(&src.path, op.headers.clone(), &src.columns)?;
     let date = plan.date;
-    let states = run(
+    let (states, rejects) = run(
         op,
         opts,
-        &format.expected(),
+        (&format.expected(), None),
         || (None::<Day>, DateParser::new(&format)),
         |(latest, dates), record| {
             let cell = record.get(date).unwrap_or(b"");
@@ -973,7 +1024,8 @@ pub(crate) fn latest_day(
         },
         progress,
     )?;
-    Ok(states.into_iter().filter_map(|(d, _)| d).max())
+    let latest = states.into_iter().filter_map(|(d, _)| d).max();
+    Ok((latest, rejects))
 }
 
 #[cfg(test)]

@@ -24,6 +24,7 @@ mod excel_source;
 mod headers;
 mod overflow;
 mod parse;
+mod rejects;
 
 use std::path::Path;
 
@@ -36,6 +37,9 @@ pub use day::Day;
 pub use error::{CellError, DataError, Location, SumOverflow};
 pub use overflow::{Overflow, Sum};
 pub use parse::{format_cents, parse_cents};
+pub use rejects::{
+    BadRowPolicy, BadRows, OnBadRows, Rejected, Rejects, DEFAULT_MAX_REJECTED, KEEP, SHOWN,
+};
 
 use config::FileKind;
 
@@ -94,6 +98,10 @@ pub struct LoadStats {
     pub first_day: Option<Day>,
     /// The latest day over used rows.
     pub last_day: Option<Day>,
+    /// Rows that could not be read and were set aside (`on_bad_rows: quarantine`); `rows_read`
+    /// is `rows_used + excluded_after_as_of + rejected.total`.
+    #[serde(skip)]
+    pub rejected: Rejects,
 }
 
 impl LoadStats {
@@ -122,6 +130,9 @@ impl LoadStats {
             (Some(a), Some(b)) => Some(a.max(b)),
             (a, b) => a.or(b),
         };
+        if other.rejected.total > 0 {
+            self.rejected.merge(other.rejected.clone());
+        }
     }
 }
 
@@ -144,6 +155,7 @@ pub(crate) fn date_format(src: &TransactionSource) -> Result<parse::DateFormat, 
 /// exists, and the date format is valid. For `powerbase check`.
 pub fn check_source(src: &TransactionSource, workspace: &Path) -> Result<(), DataError> {
     date_format(src)?;
+    BadRowPolicy::of(src)?;
     let headers = match FileKind::of(&src.path, src.sheet.as_deref(), src.delimiter)? {
         FileKind::Delimited(delim) => {
             csv_source::open(
@@ -162,14 +174,15 @@ pub fn check_source(src: &TransactionSource, workspace: &Path) -> Result<(), Dat
 }
 
 /// Pass 1 when no as-of date is known: the latest transaction date in the file, `None` when it
-/// has no rows. Only the date column (and each record's field count) is validated here; full
-/// validation happens in [`read_transactions`].
+/// has no rows. Only the date column (and each record's field count) is validated here, and rows
+/// that fail are left out of the latest date: full validation, which finds every bad row, happens
+/// in [`read_transactions`]. Only when no row has a good date are the bad ones an error here.
 pub fn latest_day(
     src: &TransactionSource,
     workspace: &Path,
     progress: Option<&dyn Progress>,
 ) -> Result<Option<Day>, DataError> {
-    match FileKind::of(&src.path, src.sheet.as_deref(), src.delimiter)? {
+    let (latest, rejects) = match FileKind::of(&src.path, src.sheet.as_deref(), src.delimiter)? {
         FileKind::Delimited(delim) => csv_source::latest_day(
             src,
             workspace,
@@ -178,7 +191,17 @@ pub fn latest_day(
             &csv_source::CsvOptions::default(),
         ),
         FileKind::Spreadsheet => excel_source::latest_day(src, workspace, progress),
+    }?;
+    if latest.is_some() || rejects.total == 0 {
+        return Ok(latest);
     }
+    // Every row has a bad date: they are all there is to report.
+    Err(DataError::BadRows(Box::new(BadRows {
+        path: src.path.clone(),
+        read: rejects.total,
+        limit: None,
+        rejects,
+    })))
 }
 
 /// Reads every row, validates it, skips (and counts) rows dated after `as_of`, and pushes the
@@ -189,9 +212,11 @@ pub fn latest_day(
 /// whole number; mapped cost and quantity cells must not be empty; every record must have as many
 /// fields as the header; a quoted field must end at its closing quote. Optional text columns
 /// (`order_id`, `product`, `channel`) may be empty. Surrounding ASCII whitespace is trimmed from
-/// every value. The first error (by line) stops the run. When the sink reports sums out of range
-/// ([`RowSink::overflows`]), the file is read again to name the row where the first one leaves
-/// the range ([`DataError::SumOverflow`]).
+/// every value. Every bad row is found in one pass: by default they fail the run together
+/// ([`DataError::BadRows`]); with `on_bad_rows: quarantine` they are left out and come back in
+/// [`LoadStats::rejected`], unless they are more than `max_rejected` of the rows. When the sink
+/// reports sums out of range ([`RowSink::overflows`]), the file is read again to name the row
+/// where the first one leaves the range ([`DataError::SumOverflow`]).
 pub fn read_transactions<S: RowSink>(
     src: &TransactionSource,
     workspace: &Path,
@@ -200,8 +225,9 @@ pub fn read_transactions<S: RowSink>(
     progress: Option<&dyn Progress>,
 ) -> Result<(S, LoadStats), DataError> {
     let kind = FileKind::of(&src.path, src.sheet.as_deref(), src.delimiter)?;
+    BadRowPolicy::of(src)?;
     let opts = csv_source::CsvOptions::default();
-    let (mut sink, stats) = match kind {
+    let (mut sink, mut stats, rejects) = match kind {
         FileKind::Delimited(delim) => {
             csv_source::read_transactions(src, workspace, delim, as_of, make_sink, progress, &opts)
         }
@@ -209,6 +235,7 @@ pub fn read_transactions<S: RowSink>(
             excel_source::read_transactions(src, workspace, as_of, make_sink, progress)
         }
     }?;
+    rejects::decide(src, &mut stats, rejects)?;
     let overflows = sink.overflows();
     if overflows.is_empty() {
         return Ok((sink, stats));

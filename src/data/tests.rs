@@ -88,6 +88,8 @@ fn source(path: &str, columns: TransactionColumns) -> TransactionSource {
         date_format: None,
         sheet: None,
         delimiter: None,
+        on_bad_rows: None,
+        max_rejected: None,
     }
 }
 
@@ -119,8 +121,10 @@ fn read_with(
     as_of: Day,
     o: &CsvOptions,
 ) -> Result<(Collect, LoadStats), DataError> {
-    csv_source::read_transactions(src, ws, b',', as_of, Collect::default, None, o)
-        .map(|(c, s)| (c.sorted(), s))
+    let (c, mut s, rejects) =
+        csv_source::read_transactions(src, ws, b',', as_of, Collect::default, None, o)?;
+    super::rejects::decide(src, &mut s, rejects)?;
+    Ok((c.sorted(), s))
 }
 
 /// Block sizes and worker counts that exercise boundaries (1 byte blocks: every byte a cut).
@@ -381,6 +385,7 @@ fn rows_after_as_of_are_counted_not_used() {
                 refund_rows: 0,
                 first_day: Some(day("2024-01-01")),
                 last_day: Some(day("2024-06-30")),
+                ..LoadStats::default()
             }
         );
         assert_eq!(c.totals.len(), 2);
@@ -395,7 +400,7 @@ fn rows_after_as_of_are_counted_not_used() {
     assert!(read_with(&src, dir.path(), day("2024-06-30"), &opts(1 << 20, 1)).is_err());
     // latest_day sees every row.
     write(dir.path(), "t.csv", csv.as_bytes());
-    let latest = csv_source::latest_day(&src, dir.path(), b',', None, &opts(4, 2)).unwrap();
+    let (latest, _) = csv_source::latest_day(&src, dir.path(), b',', None, &opts(4, 2)).unwrap();
     assert_eq!(latest, Some(day("2025-01-01")));
     assert_eq!(
         latest_day(&src, dir.path(), None).unwrap(),
@@ -426,7 +431,7 @@ fn header_only_empty_and_odd_files() {
         "t.csv",
         b"\n\nid;date;amount\nA;2024-01-01;1\n\n\nB;2024-01-01;x",
     );
-    let e = csv_source::read_transactions(
+    let (_, _, rejects) = csv_source::read_transactions(
         &src,
         dir.path(),
         b';',
@@ -435,9 +440,9 @@ fn header_only_empty_and_odd_files() {
         None,
         &opts(3, 2),
     )
-    .err()
     .unwrap();
-    assert_eq!(e.location(), Some(&Location::Line(7)));
+    assert_eq!(rejects.total, 1);
+    assert_eq!(rejects.rows[0].location, Location::Line(7));
 
     let e = read_with(
         &source("nope.csv", columns("a", "b", "c")),
@@ -694,6 +699,8 @@ fn excel_source(sheet: Option<&str>) -> TransactionSource {
         date_format: None,
         sheet: sheet.map(str::to_string),
         delimiter: None,
+        on_bad_rows: None,
+        max_rejected: None,
     }
 }
 
@@ -966,10 +973,12 @@ fn cdnow_real_data() {
         date_format: Some("%Y%m%d".into()),
         sheet: None,
         delimiter: None,
+        on_bad_rows: None,
+        max_rejected: None,
     };
     let ws = Path::new("/");
     for o in [opts(64 << 10, 2), CsvOptions::default(), opts(1 << 30, 1)] {
-        let (c, stats) =
+        let (c, stats, _) =
             csv_source::read_transactions(&src, ws, b',', far_future(), Collect::default, None, &o)
                 .unwrap();
         assert_eq!(stats.rows_read, 69_659);
@@ -1102,7 +1111,11 @@ fn text_after_a_closing_quote_is_an_error() {
             "block {bs}, workers {w}"
         );
     }
-    assert!(latest_day(&src, dir.path(), None).is_err());
+    // The first pass leaves the bad row out of the latest day (the full read reports it).
+    assert_eq!(
+        latest_day(&src, dir.path(), None).unwrap(),
+        Some(day("2024-01-01"))
+    );
     // An earlier bad cell still wins.
     write(
         dir.path(),
@@ -1172,11 +1185,25 @@ fn dates_must_match_the_format_exactly() {
     ] {
         let text = format!("id,date,amount\nc1,20241105,1\nc2,{bad},1\n");
         write(dir.path(), "t.csv", text.as_bytes());
+        // The first pass leaves the bad row out of the latest day; alone, it is the error.
+        let latest = latest_day(&src, dir.path(), None).unwrap();
+        assert_eq!(latest.map(|d| d.to_string()), Some("2024-11-05".into()));
+        let alone = text.replace("c1,20241105,1\n", "\n");
+        write(dir.path(), "a.csv", alone.as_bytes());
+        let only_bad = TransactionSource {
+            path: "a.csv".into(),
+            ..src.clone()
+        };
         for e in [
-            read_with(&src, dir.path(), far_future(), &opts(1 << 20, 2)).unwrap_err(),
-            latest_day(&src, dir.path(), None).unwrap_err(),
+            read_with(&src, dir.path(), far_future(), &opts(1 << 20, 2))
+                .unwrap_err()
+                .to_string(),
+            latest_day(&only_bad, dir.path(), None)
+                .unwrap_err()
+                .to_string()
+                .replace("a.csv", "t.csv"),
         ] {
-            let message = e.to_string();
+            let message = e;
             assert!(
                 message.starts_with(&format!(
                     "t.csv, line 3, column \"date\": expected a date written exactly like \

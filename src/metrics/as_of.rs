@@ -60,6 +60,7 @@ impl AsOfSet {
                         rows_read: loaded.rows_read,
                         excluded_after_as_of: loaded.excluded_after_as_of
                             + own.excluded_after_as_of,
+                        rejected: loaded.rejected.clone(),
                         ..own
                     },
                 };
