@@ -67,8 +67,6 @@ fn main() {
         date_format: None,
         sheet: None,
         delimiter: None,
-        on_bad_rows: None,
-        max_rejected: None,
     };
     let ws = Path::new(".");
     let bytes = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);

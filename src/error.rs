@@ -120,8 +120,6 @@ fn config_key(e: &DataError) -> Option<(String, &'static str)> {
         DataError::Config { message, .. } => {
             if message.starts_with("`delimiter") {
                 ("delimiter".into(), "data/bad-delimiter")
-            } else if message.starts_with("`max_rejected") {
-                ("max_rejected".into(), "data/bad-max-rejected")
             } else if message.starts_with("`sheet") {
                 ("sheet".into(), "data/bad-sheet")
             } else if message.contains("`columns:`") {

@@ -35,16 +35,6 @@ pub struct TransactionSource {
     /// Delimited text only: the field delimiter, an ASCII character; default `,` (tab for `.tsv`).
     #[serde(default)]
     pub delimiter: Option<char>,
-    /// What to do with rows that cannot be read: `fail` (the default: the run stops, listing
-    /// every one) or `quarantine` (the run goes on without them and lists them in
-    /// `rejects.csv`). `powerbase run --on-bad-rows` overrides it.
-    #[serde(default)]
-    pub on_bad_rows: Option<super::OnBadRows>,
-    /// With `on_bad_rows: quarantine`, the largest share of the rows read that may be rejected,
-    /// from 0 to 1 (default 0.01, 1%): beyond it the run fails anyway, since a systematic problem
-    /// is likely. `powerbase run --max-rejected` overrides it.
-    #[serde(default)]
-    pub max_rejected: Option<f64>,
 }
 
 /// Which header of the client's file holds each of our columns.

@@ -98,7 +98,7 @@ pub struct LoadStats {
     pub first_day: Option<Day>,
     /// The latest day over used rows.
     pub last_day: Option<Day>,
-    /// Rows that could not be read and were set aside (`on_bad_rows: quarantine`); `rows_read`
+    /// Rows that could not be read and were set aside (quarantine, [`BadRowPolicy`]); `rows_read`
     /// is `rows_used + excluded_after_as_of + rejected.total`.
     #[serde(skip)]
     pub rejected: Rejects,
@@ -155,7 +155,6 @@ pub(crate) fn date_format(src: &TransactionSource) -> Result<parse::DateFormat, 
 /// exists, and the date format is valid. For `powerbase check`.
 pub fn check_source(src: &TransactionSource, workspace: &Path) -> Result<(), DataError> {
     date_format(src)?;
-    BadRowPolicy::of(src)?;
     let headers = match FileKind::of(&src.path, src.sheet.as_deref(), src.delimiter)? {
         FileKind::Delimited(delim) => {
             csv_source::open(
@@ -212,9 +211,8 @@ pub fn latest_day(
 /// whole number; mapped cost and quantity cells must not be empty; every record must have as many
 /// fields as the header; a quoted field must end at its closing quote. Optional text columns
 /// (`order_id`, `product`, `channel`) may be empty. Surrounding ASCII whitespace is trimmed from
-/// every value. Every bad row is found in one pass: by default they fail the run together
-/// ([`DataError::BadRows`]); with `on_bad_rows: quarantine` they are left out and come back in
-/// [`LoadStats::rejected`], unless they are more than `max_rejected` of the rows. When the sink
+/// every value. Every bad row is found in one pass and they fail the run together
+/// ([`DataError::BadRows`]). When the sink
 /// reports sums out of range ([`RowSink::overflows`]), the file is read again to name the row
 /// where the first one leaves the range ([`DataError::SumOverflow`]).
 pub fn read_transactions<S: RowSink>(
@@ -225,7 +223,6 @@ pub fn read_transactions<S: RowSink>(
     progress: Option<&dyn Progress>,
 ) -> Result<(S, LoadStats), DataError> {
     let kind = FileKind::of(&src.path, src.sheet.as_deref(), src.delimiter)?;
-    BadRowPolicy::of(src)?;
     let opts = csv_source::CsvOptions::default();
     let (mut sink, mut stats, rejects) = match kind {
         FileKind::Delimited(delim) => {
@@ -235,7 +232,9 @@ pub fn read_transactions<S: RowSink>(
             excel_source::read_transactions(src, workspace, as_of, make_sink, progress)
         }
     }?;
-    rejects::decide(src, &mut stats, rejects)?;
+    // The run does not offer quarantine yet (rejects.csv and the reconciled figures are to
+    // come): every bad row fails it, all listed.
+    rejects::decide(&src.path, BadRowPolicy::default(), &mut stats, rejects)?;
     let overflows = sink.overflows();
     if overflows.is_empty() {
         return Ok((sink, stats));

@@ -2,8 +2,8 @@
 //! is, which column, what was wrong and the raw record, instead of stopping the reader.
 //!
 //! The readers collect per worker ([`Rejects::add`]) and merge at the end ([`Rejects::merge`]);
-//! [`decide`] then applies `on_bad_rows` and `max_rejected`: by default any bad row fails the run
-//! with [`DataError::BadRows`] listing them; with `quarantine` the run goes on without them, and
+//! [`decide`] then applies a [`BadRowPolicy`]: by default any bad row fails the run with
+//! [`DataError::BadRows`] listing them; with `quarantine` the reader goes on without them, and
 //! [`LoadStats`] carries them for `rejects.csv` and the data-quality figures, unless their share
 //! passes `max_rejected`.
 //!
@@ -26,15 +26,14 @@ pub const KEEP: usize = 10_000;
 /// The longest raw record kept, in characters (longer ones are cut and end in `…`).
 pub const RECORD_MAX: usize = 1_000;
 
-/// The default `max_rejected`: with `quarantine`, more than 1% of the rows rejected fails the
+/// The default `max_rejected`: with quarantine, more than 1% of the rows rejected fails the
 /// run anyway.
 pub const DEFAULT_MAX_REJECTED: f64 = 0.01;
 
 /// Rows shown on the terminal when a run fails on bad rows.
 pub const SHOWN: usize = 20;
 
-/// What to do with rows that cannot be read (`on_bad_rows` in `data.transactions`, or
-/// `powerbase run --on-bad-rows`).
+/// What to do with rows that cannot be read.
 #[derive(
     Debug,
     Clone,
@@ -80,7 +79,7 @@ pub struct Rejected {
     pub column: Option<String>,
     /// What is wrong: what was expected and the value found.
     pub problem: String,
-    /// The raw record as read (without its line terminator), cut at [`RECORD_MAX`] characters.
+    /// The raw record as read (without its line terminator), cut at 1,000 characters.
     pub record: String,
     /// The diagnostic code of the problem (`data/bad-cell`, `data/field-count`, ...).
     pub code: &'static str,
@@ -147,7 +146,7 @@ impl Rejected {
     }
 }
 
-/// The record as text, lossy UTF-8, line terminator removed, cut at [`RECORD_MAX`] characters.
+/// The record as text, lossy UTF-8, line terminator removed, cut at 1,000 characters.
 fn cut(record: &[u8]) -> String {
     let mut end = record.len();
     while end > 0 && matches!(record[end - 1], b'\n' | b'\r') {
@@ -267,8 +266,7 @@ impl Rejects {
     }
 }
 
-/// How the run treats bad rows: `on_bad_rows` and `max_rejected`, from the source or the command
-/// line.
+/// How a reader treats bad rows.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct BadRowPolicy {
     /// Fail or quarantine.
@@ -278,13 +276,16 @@ pub struct BadRowPolicy {
 }
 
 impl BadRowPolicy {
-    /// The policy of a transaction source (defaults: fail, 1%); a `max_rejected` that is not a
-    /// share from 0 to 1 is a configuration error.
-    pub fn of(src: &super::TransactionSource) -> Result<BadRowPolicy, DataError> {
-        let max_rejected = src.max_rejected.unwrap_or(DEFAULT_MAX_REJECTED);
+    /// A policy; a `max_rejected` that is not a share from 0 to 1 is a configuration error of
+    /// the source `path`.
+    pub fn new(
+        path: &Path,
+        on_bad_rows: OnBadRows,
+        max_rejected: f64,
+    ) -> Result<BadRowPolicy, DataError> {
         if !(0.0..=1.0).contains(&max_rejected) {
             return Err(DataError::Config {
-                path: src.path.clone(),
+                path: path.to_path_buf(),
                 message: format!(
                     "`max_rejected: {max_rejected}` must be a share of the rows from 0 to 1, \
                      such as 0.01 for 1%"
@@ -292,17 +293,28 @@ impl BadRowPolicy {
             });
         }
         Ok(BadRowPolicy {
-            on_bad_rows: src.on_bad_rows.unwrap_or_default(),
+            on_bad_rows,
             max_rejected,
         })
     }
 }
 
-/// Applies the source's bad-row policy to what a reader found: `Ok` with the rejects in `stats`
-/// when there are none or they are quarantined within `max_rejected`, otherwise
+impl Default for BadRowPolicy {
+    /// Fail on any bad row; with quarantine, at most 1% rejected.
+    fn default() -> Self {
+        BadRowPolicy {
+            on_bad_rows: OnBadRows::Fail,
+            max_rejected: DEFAULT_MAX_REJECTED,
+        }
+    }
+}
+
+/// Applies a bad-row policy to what a reader of the source `path` found: `Ok` with the rejects in
+/// `stats` when there are none or they are quarantined within `max_rejected`, otherwise
 /// [`DataError::BadRows`].
 pub(crate) fn decide(
-    src: &super::TransactionSource,
+    path: &Path,
+    policy: BadRowPolicy,
     stats: &mut LoadStats,
     rejects: Rejects,
 ) -> Result<(), DataError> {
@@ -310,7 +322,6 @@ pub(crate) fn decide(
     if rejects.total == 0 {
         return Ok(());
     }
-    let policy = BadRowPolicy::of(src)?;
     let share = rejects.total as f64 / stats.rows_read.max(1) as f64;
     let over = share > policy.max_rejected;
     if policy.on_bad_rows == OnBadRows::Quarantine && !over {
@@ -318,7 +329,7 @@ pub(crate) fn decide(
         return Ok(());
     }
     Err(DataError::BadRows(Box::new(BadRows {
-        path: src.path.clone(),
+        path: path.to_path_buf(),
         read: stats.rows_read,
         limit: (policy.on_bad_rows == OnBadRows::Quarantine).then_some(policy.max_rejected),
         rejects,
@@ -399,12 +410,9 @@ fn percent(share: f64) -> String {
 }
 
 /// How to see every bad row, or go on without them.
-const FIX: &str = "Fix them in the export, or set them aside with `--on-bad-rows quarantine` (or \
-     `on_bad_rows: quarantine` in data.transactions): the run then goes on without them and writes \
-     every one to rejects.csv in the output folder. `powerbase check --data --format json` lists \
-     them all without writing anything.";
+const FIX: &str = "Fix these rows in the export (each is named by its line, column, value and \
+     what was expected) and run again.";
 
 /// How to go on when too many rows are rejected.
-const FIX_LIMIT: &str = "Check the configuration against the file, or raise max_rejected (or \
-     --max-rejected) if these rows are really to be left out; `powerbase check --data --format \
-     json` lists every bad row.";
+const FIX_LIMIT: &str = "Check the configuration against the file, or raise max_rejected if \
+     these rows are really to be left out.";

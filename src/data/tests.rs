@@ -88,8 +88,6 @@ fn source(path: &str, columns: TransactionColumns) -> TransactionSource {
         date_format: None,
         sheet: None,
         delimiter: None,
-        on_bad_rows: None,
-        max_rejected: None,
     }
 }
 
@@ -123,7 +121,7 @@ fn read_with(
 ) -> Result<(Collect, LoadStats), DataError> {
     let (c, mut s, rejects) =
         csv_source::read_transactions(src, ws, b',', as_of, Collect::default, None, o)?;
-    super::rejects::decide(src, &mut s, rejects)?;
+    super::rejects::decide(&src.path, Default::default(), &mut s, rejects)?;
     Ok((c.sorted(), s))
 }
 
@@ -699,8 +697,6 @@ fn excel_source(sheet: Option<&str>) -> TransactionSource {
         date_format: None,
         sheet: sheet.map(str::to_string),
         delimiter: None,
-        on_bad_rows: None,
-        max_rejected: None,
     }
 }
 
@@ -973,8 +969,6 @@ fn cdnow_real_data() {
         date_format: Some("%Y%m%d".into()),
         sheet: None,
         delimiter: None,
-        on_bad_rows: None,
-        max_rejected: None,
     };
     let ws = Path::new("/");
     for o in [opts(64 << 10, 2), CsvOptions::default(), opts(1 << 30, 1)] {
@@ -1390,4 +1384,102 @@ fn rows_in_memory_read_as_a_file_does() {
     };
     assert_eq!((c.column.as_str(), c.found.as_str()), ("amount", "1.234"));
     assert!(c.expected.contains("at most 2 decimals"), "{}", c.expected);
+}
+
+#[test]
+fn every_bad_row_is_found_in_one_pass() {
+    use super::rejects::{decide, BadRowPolicy, OnBadRows};
+    let dir = tempfile::tempdir().unwrap();
+    // 3,000 rows; every 7th has a bad amount, every 11th a bad date, every 13th an extra field.
+    let mut text = String::from("id,date,amount\n");
+    let mut bad_lines = Vec::new();
+    let (mut good_amount_of_bad, mut read) = (0i64, 0u64);
+    for i in 1..=3000u64 {
+        let line = i + 1;
+        read += 1;
+        let row = if i % 13 == 0 {
+            format!("c{i},2024-01-01,1,extra")
+        } else if i % 11 == 0 {
+            good_amount_of_bad += 250;
+            format!("c{i},2024-02-30,2.50")
+        } else if i % 7 == 0 {
+            format!("c{i},2024-01-01,1.234")
+        } else {
+            format!("c{i},2024-01-01,1")
+        };
+        if i % 13 == 0 || i % 11 == 0 || i % 7 == 0 {
+            bad_lines.push(line);
+        }
+        text.push_str(&row);
+        text.push('\n');
+    }
+    write(dir.path(), "t.csv", text.as_bytes());
+    let src = source("t.csv", columns("id", "date", "amount"));
+    for &(bs, w) in &[(64, 3), (1000, 2), (1 << 20, 1), (1 << 20, 4)] {
+        let e = read_with(&src, dir.path(), far_future(), &opts(bs, w)).unwrap_err();
+        let DataError::BadRows(b) = &e else {
+            panic!("{e}")
+        };
+        let lines: Vec<u64> = b
+            .rejects
+            .rows
+            .iter()
+            .map(|r| match r.location {
+                Location::Line(l) => l,
+                _ => 0,
+            })
+            .collect();
+        assert_eq!(lines, bad_lines, "block {bs}, workers {w}");
+        assert_eq!(b.rejects.total, bad_lines.len() as u64);
+        assert_eq!(b.rejects.amount, i128::from(good_amount_of_bad));
+        let message = e.to_string();
+        assert!(
+            message.starts_with(&format!(
+                "t.csv: {} rows cannot be read:\n",
+                bad_lines.len()
+            )),
+            "{message}"
+        );
+        assert_eq!(
+            message.lines().filter(|l| l.starts_with("  line ")).count(),
+            20
+        );
+        assert!(message.contains(&format!("... and {} more", bad_lines.len() - 20)));
+        // Quarantined within the limit: the identity read = used + after as-of + rejected.
+        let (_, mut stats, rejects) = csv_source::read_transactions(
+            &src,
+            dir.path(),
+            b',',
+            far_future(),
+            Collect::default,
+            None,
+            &opts(bs, w),
+        )
+        .unwrap();
+        let lenient = BadRowPolicy::new(&src.path, OnBadRows::Quarantine, 0.5).unwrap();
+        decide(&src.path, lenient, &mut stats, rejects.clone()).unwrap();
+        assert_eq!(stats.rows_read, read);
+        assert_eq!(
+            stats.rows_read,
+            stats.rows_used + stats.excluded_after_as_of + stats.rejected.total
+        );
+        // Beyond max_rejected: the commonest problem per column.
+        let strict = BadRowPolicy::new(&src.path, OnBadRows::Quarantine, 0.01).unwrap();
+        let mut stats2 = LoadStats {
+            rows_read: stats.rows_read - rejects.unparsed,
+            ..LoadStats::default()
+        };
+        let e = decide(&src.path, strict, &mut stats2, rejects).unwrap_err();
+        let message = e.to_string();
+        assert!(message.contains("systematic problem"), "{message}");
+        assert!(
+            message.contains("column \"amount\": not an amount in "),
+            "{message}"
+        );
+        assert!(
+            message.contains("the whole row: the wrong number of fields in 230 rows"),
+            "{message}"
+        );
+    }
+    assert!(BadRowPolicy::new(&src.path, OnBadRows::Quarantine, 1.5).is_err());
 }
