@@ -73,6 +73,10 @@ fn data_diagnostic(e: &DataError) -> Diagnostic {
         DataError::AttributeName { .. } => "data/bad-attribute-name",
         DataError::SumOverflow(_) => "data/sum-out-of-range",
         DataError::BadRows(b) if b.limit.is_some() => "data/too-many-rejected",
+        // One bad row keeps the code of its problem (`data/bad-cell`, `data/field-count`, ...).
+        DataError::BadRows(b) if b.rejects.total == 1 && b.rejects.rows.len() == 1 => {
+            b.rejects.rows[0].code
+        }
         DataError::BadRows(_) => "data/bad-rows",
         _ => "data/bad-file",
     };
