@@ -34,6 +34,8 @@ pub struct Prepared {
     pub program: Program,
     /// The compiled report templates.
     pub templates: Templates,
+    /// The date of issue overriding `report.issued` (`run --issued`).
+    pub issued: Option<Day>,
 }
 
 /// How long each stage took, in order.
@@ -245,6 +247,7 @@ fn compile_checked(
         accounts,
         program,
         templates,
+        issued: None,
     })
 }
 
@@ -387,6 +390,7 @@ impl Prepared {
                 workspace,
                 program,
                 templates,
+                issued: self.issued,
             }),
             (p, t) => {
                 let mut problems = p.err().unwrap_or_default();
@@ -400,6 +404,11 @@ impl Prepared {
     pub fn set_limits(&mut self, limits: engine::Limits) {
         self.program.set_limits(limits);
         self.templates.set_limits(limits);
+    }
+
+    /// Sets the date of issue that overrides `report.issued` (`--issued`).
+    pub fn set_issued(&mut self, issued: Option<Day>) {
+        self.issued = issued;
     }
 
     /// The as-of date: the override, else the policy's, else the latest transaction date.
@@ -762,7 +771,9 @@ impl Prepared {
     /// with the renderer's warnings and the report model they were made from.
     pub fn render(&self, outcome: &Outcome, provenance: Option<&Provenance>) -> Result<Rendered> {
         let policy = &self.workspace.policy;
-        let model = report::model::build(policy, &outcome.analysis, provenance);
+        let document = report::document::Document::resolve(&policy.report, self.issued)
+            .map_err(Error::Render)?;
+        let model = report::model::build(policy, &outcome.analysis, provenance, document);
         let data =
             report::TemplateData::new(policy, outcome.table.clone(), outcome.evaluation.clone());
         let markdown = self
@@ -891,6 +902,8 @@ pub struct RunOptions {
     /// An earlier as-of date to compare with (`--compare-as-of`): the report then shows how the
     /// customers moved between tiers from it to the as-of date.
     pub compare_as_of: Option<Day>,
+    /// The date of issue overriding `report.issued` (`--issued`).
+    pub issued: Option<Day>,
 }
 
 /// The whole job: prepare, evaluate, render and replace the output folder in one step. The output
@@ -914,6 +927,7 @@ pub fn run_with(
     let start = std::time::Instant::now();
     let mut prepared = prepare_with(root, &options.overrides)?;
     prepared.set_limits(options.limits);
+    prepared.set_issued(options.issued);
     let out = options.out.clone().unwrap_or_else(|| root.join("out"));
     let inputs = prepared.inputs();
     report::output::check_out_dir(&out, root, &inputs)?;

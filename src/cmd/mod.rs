@@ -86,6 +86,10 @@ enum Command {
         /// to the report, summary.json (`migration`) and charts/migration.svg.
         #[arg(long, value_parser = parse_day, value_name = "DATE")]
         compare_as_of: Option<Day>,
+        /// The date of issue (YYYY-MM-DD) on the title page, in the footers and as the PDF's
+        /// creation date. Overrides `report.issued`; with neither, `SOURCE_DATE_EPOCH`, else today.
+        #[arg(long, value_parser = parse_day, value_name = "DATE")]
+        issued: Option<Day>,
     },
     /// Try overrides without writing anything: the tier table before and after `--set KEY=VALUE`
     /// and how many customers (and how much revenue) move between each pair of tiers.
@@ -298,6 +302,7 @@ pub fn dispatch(cli: Cli) -> powerbase::Result<ExitCode> {
             no_provenance,
             rule_timeout,
             compare_as_of,
+            issued,
         } => {
             let options = RunOptions {
                 out,
@@ -308,6 +313,7 @@ pub fn dispatch(cli: Cli) -> powerbase::Result<ExitCode> {
                     timeout: rule_timeout,
                 },
                 compare_as_of,
+                issued,
             };
             run::run(&workspace, &options, quiet, timings).map(done)
         }

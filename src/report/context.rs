@@ -30,6 +30,14 @@ fn add_template_names(map: &mut Map<String, Value>, model: &Report) {
     let t = &model.transactions;
     let currency = model.currency.clone();
     map.insert("powerbase_version".into(), json!(env!("CARGO_PKG_VERSION")));
+    let doc = &model.document;
+    map.insert("issued".into(), json!(doc.issued.to_string()));
+    map.insert("status".into(), json!(doc.status_text()));
+    map.insert(
+        "draft".into(),
+        json!(doc.status == crate::workspace::DocStatus::Draft),
+    );
+    map.insert("classification".into(), json!(doc.classification));
     map.insert(
         "quality".into(),
         json!({

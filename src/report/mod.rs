@@ -5,6 +5,7 @@ pub mod charts;
 mod context;
 mod csv;
 pub mod diff;
+pub mod document;
 pub mod format;
 pub mod functions;
 mod json;

@@ -31,6 +31,7 @@ pub use rfm::{Corner, RfmSummary, Scores};
 pub use rising::{Graduation, Rising, Upward};
 pub use trends::{QuarterFigures, Trend, TrendsOverview};
 
+use super::document::Document;
 use crate::analysis::{self, Analysis, RfmCell, RuleCoverage};
 use crate::data::format_cents;
 use crate::engine::tree::Number as TreeNumber;
@@ -165,6 +166,10 @@ pub struct Report {
     /// Where the outputs came from; left out with `--no-provenance`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub provenance: Option<Provenance>,
+    /// The documents' date of issue, status and classification: on the title page and in the
+    /// footers, not in summary.json (it would differ between runs on different days).
+    #[serde(skip)]
+    pub document: Document,
 }
 
 /// What the loader read.
@@ -472,7 +477,12 @@ fn ratio(part: i64, total: i64) -> f64 {
 }
 
 /// Builds the model of a run.
-pub fn build(policy: &Policy, analysis: &Analysis, provenance: Option<&Provenance>) -> Report {
+pub fn build(
+    policy: &Policy,
+    analysis: &Analysis,
+    provenance: Option<&Provenance>,
+    document: Document,
+) -> Report {
     let q = &analysis.quality;
     let c = &analysis.concentration;
     let total = analysis.total_revenue;
@@ -579,13 +589,15 @@ pub fn build(policy: &Policy, analysis: &Analysis, provenance: Option<&Provenanc
         curve: analysis.curve.clone(),
         level: accounts::level(policy, analysis.accounts.as_ref()),
         provenance: provenance.cloned(),
+        document,
     }
 }
 
 /// What summary checks (`level: summary`) read: the model's `investment_gap`, `tiers`,
 /// `profitability` and `personas`, as `summary.json` gives them.
 pub fn check_facts(policy: &Policy, analysis: &Analysis) -> serde_json::Value {
-    let model = build(policy, analysis, None);
+    let document = Document::dated(&policy.report, analysis.as_of);
+    let model = build(policy, analysis, None, document);
     serde_json::json!({
         "investment_gap": model.investment_gap,
         "tiers": model.tiers,

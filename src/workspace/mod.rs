@@ -214,6 +214,38 @@ pub struct ReportSettings {
     pub page_size: String,
     /// How many customers the top-customer table lists.
     pub top_customers: usize,
+    /// The date of issue (`report.issued`), when the policy states one.
+    pub issued: Option<Day>,
+    /// Draft, final or a version (`report.status`).
+    pub status: DocStatus,
+    /// The confidentiality marking (`report.classification`), trimmed; never empty.
+    pub classification: Option<String>,
+}
+
+/// `report.status`: how far the document is from its final form.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum DocStatus {
+    /// `final` (or no key): no marking.
+    #[default]
+    Final,
+    /// `draft`: every page says DRAFT.
+    Draft,
+    /// Any other text, printed as the version (`v2.1`, `Board pack 3`).
+    Version(String),
+}
+
+impl DocStatus {
+    /// The status as written in `report.status` (`final`, `draft` or the version text).
+    pub fn from_text(text: &str) -> DocStatus {
+        let t = text.trim();
+        if t.is_empty() || t.eq_ignore_ascii_case("final") {
+            DocStatus::Final
+        } else if t.eq_ignore_ascii_case("draft") {
+            DocStatus::Draft
+        } else {
+            DocStatus::Version(t.to_string())
+        }
+    }
 }
 
 /// Reads a workspace folder. Fails only when no policy can be built (`powerbase.yaml` missing or not
@@ -524,7 +556,9 @@ fn merge(
         report: report_settings(main.report, problems),
         client: client_name(main.client, problems),
         currency,
-        as_of: main.as_of.and_then(|v| as_of_day(&v, problems)),
+        as_of: main
+            .as_of
+            .and_then(|v| report_day(&v, "as_of", "policy/bad-as-of", problems)),
         level: main.level.map(|l| l.value).unwrap_or_default(),
         transactions: data.transactions,
         customers: data.customers,
@@ -650,19 +684,24 @@ fn add_check(
     });
 }
 
-/// `as_of:` as a date, or a problem.
-fn as_of_day(v: &Spanned<String>, problems: &mut Vec<Diagnostic>) -> Option<Day> {
+/// A date key of powerbase.yaml (`as_of`, `report.issued`) as a date, or a problem with `code`.
+fn report_day(
+    v: &Spanned<String>,
+    key: &str,
+    code: &'static str,
+    problems: &mut Vec<Diagnostic>,
+) -> Option<Day> {
     let day = Day::parse_iso(v.value.trim());
     if day.is_none() {
         problems.push(
             Diagnostic::at(
                 at(POLICY_FILE, v),
                 format!(
-                    "as_of: expected a date like 1998-06-30, found `{}`",
+                    "{key}: expected a date like 1998-06-30, found `{}`",
                     v.value
                 ),
             )
-            .code("policy/bad-as-of"),
+            .code(code),
         );
     }
     day
@@ -752,6 +791,18 @@ fn report_settings(
             .page_size
             .map_or_else(|| "A4".to_string(), |p| page_size(p, problems)),
         top_customers,
+        issued: report
+            .issued
+            .and_then(|v| report_day(&v, "report.issued", "report/bad-issued", problems)),
+        status: report
+            .status
+            .as_deref()
+            .map(DocStatus::from_text)
+            .unwrap_or_default(),
+        classification: report
+            .classification
+            .map(|c| c.trim().to_string())
+            .filter(|c| !c.is_empty()),
     }
 }
 

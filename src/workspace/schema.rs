@@ -375,6 +375,16 @@ pub struct ReportSection {
     /// How many customers the top-customer table lists (default 10).
     #[schemars(with = "Option<usize>")]
     pub top_customers: Option<Spanned<usize>>,
+    /// The date of issue (YYYY-MM-DD) on the title page, in every footer and as the PDF's
+    /// creation date; `run --issued` overrides it. Default: `SOURCE_DATE_EPOCH`, else today.
+    #[schemars(with = "Option<String>")]
+    pub issued: Option<Spanned<String>>,
+    /// `draft` marks the title page and every page DRAFT; `final` (the default) marks nothing;
+    /// any other text (a version such as `v2.1`) is printed as the document's version.
+    pub status: Option<String>,
+    /// A confidentiality marking on the title page and every page's footer, such as
+    /// `Confidential - board only`.
+    pub classification: Option<String>,
 }
 
 /// The JSON Schema of policy files (`powerbase.yaml` and `rules/**/*.yaml`), for editors: with

@@ -32,6 +32,37 @@ pub struct FrontMatter {
     pub as_of: String,
     pub prepared_by: String,
     pub page_size: PageSize,
+    /// The date of issue (`issued:`, YYYY-MM-DD), when given.
+    pub issued: Option<String>,
+    /// `draft`, a version, or `None` for a final document (`status:`; `final` reads as `None`).
+    pub status: Option<String>,
+    /// The confidentiality marking (`classification:`).
+    pub classification: Option<String>,
+}
+
+impl FrontMatter {
+    /// Whether `status: draft`.
+    pub fn is_draft(&self) -> bool {
+        self.status
+            .as_deref()
+            .is_some_and(|s| s.eq_ignore_ascii_case("draft"))
+    }
+
+    /// The version, when `status:` is neither `draft` nor `final`.
+    pub fn version(&self) -> Option<&str> {
+        self.status.as_deref().filter(|_| !self.is_draft())
+    }
+
+    /// The marking every page carries: DRAFT and the classification, when given.
+    pub fn marking(&self) -> Option<String> {
+        let parts: Vec<&str> = self
+            .is_draft()
+            .then_some("DRAFT")
+            .into_iter()
+            .chain(self.classification.as_deref())
+            .collect();
+        (!parts.is_empty()).then(|| parts.join(" \u{b7} "))
+    }
 }
 
 /// Unknown keys are ignored on purpose: the block is shared with other renderers.
@@ -43,6 +74,16 @@ struct Raw {
     as_of: Option<String>,
     prepared_by: Option<String>,
     page_size: Option<String>,
+    issued: Option<String>,
+    status: Option<String>,
+    classification: Option<String>,
+}
+
+/// An optional text key, trimmed; `None` when absent or empty.
+fn optional(value: Option<String>) -> Option<String> {
+    value
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
 }
 
 fn err(line: usize, message: impl Into<String>) -> PdfError {
@@ -135,12 +176,18 @@ fn parse_yaml(yaml: &str) -> Result<FrontMatter, PdfError> {
             ))
         }
     };
+    let issued = optional(raw.issued);
+    if let Some(day) = &issued {
+        if crate::data::Day::parse_iso(day).is_none() {
+            return Err(err(
+                key_line(yaml, "issued"),
+                format!("issued must be a date like 2026-12-03, not `{day}`"),
+            ));
+        }
+    }
     Ok(FrontMatter {
         title: required(raw.title, "title")?,
-        subtitle: raw
-            .subtitle
-            .map(|s| s.trim().to_string())
-            .filter(|s| !s.is_empty()),
+        subtitle: optional(raw.subtitle),
         client: required(raw.client, "client")?,
         as_of: required(raw.as_of, "as_of")?,
         prepared_by: raw
@@ -148,6 +195,9 @@ fn parse_yaml(yaml: &str) -> Result<FrontMatter, PdfError> {
             .map(|s| s.trim().to_string())
             .unwrap_or_default(),
         page_size,
+        issued,
+        status: optional(raw.status).filter(|s| !s.eq_ignore_ascii_case("final")),
+        classification: optional(raw.classification),
     })
 }
 

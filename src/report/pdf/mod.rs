@@ -10,6 +10,7 @@
 mod blocks;
 mod chart;
 mod frontmatter;
+mod furniture;
 mod layout;
 pub(crate) mod paint;
 mod table;
@@ -69,7 +70,7 @@ pub fn render(markdown: &str, charts: &BTreeMap<String, Chart>) -> Result<Render
 
     let page = |ops| PdfPage::new(Mm::from(Pt(w as f32)), Mm::from(Pt(h as f32)), ops);
     let mut pages = Vec::with_capacity(page_count);
-    pages.push(page(layout::title_page_ops(&geo, &fm, &mut missing)));
+    pages.push(page(furniture::title_page_ops(&geo, &fm, &mut missing)));
     for (i, placed) in body_pages.iter().enumerate() {
         pages.push(page(layout::body_page_ops(
             placed,
@@ -89,7 +90,8 @@ pub fn render(markdown: &str, charts: &BTreeMap<String, Chart>) -> Result<Render
             PdfFont::new(fonts().face(face).parsed.clone()),
         );
     }
-    let date = as_of_date(&fm.as_of);
+    // The document is dated by its issue; a Markdown file without `issued:` by its as-of date.
+    let date = as_of_date(fm.issued.as_deref().unwrap_or(&fm.as_of));
     let info = &mut doc.metadata.info;
     info.author = fm.prepared_by.clone();
     info.subject = format!("{} - {}", fm.client, fm.as_of);
@@ -107,6 +109,7 @@ pub fn render(markdown: &str, charts: &BTreeMap<String, Chart>) -> Result<Render
     };
     let mut save_warnings = Vec::new();
     let mut bytes = doc.save(&opts, &mut save_warnings);
+    blank_pdfx_claim(&mut bytes);
     set_document_id(&mut bytes);
     // The writer's own errors would mean a layout bug (e.g. text outside a text section):
     // report them rather than hide them.
@@ -198,6 +201,31 @@ fn set_document_id(bytes: &mut [u8]) {
     }
 }
 
+/// printpdf writes `/GTS_PDFXVersion` into the document information even when the document
+/// meets no PDF/X standard (it claims an empty one, which readers show as a PDF/X subtype). Blank
+/// the key and its value with spaces, in place, so every byte offset stays valid.
+fn blank_pdfx_claim(bytes: &mut [u8]) {
+    const KEY: &[u8] = b"/GTS_PDFXVersion";
+    let Some(start) = bytes.windows(KEY.len()).position(|w| w == KEY) else {
+        return;
+    };
+    let value = start + KEY.len();
+    let Some(open) = bytes[value..].iter().position(|&b| b == b'(') else {
+        return;
+    };
+    // Only a literal string right after the key (whitespace between) is the claim's value.
+    if !bytes[value..value + open]
+        .iter()
+        .all(u8::is_ascii_whitespace)
+    {
+        return;
+    }
+    let Some(close) = bytes[value + open..].iter().position(|&b| b == b')') else {
+        return;
+    };
+    bytes[start..value + open + close + 1].fill(b' ');
+}
+
 fn find_last(hay: &[u8], needle: &[u8]) -> Option<usize> {
     hay.windows(needle.len()).rposition(|w| w == needle)
 }
@@ -221,6 +249,34 @@ mod tests {
         let text = String::from_utf8_lossy(&a.bytes);
         assert!(text.contains("/ID"));
         assert!(text.contains("D:20260630"), "creation date from as_of");
+    }
+
+    #[test]
+    fn dated_by_the_issue_and_claims_no_pdfx() {
+        let md = MD.replace(
+            "as_of: 2026-06-30\n",
+            "as_of: 2026-06-30\nissued: 2026-12-03\n",
+        );
+        let pdf = render(&md, &BTreeMap::new()).unwrap();
+        let text = String::from_utf8_lossy(&pdf.bytes);
+        assert!(text.contains("D:20261203"), "creation date from issued");
+        assert!(!text.contains("D:20260630"));
+        assert!(!text.contains("GTS_PDFX"), "no PDF/X claim");
+        let bad = MD.replace("as_of: 2026-06-30\n", "as_of: 2026-06-30\nissued: soon\n");
+        let e = render(&bad, &BTreeMap::new()).unwrap_err().to_string();
+        assert!(e.contains("line 5") && e.contains("`soon`"), "{e}");
+    }
+
+    #[test]
+    fn blanking_keeps_every_offset() {
+        let mut b = b"<< /Trapped /False /GTS_PDFXVersion () /Title (x) >>".to_vec();
+        let len = b.len();
+        blank_pdfx_claim(&mut b);
+        assert_eq!(b.len(), len);
+        assert_eq!(
+            String::from_utf8(b).unwrap(),
+            "<< /Trapped /False                     /Title (x) >>"
+        );
     }
 
     #[test]
