@@ -84,10 +84,10 @@ impl SourceRead {
                     parts.push(format!("encoding {e}"));
                 }
                 if f.skip_rows > 0 {
-                    parts.push(format!("{} title lines skipped", f.skip_rows));
+                    parts.push(format!("{} skipped", lines(f.skip_rows, "title")));
                 }
                 if f.footer_lines > 0 {
-                    parts.push(format!("{} footer lines dropped", f.footer_lines));
+                    parts.push(format!("{} dropped", lines(f.footer_lines, "footer")));
                 }
                 if let Some(t) = &f.totals_line {
                     parts.push(format!("totals line {} left out ({:?})", t.line, t.text));
@@ -99,5 +99,39 @@ impl SourceRead {
                     .then(|| format!("{} {}: {}", self.role, f.path, parts.join(", ")))
             })
             .collect()
+    }
+}
+
+/// `1 title line`, `2 title lines`.
+fn lines(n: u64, kind: &str) -> String {
+    match n {
+        1 => format!("1 {kind} line"),
+        n => format!("{n} {kind} lines"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn describe_counts_lines_in_the_singular_and_plural() {
+        let file = |skip_rows, footer_lines| FileRead {
+            skip_rows,
+            footer_lines,
+            ..FileRead::sheet(std::path::Path::new("a.csv"), None, 3)
+        };
+        let read = SourceRead {
+            role: "transactions".to_string(),
+            path: "a.csv".to_string(),
+            files: vec![file(1, 2), file(2, 1)],
+        };
+        assert_eq!(
+            read.describe(),
+            [
+                "transactions a.csv: 1 title line skipped, 2 footer lines dropped, 3 rows",
+                "transactions a.csv: 2 title lines skipped, 1 footer line dropped, 3 rows",
+            ]
+        );
     }
 }
