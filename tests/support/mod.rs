@@ -1,6 +1,9 @@
 //! Helpers for the integration tests: workspaces in temporary folders, the binary, outputs.
+//! `charts` holds the sample report data of the PDF tests.
 
 #![allow(dead_code)]
+
+pub mod charts;
 
 use std::path::{Path, PathBuf};
 use std::process::Output;
