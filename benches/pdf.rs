@@ -1,8 +1,8 @@
 //! Renders a ~40-page board report (text, tables, charts) N times and prints pages, median and
 //! max milliseconds. `cargo bench --bench pdf` (N from BENCH_RUNS, default 20).
 
-#[path = "../tests/common/mod.rs"]
-mod common;
+#[path = "../tests/support/charts.rs"]
+mod fixtures;
 
 use std::time::Instant;
 
@@ -11,7 +11,7 @@ use powerbase::report::pdf::render;
 /// The fixture's front matter followed by its body seven times, each copy under its own part
 /// heading: about 40 pages with 21 charts, 14 tables (7 of 60 rows) and the usual text.
 fn big_report() -> String {
-    let fixture = common::FIXTURE;
+    let fixture = fixtures::FIXTURE;
     let body_start = fixture[3..].find("\n---\n").expect("front matter") + 3 + 5;
     let (front, body) = fixture.split_at(body_start);
     let mut md = front.to_string();
@@ -32,7 +32,7 @@ fn main() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(20);
     let md = big_report();
-    let charts = common::sample_charts();
+    let charts = fixtures::sample_charts();
     // The first render also parses the embedded fonts (once per process).
     let cold = Instant::now();
     let first = render(&md, &charts).expect("render");

@@ -12,16 +12,6 @@ use support::*;
 
 type Row = BTreeMap<String, String>;
 
-/// Cents of `12.34` / `-0.50`.
-fn cents(text: &str) -> i64 {
-    let (sign, digits) = match text.strip_prefix('-') {
-        Some(d) => (-1, d),
-        None => (1, text),
-    };
-    let (whole, frac) = digits.split_once('.').unwrap_or((digits, "00"));
-    sign * (whole.parse::<i64>().unwrap() * 100 + format!("{frac:0<2}").parse::<i64>().unwrap())
-}
-
 /// Per account, straight from the rows.
 #[derive(Default, Debug)]
 struct Account {
@@ -32,31 +22,6 @@ struct Account {
     days: BTreeSet<String>,
     /// Their customers.
     customers: BTreeSet<String>,
-}
-
-/// Checks and runs `dir`, returning the output folder's parent.
-fn check_and_run(dir: &std::path::Path) -> tempfile::TempDir {
-    let check = powerbase().arg("check").arg(dir).output().unwrap();
-    assert!(
-        check.status.success(),
-        "{}",
-        String::from_utf8_lossy(&check.stderr)
-    );
-    let out = tempfile::tempdir().unwrap();
-    let run = powerbase()
-        .arg("run")
-        .arg(dir)
-        .arg("--out")
-        .arg(out.path().join("out"))
-        .arg("--no-provenance")
-        .output()
-        .unwrap();
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
-    out
 }
 
 #[test]
@@ -82,7 +47,8 @@ fn b2b_services_account_metrics_match_the_rows() {
         }
         a.customers.insert(r["customer_id"].clone());
     }
-    let dir = check_and_run(&example);
+    check_ok(&example);
+    let dir = run_elsewhere(&example);
     let out: BTreeMap<String, Row> = customers(dir.path())
         .into_iter()
         .map(|r| (r["account_id"].clone(), r))
@@ -138,26 +104,13 @@ fn b2b_services_account_metrics_match_the_rows() {
     assert_eq!(rollup["customers_without_parent"], alone);
     assert_eq!(rollup["parent_accounts"], accounts.len() - alone);
     assert_eq!(rollup["customers_rolled_up"], customers - alone);
-    let report = std::fs::read_to_string(dir.path().join("out/report.md")).unwrap();
+    let report = report(dir.path());
     let line = format!(
         "the {} customers with transactions are evaluated as {} accounts",
         thousands(customers),
         thousands(accounts.len())
     );
     assert!(report.contains(&line), "{line}");
-}
-
-/// `1,234`.
-fn thousands(n: usize) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 const POLICY: &str = "client: T\nas_of: 2024-12-31\nlevel: account\ndata:\n  transactions:\n    path: data/transactions.csv\n    columns: { customer_id: id, date: date, amount: amount }\n  customers:\n    path: data/customers.csv\n    columns: { customer_id: id, parent_id: Parent }\ntiers:\n  - name: Big\n    when: revenue >= 100\n  - name: Small\n";
@@ -254,17 +207,7 @@ fn diff_compares_two_account_level_policies_on_one_roll_up() {
         .replace("tiers:\n", "params:\n  big: 100\ntiers:\n")
         .replace("revenue >= 100", "revenue >= big");
     let dir = workspace(&policy, Some(ROWS), &[("data/customers.csv", CRM)]);
-    let out = powerbase()
-        .arg("diff")
-        .arg(dir.path())
-        .args(["--set", "big=50", "--format", "json"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = command_ok("diff", dir.path(), &["--set", "big=50", "--format", "json"]);
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     // P (61.00) is Small under 100 and Big under 50; both sides count the 3 accounts.
     for (side, big) in [("base", 0), ("head", 1)] {

@@ -373,11 +373,6 @@ fn a_malformed_policy_test_file_is_a_problem_check_finds() {
         "- name: a case\n  expect:\n    a: { tier: Rest }\n",
     )
     .unwrap();
-    let out = powerbase().arg("check").arg(ws.path()).output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = check_ok(ws.path());
     assert!(String::from_utf8_lossy(&out.stdout).contains("1 test files"));
 }

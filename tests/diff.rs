@@ -71,18 +71,7 @@ fn repo_with_two_revisions() -> tempfile::TempDir {
 }
 
 fn diff_json(dir: &Path, args: &[&str]) -> serde_json::Value {
-    let out = powerbase()
-        .arg("diff")
-        .arg(dir)
-        .args(args)
-        .args(["--format", "json"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "diff failed:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = command_ok("diff", dir, &[args, &["--format", "json"]].concat());
     serde_json::from_slice(&out.stdout).unwrap()
 }
 

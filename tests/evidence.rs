@@ -8,15 +8,13 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use support::*;
 
-/// Days since 0000-03-01 of a `YYYYMMDD` date (the civil-from-days algorithm, run backwards).
+/// Days since 1970-01-01 of a `YYYYMMDD` date.
 fn day(date: &str) -> i64 {
-    let (y, m, d): (i64, i64, i64) = (
+    days_from_civil(
         date[..4].parse().unwrap(),
         date[4..6].parse().unwrap(),
         date[6..].parse().unwrap(),
-    );
-    let (y, m) = if m <= 2 { (y - 1, m + 9) } else { (y, m - 3) };
-    365 * y + y / 4 - y / 100 + y / 400 + (153 * m + 2) / 5 + d - 1
+    )
 }
 
 /// Per customer: revenue (cents), orders, purchase days, recency in days at 1998-06-30.
@@ -32,8 +30,7 @@ fn raw() -> BTreeMap<String, Customer> {
     let mut acc: BTreeMap<String, (i64, i64, BTreeSet<String>)> = BTreeMap::new();
     for line in text.lines().skip(1) {
         let f: Vec<&str> = line.split(',').collect();
-        let (whole, cents) = f[3].split_once('.').unwrap();
-        let c = whole.parse::<i64>().unwrap() * 100 + cents.parse::<i64>().unwrap();
+        let c = cents(f[3]);
         let e = acc.entry(f[0].to_string()).or_default();
         e.0 += c;
         e.1 += 1; // CDNOW has no refunds: every row is an order
@@ -64,10 +61,6 @@ fn cuts(values: impl Iterator<Item = f64>) -> [f64; 4] {
         let hi = (lo + 1).min(v.len() - 1);
         v[lo] + (h - lo as f64) * (v[hi] - v[lo])
     })
-}
-
-fn cents(v: &serde_json::Value) -> i64 {
-    (v.as_f64().unwrap() * 100.0).round() as i64
 }
 
 #[test]
@@ -115,9 +108,9 @@ fn the_rfm_summary_and_segments_match_a_plain_loop_over_the_rows() {
     assert_eq!(rs["frequency"]["largest_tie_customers"], *tie_customers);
     assert_eq!(rs["frequency"]["tie_breaks_fifths"], true);
     assert_eq!(rs["keep"]["customers"], keep);
-    assert_eq!(cents(&rs["keep"]["revenue"]), keep_rev);
+    assert_eq!(json_cents(&rs["keep"]["revenue"]), keep_rev);
     assert_eq!(rs["win_back"]["customers"], back);
-    assert_eq!(cents(&rs["win_back"]["revenue"]), back_rev);
+    assert_eq!(json_cents(&rs["win_back"]["revenue"]), back_rev);
     assert_eq!(rs["recent_customers"], recent);
 
     // Segments (as the policy assigns them in customers.csv): orders and average order.
@@ -138,18 +131,7 @@ fn the_rfm_summary_and_segments_match_a_plain_loop_over_the_rows() {
     }
 
     // The report says what the grid shows, with these figures.
-    let md = std::fs::read_to_string(tmp.path().join("out/report.md")).unwrap();
-    let thousands = |n: u64| {
-        let s = n.to_string();
-        let mut out = String::new();
-        for (i, ch) in s.chars().enumerate() {
-            if i > 0 && (s.len() - i) % 3 == 0 {
-                out.push(',');
-            }
-            out.push(ch);
-        }
-        out
-    };
+    let md = report(tmp.path());
     assert!(
         md.contains(&format!(
             "## {} customers buy often and recently",

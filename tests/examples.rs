@@ -42,28 +42,20 @@ struct Raw {
     last: Option<i64>,
 }
 
-/// Cents of `12.34` / `-0.50`.
+/// Cents of `12.34` / `-0.50` / `7`: a decimal point has exactly two digits after it.
 fn money(text: &str) -> i64 {
-    let (sign, digits) = match text.strip_prefix('-') {
-        Some(d) => (-1, d),
-        None => (1, text),
-    };
-    let (whole, frac) = digits.split_once('.').unwrap_or((digits, "00"));
-    assert_eq!(frac.len(), 2, "two decimals in {text}");
-    sign * (whole.parse::<i64>().unwrap() * 100 + frac.parse::<i64>().unwrap())
-}
-
-/// Days since 1970-01-01 of an ISO date.
-fn day(iso: &str) -> i64 {
-    let p: Vec<i64> = iso.split('-').map(|x| x.parse().unwrap()).collect();
-    datagen::portable::days_from_civil(p[0], p[1], p[2])
+    assert!(
+        text.split_once('.').is_none_or(|(_, frac)| frac.len() == 2),
+        "two decimals in {text}"
+    );
+    cents(text)
 }
 
 /// Per customer id: the sums and dates of their transaction rows up to `as_of`.
 fn raw_customers(rows: &[Row], as_of: &str) -> BTreeMap<String, Raw> {
-    let (as_of, mut out) = (day(as_of), BTreeMap::<String, Raw>::new());
+    let (as_of, mut out) = (iso_day(as_of), BTreeMap::<String, Raw>::new());
     for r in rows {
-        let d = day(&r["date"]);
+        let d = iso_day(&r["date"]);
         if d > as_of {
             continue;
         }
@@ -179,11 +171,6 @@ fn by_id(rows: Vec<Row>) -> BTreeMap<String, Row> {
     rows.into_iter()
         .map(|r| (id_of(&r).to_string(), r))
         .collect()
-}
-
-/// A money value of summary.json in cents.
-fn json_cents(v: &Json) -> i64 {
-    (v.as_f64().unwrap_or_else(|| panic!("a number: {v}")) * 100.0).round() as i64
 }
 
 /// Per tier, in policy order: customers, revenue and profit, from the expected tier and profit of
@@ -378,7 +365,7 @@ fn insurance_agency_figures_match_the_rows() {
         attributes,
         out,
     } = run_and_read("insurance-agency");
-    let as_of = day("2024-12-31");
+    let as_of = iso_day("2024-12-31");
     let (mut tiers, mut profits) = (BTreeMap::new(), BTreeMap::new());
     for (id, r) in &raw {
         let row = &out[id];

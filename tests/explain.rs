@@ -7,25 +7,14 @@ use std::collections::BTreeMap;
 
 use support::*;
 
-fn raw_until(until: &str) -> BTreeMap<String, (i64, usize)> {
-    raw_cdnow_until(until)
-}
-
+/// Per CDNOW customer: revenue in cents and purchase days, from all the raw rows.
 fn raw() -> BTreeMap<String, (i64, usize)> {
-    raw_until("99999999")
+    raw_cdnow_until("99999999")
 }
 
 /// Cents as the report prints money: `$1,234.50`.
 fn dollars(cents: i64) -> String {
-    let whole = (cents / 100).to_string();
-    let mut grouped = String::new();
-    for (i, c) in whole.chars().enumerate() {
-        if i > 0 && (whole.len() - i) % 3 == 0 {
-            grouped.push(',');
-        }
-        grouped.push(c);
-    }
-    format!("${grouped}.{:02}", cents % 100)
+    format!("${}.{:02}", thousands(cents / 100), cents % 100)
 }
 
 /// The example's tiers and params, with a check.
@@ -55,23 +44,8 @@ checks:
     message: Bought on a single day.
 "#;
 
-fn explain(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
-    powerbase()
-        .arg("explain")
-        .arg(dir)
-        .args(args)
-        .output()
-        .unwrap()
-}
-
 fn explain_text(dir: &std::path::Path, args: &[&str]) -> String {
-    let out = explain(dir, args);
-    assert!(
-        out.status.success(),
-        "explain failed:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
+    String::from_utf8(command_ok("explain", dir, args).stdout).unwrap()
 }
 
 fn explain_json(dir: &std::path::Path, args: &[&str]) -> serde_json::Value {
@@ -325,7 +299,7 @@ fn population_figures_are_shown_with_their_values() {
 fn as_of_and_set_change_the_explanation() {
     let ws = workspace(POLICY, None, &[]);
     // As of 1997-03-31: 00003's revenue and days from the rows up to then.
-    let early = raw_until("19970331");
+    let early = raw_cdnow_until("19970331");
     let (revenue, days) = early["00003"];
     let v = explain_json(ws.path(), &["00003", "--as-of", "1997-03-31"]);
     assert_eq!(v["as_of"], "1997-03-31");
@@ -385,7 +359,7 @@ fn a_distance_that_cannot_be_computed_says_why() {
 fn an_unknown_id_is_an_error_with_near_ids() {
     let ws = workspace(POLICY, None, &[]);
     for (wanted, near) in [("7592", "07592"), ("0759", "07592"), ("07592 ", "07592")] {
-        let out = explain(ws.path(), &[wanted]);
+        let out = command("explain", ws.path(), &[wanted]);
         assert_eq!(out.status.code(), Some(2), "{wanted}");
         assert!(out.stdout.is_empty());
         let err = String::from_utf8_lossy(&out.stderr);
@@ -434,11 +408,6 @@ fn coverage_matches_an_independent_count() {
     run_ok(ws.path(), &["--quiet"]);
     // A plain loop over customers.csv.
     let rows = customers(ws.path());
-    let cents = |s: &str| -> i64 {
-        let (w, c) = s.split_once('.').unwrap();
-        let sign = if w.starts_with('-') { -1 } else { 1 };
-        w.parse::<i64>().unwrap() * 100 + sign * c.parse::<i64>().unwrap()
-    };
     // (tier, rule on revenue in cents and purchase days)
     type Rule = (&'static str, fn(i64, i64) -> bool);
     let rules: [Rule; 4] = [
@@ -537,19 +506,8 @@ fn coverage_matches_an_independent_count() {
         .any(|f| f["name"] == "rule_First_shadowed" || f["name"] == "rule_Business_shadowed"));
 
     // The report says the same.
-    let md = std::fs::read_to_string(ws.path().join("out/report.md")).unwrap();
+    let md = report(ws.path());
     assert!(md.contains("## How the tier rules fit the data"), "{md}");
-    let thousands = |n: usize| {
-        let s = n.to_string();
-        let mut out = String::new();
-        for (i, c) in s.chars().enumerate() {
-            if i > 0 && (s.len() - i) % 3 == 0 {
-                out.push(',');
-            }
-            out.push(c);
-        }
-        out
-    };
     assert!(
         md.contains(&format!(
             "| Silver | 0 | {} | revenue \\>= $500 (literal): ",

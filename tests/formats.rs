@@ -12,37 +12,15 @@ use support::*;
 /// `cents` written the German way: `1.234,50`, `-0,07`.
 fn german(cents: i64) -> String {
     let abs = cents.unsigned_abs();
-    let whole = (abs / 100).to_string();
-    let mut grouped = String::new();
-    for (i, c) in whole.chars().enumerate() {
-        if i > 0 && (whole.len() - i) % 3 == 0 {
-            grouped.push('.');
-        }
-        grouped.push(c);
-    }
     let sign = if cents < 0 { "-" } else { "" };
-    format!("{sign}{grouped},{:02}", abs % 100)
-}
-
-/// Cents of a plain CDNOW amount (`11.77`), parsed here, not by powerbase.
-fn plain_cents(s: &str) -> i64 {
-    let (whole, frac) = s.split_once('.').unwrap_or((s, "0"));
-    let neg = whole.starts_with('-');
-    let w: i64 = whole.trim_start_matches('-').parse().unwrap();
-    let f: i64 = format!("{frac:0<2}").parse().unwrap();
-    let c = w * 100 + f;
-    if neg {
-        -c
-    } else {
-        c
-    }
+    format!("{sign}{},{:02}", grouped(abs / 100, '.'), abs % 100)
 }
 
 /// `revenue` of customers.csv in cents, by customer id.
 fn revenue(dir: &std::path::Path) -> BTreeMap<String, i64> {
     customers(dir)
         .iter()
-        .map(|r| (r["customer_id"].clone(), plain_cents(&r["revenue"])))
+        .map(|r| (r["customer_id"].clone(), cents(&r["revenue"])))
         .collect()
 }
 
@@ -71,7 +49,7 @@ fn german_amounts_equal_the_same_amounts_written_plainly() {
     for (i, line) in raw.lines().skip(1).enumerate() {
         let f: Vec<&str> = line.split(',').collect();
         let (id, date, qty, amount) = (f[0], f[1], f[2], f[3]);
-        let cents = plain_cents(amount);
+        let cents = cents(amount);
         *expected.entry(id.to_string()).or_default() += cents;
         big += usize::from(cents.abs() >= 100_000);
         let day = format!("{}.{}.{}", &date[6..8], &date[4..6], &date[..4]);
@@ -201,18 +179,13 @@ fn computed_columns_give_the_product_rounded_half_even() {
         "the rows exercise the rounding of halves: {ties}"
     );
     let ws = workspace(COMPUTED_POLICY, Some(&csv), &[]);
-    let check = powerbase().arg("check").arg(ws.path()).output().unwrap();
-    assert!(
-        check.status.success(),
-        "{}",
-        String::from_utf8_lossy(&check.stderr)
-    );
+    check_ok(ws.path());
     run_ok(ws.path(), &["--quiet"]);
     assert_eq!(revenue(ws.path()), revenue_of);
     let rows = customers(ws.path());
     for r in &rows {
         let id = &r["customer_id"];
-        let margin = plain_cents(&r["margin"]);
+        let margin = cents(&r["margin"]);
         assert_eq!(margin, revenue_of[id] - cost_of[id], "customer {id}");
     }
     let days: Vec<_> = rows.iter().map(|r| r["last_purchase"].clone()).collect();
@@ -225,9 +198,7 @@ fn computed_column_errors() {
     let policy = COMPUTED_POLICY.replace("=Menge * Einzelpreis", "=Menge * Einzelprice");
     let csv = "Kunde;Datum;Menge;Einzelpreis;Einstandspreis netto\nK-1;15.01.2024;1;1,00;0,50\n";
     let ws = workspace(&policy, Some(csv), &[]);
-    let check = powerbase().arg("check").arg(ws.path()).output().unwrap();
-    assert!(!check.status.success());
-    let err = String::from_utf8_lossy(&check.stderr);
+    let err = check_err(ws.path());
     assert!(err.contains("no column \"Einzelprice\""), "{err}");
     assert!(err.contains("did you mean \"Einzelpreis\"?"), "{err}");
     // A division by zero names the row and the divisor's cell.

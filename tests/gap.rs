@@ -10,33 +10,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::Value as Json;
 use support::*;
 
-/// Cents of `12.34` / `-0.50`.
-fn cents(text: &str) -> i64 {
-    let (sign, digits) = match text.strip_prefix('-') {
-        Some(d) => (-1, d),
-        None => (1, text),
-    };
-    let (whole, frac) = digits.split_once('.').unwrap_or((digits, "00"));
-    sign * (whole.parse::<i64>().unwrap() * 100 + format!("{frac:0<2}").parse::<i64>().unwrap())
-}
-
-/// Days since 1970-01-01 of an ISO date (civil-from-days inverse, Howard Hinnant's algorithm).
-fn day(iso: &str) -> i64 {
-    let p: Vec<i64> = iso.split('-').map(|x| x.parse().unwrap()).collect();
-    let (y, m, d) = (if p[1] <= 2 { p[0] - 1 } else { p[0] }, p[1], p[2]);
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
 /// Needs with weights or coverages.
 type Weights = &'static [(&'static str, f64)];
-
-fn json_cents(v: &Json) -> i64 {
-    (v.as_f64().unwrap_or_else(|| panic!("a number: {v}")) * 100.0).round() as i64
-}
 
 /// The gap rows of summary.json by (persona, need).
 fn rows(summary: &Json) -> BTreeMap<(String, String), Json> {
@@ -72,31 +47,18 @@ fn assert_sorted(summary: &Json) {
 #[test]
 fn b2b_services_gap_matches_the_raw_rows() {
     let example = repo().join("examples/b2b-services");
-    let out = tempfile::tempdir().unwrap();
-    let run = powerbase()
-        .arg("run")
-        .arg(&example)
-        .arg("--out")
-        .arg(out.path().join("out"))
-        .arg("--no-provenance")
-        .output()
-        .unwrap();
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
+    let out = run_elsewhere(&example);
     let summary = summary(out.path());
 
     // The example runs at `level: account`: rows are rolled up to accounts.
     let (account_of, account_rows) = roll_up(&example.join("data/customers.csv"));
     // Per account: revenue in the 365 days to 2024-12-31, and net revenue per product code there.
-    let as_of = day("2024-12-31");
+    let as_of = iso_day("2024-12-31");
     let mut revenue_12m: BTreeMap<String, i64> = BTreeMap::new();
     let mut bought: BTreeMap<(String, String), i64> = BTreeMap::new();
     let mut customers: BTreeSet<String> = BTreeSet::new();
     for r in read_csv(&example.join("data/transactions.csv")) {
-        let d = day(&r["date"]);
+        let d = iso_day(&r["date"]);
         if d > as_of {
             continue;
         }

@@ -197,7 +197,7 @@ fn without_normalisation_the_run_warns_and_suggests_the_prefix() {
     let (dir, rows, master) = setup();
     let out = run_ok(
         dir.path(),
-        &["--out", &out_dir(dir.path()), "--no-provenance"],
+        &["--out", &out_arg(dir.path()), "--no-provenance"],
     );
     let stderr = String::from_utf8_lossy(&out.stderr);
     let stdout = String::from_utf8_lossy(&out.stdout);
@@ -238,40 +238,18 @@ fn without_normalisation_the_run_warns_and_suggests_the_prefix() {
         )),
         "{stdout}"
     );
-    let report = std::fs::read_to_string(dir.path().join("out/report.md")).unwrap();
+    let report = report(dir.path());
     assert!(report.contains("**Warning:** only"), "{report}");
-}
-
-/// The workspace's `out` folder, as an argument.
-fn out_dir(dir: &std::path::Path) -> String {
-    dir.join("out").display().to_string()
-}
-
-fn thousands(n: usize) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 #[test]
 fn with_the_rule_every_attribute_joins_and_merged_ids_are_stated() {
     let (dir, rows, master) = setup();
     set_rule(dir.path(), "{ prefix: \"K-\", strip_leading_zeros: true }");
-    let check = powerbase().arg("check").arg(dir.path()).output().unwrap();
-    assert!(
-        check.status.success(),
-        "{}",
-        String::from_utf8_lossy(&check.stderr)
-    );
+    check_ok(dir.path());
     let out = run_ok(
         dir.path(),
-        &["--out", &out_dir(dir.path()), "--no-provenance"],
+        &["--out", &out_arg(dir.path()), "--no-provenance"],
     );
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!stderr.contains("warning"), "{stderr}");
@@ -312,10 +290,7 @@ fn with_the_rule_every_attribute_joins_and_merged_ids_are_stated() {
     let mut revenue: BTreeMap<String, i64> = BTreeMap::new();
     for (id, rest) in &rows {
         let amount = rest.rsplit(',').next().unwrap();
-        let (whole, frac) = amount.split_once('.').unwrap_or((amount, "0"));
-        let cents =
-            whole.parse::<i64>().unwrap() * 100 + format!("{frac:0<2}").parse::<i64>().unwrap();
-        *revenue.entry(normalised(id, true)).or_default() += cents;
+        *revenue.entry(normalised(id, true)).or_default() += cents(amount);
     }
     let table = customers(dir.path());
     assert_eq!(table.len(), e.customers.len());
@@ -326,7 +301,7 @@ fn with_the_rule_every_attribute_joins_and_merged_ids_are_stated() {
         let cents = format!("{:.2}", revenue[id] as f64 / 100.0);
         assert_eq!(c["revenue"], cents, "customer {id}");
     }
-    let report = std::fs::read_to_string(dir.path().join("out/report.md")).unwrap();
+    let report = report(dir.path());
     assert!(
         report.contains(
             "ids on both sides normalised (prefix \"K-\" removed, leading zeros removed)"
@@ -352,9 +327,7 @@ fn arithmetic_on_a_missing_attribute_is_a_check_error_at_its_line() {
         .position(|l| l.contains("segment + 1"))
         .unwrap()
         + 1;
-    let check = powerbase().arg("check").arg(dir.path()).output().unwrap();
-    assert!(!check.status.success());
-    let err = String::from_utf8_lossy(&check.stderr);
+    let err = check_err(dir.path());
     assert!(err.contains(&format!("powerbase.yaml:{line}")), "{err}");
     assert!(err.contains("expr/undefined-value"), "{err}");
     assert!(err.contains("`segment` is undefined"), "{err}");
@@ -366,17 +339,12 @@ fn arithmetic_on_a_missing_attribute_is_a_check_error_at_its_line() {
         policy.replace("segment + 1", "(segment ?? 0) + 1"),
     )
     .unwrap();
-    let check = powerbase().arg("check").arg(dir.path()).output().unwrap();
-    assert!(
-        check.status.success(),
-        "{}",
-        String::from_utf8_lossy(&check.stderr)
-    );
+    check_ok(dir.path());
     // At run time the error names the first customer without the attribute.
     std::fs::write(dir.path().join("powerbase.yaml"), &policy).unwrap();
     let err = run_err(
         dir.path(),
-        &["--out", &out_dir(dir.path()), "--no-provenance"],
+        &["--out", &out_arg(dir.path()), "--no-provenance"],
     );
     assert!(
         err.contains("`segment` is undefined for this customer"),
@@ -389,15 +357,10 @@ fn arithmetic_on_a_missing_attribute_is_a_check_error_at_its_line() {
 fn b2b_services_checks_and_runs_without_join_warnings() {
     let dir = tempfile::tempdir().unwrap();
     copy_dir(&repo().join("examples/b2b-services"), dir.path());
-    let check = powerbase().arg("check").arg(dir.path()).output().unwrap();
-    assert!(
-        check.status.success(),
-        "{}",
-        String::from_utf8_lossy(&check.stderr)
-    );
+    check_ok(dir.path());
     let out = run_ok(
         dir.path(),
-        &["--out", &out_dir(dir.path()), "--no-provenance"],
+        &["--out", &out_arg(dir.path()), "--no-provenance"],
     );
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!stderr.contains("warning"), "{stderr}");

@@ -17,25 +17,6 @@ const TIERS: [&str; 3] = ["First", "Business", "Economy"];
 /// The CDNOW example's `lapse_days` param.
 const LAPSE_DAYS: i64 = 180;
 
-/// Cents from a money text with two decimals (`12.30`, `-0.05`, `7`).
-fn cents(text: &str) -> i64 {
-    let negative = text.starts_with('-');
-    let t = text.trim_start_matches('-');
-    let (whole, frac) = t.split_once('.').unwrap_or((t, "0"));
-    let frac = format!("{frac:0<2}");
-    let c = whole.parse::<i64>().unwrap() * 100 + frac[..2].parse::<i64>().unwrap();
-    if negative {
-        -c
-    } else {
-        c
-    }
-}
-
-/// A JSON money number in cents (exact: the number's text).
-fn json_cents(v: &serde_json::Value) -> i64 {
-    cents(&v.as_number().expect("a number").to_string())
-}
-
 /// A copy of the CDNOW example workspace.
 fn cdnow() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
@@ -190,17 +171,6 @@ fn the_matrix_and_groups_match_two_separate_runs_joined_by_id() {
     );
     // The terminal headline and the report show it.
     let (grads, slips) = (groups["graduated"].0, groups["slipped"].0);
-    let thousands = |n: u64| {
-        let s = n.to_string();
-        let mut out = String::new();
-        for (i, ch) in s.chars().enumerate() {
-            if i > 0 && (s.len() - i) % 3 == 0 {
-                out.push(',');
-            }
-            out.push(ch);
-        }
-        out
-    };
     assert!(
         stdout.contains(&format!("since {EARLIER}: {} (", thousands(grads))),
         "{stdout}"

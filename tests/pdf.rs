@@ -2,13 +2,14 @@
 //! count, embedded fonts with ToUnicode maps, repeated table headers, Greek and Cyrillic,
 //! missing glyphs, margins, determinism. Needs poppler-utils on PATH.
 
-mod common;
+mod support;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use powerbase::report::pdf::{render, PdfError, Rendered};
+use support::charts as fixtures;
 
 fn tool(name: &str, args: &[&str]) -> String {
     let out = Command::new(name)
@@ -45,7 +46,7 @@ fn squash(s: &str) -> String {
 
 /// Renders the fixture report into a file named for the calling test (tests run in parallel).
 fn fixture(test: &str) -> (Rendered, PathBuf) {
-    let rendered = render(common::FIXTURE, &common::sample_charts()).expect("fixture renders");
+    let rendered = render(fixtures::FIXTURE, &fixtures::sample_charts()).expect("fixture renders");
     let path = write(&rendered, test);
     (rendered, path)
 }
@@ -225,9 +226,9 @@ fn unknown_images_become_placeholders_with_warnings() {
 
 #[test]
 fn output_is_byte_identical() {
-    let charts = common::sample_charts();
-    let a = render(common::FIXTURE, &charts).unwrap();
-    let b = render(common::FIXTURE, &charts).unwrap();
+    let charts = fixtures::sample_charts();
+    let a = render(fixtures::FIXTURE, &charts).unwrap();
+    let b = render(fixtures::FIXTURE, &charts).unwrap();
     assert!(a.bytes == b.bytes);
     assert_eq!(a.warnings, b.warnings);
 }
@@ -240,7 +241,7 @@ fn tier_chart_without_cost_data_has_no_margin_series() {
         assert!(rendered.warnings.is_empty(), "{:?}", rendered.warnings);
         squash(&text(&write(&rendered, name), &[]))
     };
-    let with = read(common::sample_charts(), "tiers_with_margin");
+    let with = read(fixtures::sample_charts(), "tiers_with_margin");
     assert!(
         with.contains("Customers, revenue and margin by tier"),
         "{with}"
@@ -248,7 +249,7 @@ fn tier_chart_without_cost_data_has_no_margin_series() {
     assert!(with.contains("Margin") && with.contains("70%"), "{with}");
 
     let without = read(
-        common::sample_charts_without_margin(),
+        fixtures::sample_charts_without_margin(),
         "tiers_without_margin",
     );
     assert!(
@@ -365,7 +366,7 @@ fn malformed_front_matter_is_an_error_with_a_line() {
 
 #[test]
 fn edge_cases_stay_inside_the_margins() {
-    let rendered = render(common::EDGE, &common::edge_charts()).unwrap();
+    let rendered = render(fixtures::EDGE, &fixtures::edge_charts()).unwrap();
     let path = write(&rendered, "edge");
     assert_inside_margins(&path, 612.0);
     let all = squash(&text(&path, &[]));

@@ -89,11 +89,6 @@ fn profit(c: &Raw) -> (i64, i64) {
     (before, before - acquisition)
 }
 
-fn cents(v: &Value) -> i64 {
-    let f = v.as_f64().unwrap_or_else(|| panic!("not a number: {v}"));
-    (f * 100.0).round() as i64
-}
-
 fn close(a: &Value, b: f64) {
     let a = a.as_f64().unwrap_or_else(|| panic!("not a number: {a}"));
     assert!((a - b).abs() <= 1e-9 * b.abs().max(1.0), "{a} != {b}");
@@ -146,23 +141,23 @@ fn profitability_and_inequality_match_a_plain_loop_over_the_rows() {
     );
 
     let p = &s["profitability"];
-    assert_eq!(cents(&p["profit"]), total);
+    assert_eq!(json_cents(&p["profit"]), total);
     assert_eq!(p["customers_unprofitable"], losing);
     close(&p["unprofitable_share"], losing as f64 / n as f64);
-    assert_eq!(cents(&p["unprofitable_loss"]), loss);
+    assert_eq!(json_cents(&p["unprofitable_loss"]), loss);
     assert_eq!(
-        cents(&p["cost_to_serve"]),
+        json_cents(&p["cost_to_serve"]),
         tiers.iter().map(|t| t.cts).sum::<i64>()
     );
     assert_eq!(
-        cents(&p["acquisition_cost"]),
+        json_cents(&p["acquisition_cost"]),
         tiers.iter().map(|t| t.before - t.profit).sum::<i64>()
     );
     assert_eq!(p["basis"], "margin");
     let handling = &p["cost_to_serve_components"][0];
     assert_eq!(handling["name"], "handling");
     assert_eq!(
-        cents(&handling["total"]),
+        json_cents(&handling["total"]),
         raw.values().map(|c| c.orders * 250).sum::<i64>()
     );
 
@@ -186,15 +181,15 @@ fn profitability_and_inequality_match_a_plain_loop_over_the_rows() {
         let tier = &s["tiers"][k];
         assert_eq!(tier["name"], names[k]);
         assert_eq!(tier["customers"], t.customers);
-        assert_eq!(cents(&tier["cost_to_serve"]), t.cts);
-        assert_eq!(cents(&tier["profit"]), t.profit);
+        assert_eq!(json_cents(&tier["cost_to_serve"]), t.cts);
+        assert_eq!(json_cents(&tier["profit"]), t.profit);
         close(&tier["profit_share"], t.profit as f64 / total as f64);
         close(
             &tier["avg_profit"],
             t.profit as f64 / 100.0 / t.customers as f64,
         );
         assert_eq!(tier["customers_unprofitable"], t.losing);
-        assert_eq!(cents(&tier["unprofitable_loss"]), t.loss);
+        assert_eq!(json_cents(&tier["unprofitable_loss"]), t.loss);
     }
     let worst = (0..3).min_by_key(|&k| (tiers[k].loss, k)).unwrap();
     assert_eq!(p["largest_loss"]["tier"], names[worst]);
@@ -284,22 +279,6 @@ fn profitability_and_inequality_match_a_plain_loop_over_the_rows() {
         "{pdf}"
     );
     assert!(pdf.contains("100% of profit"), "{pdf}");
-}
-
-fn thousands(n: i64) -> String {
-    let digits = n.abs().to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    if n < 0 {
-        format!("-{out}")
-    } else {
-        out
-    }
 }
 
 #[test]
@@ -400,9 +379,9 @@ fn a_losing_lower_tier_has_no_ratio_and_its_average_is_shown() {
     let s = summary(ws.path());
     let p = &s["profitability"];
     assert_eq!(p["basis"], "revenue");
-    assert_eq!(cents(&p["profit"]), 4_000);
+    assert_eq!(json_cents(&p["profit"]), 4_000);
     assert_eq!(p["customers_unprofitable"], 2);
-    assert_eq!(cents(&p["unprofitable_loss"]), -3_000);
+    assert_eq!(json_cents(&p["unprofitable_loss"]), -3_000);
     close(&p["whale_peak_share"], 7_000.0 / 4_000.0);
     assert_eq!(p["whale_peak_customers"], 1);
     let r = &s["inequality"][0];
@@ -423,7 +402,7 @@ fn a_negative_total_profit_has_no_whale_curve() {
     run_ok(ws.path(), &["--quiet"]);
     let s = summary(ws.path());
     let p = &s["profitability"];
-    assert_eq!(cents(&p["profit"]), -5_000);
+    assert_eq!(json_cents(&p["profit"]), -5_000);
     assert!(p["whale_peak_share"].is_null() && p["whale_peak_customers"].is_null());
     assert!(s["tiers"][0]["profit_share"].is_null());
     let md = read(ws.path(), "report.md");

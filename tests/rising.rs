@@ -32,26 +32,6 @@ impl Raw {
     }
 }
 
-/// Days since 1970-01-01 (the civil-from-days inverse, written out here).
-fn days(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let doy = (153 * ((m + 9) % 12) + 2) / 5 + d - 1;
-    era * 146_097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719_468
-}
-
-/// Cents of `12.34` / `-0.50` / `12`.
-fn cents(text: &str) -> i64 {
-    let (sign, digits) = match text.strip_prefix('-') {
-        Some(d) => (-1, d),
-        None => (1, text),
-    };
-    let (whole, frac) = digits.split_once('.').unwrap_or((digits, "0"));
-    let frac = format!("{frac:0<2}");
-    sign * (whole.parse::<i64>().unwrap() * 100 + frac.parse::<i64>().unwrap())
-}
-
 /// Reads `path` (header first): customer id, day and cents from the given columns, rows dated
 /// after `as_of` left out.
 fn raw(
@@ -93,26 +73,9 @@ fn median(mut v: Vec<f64>) -> f64 {
 }
 
 fn run_example(name: &str) -> (tempfile::TempDir, Json) {
-    let dir = tempfile::tempdir().unwrap();
-    let run = powerbase()
-        .arg("run")
-        .arg(repo().join("examples").join(name))
-        .arg("--out")
-        .arg(dir.path().join("out"))
-        .arg("--no-provenance")
-        .output()
-        .unwrap();
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
+    let dir = run_elsewhere(&repo().join("examples").join(name));
     let s = summary(dir.path());
     (dir, s)
-}
-
-fn json_cents(v: &Json) -> i64 {
-    cents(&v.to_string())
 }
 
 /// The graduation entry from `from` to `to`: (candidates, revenue in cents).
@@ -140,9 +103,9 @@ fn tally<'a>(raw: impl Iterator<Item = &'a Raw>, pick: impl Fn(&Raw) -> bool) ->
 
 #[test]
 fn cdnow_rising_customers_and_graduation_match_the_rows() {
-    let as_of = days(1998, 6, 30);
+    let as_of = days_from_civil(1998, 6, 30);
     let ymd = |s: &str| {
-        days(
+        days_from_civil(
             s[..4].parse().unwrap(),
             s[4..6].parse().unwrap(),
             s[6..].parse().unwrap(),
@@ -241,9 +204,9 @@ fn cdnow_rising_customers_and_graduation_match_the_rows() {
 
 #[test]
 fn insurance_agency_graduation_between_profiles_matches_the_rows() {
-    let as_of = days(2024, 12, 31);
+    let as_of = days_from_civil(2024, 12, 31);
     let iso = |s: &str| {
-        days(
+        days_from_civil(
             s[..4].parse().unwrap(),
             s[5..7].parse().unwrap(),
             s[8..].parse().unwrap(),

@@ -25,12 +25,7 @@ tiers:
 fn a_file_with_cr_line_ends_is_read_whole() {
     let csv = "id,day,amount\ra,20240105,80.00\rb,20240106,10\ra,20240107,30\r";
     let ws = workspace(POLICY, Some(csv), &[]);
-    let out = powerbase().arg("check").arg(ws.path()).output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    check_ok(ws.path());
     run_ok(ws.path(), &["--quiet"]);
     let rows = customers(ws.path());
     assert_eq!(rows.len(), 2);

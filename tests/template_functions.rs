@@ -53,10 +53,6 @@ fn run(args: &str) -> (Vec<BTreeMap<String, String>>, String) {
     (customers(ws.path()), body)
 }
 
-fn cents(text: &str) -> i64 {
-    (text.parse::<f64>().unwrap() * 100.0).round() as i64
-}
-
 #[test]
 fn customers_filters_sorts_and_limits_like_the_csv() {
     let (rows, report) = run("tier=\"First\", sort=\"-revenue\", limit=2");

@@ -11,18 +11,6 @@ use std::collections::BTreeMap;
 use serde_json::Value as Json;
 use support::*;
 
-/// Cents of `12.34` / `-0.5` (a JSON number or a CSV cell).
-fn cents(text: &str) -> i64 {
-    let (sign, digits) = match text.strip_prefix('-') {
-        Some(d) => (-1, d),
-        None => (1, text),
-    };
-    let (whole, frac) = digits.split_once('.').unwrap_or((digits, "0"));
-    let frac = format!("{frac:0<2}");
-    assert_eq!(frac.len(), 2, "at most two decimals in {text}");
-    sign * (whole.parse::<i64>().unwrap() * 100 + frac.parse::<i64>().unwrap())
-}
-
 /// `2024-05-17` -> `2024Q2`.
 fn quarter(iso: &str) -> String {
     let month: u32 = iso[5..7].parse().unwrap();

@@ -48,23 +48,17 @@ fn tier(
 #[test]
 fn whatif_counts_the_moves_between_tiers() {
     let ws = workspace(POLICY, None, &[]);
-    let out = powerbase()
-        .args(["whatif"])
-        .arg(ws.path())
-        .args([
+    let out = command_ok(
+        "whatif",
+        ws.path(),
+        &[
             "--set",
             "first_min=250",
             "--set",
             "tiers.Business.when=purchase_days >= 4 || revenue >= 200",
             "--format",
             "json",
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+        ],
     );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
 

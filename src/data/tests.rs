@@ -98,6 +98,29 @@ fn source(path: &str, columns: TransactionColumns) -> TransactionSource {
     }
 }
 
+/// A customer table at `path` with the given column mapping and every other option at its
+/// default.
+fn customer_source(path: &str, columns: BTreeMap<String, String>) -> CustomerSource {
+    CustomerSource {
+        path: PathBuf::from(path).into(),
+        columns,
+        sheet: None,
+        delimiter: None,
+        number_format: None,
+        currency: None,
+        encoding: Default::default(),
+        header_row: None,
+        skip_rows: None,
+        skip_footer: 0,
+        id_normalise: None,
+    }
+}
+
+/// A customer table's column mapping with only `customer_id`, read from the header `id`.
+fn id_columns(id: &str) -> BTreeMap<String, String> {
+    BTreeMap::from([("customer_id".to_string(), id.to_string())])
+}
+
 /// A delimited layout with delimiter `d` and nothing else set.
 fn layout(d: u8) -> Layout {
     Layout {
@@ -816,21 +839,11 @@ fn excel_transactions() {
 fn excel_customers() {
     let dir = tempfile::tempdir().unwrap();
     write_workbook(&dir.path().join("book.xlsx"));
-    let mut map = BTreeMap::new();
-    map.insert("customer_id".to_string(), "Cust ID".to_string());
+    let mut map = id_columns("Cust ID");
     map.insert("segment_2019".to_string(), "2019 Segment".to_string());
     let src = CustomerSource {
-        path: PathBuf::from("book.xlsx").into(),
-        columns: map.clone(),
         sheet: Some("Customers".into()),
-        delimiter: None,
-        number_format: None,
-        currency: None,
-        encoding: Default::default(),
-        header_row: None,
-        skip_rows: None,
-        skip_footer: 0,
-        id_normalise: None,
+        ..customer_source("book.xlsx", map.clone())
     };
     let t = read_customers(&src, dir.path()).unwrap();
     assert_eq!(t.ids, vec!["1234", "42", "7"]);
@@ -881,21 +894,8 @@ fn csv_customers() {
         "c.csv",
         b"Segment,id,Spend,Since,Zip,Note\nGold,001,12.5,3,02134,\"multi\nline\"\nSilver,002,7,4,10001,\n,003,,-2,,x\n",
     );
-    let mut map = BTreeMap::new();
-    map.insert("customer_id".to_string(), "id".to_string());
-    let src = CustomerSource {
-        path: PathBuf::from("c.csv").into(),
-        columns: map.clone(),
-        sheet: None,
-        delimiter: None,
-        number_format: None,
-        currency: None,
-        encoding: Default::default(),
-        header_row: None,
-        skip_rows: None,
-        skip_footer: 0,
-        id_normalise: None,
-    };
+    let mut map = id_columns("id");
+    let src = customer_source("c.csv", map.clone());
     let t = read_customers(&src, dir.path()).unwrap();
     assert_eq!(t.ids, vec!["001", "002", "003"]);
     assert_eq!(t.row_of("003"), Some(2));
@@ -1008,20 +1008,14 @@ fn cdnow_real_data() {
         naive_customers.insert(f[0].to_string());
     }
     let src = TransactionSource {
-        path: path.clone().into(),
-        columns: TransactionColumns {
-            quantity: Some("number_of_cds".into()),
-            ..columns("customer_id", "date", "dollar_value")
-        },
         date_format: Some("%Y%m%d".into()),
-        sheet: None,
-        delimiter: None,
-        number_format: None,
-        currency: None,
-        encoding: Default::default(),
-        header_row: None,
-        skip_rows: None,
-        skip_footer: 0,
+        ..source(
+            path.to_str().unwrap(),
+            TransactionColumns {
+                quantity: Some("number_of_cds".into()),
+                ..columns("customer_id", "date", "dollar_value")
+            },
+        )
     };
     let ws = Path::new("/");
     for o in [opts(64 << 10, 2), CsvOptions::default(), opts(1 << 30, 1)] {
@@ -1132,21 +1126,7 @@ fn cr_only_line_endings_are_read_with_their_line_numbers() {
     }
     // The attribute table too.
     write(dir.path(), "c.csv", b"id,Note\r1,\"a\rb\"\r2,c\r1,d\r");
-    let mut map = BTreeMap::new();
-    map.insert("customer_id".to_string(), "id".to_string());
-    let customers = CustomerSource {
-        path: PathBuf::from("c.csv").into(),
-        columns: map,
-        sheet: None,
-        delimiter: None,
-        number_format: None,
-        currency: None,
-        encoding: Default::default(),
-        header_row: None,
-        skip_rows: None,
-        skip_footer: 0,
-        id_normalise: None,
-    };
+    let customers = customer_source("c.csv", id_columns("id"));
     let e = read_customers(&customers, dir.path()).unwrap_err();
     assert_eq!(
         e.to_string(),
@@ -1208,21 +1188,7 @@ fn text_after_a_closing_quote_is_an_error() {
     );
     // In the attribute table.
     write(dir.path(), "c.csv", b"id,Note\n1,\"a\"b\n");
-    let mut map = BTreeMap::new();
-    map.insert("customer_id".to_string(), "id".to_string());
-    let customers = CustomerSource {
-        path: PathBuf::from("c.csv").into(),
-        columns: map,
-        sheet: None,
-        delimiter: None,
-        number_format: None,
-        currency: None,
-        encoding: Default::default(),
-        header_row: None,
-        skip_rows: None,
-        skip_footer: 0,
-        id_normalise: None,
-    };
+    let customers = customer_source("c.csv", id_columns("id"));
     let e = read_customers(&customers, dir.path()).unwrap_err();
     assert!(
         e.to_string()
@@ -1306,9 +1272,8 @@ fn a_far_away_cell_costs_one_cell_not_the_sheet() {
     let dir = tempfile::tempdir().unwrap();
     write_sparse_workbook(&dir.path().join("sparse.xlsx"));
     let src = TransactionSource {
-        path: PathBuf::from("sparse.xlsx").into(),
         sheet: Some("Sales".into()),
-        ..source("x", columns("id", "date", "amount"))
+        ..source("sparse.xlsx", columns("id", "date", "amount"))
     };
     check_source(&src, dir.path()).unwrap();
     // The far cell makes row 1048576 a row without a customer id.
@@ -1318,20 +1283,9 @@ fn a_far_away_cell_costs_one_cell_not_the_sheet() {
         "sparse.xlsx, sheet \"Sales\", row 1048576, column \"id\": expected a customer id \
          (it must not be empty), found \"\""
     );
-    let mut map = BTreeMap::new();
-    map.insert("customer_id".to_string(), "id".to_string());
     let customers = CustomerSource {
-        path: PathBuf::from("sparse.xlsx").into(),
-        columns: map,
         sheet: Some("Customers".into()),
-        delimiter: None,
-        number_format: None,
-        currency: None,
-        encoding: Default::default(),
-        header_row: None,
-        skip_rows: None,
-        skip_footer: 0,
-        id_normalise: None,
+        ..customer_source("sparse.xlsx", id_columns("id"))
     };
     let e = read_customers(&customers, dir.path()).unwrap_err();
     assert_eq!(
@@ -1394,14 +1348,13 @@ fn a_sum_out_of_range_names_the_row_where_it_leaves_it() {
         sheet.write_string(r, 3, "5000000000000000000").unwrap();
     }
     wb.save(dir.path().join("q.xlsx")).unwrap();
-    let src = TransactionSource {
-        path: PathBuf::from("q.xlsx").into(),
-        columns: TransactionColumns {
+    let src = source(
+        "q.xlsx",
+        TransactionColumns {
             quantity: Some("units".into()),
             ..columns("id", "date", "amount")
         },
-        ..source("x", columns("id", "date", "amount"))
-    };
+    );
     let e = read_transactions(&src, dir.path(), as_of, || Accumulator::new(as_of), None)
         .err()
         .unwrap();
@@ -1542,20 +1495,11 @@ fn csv_customers_under_number_format() {
         "Kundennr;Umsatz;Besuche;PLZ\nK-1;1.234,50 €;1.234;01067\nK-2;7,00;12;10115\nK-3;-0,5;3;80331\n"
             .as_bytes(),
     );
-    let mut map = BTreeMap::new();
-    map.insert("customer_id".to_string(), "Kundennr".to_string());
     let src = CustomerSource {
-        path: PathBuf::from("k.csv").into(),
-        columns: map,
-        sheet: None,
         delimiter: Some(';'),
-        encoding: Default::default(),
-        header_row: None,
-        skip_rows: None,
-        skip_footer: 0,
-        id_normalise: None,
         number_format: Some(NumberFormat::Locale("de-DE".into())),
         currency: Some("EUR".into()),
+        ..customer_source("k.csv", id_columns("Kundennr"))
     };
     let t = read_customers(&src, dir.path()).unwrap();
     let col = |n: &str| t.column(n).unwrap().values.clone();

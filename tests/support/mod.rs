@@ -1,6 +1,11 @@
-//! Helpers for the integration tests: workspaces in temporary folders, the binary, outputs.
+//! Helpers for the integration tests: workspaces in temporary folders, the binary and its
+//! commands, the outputs read back, and figures worked out independently of powerbase (money in
+//! cents, day numbers, thousands separators). `charts` holds the sample report data of the PDF
+//! tests.
 
 #![allow(dead_code)]
+
+pub mod charts;
 
 use std::path::{Path, PathBuf};
 use std::process::Output;
@@ -60,22 +65,69 @@ pub fn workspace(policy: &str, csv: Option<&str>, extra: &[(&str, &str)]) -> tem
     dir
 }
 
-/// Runs `powerbase run DIR` and returns the output, asserting success.
-pub fn run_ok(dir: &Path, args: &[&str]) -> Output {
-    let out = powerbase().arg("run").arg(dir).args(args).output().unwrap();
+/// Runs `powerbase COMMAND DIR ARGS...` and returns its output, whatever the exit status.
+pub fn command(command: &str, dir: &Path, args: &[&str]) -> Output {
+    powerbase()
+        .arg(command)
+        .arg(dir)
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+/// Runs `powerbase COMMAND DIR ARGS...` and returns the output, asserting success.
+pub fn command_ok(command_name: &str, dir: &Path, args: &[&str]) -> Output {
+    let out = command(command_name, dir, args);
     assert!(
         out.status.success(),
-        "powerbase run failed:\n{}",
+        "powerbase {command_name} failed:\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
     out
 }
 
+/// Runs `powerbase COMMAND DIR ARGS...` expecting failure; returns stderr.
+pub fn command_err(command_name: &str, dir: &Path, args: &[&str]) -> String {
+    let out = command(command_name, dir, args);
+    assert!(
+        !out.status.success(),
+        "powerbase {command_name} should have failed"
+    );
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// Runs `powerbase run DIR` and returns the output, asserting success.
+pub fn run_ok(dir: &Path, args: &[&str]) -> Output {
+    command_ok("run", dir, args)
+}
+
 /// Runs `powerbase run DIR` expecting failure; returns stderr.
 pub fn run_err(dir: &Path, args: &[&str]) -> String {
-    let out = powerbase().arg("run").arg(dir).args(args).output().unwrap();
-    assert!(!out.status.success(), "powerbase run should have failed");
-    String::from_utf8_lossy(&out.stderr).into_owned()
+    command_err("run", dir, args)
+}
+
+/// Runs `powerbase check DIR` and returns the output, asserting success.
+pub fn check_ok(dir: &Path) -> Output {
+    command_ok("check", dir, &[])
+}
+
+/// Runs `powerbase check DIR` expecting failure; returns stderr.
+pub fn check_err(dir: &Path) -> String {
+    command_err("check", dir, &[])
+}
+
+/// Runs `powerbase run DIR --out T/out --no-provenance` for a new temporary folder T, asserting
+/// success, and returns T: the workspace (an example of the repository, say) is not written to,
+/// and [`customers`], [`summary`] and [`report`] read T's outputs.
+pub fn run_elsewhere(dir: &Path) -> tempfile::TempDir {
+    let out = tempfile::tempdir().unwrap();
+    run_ok(dir, &["--out", &out_arg(out.path()), "--no-provenance"]);
+    out
+}
+
+/// `DIR/out` as an argument of `--out`.
+pub fn out_arg(dir: &Path) -> String {
+    dir.join("out").display().to_string()
 }
 
 /// The rows of `out/customers.csv` as maps from header to value.
@@ -104,6 +156,70 @@ pub fn summary(dir: &Path) -> serde_json::Value {
     serde_json::from_slice(&std::fs::read(dir.join("out/summary.json")).unwrap()).unwrap()
 }
 
+/// `out/report.md`.
+pub fn report(dir: &Path) -> String {
+    std::fs::read_to_string(dir.join("out/report.md")).unwrap()
+}
+
+/// Cents of money written plainly, as the outputs and the CDNOW rows write it: `12.34`, `-0.50`,
+/// `7` or `0.5` (at most two decimals), parsed here, not by powerbase.
+pub fn cents(text: &str) -> i64 {
+    let (sign, digits) = match text.strip_prefix('-') {
+        Some(d) => (-1, d),
+        None => (1, text),
+    };
+    let (whole, frac) = digits.split_once('.').unwrap_or((digits, "0"));
+    assert!(frac.len() <= 2, "at most two decimals in {text}");
+    sign * (whole.parse::<i64>().unwrap() * 100 + format!("{frac:0<2}").parse::<i64>().unwrap())
+}
+
+/// Money in `summary.json` in cents, exact: serde_json keeps the number's text.
+pub fn json_cents(v: &serde_json::Value) -> i64 {
+    match v {
+        serde_json::Value::Number(n) => cents(&n.to_string()),
+        other => panic!("money as a JSON number, got {other}"),
+    }
+}
+
+/// The digits of `n` in groups of three joined by `separator` (`1,234,567` with `,`), after the
+/// sign of a negative number.
+pub fn grouped(n: impl std::fmt::Display, separator: char) -> String {
+    let text = n.to_string();
+    let (sign, digits) = match text.strip_prefix('-') {
+        Some(d) => ("-", d),
+        None => ("", text.as_str()),
+    };
+    let mut out = String::from(sign);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(separator);
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A whole number as the report writes counts: `23,570`.
+pub fn thousands(n: impl std::fmt::Display) -> String {
+    grouped(n, ',')
+}
+
+/// Days since 1970-01-01 of a calendar date (the civil-from-days inverse, Howard Hinnant's
+/// algorithm), worked out here, not by powerbase.
+pub fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * ((m + 9) % 12) + 2) / 5 + d - 1;
+    era * 146_097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719_468
+}
+
+/// Days since 1970-01-01 of an ISO date (`2024-12-31`).
+pub fn iso_day(iso: &str) -> i64 {
+    let p: Vec<i64> = iso.split('-').map(|x| x.parse().unwrap()).collect();
+    days_from_civil(p[0], p[1], p[2])
+}
+
 /// Per CDNOW customer: (revenue in cents, purchase days) straight from the raw rows dated up to
 /// `until` (YYYYMMDD, inclusive), parsed independently of powerbase. Refunds lower revenue but are
 /// not purchase days.
@@ -116,8 +232,7 @@ pub fn raw_cdnow_until(until: &str) -> std::collections::BTreeMap<String, (i64, 
         if f[1] > until {
             continue;
         }
-        let (whole, cents) = f[3].split_once('.').unwrap();
-        let c: i64 = whole.parse::<i64>().unwrap() * 100 + cents.parse::<i64>().unwrap();
+        let c = cents(f[3]);
         let e = acc.entry(f[0].to_string()).or_default();
         e.0 += c;
         if c >= 0 {

@@ -1,5 +1,6 @@
-//! Sample data shared by the integration tests, the benchmark and the example: the charts a
-//! real analysis stage would build for the fixture report.
+//! Sample report data shared by tests/pdf.rs and the PDF benchmark (benches/pdf.rs, which
+//! includes this file alone): the fixture reports and the charts a real analysis stage would
+//! build for them.
 
 #![allow(dead_code)]
 
@@ -7,6 +8,7 @@ use std::collections::BTreeMap;
 
 use powerbase::report::charts::{Chart, Pareto, RfmCell, RfmGrid, TierBar, TierBars};
 
+/// A board report in Markdown: text, tables and chart references (tests/fixtures/report.md).
 pub const FIXTURE: &str = include_str!("../fixtures/report.md");
 /// Unusual input: long title, Letter, nested quotes and lists, alignments, missing glyphs.
 pub const EDGE: &str = include_str!("../fixtures/edge.md");
