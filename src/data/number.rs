@@ -701,6 +701,13 @@ mod tests {
     }
 
     #[test]
+    fn the_readme_lists_the_locales() {
+        let readme = include_str!("../../README.md").replace("\n  ", " ");
+        let list = LOCALES.join(", ");
+        assert!(readme.contains(&list), "README.md should list: {list}");
+    }
+
+    #[test]
     fn what_looks_like_a_number() {
         let de = de(Negative::LeadingMinus);
         let plain = NumberParser::plain();
