@@ -755,3 +755,109 @@ pub(crate) fn latest_day(
     }
     Ok(latest)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cells(rows: &[&[&str]]) -> Vec<(u32, u32, Data)> {
+        let mut out = Vec::new();
+        for (r, row) in rows.iter().enumerate() {
+            for (c, v) in row.iter().enumerate() {
+                if !v.is_empty() {
+                    out.push((r as u32, c as u32 + 1, Data::String(v.to_string())));
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn title_footer_and_totals_rows() {
+        let rows: &[&[&str]] = &[
+            &["Umsatzliste"],
+            &[],
+            &["Kunde", "Betrag"],
+            &["K-1", "1"],
+            &["K-2", "2"],
+            &["Summe", "3"],
+            &["Erstellt mit ERP"],
+        ];
+        let layout = SheetLayout {
+            skip_rows: 1,
+            skip_footer: 1,
+        };
+        let mut sheet = Sheet::new("S".into(), cells(rows), &layout).unwrap();
+        assert_eq!(sheet.headers(), ["Kunde", "Betrag"]);
+        assert_eq!(
+            sheet.header_row(),
+            3,
+            "blank rows after the title are skipped"
+        );
+        sheet.cut_totals(0);
+        let data: Vec<u64> = sheet.data_rows().map(|(r, _)| r).collect();
+        assert_eq!(data, [4, 5], "the sheet's own rows");
+        assert_eq!(sheet.tail.totals, Some((6, "Summe | 3".to_string())));
+        assert_eq!(sheet.height(), 2);
+        // Without skip_footer the footer is the last row: no totals row is found.
+        let mut plain = Sheet::new("S".into(), cells(rows), &SheetLayout::default()).unwrap();
+        assert_eq!(plain.header_row(), 1);
+        plain.cut_totals(0);
+        assert_eq!(plain.tail.totals, None);
+        let e = Sheet::new(
+            "S".into(),
+            cells(rows),
+            &SheetLayout {
+                skip_rows: 7,
+                skip_footer: 0,
+            },
+        )
+        .err()
+        .unwrap();
+        assert!(
+            e.contains("skip 7 title rows") && e.contains("row 7"),
+            "{e}"
+        );
+        let e = Sheet::new(
+            "S".into(),
+            cells(rows),
+            &SheetLayout {
+                skip_rows: 2,
+                skip_footer: 5,
+            },
+        )
+        .err()
+        .unwrap();
+        assert!(
+            e.contains("`skip_footer: 5` drops more than the 4 data rows"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn sheets_by_name_or_position() {
+        let p = Path::new("b.xlsx");
+        let names = vec![
+            "Info".to_string(),
+            "Umsätze".to_string(),
+            "2024".to_string(),
+        ];
+        let pick = |s: Option<SheetRef>| sheet_name(p, &names, s.as_ref());
+        assert_eq!(pick(None).unwrap(), "Info");
+        assert_eq!(pick(Some(SheetRef::Index(2))).unwrap(), "Umsätze");
+        assert_eq!(pick(Some(SheetRef::from(" Umsätze "))).unwrap(), "Umsätze");
+        let e = pick(Some(SheetRef::Index(4))).unwrap_err().to_string();
+        assert!(
+            e.contains("1 \"Info\", 2 \"Umsätze\", 3 \"2024\"") && e.contains("sheet number 4"),
+            "{e}"
+        );
+        let e = pick(Some(SheetRef::Index(2024))).unwrap_err().to_string();
+        assert!(e.contains("quote it: `sheet: \"2024\"`"), "{e}");
+        let e = pick(Some(SheetRef::Index(0))).unwrap_err().to_string();
+        assert!(e.contains("counted from 1"), "{e}");
+        let e = pick(Some(SheetRef::from("Kunden")))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("no sheet \"Kunden\""), "{e}");
+    }
+}
