@@ -120,6 +120,8 @@ fn config_key(e: &DataError) -> Option<(String, &'static str)> {
                 ("delimiter".into(), "data/bad-delimiter")
             } else if message.starts_with("`sheet") {
                 ("sheet".into(), "data/bad-sheet")
+            } else if message.starts_with("number_format") {
+                ("number_format".into(), "data/bad-number-format")
             } else if message.contains("`columns:`") {
                 ("columns".into(), "data/bad-mapping")
             } else {

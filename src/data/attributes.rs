@@ -8,7 +8,7 @@ use calamine::Data;
 use csv::ByteRecord;
 use rustc_hash::FxHashMap;
 
-use super::config::{CustomerSource, FileKind, Layout};
+use super::config::{CustomerSource, FileKind, Layout, SheetLayout};
 use super::csv_source::{
     count_lines, file_read, open, scan, text_after_quote, text_after_quote_error, CsvOptions,
     LineTracker,
@@ -50,7 +50,11 @@ pub struct AttributeColumn {
 ///
 /// The type is inferred per column: all non-empty cells whole numbers -> `Int`; all numbers ->
 /// `Float`; anything else (or no values at all) -> `Text`. Numbers are written plainly (`-12`,
-/// `3.5`); a number with a leading zero (`007`, a ZIP code) counts as text so the zero is kept.
+/// `3.5`), or as the source's `number_format` says (`12.500,00` is 12500 under `de-DE`); a
+/// number with a leading zero (`007`, a ZIP code) counts as text so the zero is kept. A value
+/// written like a number that does not read as one (`12,500.00` under `de-DE`, `1,000` without
+/// `number_format`) is an error in a column whose other values are numbers, and text in a column
+/// that holds other text (a word, a code such as `K-12`).
 #[derive(Debug, Clone, PartialEq)]
 pub enum AttributeValues {
     /// Whole numbers.
@@ -193,6 +197,10 @@ enum Class {
     Int,
     Float,
     Text,
+    /// Written like a number but not readable as one in the source's format (`12,500.00`
+    /// under `de-DE`, `1,000` without `number_format`): text in a text column, an error in a
+    /// column of numbers.
+    Unread,
 }
 
 fn classify(s: &str) -> Class {
@@ -228,20 +236,28 @@ fn classify(s: &str) -> Class {
 }
 
 /// How a non-empty text value reads: plainly, or with the source's `number_format`, where a
-/// number such as `1.234,50 €` becomes `1234.50` (a leading zero keeps the text: `0042`).
+/// number such as `1.234,50 €` becomes `1234.50` (a leading zero keeps the text: `0042`). A
+/// value written like a number that does not read as one in the format is [`Class::Unread`].
 fn value(t: &str, numbers: Option<&NumberParser>) -> (String, Class) {
-    let Some(p) = numbers else {
-        return (t.to_string(), classify(t));
-    };
     let unsigned = t.trim_start_matches(['-', '+']).as_bytes();
     let leading_zero = unsigned.len() > 1 && unsigned[0] == b'0' && unsigned[1].is_ascii_digit();
+    let unread = |p: &NumberParser| match !leading_zero && p.looks_like_number(t) {
+        true => Class::Unread,
+        false => Class::Text,
+    };
+    let Some(p) = numbers else {
+        return match classify(t) {
+            Class::Text => (t.to_string(), unread(&NumberParser::plain())),
+            class => (t.to_string(), class),
+        };
+    };
     match p.parse(t.as_bytes()) {
         Ok(d) if !leading_zero => {
             let plain = d.plain();
             let class = classify(&plain);
             (plain, class)
         }
-        _ => (t.to_string(), Class::Text),
+        _ => (t.to_string(), unread(p)),
     }
 }
 
@@ -253,19 +269,51 @@ struct ColumnBuilder {
     all_int: bool,
     all_num: bool,
     any: bool,
+    /// Whether a value is a number, and whether one is text that does not look like a number.
+    any_number: bool,
+    any_text: bool,
+    /// The first value written like a number that does not read as one: its row's index.
+    first_unread: Option<usize>,
 }
 
 impl ColumnBuilder {
+    fn new(field: usize, name: Option<String>, header: String) -> Self {
+        ColumnBuilder {
+            field,
+            name,
+            header,
+            cells: Vec::new(),
+            all_int: true,
+            all_num: true,
+            any: false,
+            any_number: false,
+            any_text: false,
+            first_unread: None,
+        }
+    }
+
     fn push(&mut self, value: Option<(String, Class)>) {
         match value {
             None => self.cells.push(None),
             Some((text, class)) => {
                 self.any = true;
                 self.all_int &= class == Class::Int;
-                self.all_num &= class != Class::Text;
+                self.all_num &= matches!(class, Class::Int | Class::Float);
+                self.any_number |= matches!(class, Class::Int | Class::Float);
+                self.any_text |= class == Class::Text;
+                if class == Class::Unread && self.first_unread.is_none() {
+                    self.first_unread = Some(self.cells.len());
+                }
                 self.cells.push(Some(text));
             }
         }
+    }
+
+    /// The row index of a value that makes this column of numbers unreadable: written like a
+    /// number, not readable as one, in a column whose other values are numbers (none is text).
+    fn unread_number(&self) -> Option<usize> {
+        self.first_unread
+            .filter(|_| self.any_number && !self.any_text)
     }
 
     fn finish(self, name: String) -> AttributeColumn {
@@ -364,15 +412,7 @@ impl TableBuilder {
                     })?,
                 ),
             };
-            columns.push(ColumnBuilder {
-                field,
-                name,
-                header: header.clone(),
-                cells: Vec::new(),
-                all_int: true,
-                all_num: true,
-                any: false,
-            });
+            columns.push(ColumnBuilder::new(field, name, header.clone()));
         }
         // Two columns with one name.
         for (i, a) in columns.iter().enumerate() {
@@ -446,7 +486,40 @@ impl TableBuilder {
         Ok(())
     }
 
-    fn finish(self) -> Result<AttributeTable, DataError> {
+    /// The table; `location` makes the location of a row number, `numbers` is the source's
+    /// number format (`None`: plain), named when a column of numbers holds a value that does
+    /// not read as one.
+    fn finish(
+        self,
+        location: &dyn Fn(u64) -> Location,
+        numbers: Option<&NumberParser>,
+    ) -> Result<AttributeTable, DataError> {
+        if let Some((c, k)) = self
+            .columns
+            .iter()
+            .find_map(|c| Some((c, c.unread_number()?)))
+        {
+            let expected = match numbers {
+                Some(p) => format!(
+                    "a number written as the source's `number_format` says (such as {})",
+                    p.example()
+                ),
+                None => {
+                    "a plain number such as 1234.56 (the source has no `number_format`)".to_string()
+                }
+            };
+            return Err(CellError {
+                path: self.path.clone(),
+                location: location(self.rows[k]),
+                column: c.header.clone(),
+                expected,
+                found: shown(c.cells[k].as_deref().unwrap_or("").as_bytes()),
+                note: Some(
+                    "the column's other values are numbers; fix this value, or set `number_format` to the way the export writes numbers",
+                ),
+            }
+            .into());
+        }
         let mut columns = Vec::new();
         for c in self.columns {
             match c.name.clone() {
@@ -495,17 +568,13 @@ pub fn read_customers(src: &CustomerSource, workspace: &Path) -> Result<Attribut
     };
     let kind = FileKind::of(
         file,
-        src.sheet.as_deref(),
+        src.sheet.as_ref(),
         src.delimiter,
         src.layout_options(),
     )?;
     let (mut table, read) = match kind {
         FileKind::Delimited(layout) => read_delimited(src, file, workspace, &layout)?,
-        FileKind::Spreadsheet => {
-            let table = read_spreadsheet(src, file, workspace)?;
-            let rows = table.ids.len() as u64;
-            (table, FileRead::sheet(file, src.sheet.as_deref(), rows))
-        }
+        FileKind::Spreadsheet(layout) => read_spreadsheet(src, file, workspace, &layout)?,
     };
     table.source = Some(SourceRead {
         role: "customers".to_string(),
@@ -611,7 +680,7 @@ fn read_delimited(
     }
     let mut read = file_read(&op, layout, tail);
     read.rows_read = rows;
-    Ok((table.finish()?, read))
+    Ok((table.finish(&location, numbers.as_ref())?, read))
 }
 
 /// The number parser of the customer source (`None`: plain numbers).
@@ -648,8 +717,9 @@ fn read_spreadsheet(
     src: &CustomerSource,
     path: &Path,
     workspace: &Path,
-) -> Result<AttributeTable, DataError> {
-    let sheet = open_sheet(path, workspace, src.sheet.as_deref())?;
+    layout: &SheetLayout,
+) -> Result<(AttributeTable, FileRead), DataError> {
+    let mut sheet = open_sheet(path, workspace, src.sheet.as_ref(), layout)?;
     let headers = sheet.headers();
     if headers.is_empty() {
         return Err(DataError::Format {
@@ -662,6 +732,7 @@ fn read_spreadsheet(
         });
     }
     let mut table = TableBuilder::new(path, &headers, &src.columns, src.id_normalise.as_ref())?;
+    sheet.cut_totals(table.id_field);
     let numbers = customer_numbers(src)?;
     let location = |row: u64| sheet.location(row);
     for (row, cells) in sheet.data_rows() {
@@ -708,7 +779,8 @@ fn read_spreadsheet(
             &location,
         )?;
     }
-    table.finish()
+    let read = sheet.file_read(path, table.ids.len() as u64);
+    Ok((table.finish(&location, numbers.as_ref())?, read))
 }
 
 #[cfg(test)]
@@ -760,5 +832,33 @@ mod tests {
         assert_eq!(classify("."), Class::Text);
         assert_eq!(classify("99999999999999999999"), Class::Text);
         assert_eq!(classify("Gold"), Class::Text);
+    }
+
+    #[test]
+    fn values_under_a_number_format() {
+        let de =
+            NumberParser::new(&crate::data::NumberFormat::Locale("de-DE".into()), None).unwrap();
+        let v = |t: &str| value(t, Some(&de));
+        assert_eq!(v("12.500,00"), ("12500.00".to_string(), Class::Float));
+        assert_eq!(v("12.500"), ("12500".to_string(), Class::Int));
+        assert_eq!(v("12,500.00").1, Class::Unread);
+        assert_eq!(v("15.03.2024").1, Class::Unread);
+        assert_eq!(v("0042").1, Class::Text);
+        assert_eq!(v("Gold").1, Class::Text);
+        let plain = |t: &str| value(t, None).1;
+        assert_eq!(plain("1,000"), Class::Unread);
+        assert_eq!(plain("1000"), Class::Int);
+        assert_eq!(plain("K-12"), Class::Text);
+        // A column of numbers with one unreadable value names it; one with other text does not.
+        let mut c = ColumnBuilder::new(1, Some("target".into()), "Target".into());
+        for t in ["12.500,00", "12,500.00", "3"] {
+            c.push(Some(v(t)));
+        }
+        assert_eq!(c.unread_number(), Some(1));
+        c.push(Some(v("n/a")));
+        assert_eq!(c.unread_number(), None);
+        let mut dates = ColumnBuilder::new(1, None, "Since".into());
+        dates.push(Some(v("15.03.2024")));
+        assert_eq!(dates.unread_number(), None, "no value is a number");
     }
 }

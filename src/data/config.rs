@@ -40,9 +40,11 @@ pub struct TransactionSource {
     /// `EUR 12,50`) is accepted; another currency is an error.
     #[serde(default)]
     pub number_format: Option<NumberFormat>,
-    /// Spreadsheet only: the sheet to read; default the first sheet.
+    /// Spreadsheet only: the sheet to read, by name (`sheet: Sales`) or by 1-based position
+    /// (`sheet: 2`, a YAML integer; quote a name made of digits: `sheet: "2024"`); default the
+    /// first sheet.
     #[serde(default)]
-    pub sheet: Option<String>,
+    pub sheet: Option<SheetRef>,
     /// Delimited text only: the field delimiter, an ASCII character. When absent it is sniffed
     /// from the header and the first records among `,` `;` tab `|` (tab for `.tsv` and `.tab`),
     /// and the choice is stated in the run's output and in summary.json (`sources`).
@@ -51,15 +53,16 @@ pub struct TransactionSource {
     /// Delimited text only: the file's character encoding; default `utf-8`.
     #[serde(default)]
     pub encoding: Encoding,
-    /// Delimited text only: the 1-based line of the header; the lines above it are title lines
-    /// and are skipped. Default: the first non-blank line.
+    /// The 1-based line of the header (for a spreadsheet, the sheet's row number); the lines
+    /// above it are title lines and are skipped (blank lines after them too). Default: the first
+    /// non-blank line (row).
     #[serde(default)]
     pub header_row: Option<u64>,
-    /// Delimited text only: lines to skip before the header (title lines); default 0.
+    /// Lines (spreadsheet rows) to skip before the header (title lines); default 0.
     #[serde(default)]
     pub skip_rows: Option<u64>,
-    /// Delimited text only: lines to drop at the end of each file (a footer); default 0. Blank
-    /// lines at the very end do not count.
+    /// Lines to drop at the end of each file (a footer); default 0. Blank lines at the very end
+    /// do not count; in a spreadsheet, the last rows with a value are dropped.
     #[serde(default)]
     pub skip_footer: u64,
     /// The workspace currency (`currency:` of `powerbase.yaml`), filled when the workspace is
@@ -222,9 +225,10 @@ pub struct CustomerSource {
     pub path: DataPath,
     /// `customer_id` and attribute names mapped to the file's headers.
     pub columns: BTreeMap<String, String>,
-    /// Spreadsheet only: the sheet to read; default the first sheet.
+    /// Spreadsheet only: the sheet to read, by name or 1-based position (see
+    /// [`TransactionSource::sheet`]); default the first sheet.
     #[serde(default)]
-    pub sheet: Option<String>,
+    pub sheet: Option<SheetRef>,
     /// Delimited text only: the field delimiter; sniffed when absent (tab for `.tsv`), as for
     /// the transactions.
     #[serde(default)]
@@ -232,13 +236,13 @@ pub struct CustomerSource {
     /// Delimited text only: the file's character encoding; default `utf-8`.
     #[serde(default)]
     pub encoding: Encoding,
-    /// Delimited text only: the 1-based line of the header (title lines above it are skipped).
+    /// The 1-based line (sheet row) of the header (title lines above it are skipped).
     #[serde(default)]
     pub header_row: Option<u64>,
-    /// Delimited text only: lines to skip before the header; default 0.
+    /// Lines (sheet rows) to skip before the header; default 0.
     #[serde(default)]
     pub skip_rows: Option<u64>,
-    /// Delimited text only: lines to drop at the end of each file; default 0.
+    /// Lines (sheet rows with a value) to drop at the end of each file; default 0.
     #[serde(default)]
     pub skip_footer: u64,
     /// How numeric attributes are written (see [`TransactionSource::number_format`]); the
@@ -254,6 +258,37 @@ pub struct CustomerSource {
     /// transactions' ids), e.g. `{ prefix: "K-" }`; default: ids are joined as written.
     #[serde(default)]
     pub id_normalise: Option<super::IdNormalise>,
+}
+
+/// `sheet`: a sheet of a workbook, by name or by 1-based position.
+///
+/// ```yaml
+/// sheet: Umsätze
+/// sheet: 2
+/// ```
+#[derive(Debug, Clone, serde::Deserialize, PartialEq, Eq, schemars::JsonSchema)]
+#[serde(untagged)]
+pub enum SheetRef {
+    /// The sheet's position in the workbook, from 1 (a YAML integer).
+    Index(u64),
+    /// The sheet's name (surrounding spaces ignored when no sheet has the exact name).
+    Name(String),
+}
+
+impl SheetRef {
+    /// How the sheet was asked for, for messages: the name, or `2` for an index.
+    pub fn shown(&self) -> String {
+        match self {
+            SheetRef::Index(i) => i.to_string(),
+            SheetRef::Name(n) => format!("{n:?}"),
+        }
+    }
+}
+
+impl From<&str> for SheetRef {
+    fn from(name: &str) -> Self {
+        SheetRef::Name(name.to_string())
+    }
 }
 
 /// Where a source's data is: one path, a glob, or a list of paths and globs (relative to the
@@ -485,22 +520,6 @@ impl CustomerSource {
 }
 
 impl LayoutOptions {
-    /// The text-only options that are set (not default), for the error when the file is a
-    /// workbook.
-    fn text_only(&self) -> Vec<&'static str> {
-        let mut set = Vec::new();
-        if self.encoding != Encoding::Utf8 {
-            set.push("encoding");
-        }
-        if self.skip_rows.is_some() {
-            set.push("skip_rows");
-        }
-        if self.skip_footer > 0 {
-            set.push("skip_footer");
-        }
-        set
-    }
-
     /// The lines to skip before the header; `header_row` and `skip_rows` must agree when both
     /// are set.
     fn skip(&self) -> Result<u64, String> {
@@ -516,13 +535,22 @@ impl LayoutOptions {
     }
 }
 
+/// How a sheet is laid out: the title rows above the header and the footer rows at the end.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct SheetLayout {
+    /// Rows to skip before the header (`header_row` - 1, or `skip_rows`).
+    pub skip_rows: u64,
+    /// Rows with a value to drop at the end (`skip_footer`).
+    pub skip_footer: u64,
+}
+
 /// The two kinds of input file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum FileKind {
     /// Delimited text, with its layout (delimiter, encoding, title and footer lines).
     Delimited(Layout),
-    /// A workbook read with calamine.
-    Spreadsheet,
+    /// A workbook read with calamine, with its title and footer rows.
+    Spreadsheet(SheetLayout),
 }
 
 impl FileKind {
@@ -530,7 +558,7 @@ impl FileKind {
     /// layout options fit it.
     pub(crate) fn of(
         path: &Path,
-        sheet: Option<&str>,
+        sheet: Option<&SheetRef>,
         delimiter: Option<char>,
         layout: LayoutOptions,
     ) -> Result<FileKind, DataError> {
@@ -550,21 +578,21 @@ impl FileKind {
                         "`delimiter: {d:?}` applies to delimited text files only, not to a .{ext} workbook; remove it"
                     )));
                 }
-                let mut text_only = layout.text_only();
-                if layout.header_row.is_some() {
-                    text_only.push("header_row");
-                }
-                if let Some(key) = text_only.first() {
+                if layout.encoding != Encoding::Utf8 {
                     return Err(config(format!(
-                        "`{key}` applies to delimited text files only, not to a .{ext} workbook; remove it"
+                        "`encoding` applies to delimited text files only, not to a .{ext} workbook (a workbook says its own encoding); remove it"
                     )));
                 }
-                Ok(FileKind::Spreadsheet)
+                Ok(FileKind::Spreadsheet(SheetLayout {
+                    skip_rows: layout.skip().map_err(config)?,
+                    skip_footer: layout.skip_footer,
+                }))
             }
             _ => {
                 if let Some(s) = sheet {
                     return Err(config(format!(
-                        "`sheet: {s:?}` applies to spreadsheets only (.xlsx, .xls, .ods), not to a delimited text file; remove it"
+                        "`sheet: {}` applies to spreadsheets only (.xlsx, .xls, .ods), not to a delimited text file; remove it",
+                        s.shown()
                     )));
                 }
                 let d = match delimiter {
@@ -635,7 +663,14 @@ sheet: Customers
 columns: { customer_id: "Cust ID", segment_2019: "2019 Segment" }
 "#;
         let src: CustomerSource = serde_saphyr::from_str(yaml).unwrap();
-        assert_eq!(src.sheet.as_deref(), Some("Customers"));
+        assert_eq!(src.sheet, Some(SheetRef::from("Customers")));
+        let by_index: CustomerSource =
+            serde_saphyr::from_str("path: c.xlsx\ncolumns: {customer_id: id}\nsheet: 2\n").unwrap();
+        assert_eq!(by_index.sheet, Some(SheetRef::Index(2)));
+        let quoted: CustomerSource =
+            serde_saphyr::from_str("path: c.xlsx\ncolumns: {customer_id: id}\nsheet: \"2024\"\n")
+                .unwrap();
+        assert_eq!(quoted.sheet, Some(SheetRef::from("2024")));
         assert_eq!(src.columns["customer_id"], "Cust ID");
         assert_eq!(src.columns["segment_2019"], "2019 Segment");
         let tab: CustomerSource =
@@ -654,7 +689,7 @@ columns: { customer_id: "Cust ID", segment_2019: "2019 Segment" }
             skip_footer: 0,
         };
         let of = |path: &str, sheet: Option<&str>, d: Option<char>| {
-            FileKind::of(p(path), sheet, d, opts)
+            FileKind::of(p(path), sheet.map(SheetRef::from).as_ref(), d, opts)
         };
         let delimited = |d: Option<u8>| {
             FileKind::Delimited(Layout {
@@ -666,11 +701,9 @@ columns: { customer_id: "Cust ID", segment_2019: "2019 Segment" }
         assert_eq!(of("a.csv", None, None).unwrap(), delimited(None));
         assert_eq!(of("a.TSV", None, None).unwrap(), delimited(Some(b'\t')));
         assert_eq!(of("a.txt", None, Some(';')).unwrap(), delimited(Some(b';')));
-        assert_eq!(
-            of("a.XLSX", Some("S"), None).unwrap(),
-            FileKind::Spreadsheet
-        );
-        assert_eq!(of("a.ods", None, None).unwrap(), FileKind::Spreadsheet);
+        let sheet = FileKind::Spreadsheet(SheetLayout::default());
+        assert_eq!(of("a.XLSX", Some("S"), None).unwrap(), sheet);
+        assert_eq!(of("a.ods", None, None).unwrap(), sheet);
         let e = of("a.csv", Some("Sheet1"), None).unwrap_err().to_string();
         assert!(e.contains("spreadsheets only"), "{e}");
         let e = of("a.xlsx", None, Some(';')).unwrap_err().to_string();
@@ -707,6 +740,19 @@ columns: { customer_id: "Cust ID", segment_2019: "2019 Segment" }
         assert!(
             e.contains("`encoding`") && e.contains("delimited text files only"),
             "{e}"
+        );
+        // Title and footer rows apply to sheets as to text files.
+        let titled = LayoutOptions {
+            header_row: Some(3),
+            skip_footer: 2,
+            ..opts
+        };
+        assert_eq!(
+            FileKind::of(p("a.xlsx"), None, None, titled).unwrap(),
+            FileKind::Spreadsheet(SheetLayout {
+                skip_rows: 2,
+                skip_footer: 2
+            })
         );
     }
 

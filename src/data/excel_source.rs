@@ -3,8 +3,11 @@
 //! A sheet is read whole, but only its non-empty cells are kept ([`Sheet`]): a stray cell far
 //! from the data (XFD1048576) costs one cell, not the rectangle up to it. .xlsx and .xlsb sheets
 //! are streamed cell by cell; .xls and .ods sheets come from calamine as a rectangle (their
-//! formats bound it). The first row with a value is the header; the leftmost column with a value
-//! anywhere is the first field. Rows are reported by the spreadsheet's own row numbers.
+//! formats bound it). The first row with a value is the header, below the title rows that
+//! `header_row` / `skip_rows` skip; the leftmost column with a value from the header down is the
+//! first field. The last `skip_footer` rows with a value are left out, and so is a totals row
+//! ("Summe", "Total", ...) at the end, by the rule the reader of delimited text uses
+//! ([`super::sniff::is_totals_with`]). Rows are reported by the spreadsheet's own row numbers.
 //! Completely empty rows are skipped. Cells are converted strictly:
 //! - customer id: text as is (trimmed), whole numbers without `.0` (`1234.0` -> `1234`);
 //! - date: date cells, ISO date text (.ods), text in `date_format`; numbers as Excel serial date
@@ -20,13 +23,15 @@ use std::path::Path;
 use calamine::{Data, DataRef, Reader, Sheets};
 
 use super::compute::{Computed, Operand};
-use super::config::TransactionSource;
+use super::config::{SheetLayout, SheetRef, TransactionSource};
 use super::day::{checked_day, parse_iso_bytes, Day};
 use super::error::{shown, DataError, Location};
 use super::headers::{clean_header, ColumnPlan};
 use super::number::{NumberParser, Numbers};
 use super::overflow::Tracker;
 use super::parse::{excel_serial_to_day, float_to_cents, float_to_whole, DateFormat, DateParser};
+use super::sniff::is_totals_with;
+use super::sources::{FileRead, TotalsLine};
 use super::{
     date_format, transaction_numbers, CellProblem, Expected, LoadStats, Progress, Row, RowSink,
 };
@@ -37,17 +42,35 @@ type SheetNumbers = Option<NumberParser>;
 /// The value of a cell that holds nothing.
 static EMPTY: Data = Data::Empty;
 
-/// One worksheet's non-empty cells.
+/// One worksheet's non-empty cells, with its header row and where its data rows end.
 pub(crate) struct Sheet {
     /// The sheet's name.
     pub name: String,
     /// Non-empty cells as (row, column, value), 0-based sheet positions, sorted by row and
     /// column, one per position.
     cells: Vec<(u32, u32, Data)>,
-    /// The leftmost column with a value: field 0.
+    /// The leftmost column with a value from the header down: field 0.
     first_col: u32,
-    /// Each row with a value: its row and where its cells start in `cells` (the header first).
-    rows: Vec<(u32, usize)>,
+    /// Each row with a non-blank cell: its row and the range of its cells in `cells`.
+    rows: Vec<(u32, usize, usize)>,
+    /// The header's index in `rows`: the first row with a value after the title rows; `None`
+    /// when there is none.
+    header: Option<usize>,
+    /// Where the data rows end in `rows` (the footer and a totals row after it).
+    end: usize,
+    /// What was left out: title rows, footer rows, a totals row.
+    tail: SheetTail,
+}
+
+/// What was left out of a sheet around its data rows.
+#[derive(Debug, Clone, Default)]
+struct SheetTail {
+    /// Rows skipped above the header (`skip_rows`, `header_row`).
+    skip_rows: u64,
+    /// Rows with a value dropped at the end (`skip_footer`).
+    footer_rows: u64,
+    /// The totals row left out: its 1-based row and its cells' text.
+    totals: Option<(u64, String)>,
 }
 
 /// The cells of one row, by field.
@@ -70,23 +93,36 @@ impl<'a> Cells<'a> {
         }
     }
 
-    /// Whether every cell is blank.
-    pub(crate) fn is_blank(&self) -> bool {
-        self.cells.iter().all(|(_, _, d)| is_blank(d))
-    }
-
     /// The first non-blank cell at field `n` or beyond: its field and value.
     pub(crate) fn beyond(&self, n: usize) -> Option<(usize, &'a Data)> {
         self.cells
             .iter()
+            .filter(|(_, c, _)| *c >= self.first_col)
             .map(|(_, c, d)| ((c - self.first_col) as usize, d))
             .find(|(f, d)| *f >= n && !is_blank(d))
+    }
+
+    /// The row's non-blank cells as text, joined by ` | ` (for a totals row in messages).
+    fn text(&self) -> String {
+        self.cells
+            .iter()
+            .filter(|(_, _, d)| !is_blank(d))
+            .map(|(_, _, d)| number_text(d).trim().to_string())
+            .collect::<Vec<_>>()
+            .join(" | ")
     }
 }
 
 impl Sheet {
-    /// A sheet from its non-empty cells, in any order (a repeated position keeps the last).
-    fn new(name: String, mut cells: Vec<(u32, u32, Data)>) -> Sheet {
+    /// A sheet from its non-empty cells, in any order (a repeated position keeps the last): the
+    /// header is the first row with a value below the `layout.skip_rows` title rows, and the
+    /// last `layout.skip_footer` rows with a value are left out. `Err` holds the message when
+    /// the layout does not fit the sheet.
+    fn new(
+        name: String,
+        mut cells: Vec<(u32, u32, Data)>,
+        layout: &SheetLayout,
+    ) -> Result<Sheet, String> {
         if !cells.is_sorted_by_key(|&(r, c, _)| (r, c)) {
             cells.sort_by_key(|&(r, c, _)| (r, c)); // stable: repeats keep their order
         }
@@ -97,41 +133,77 @@ impl Sheet {
                 _ => kept.push(cell),
             }
         }
-        let first_col = kept.iter().map(|&(_, c, _)| c).min().unwrap_or(0);
         let mut rows = Vec::new();
-        for (i, &(r, _, _)) in kept.iter().enumerate() {
-            if rows.last().is_none_or(|&(last, _)| last != r) {
-                rows.push((r, i));
+        let mut start = 0;
+        while start < kept.len() {
+            let r = kept[start].0;
+            let end = start + kept[start..].partition_point(|&(row, _, _)| row == r);
+            if kept[start..end].iter().any(|(_, _, d)| !is_blank(d)) {
+                rows.push((r, start, end));
             }
+            start = end;
         }
-        Sheet {
+        let header = rows
+            .iter()
+            .position(|&(r, _, _)| u64::from(r) >= layout.skip_rows);
+        if header.is_none() && layout.skip_rows > 0 && !rows.is_empty() {
+            return Err(format!(
+                "`header_row`/`skip_rows` skip {} title rows, but the last row with a value in sheet {name:?} is row {}",
+                layout.skip_rows,
+                rows.last().map_or(0, |&(r, _, _)| r + 1)
+            ));
+        }
+        let first_data = header.map_or(rows.len(), |h| h + 1);
+        let data_rows = (rows.len() - first_data) as u64;
+        if layout.skip_footer > data_rows {
+            return Err(format!(
+                "`skip_footer: {}` drops more than the {data_rows} data rows of sheet {name:?}; check how many footer rows the sheet has",
+                layout.skip_footer
+            ));
+        }
+        let end = rows.len() - layout.skip_footer as usize;
+        let first_col = header
+            .map(|h| &rows[h..end])
+            .unwrap_or_default()
+            .iter()
+            .flat_map(|&(_, s, e)| kept[s..e].iter().map(|&(_, c, _)| c))
+            .min()
+            .unwrap_or(0);
+        Ok(Sheet {
             name,
             cells: kept,
             first_col,
             rows,
-        }
+            header,
+            end,
+            tail: SheetTail {
+                skip_rows: layout.skip_rows,
+                footer_rows: layout.skip_footer,
+                totals: None,
+            },
+        })
     }
 
     /// The cells of the `k`-th row with a value.
     fn row(&self, k: usize) -> Cells<'_> {
-        let start = self.rows[k].1;
-        let end = self.rows.get(k + 1).map_or(self.cells.len(), |&(_, e)| e);
+        let (_, start, end) = self.rows[k];
         Cells {
             cells: &self.cells[start..end],
             first_col: self.first_col,
         }
     }
 
-    /// The cleaned header cells (the first row with a value), up to its last non-blank one.
+    /// The cleaned header cells, up to the last non-blank one; empty when the sheet has no
+    /// header row.
     pub(crate) fn headers(&self) -> Vec<String> {
-        if self.rows.is_empty() {
+        let Some(h) = self.header else {
             return Vec::new();
-        }
-        let header = self.row(0);
+        };
+        let header = self.row(h);
         let width = header
             .cells
             .iter()
-            .filter(|(_, _, d)| !is_blank(d))
+            .filter(|(_, c, d)| *c >= self.first_col && !is_blank(d))
             .map(|&(_, c, _)| (c - self.first_col) as usize + 1)
             .max()
             .unwrap_or(0);
@@ -140,25 +212,65 @@ impl Sheet {
             .collect()
     }
 
-    /// Data rows with their 1-based sheet row numbers, empty rows skipped.
-    pub(crate) fn data_rows(&self) -> impl Iterator<Item = (u64, Cells<'_>)> + '_ {
-        (1..self.rows.len())
-            .map(move |k| (u64::from(self.rows[k].0) + 1, self.row(k)))
-            .filter(|(_, cells)| !cells.is_blank())
+    /// The 1-based row of the header (1 when the sheet has none).
+    fn header_row(&self) -> u64 {
+        self.header.map_or(1, |h| u64::from(self.rows[h].0) + 1)
     }
 
-    /// Data rows, blank ones included (for progress totals).
-    pub(crate) fn height(&self) -> u64 {
-        match (self.rows.first(), self.rows.last()) {
-            (Some(&(first, _)), Some(&(last, _))) => u64::from(last - first),
-            _ => 0,
+    /// Leaves out the last data row when it is a totals row ("Summe", "Total", ... in the
+    /// customer id's field `id_field`, or in the first field while that is empty), as the
+    /// reader of delimited text does.
+    pub(crate) fn cut_totals(&mut self, id_field: usize) {
+        let Some(h) = self.header else { return };
+        if self.end <= h + 1 {
+            return;
         }
+        let last = self.row(self.end - 1);
+        let word = |i: usize| match last.get(i) {
+            Data::String(s) => Some(s.as_bytes()),
+            Data::Empty => Some(&b""[..]),
+            _ => None,
+        };
+        if is_totals_with(word, id_field) {
+            let text = last.text();
+            self.end -= 1;
+            self.tail.totals = Some((u64::from(self.rows[self.end].0) + 1, text));
+        }
+    }
+
+    /// Data rows with their 1-based sheet row numbers (rows without a value are not rows).
+    pub(crate) fn data_rows(&self) -> impl Iterator<Item = (u64, Cells<'_>)> + '_ {
+        let first = self.header.map_or(self.end, |h| h + 1);
+        (first..self.end).map(move |k| (u64::from(self.rows[k].0) + 1, self.row(k)))
+    }
+
+    /// The number of data rows (for progress totals).
+    pub(crate) fn height(&self) -> u64 {
+        let first = self.header.map_or(self.end, |h| h + 1);
+        self.end.saturating_sub(first) as u64
     }
 
     pub(crate) fn location(&self, row: u64) -> Location {
         Location::Row {
             sheet: self.name.clone(),
             row,
+        }
+    }
+
+    /// How the sheet of `file` was read, with `rows_read` data rows: for the run's output and
+    /// summary.json.
+    pub(crate) fn file_read(&self, file: &Path, rows_read: u64) -> FileRead {
+        FileRead {
+            sheet: Some(self.name.clone()),
+            skip_rows: self.tail.skip_rows,
+            header_row: self.header_row(),
+            footer_lines: self.tail.footer_rows,
+            totals_line: self
+                .tail
+                .totals
+                .clone()
+                .map(|(line, text)| TotalsLine { line, text }),
+            ..FileRead::sheet(file, None, rows_read)
         }
     }
 
@@ -238,26 +350,31 @@ fn read_cells<RS: std::io::Read + std::io::Seek>(
     }
 }
 
-/// Opens the workbook and reads the configured sheet (or the first).
-pub(crate) fn open_sheet(
+/// The name of the sheet `wanted` among the workbook's `names` (the first when `None`); `Err`
+/// holds the error, naming the sheets there are.
+fn sheet_name(
     path: &Path,
-    workspace: &Path,
-    sheet: Option<&str>,
-) -> Result<Sheet, DataError> {
-    let full = workspace.join(path);
-    // Open once ourselves for a plain "file not found" style message.
-    std::fs::File::open(&full).map_err(|source| DataError::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    let excel = |message: String| DataError::Excel {
+    names: &[String],
+    wanted: Option<&SheetRef>,
+) -> Result<String, DataError> {
+    let config = |message: String| DataError::Config {
         path: path.to_path_buf(),
         message,
     };
-    let mut workbook = calamine::open_workbook_auto(&full).map_err(|e| excel(e.to_string()))?;
-    let names = workbook.sheet_names();
-    let name = match sheet {
-        Some(wanted) => names
+    let listed = || {
+        names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| format!("{} {n:?}", i + 1))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    match wanted {
+        None => names
+            .first()
+            .cloned()
+            .ok_or_else(|| excel_error(path, "the workbook has no sheets".to_string())),
+        Some(SheetRef::Name(wanted)) => names
             .iter()
             .find(|n| n.as_str() == wanted)
             .or_else(|| names.iter().find(|n| n.trim() == wanted.trim()))
@@ -265,16 +382,62 @@ pub(crate) fn open_sheet(
             .ok_or_else(|| DataError::SheetNotFound {
                 path: path.to_path_buf(),
                 sheet: wanted.to_string(),
-                available: names.clone(),
-            })?,
-        None => names
-            .first()
-            .cloned()
-            .ok_or_else(|| excel("the workbook has no sheets".to_string()))?,
-    };
+                available: names.to_vec(),
+            }),
+        Some(SheetRef::Index(0)) => Err(config(format!(
+            "`sheet: 0`: sheets are counted from 1 (the first sheet is `sheet: 1`); the workbook's sheets are: {}",
+            listed()
+        ))),
+        Some(SheetRef::Index(i)) => match usize::try_from(*i - 1).ok().and_then(|k| names.get(k)) {
+            Some(name) => Ok(name.clone()),
+            None => {
+                let named = names.iter().any(|n| n.trim() == i.to_string());
+                let hint = if named {
+                    format!("; to read the sheet named \"{i}\", quote it: `sheet: \"{i}\"`")
+                } else {
+                    "; give a position from 1 or the sheet's name".to_string()
+                };
+                Err(config(format!(
+                    "`sheet: {i}` asks for sheet number {i}, but the workbook has {} sheet(s): {}{hint}",
+                    names.len(),
+                    listed()
+                )))
+            }
+        },
+    }
+}
+
+/// An error of the workbook itself (unreadable, no sheets).
+fn excel_error(path: &Path, message: String) -> DataError {
+    DataError::Excel {
+        path: path.to_path_buf(),
+        message,
+    }
+}
+
+/// Opens the workbook and reads the configured sheet (or the first), its title and footer
+/// rows set apart as `layout` says.
+pub(crate) fn open_sheet(
+    path: &Path,
+    workspace: &Path,
+    sheet: Option<&SheetRef>,
+    layout: &SheetLayout,
+) -> Result<Sheet, DataError> {
+    let full = workspace.join(path);
+    // Open once ourselves for a plain "file not found" style message.
+    std::fs::File::open(&full).map_err(|source| DataError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let excel = |message: String| excel_error(path, message);
+    let mut workbook = calamine::open_workbook_auto(&full).map_err(|e| excel(e.to_string()))?;
+    let name = sheet_name(path, &workbook.sheet_names(), sheet)?;
     let cells =
         read_cells(&mut workbook, &name).map_err(|e| excel(format!("sheet {name:?}: {e}")))?;
-    Ok(Sheet::new(name, cells))
+    Sheet::new(name, cells, layout).map_err(|message| DataError::Config {
+        path: path.to_path_buf(),
+        message,
+    })
 }
 
 /// The day of a date cell (time dropped); `None` for durations and out-of-range serials.
@@ -488,29 +651,32 @@ fn read_row(
     emit(&row)
 }
 
-/// The transaction sheet, its column plan and date format: what both passes start from.
+/// The transaction sheet (a totals row at its end left out), its column plan and date format:
+/// what both passes start from.
 fn open_transactions(
     src: &TransactionSource,
     file: &Path,
     workspace: &Path,
+    layout: &SheetLayout,
 ) -> Result<(Sheet, ColumnPlan, DateFormat), DataError> {
     let format = date_format(src)?;
-    let sheet = open_sheet(file, workspace, src.sheet.as_deref())?;
+    let mut sheet = open_sheet(file, workspace, src.sheet.as_ref(), layout)?;
     let plan = ColumnPlan::new(file, sheet.headers(), &src.columns)?;
+    sheet.cut_totals(plan.customer_id);
     Ok((sheet, plan, format))
 }
 
 /// Reads every data row in order through `read_row`, `emit` getting the used ones; progress by
 /// rows.
+/// Returns the stats and how the file was read.
 fn each_row(
     src: &TransactionSource,
-    file: &Path,
-    workspace: &Path,
+    (file, workspace, layout): (&Path, &Path, &SheetLayout),
     as_of: Day,
     progress: Option<&dyn Progress>,
     mut emit: impl FnMut(&ColumnPlan, &Row<'_>) -> Result<(), CellProblem>,
-) -> Result<LoadStats, DataError> {
-    let (sheet, plan, format) = open_transactions(src, file, workspace)?;
+) -> Result<(LoadStats, FileRead), DataError> {
+    let (sheet, plan, format) = open_transactions(src, file, workspace, layout)?;
     let numbers = transaction_numbers(src)?;
     let date_expected = format.expected();
     let mut dates = DateParser::new(&format);
@@ -529,36 +695,36 @@ fn each_row(
     if let Some(p) = progress {
         p.advance(total, total);
     }
-    Ok(stats)
+    let read = sheet.file_read(file, stats.rows_read);
+    Ok((stats, read))
 }
 
-/// [`super::read_transactions`] for spreadsheets (one thread, one sink).
+/// [`super::read_transactions`] for spreadsheets (one thread, one sink): the sink, the stats
+/// and how the file was read.
 pub(crate) fn read_transactions<S: RowSink>(
     src: &TransactionSource,
-    file: &Path,
-    workspace: &Path,
+    (file, workspace, layout): (&Path, &Path, &SheetLayout),
     as_of: Day,
     make_sink: impl Fn() -> S + Sync,
     progress: Option<&dyn Progress>,
-) -> Result<(S, LoadStats), DataError> {
+) -> Result<(S, LoadStats, FileRead), DataError> {
     let mut sink = make_sink();
-    let stats = each_row(src, file, workspace, as_of, progress, |_, row| {
+    let (stats, read) = each_row(src, (file, workspace, layout), as_of, progress, |_, row| {
         sink.push(row);
         Ok(())
     })?;
-    Ok((sink, stats))
+    Ok((sink, stats, read))
 }
 
 /// Reads the sheet again, adding the sums of `tracker`: the error at the first row where one
 /// leaves the range; `Ok` when none does.
 pub(crate) fn locate_overflow(
     src: &TransactionSource,
-    file: &Path,
-    workspace: &Path,
+    (file, workspace, layout): (&Path, &Path, &SheetLayout),
     as_of: Day,
     tracker: &mut Tracker,
 ) -> Result<(), DataError> {
-    each_row(src, file, workspace, as_of, None, |plan, row| {
+    each_row(src, (file, workspace, layout), as_of, None, |plan, row| {
         tracker.add(plan, row)
     })
     .map(drop)
@@ -567,11 +733,10 @@ pub(crate) fn locate_overflow(
 /// [`super::latest_day`] for spreadsheets.
 pub(crate) fn latest_day(
     src: &TransactionSource,
-    file: &Path,
-    workspace: &Path,
+    (file, workspace, layout): (&Path, &Path, &SheetLayout),
     progress: Option<&dyn Progress>,
 ) -> Result<Option<Day>, DataError> {
-    let (sheet, plan, format) = open_transactions(src, file, workspace)?;
+    let (sheet, plan, format) = open_transactions(src, file, workspace, layout)?;
     let date_expected = format.expected();
     let mut dates = DateParser::new(&format);
     let mut latest = None;
@@ -589,4 +754,110 @@ pub(crate) fn latest_day(
         p.advance(sheet.height(), sheet.height());
     }
     Ok(latest)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cells(rows: &[&[&str]]) -> Vec<(u32, u32, Data)> {
+        let mut out = Vec::new();
+        for (r, row) in rows.iter().enumerate() {
+            for (c, v) in row.iter().enumerate() {
+                if !v.is_empty() {
+                    out.push((r as u32, c as u32 + 1, Data::String(v.to_string())));
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn title_footer_and_totals_rows() {
+        let rows: &[&[&str]] = &[
+            &["Umsatzliste"],
+            &[],
+            &["Kunde", "Betrag"],
+            &["K-1", "1"],
+            &["K-2", "2"],
+            &["Summe", "3"],
+            &["Erstellt mit ERP"],
+        ];
+        let layout = SheetLayout {
+            skip_rows: 1,
+            skip_footer: 1,
+        };
+        let mut sheet = Sheet::new("S".into(), cells(rows), &layout).unwrap();
+        assert_eq!(sheet.headers(), ["Kunde", "Betrag"]);
+        assert_eq!(
+            sheet.header_row(),
+            3,
+            "blank rows after the title are skipped"
+        );
+        sheet.cut_totals(0);
+        let data: Vec<u64> = sheet.data_rows().map(|(r, _)| r).collect();
+        assert_eq!(data, [4, 5], "the sheet's own rows");
+        assert_eq!(sheet.tail.totals, Some((6, "Summe | 3".to_string())));
+        assert_eq!(sheet.height(), 2);
+        // Without skip_footer the footer is the last row: no totals row is found.
+        let mut plain = Sheet::new("S".into(), cells(rows), &SheetLayout::default()).unwrap();
+        assert_eq!(plain.header_row(), 1);
+        plain.cut_totals(0);
+        assert_eq!(plain.tail.totals, None);
+        let e = Sheet::new(
+            "S".into(),
+            cells(rows),
+            &SheetLayout {
+                skip_rows: 7,
+                skip_footer: 0,
+            },
+        )
+        .err()
+        .unwrap();
+        assert!(
+            e.contains("skip 7 title rows") && e.contains("row 7"),
+            "{e}"
+        );
+        let e = Sheet::new(
+            "S".into(),
+            cells(rows),
+            &SheetLayout {
+                skip_rows: 2,
+                skip_footer: 5,
+            },
+        )
+        .err()
+        .unwrap();
+        assert!(
+            e.contains("`skip_footer: 5` drops more than the 4 data rows"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn sheets_by_name_or_position() {
+        let p = Path::new("b.xlsx");
+        let names = vec![
+            "Info".to_string(),
+            "Umsätze".to_string(),
+            "2024".to_string(),
+        ];
+        let pick = |s: Option<SheetRef>| sheet_name(p, &names, s.as_ref());
+        assert_eq!(pick(None).unwrap(), "Info");
+        assert_eq!(pick(Some(SheetRef::Index(2))).unwrap(), "Umsätze");
+        assert_eq!(pick(Some(SheetRef::from(" Umsätze "))).unwrap(), "Umsätze");
+        let e = pick(Some(SheetRef::Index(4))).unwrap_err().to_string();
+        assert!(
+            e.contains("1 \"Info\", 2 \"Umsätze\", 3 \"2024\"") && e.contains("sheet number 4"),
+            "{e}"
+        );
+        let e = pick(Some(SheetRef::Index(2024))).unwrap_err().to_string();
+        assert!(e.contains("quote it: `sheet: \"2024\"`"), "{e}");
+        let e = pick(Some(SheetRef::Index(0))).unwrap_err().to_string();
+        assert!(e.contains("counted from 1"), "{e}");
+        let e = pick(Some(SheetRef::from("Kunden")))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("no sheet \"Kunden\""), "{e}");
+    }
 }

@@ -40,7 +40,7 @@ pub use attributes::{
 };
 pub use config::{
     CustomerSource, DataPath, DateFormats, Encoding, Negative, NumberFormat, NumberFormatSpec,
-    TransactionColumns, TransactionSource,
+    SheetRef, TransactionColumns, TransactionSource,
 };
 pub use day::Day;
 pub use error::{CellError, DataError, Location, SumOverflow};
@@ -175,7 +175,7 @@ fn transaction_files(
         .map(|file| {
             let kind = FileKind::of(
                 &file,
-                src.sheet.as_deref(),
+                src.sheet.as_ref(),
                 src.delimiter,
                 src.layout_options(),
             )?;
@@ -268,8 +268,8 @@ pub fn check_source(src: &TransactionSource, workspace: &Path) -> Result<(), Dat
                 let opts = csv_source::CsvOptions::default();
                 csv_source::open(&file, workspace, &layout, &opts)?.headers
             }
-            FileKind::Spreadsheet => {
-                excel_source::open_sheet(&file, workspace, src.sheet.as_deref())?.headers()
+            FileKind::Spreadsheet(layout) => {
+                excel_source::open_sheet(&file, workspace, src.sheet.as_ref(), &layout)?.headers()
             }
         };
         headers::ColumnPlan::new(&file, headers, &src.columns)?;
@@ -295,7 +295,9 @@ pub fn latest_day(
             FileKind::Delimited(layout) => {
                 csv_source::latest_day(src, file, workspace, &layout, progress, &opts)
             }
-            FileKind::Spreadsheet => excel_source::latest_day(src, file, workspace, progress),
+            FileKind::Spreadsheet(layout) => {
+                excel_source::latest_day(src, (file, workspace, &layout), progress)
+            }
         },
     )?;
     Ok(latest.into_iter().flatten().max())
@@ -333,13 +335,13 @@ pub fn read_transactions<S: RowSink>(
             FileKind::Delimited(layout) => csv_source::read_transactions(
                 src, file, workspace, &layout, as_of, &make_sink, progress, &opts,
             ),
-            FileKind::Spreadsheet => {
-                let (sink, stats) = excel_source::read_transactions(
-                    src, file, workspace, as_of, &make_sink, progress,
-                )?;
-                let read = FileRead::sheet(file, src.sheet.as_deref(), stats.rows_read);
-                Ok((sink, stats, read))
-            }
+            FileKind::Spreadsheet(layout) => excel_source::read_transactions(
+                src,
+                (file, workspace, &layout),
+                as_of,
+                &make_sink,
+                progress,
+            ),
         },
     )?;
     let mut sink: Option<S> = None;
@@ -413,8 +415,8 @@ fn locate_overflow(
             FileKind::Delimited(layout) => {
                 csv_source::locate_overflow(src, file, workspace, layout, as_of, &mut tracker, opts)
             }
-            FileKind::Spreadsheet => {
-                excel_source::locate_overflow(src, file, workspace, as_of, &mut tracker)
+            FileKind::Spreadsheet(layout) => {
+                excel_source::locate_overflow(src, (file, workspace, layout), as_of, &mut tracker)
             }
         };
         if let Err(e) = found {
@@ -456,7 +458,7 @@ impl Expected {
     pub(crate) fn describe(self, date: &str) -> String {
         match self {
             Expected::CustomerId => "a customer id (it must not be empty)".to_string(),
-            Expected::Utf8 => "UTF-8 text (export or save the file as UTF-8)".to_string(),
+            Expected::Utf8 => format!("UTF-8 text ({})", decode::not_utf8_hint(b"")),
             Expected::Text => "text (not a spreadsheet error such as #N/A)".to_string(),
             Expected::Date => date.to_string(),
             Expected::Amount => "an amount such as 12.34 (at most 2 decimals)".to_string(),

@@ -190,8 +190,40 @@ fn trim_space(b: &[u8]) -> &[u8] {
     trim_end_space(trim_start_space(b))
 }
 
+/// The locales `number_format` accepts by name (their separators come from CLDR through ICU4X;
+/// this is the list of names, not of formats): the language alone (`de`) is accepted for each
+/// language listed. Others are an error listing these; spell their separators out instead.
+pub(crate) const LOCALES: &[&str] = &[
+    "bg-BG", "cs-CZ", "da-DK", "de-AT", "de-CH", "de-DE", "de-LI", "de-LU", "el-GR", "en-AU",
+    "en-CA", "en-GB", "en-IE", "en-NZ", "en-US", "en-ZA", "es-AR", "es-ES", "es-MX", "et-EE",
+    "fi-FI", "fr-BE", "fr-CA", "fr-CH", "fr-FR", "fr-LU", "hr-HR", "hu-HU", "it-CH", "it-IT",
+    "ja-JP", "ko-KR", "lt-LT", "lv-LV", "nb-NO", "nl-BE", "nl-NL", "pl-PL", "pt-BR", "pt-PT",
+    "ro-RO", "sk-SK", "sl-SI", "sv-SE", "tr-TR", "zh-CN",
+];
+
+/// The listed locale `tag` names (exactly, or a listed locale's language alone), or the error
+/// listing the locales and suggesting the closest.
+fn known_locale(tag: &str) -> Result<&str, String> {
+    let language = |l: &str| l.split('-').next().unwrap_or(l).to_string();
+    if LOCALES.contains(&tag) || LOCALES.iter().any(|l| language(l) == tag) {
+        return Ok(tag);
+    }
+    let names: Vec<String> = LOCALES.iter().map(|l| l.to_string()).collect();
+    let hint = match crate::ident::closest(&names, tag) {
+        Some(c) => format!("did you mean {c:?}? "),
+        None => String::new(),
+    };
+    Err(format!(
+        "number_format: {tag:?} is not a locale powerbase knows; {hint}the locales are: {} \
+         (or a language alone, such as \"de\"); for another, spell out the separators, e.g. \
+         {{ decimal: \",\", thousands: \".\" }}",
+        LOCALES.join(", ")
+    ))
+}
+
 /// The separators a locale writes `1234567.5` with.
 fn locale_separators(tag: &str) -> Result<(char, Option<char>), String> {
+    let tag = known_locale(tag)?;
     let locale = icu_locale_core::Locale::try_from_str(tag).map_err(|e| {
         format!("number_format: {tag:?} is not a locale ({e}); write it like \"de-DE\", or spell out {{ decimal: \",\", thousands: \".\" }}")
     })?;
@@ -276,6 +308,39 @@ impl NumberParser {
             marks,
             code,
         })
+    }
+
+    /// `1234567.89` written in this format (`1.234.567,89`), for messages.
+    pub(crate) fn example(&self) -> String {
+        let group = match self.group {
+            Group::None => String::new(),
+            Group::Char(c) => c.to_string(),
+            Group::Space => " ".to_string(),
+            Group::Apostrophe => "'".to_string(),
+        };
+        format!("1{group}234{group}567{}89", self.decimal as char)
+    }
+
+    /// Whether `t` is written like a number, whether or not it reads as one in this format:
+    /// digits with `.` `,` `'` separators (a space too when this format groups with one), signs
+    /// and parentheses, currency signs, and a 3-letter code at the start or end (`EUR`). Text
+    /// such as a date with dots (`15.03.2024`) looks like a number too; a word does not.
+    pub(crate) fn looks_like_number(&self, t: &str) -> bool {
+        let t = t.trim().trim_matches(|c| CURRENCY_CHARS.contains(c)).trim();
+        let code = |s: &str| s.len() >= 3 && s.chars().take(3).all(|c| c.is_ascii_uppercase());
+        let t = if code(t) { t[3..].trim_start() } else { t };
+        let t = match t.len().checked_sub(3) {
+            Some(i) if t.is_char_boundary(i) && code(&t[i..]) => t[..i].trim_end(),
+            _ => t,
+        };
+        let spaced = self.group == Group::Space;
+        t.chars().any(|c| c.is_ascii_digit())
+            && t.chars().all(|c| {
+                c.is_ascii_digit()
+                    || matches!(c, '.' | ',' | '\'' | '’' | '+' | '-' | '(' | ')')
+                    || CURRENCY_CHARS.contains(c)
+                    || (spaced && matches!(c, ' ' | '\u{a0}' | '\u{202f}'))
+            })
     }
 
     /// The length of a thousands separator at the start of `b`, 0 when there is none.
@@ -633,8 +698,85 @@ mod tests {
         assert_eq!(p.cents(b"1,00 \xE2\x82\xAC"), Err(OTHER_CURRENCY));
         let e = NumberParser::new(&NumberFormat::Locale("not a locale!".into()), None);
         assert!(e.unwrap_err().contains("is not a locale"));
-        let e = NumberParser::new(&NumberFormat::Locale("ar-EG".into()), None);
-        assert!(e.unwrap_err().contains("does not read"));
+    }
+
+    #[test]
+    fn the_readme_lists_the_locales() {
+        let readme = include_str!("../../README.md").replace("\n  ", " ");
+        let list = LOCALES.join(", ");
+        assert!(readme.contains(&list), "README.md should list: {list}");
+    }
+
+    #[test]
+    fn what_looks_like_a_number() {
+        let de = de(Negative::LeadingMinus);
+        let plain = NumberParser::plain();
+        for t in [
+            "1,234.50",
+            "12.500,00",
+            "(12)",
+            "12,50 €",
+            "EUR 1.000",
+            "-3",
+            "15.03.2024",
+        ] {
+            assert!(de.looks_like_number(t), "{t}");
+            assert!(plain.looks_like_number(t), "{t}");
+        }
+        for t in [
+            "Gold",
+            "K-12",
+            "12 kg",
+            "n/a",
+            "1e5",
+            "-",
+            "EUR",
+            "+49 30 1234",
+        ] {
+            assert!(!de.looks_like_number(t), "{t}");
+        }
+        let fr = NumberParser::new(&NumberFormat::Locale("fr-FR".into()), None).unwrap();
+        assert!(fr.looks_like_number("1 234,5"));
+        assert!(!de.looks_like_number("1 234,5"));
+        assert_eq!(de.example(), "1.234.567,89");
+        assert_eq!(plain.example(), "1234567.89");
+    }
+
+    #[test]
+    fn unknown_locales_are_errors_listing_the_known_ones() {
+        let err = |tag: &str| {
+            NumberParser::new(&NumberFormat::Locale(tag.into()), None)
+                .map(drop)
+                .unwrap_err()
+        };
+        let e = err("de_DE");
+        assert!(e.contains("did you mean \"de-DE\"?"), "{e}");
+        assert!(e.contains("fr-CH") && e.contains("en-US"), "{e}");
+        let e = err("xx-YY");
+        assert!(
+            e.contains("\"xx-YY\" is not a locale powerbase knows"),
+            "{e}"
+        );
+        assert!(!e.contains("did you mean"), "{e}");
+        assert!(err("DE-de").contains("did you mean \"de-DE\"?"));
+        assert!(err("ar-EG").contains("spell out the separators"));
+        // Inside a spelled-out format too.
+        let spec = NumberFormat::Spec(NumberFormatSpec {
+            locale: Some("fr_FR".into()),
+            ..Default::default()
+        });
+        let e = NumberParser::new(&spec, None).map(drop).unwrap_err();
+        assert!(e.contains("did you mean \"fr-FR\"?"), "{e}");
+        // Every listed locale, and its language alone, resolves through CLDR to separators
+        // powerbase reads, with a decimal separator apart from the thousands separator.
+        for tag in LOCALES {
+            let language = tag.split('-').next().unwrap();
+            for t in [*tag, language] {
+                let (d, g) = locale_separators(t).unwrap_or_else(|e| panic!("{t}: {e}"));
+                assert!(matches!(d, '.' | ','), "{t}: {d:?}");
+                assert_ne!(Some(d), g, "{t}");
+            }
+        }
     }
 
     #[test]

@@ -112,16 +112,27 @@ pub(crate) const TOTALS_WORDS: [&str; 5] = ["summe", "total", "gesamt", "totals"
 /// Whether a record is a totals line: its customer id column, or its first column while the id
 /// column is empty, holds one of [`TOTALS_WORDS`] (case-insensitive, a trailing `:` allowed).
 pub(crate) fn is_totals(record: &ByteRecord, id_field: usize) -> bool {
+    is_totals_with(|i| Some(record.get(i).unwrap_or(b"")), id_field)
+}
+
+/// [`is_totals`] over any row (a spreadsheet's too): `cell` gives a field's text, `None` for a
+/// value that is not text (a number: neither empty nor a totals word).
+pub(crate) fn is_totals_with<'a>(
+    cell: impl Fn(usize) -> Option<&'a [u8]>,
+    id_field: usize,
+) -> bool {
     let word = |i: usize| {
-        let b = record.get(i).unwrap_or(b"").trim_ascii();
+        let b = cell(i)?.trim_ascii();
         let b = b.strip_suffix(b":").unwrap_or(b).trim_ascii();
-        std::str::from_utf8(b)
-            .map(str::to_lowercase)
-            .unwrap_or_default()
+        Some(
+            std::str::from_utf8(b)
+                .map(str::to_lowercase)
+                .unwrap_or_default(),
+        )
     };
-    let is_word = |w: String| TOTALS_WORDS.contains(&w.as_str());
+    let is_word = |w: &Option<String>| w.as_deref().is_some_and(|w| TOTALS_WORDS.contains(&w));
     let id = word(id_field);
-    is_word(id.clone()) || (id.is_empty() && is_word(word(0)))
+    is_word(&id) || (id.as_deref() == Some("") && is_word(&word(0)))
 }
 
 #[cfg(test)]

@@ -24,7 +24,7 @@ pub struct FileRead {
     pub delimiter_sniffed: bool,
     /// The text encoding (`utf-8`, `windows-1252`, ...); `None` for a spreadsheet.
     pub encoding: Option<String>,
-    /// The sheet read, for a spreadsheet (`None`: the first sheet).
+    /// The name of the sheet read, for a spreadsheet.
     pub sheet: Option<String>,
     /// Title lines skipped before the header (`skip_rows` / `header_row`).
     pub skip_rows: u64,
@@ -49,7 +49,8 @@ pub struct TotalsLine {
 }
 
 impl FileRead {
-    /// A spreadsheet file as read: `sheet` as configured (`None`: the first), header on row 1.
+    /// A spreadsheet file as read: `sheet` as given, header on row 1, nothing left out (the
+    /// reader fills in what it did).
     pub(crate) fn sheet(file: &std::path::Path, sheet: Option<&str>, rows_read: u64) -> Self {
         FileRead {
             path: file.display().to_string(),

@@ -744,7 +744,7 @@ fn write_workbook(path: &Path) {
 
 fn excel_source(sheet: Option<&str>) -> TransactionSource {
     TransactionSource {
-        sheet: sheet.map(str::to_string),
+        sheet: sheet.map(SheetRef::from),
         ..source(
             "book.xlsx",
             TransactionColumns {
