@@ -202,8 +202,8 @@ enum Command {
         /// The workspace folder (holding powerbase.yaml).
         #[arg(default_value = ".")]
         workspace: PathBuf,
-        /// Also read every data file fully (every file of the transactions and the customer
-        /// master) and report every row that cannot be read, as `run` would, writing nothing.
+        /// Also read every transaction file fully (every file of a glob) and report every row
+        /// that cannot be read, as `run` would, writing nothing.
         /// Exits non-zero when there are bad rows, unless they are quarantined
         /// (`on_bad_rows: quarantine` or `--on-bad-rows quarantine`) and within `max_rejected`:
         /// then they are a warning.
