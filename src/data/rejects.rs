@@ -183,6 +183,9 @@ pub(crate) fn kind_of(p: &CellProblem) -> Kind {
     (Some(p.field), label)
 }
 
+/// The kind of a bad row of the customer master (only listed, never counted by kind).
+pub(crate) const BAD_ROW: Kind = (None, "a bad row");
+
 /// The kind of a record with the wrong number of fields.
 pub(crate) const FIELD_COUNT: Kind = (None, "the wrong number of fields");
 

@@ -1809,3 +1809,44 @@ fn reject_lines_of(r: &super::Rejected) -> u64 {
         _ => 0,
     }
 }
+
+#[test]
+fn every_bad_row_of_the_customer_master_is_reported_together() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "c.csv",
+        b"id,Segment\n001,Gold\n,Silver\n003,Gold,extra\n004,Bronze\n\"005\"x,Gold\n006,\"a\"b\n",
+    );
+    let mut map = BTreeMap::new();
+    map.insert("customer_id".to_string(), "id".to_string());
+    let src = CustomerSource {
+        path: PathBuf::from("c.csv").into(),
+        columns: map,
+        sheet: None,
+        delimiter: Some(','),
+        number_format: None,
+        currency: None,
+        encoding: Default::default(),
+        header_row: None,
+        skip_rows: None,
+        skip_footer: 0,
+        id_normalise: None,
+    };
+    let e = read_customers(&src, dir.path()).unwrap_err();
+    let DataError::BadRows(b) = &e else {
+        panic!("{e}")
+    };
+    assert_eq!(reject_lines(&b.rejects), [3, 4, 6, 7]);
+    assert_eq!(b.rejects.rows[1].record, "003,Gold,extra");
+    assert!(e
+        .to_string()
+        .starts_with("c.csv: 4 rows cannot be read:\n  line 3, column \"id\""));
+    // One bad row alone keeps its own message.
+    write(dir.path(), "c.csv", b"id,Segment\n001,Gold\n002,Gold,x\n");
+    let e = read_customers(&src, dir.path()).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "c.csv, line 3: expected 2 fields like the header, found 3 (an unquoted delimiter inside a value?)"
+    );
+}
