@@ -122,7 +122,9 @@ fn the_bad_row_keys_are_described() {
     assert_eq!(values, ["fail", "quarantine"]);
     assert_eq!(props["on_bad_rows"]["default"], "fail");
     // max_rejected: a number or a percentage text.
-    let share = resolve(&root, &props["max_rejected"]);
+    // (`resolve` would pick the first branch of the share's own `anyOf`.)
+    assert_eq!(props["max_rejected"]["anyOf"][0]["$ref"], "#/$defs/Share");
+    let share = &root["$defs"]["Share"];
     let kinds: Vec<&str> = share["anyOf"]
         .as_array()
         .unwrap()
