@@ -730,12 +730,14 @@ where
             start(record),
             (rdr.position().byte() as usize).min(buf.len()),
         );
-        // The parse of a record may start at blank lines it skipped.
-        let blank = buf[begin..end]
-            .iter()
-            .take_while(|&&c| c == b'\n' || c == b'\r')
-            .count();
-        let raw = &buf[begin + blank..end];
+        // The raw record, only made for a bad row: its parse may start at blank lines it skipped.
+        let raw = || {
+            let blank = buf[begin..end]
+                .iter()
+                .take_while(|&&c| c == b'\n' || c == b'\r')
+                .count();
+            &buf[begin + blank..end]
+        };
         let mut line = || lines.line_at(buf, begin as u64);
         if let Some(at) = stray.filter(|&at| at < end) {
             let field = quoted_field_at(buf, begin, at, ctx.delim).0;
@@ -743,7 +745,7 @@ where
             rejects.add(after_quote(field), None, || {
                 let bytes = (buf, begin, at);
                 let e = text_after_quote_error(ctx.path, ctx.headers, bytes, line(), ctx.delim);
-                Rejected::new(e, raw)
+                Rejected::new(e, raw())
             });
             stray = after(end);
             continue;
@@ -757,7 +759,7 @@ where
                     expected: n_fields,
                     found: record.len(),
                 };
-                Rejected::new(e, raw)
+                Rejected::new(e, raw())
             });
             continue;
         }
@@ -771,7 +773,7 @@ where
                 return Err(error(line()));
             }
             let amount = ctx.amount.and_then(|f| f(record));
-            rejects.add(kind_of(&p), amount, || Rejected::new(error(line()), raw));
+            rejects.add(kind_of(&p), amount, || Rejected::new(error(line()), raw()));
         }
     }
 }

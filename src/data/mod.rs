@@ -2,10 +2,11 @@
 //! and an optional customer attribute table, validates every cell, and streams rows into
 //! per-thread [`RowSink`]s.
 //!
-//! The product standard: bad input never passes silently. Every bad cell stops the run with an
-//! error naming the file, the line (or sheet and row), the column, the value and what was
-//! expected ([`DataError`]). When several threads find errors, the earliest line wins, so the
-//! message is the same on every run. A per-customer sum that leaves the range a sink adds exactly
+//! The product standard: bad input never passes silently. Every bad row is found in one pass and
+//! named with the file, the line (or sheet and row), the column, the value and what was expected;
+//! by default they stop the run together ([`DataError::BadRows`], the earliest by file and line
+//! first, the same on every run whatever the thread count), or, with `on_bad_rows: quarantine`,
+//! they are set aside ([`LoadStats::rejected`], the `rejects` module) within `max_rejected`. A per-customer sum that leaves the range a sink adds exactly
 //! ([`RowSink::overflows`]) is traced back to the row where it leaves it (the `overflow` module).
 //!
 //! Delimited text is read by one thread in large blocks cut at record boundaries (quote-aware)

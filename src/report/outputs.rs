@@ -93,7 +93,7 @@ fn summary_json(i: &Inputs) -> Result<Built, Error> {
 }
 
 /// Written in quarantine mode only, and then always (only its header when no row was set
-/// aside), so a folder of outputs never holds a stale list from an earlier run.
+/// aside): whoever asked for quarantine finds the list where they look for it, empty or not.
 fn rejects_csv(i: &Inputs) -> Result<Built, Error> {
     match i.rejects {
         Some(rows) => one("rejects.csv", super::rejects::rejects_csv(rows)),
