@@ -1850,3 +1850,35 @@ fn every_bad_row_of_the_customer_master_is_reported_together() {
         "c.csv, line 3: expected 2 fields like the header, found 3 (an unquoted delimiter inside a value?)"
     );
 }
+
+#[test]
+fn spreadsheet_rows_are_quarantined_with_their_sheet_and_row() {
+    let dir = tempfile::tempdir().unwrap();
+    write_workbook(&dir.path().join("book.xlsx"));
+    let mut src = excel_source(Some("Bad"));
+    src.on_bad_rows = super::OnBadRows::Quarantine;
+    src.max_rejected = Some(super::Share(1.0));
+    let (c, stats) =
+        read_transactions(&src, dir.path(), far_future(), Collect::default, None).unwrap();
+    assert!(c.rows.is_empty());
+    let r = &stats.rejected;
+    assert_eq!(r.total, 1);
+    assert_eq!(
+        r.rows[0].location,
+        Location::Row {
+            sheet: "Bad".into(),
+            row: 2
+        }
+    );
+    assert_eq!(r.rows[0].column.as_deref(), Some("Net"));
+    assert!(
+        r.rows[0].record.starts_with("A,2024-01-01,"),
+        "{}",
+        r.rows[0].record
+    );
+    assert_eq!(r.amount, 0); // the bad cell is the amount
+    assert_eq!(
+        stats.rows_read,
+        stats.rows_used + stats.excluded_after_as_of + r.total
+    );
+}
