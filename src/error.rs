@@ -72,9 +72,20 @@ fn data_diagnostic(e: &DataError) -> Diagnostic {
         DataError::DuplicateCustomer { .. } => "data/duplicate-customer",
         DataError::AttributeName { .. } => "data/bad-attribute-name",
         DataError::SumOverflow(_) => "data/sum-out-of-range",
+        DataError::BadRows(b) if b.limit.is_some() => "data/too-many-rejected",
+        // One bad row keeps the code of its problem (`data/bad-cell`, `data/field-count`, ...).
+        DataError::BadRows(b) if b.rejects.total == 1 && b.rejects.rows.len() == 1 => {
+            b.rejects.rows[0].code
+        }
+        DataError::BadRows(_) => "data/bad-rows",
         _ => "data/bad-file",
     };
     let mut d = Diagnostic::new(e.to_string()).code(code);
+    if let DataError::BadRows(b) = e {
+        if b.limit.is_none() {
+            d = d.with_help(crate::data::QUARANTINE);
+        }
+    }
     if let Some(path) = e.path() {
         let line = match e.location() {
             Some(Location::Line(n)) => u32::try_from(*n).unwrap_or(0),

@@ -111,6 +111,62 @@ pub fn check(root: &Path) -> Result<Prepared> {
     Ok(prepared)
 }
 
+/// What `powerbase check --data` found reading every transaction row.
+#[derive(Debug, Clone)]
+pub struct DataCheck {
+    /// Transaction rows read (every file).
+    pub rows_read: u64,
+    /// Rows that cannot be read, set aside under `on_bad_rows: quarantine` within
+    /// `max_rejected`: a warning listing them (`None` when there are none). Bad rows otherwise
+    /// are an error of [`check_data`].
+    pub warning: Option<Diagnostic>,
+}
+
+/// A sink that keeps nothing: [`check_data`] only validates.
+struct Discard;
+
+impl data::RowSink for Discard {
+    fn push(&mut self, _: &data::Row<'_>) {}
+    fn merge(&mut self, _: Self) {}
+}
+
+/// What `check --data` adds to [`check`]: reads every row of every transaction file, as a run
+/// reads them (every row, whatever its date), writing nothing. Bad rows fail it, all listed
+/// ([`data::DataError::BadRows`]), unless `on_bad_rows: quarantine` sets them aside within
+/// `max_rejected`: then they are a warning. (The customer master was read in full by
+/// [`check`].)
+pub fn check_data(prepared: &Prepared, progress: Option<&dyn Progress>) -> Result<DataCheck> {
+    let policy = &prepared.workspace.policy;
+    let src = &policy.transactions;
+    let (_, stats) = data::read_transactions(
+        src,
+        &prepared.workspace.root,
+        Day(i32::MAX),
+        || Discard,
+        progress,
+    )
+    .map_err(|e| data_error(e, DataSection::Transactions, &policy.spans))?;
+    let r = &stats.rejected;
+    let warning = (r.total > 0).then(|| {
+        let path = src.path.shown();
+        Diagnostic::new(format!(
+            "{}: {} of the {} rows read ({}) cannot be read; a run sets them aside (on_bad_rows: \
+             quarantine, within max_rejected) and lists them in rejects.csv:{}",
+            path.display(),
+            r.total,
+            stats.rows_read,
+            data::rejects_percent(r.total as f64 / stats.rows_read.max(1) as f64),
+            r.listing(&path)
+        ))
+        .code("data/rows-set-aside")
+        .warning()
+    });
+    Ok(DataCheck {
+        rows_read: stats.rows_read,
+        warning,
+    })
+}
+
 /// What to prepare: a policy read from any file source, its data paths relative to a folder.
 #[derive(Clone)]
 pub struct Prepare<'a> {
@@ -786,6 +842,8 @@ impl Prepared {
             markdown: &markdown,
             table: &outcome.table,
             evaluation: &outcome.evaluation,
+            rejects: (policy.transactions.on_bad_rows == data::OnBadRows::Quarantine)
+                .then_some(outcome.stats.rejected.rows.as_slice()),
         })?;
         Ok(Rendered {
             files,
@@ -904,6 +962,31 @@ pub struct RunOptions {
     pub compare_as_of: Option<Day>,
     /// The date of issue overriding `report.issued` (`--issued`).
     pub issued: Option<Day>,
+    /// `--on-bad-rows` and `--max-rejected`, overriding `data.transactions`.
+    pub bad_rows: BadRowsOverride,
+}
+
+/// The command line's `--on-bad-rows` and `--max-rejected`: each, when given, replaces the
+/// setting of `data.transactions` for this run.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct BadRowsOverride {
+    /// `fail` or `quarantine`.
+    pub on_bad_rows: Option<data::OnBadRows>,
+    /// The largest share of rows that may be set aside.
+    pub max_rejected: Option<data::Share>,
+}
+
+impl BadRowsOverride {
+    /// Applies the overrides to the policy's transaction source.
+    pub fn apply(&self, prepared: &mut Prepared) {
+        let src = &mut prepared.workspace.policy.transactions;
+        if let Some(on) = self.on_bad_rows {
+            src.on_bad_rows = on;
+        }
+        if let Some(share) = self.max_rejected {
+            src.max_rejected = Some(share);
+        }
+    }
 }
 
 /// The whole job: prepare, evaluate, render and replace the output folder in one step. The output
@@ -928,6 +1011,7 @@ pub fn run_with(
     let mut prepared = prepare_with(root, &options.overrides)?;
     prepared.set_limits(options.limits);
     prepared.set_issued(options.issued);
+    options.bad_rows.apply(&mut prepared);
     let out = options.out.clone().unwrap_or_else(|| root.join("out"));
     let inputs = prepared.inputs();
     report::output::check_out_dir(&out, root, &inputs)?;

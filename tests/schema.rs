@@ -106,3 +106,30 @@ fn init_writes_the_schema_its_files_point_to() {
     assert_eq!(written, schema());
     powerbase().arg("check").arg(&dir).assert().success();
 }
+
+#[test]
+fn the_bad_row_keys_are_described() {
+    let root = schema();
+    let src = resolve(&root, &root["$defs"]["TransactionSource"]);
+    let props = &src["properties"];
+    let on = resolve(&root, &props["on_bad_rows"]);
+    let values: Vec<&str> = on["oneOf"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["const"].as_str().unwrap())
+        .collect();
+    assert_eq!(values, ["fail", "quarantine"]);
+    assert_eq!(props["on_bad_rows"]["default"], "fail");
+    // max_rejected: a number or a percentage text.
+    // (`resolve` would pick the first branch of the share's own `anyOf`.)
+    assert_eq!(props["max_rejected"]["anyOf"][0]["$ref"], "#/$defs/Share");
+    let share = &root["$defs"]["Share"];
+    let kinds: Vec<&str> = share["anyOf"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["number", "string"]);
+}

@@ -185,6 +185,12 @@ pub struct DataQuality {
     pub rows_used: u64,
     /// Rows dated after the as-of date.
     pub excluded_after_as_of: u64,
+    /// Rows that could not be read and were set aside (`on_bad_rows: quarantine`).
+    pub rejected: u64,
+    /// The sum of the amounts (cents) of the rejected rows whose amount could be read.
+    pub rejected_amount: i128,
+    /// The rejected rows by column and problem, commonest first.
+    pub rejected_problems: Vec<(String, &'static str, u64)>,
     /// Used rows with a zero amount.
     pub zero_amount_rows: u64,
     /// Used rows with a negative amount.
@@ -427,6 +433,9 @@ fn quality(
         rows_read: stats.rows_read,
         rows_used: stats.rows_used,
         excluded_after_as_of: stats.excluded_after_as_of,
+        rejected: stats.rejected.total,
+        rejected_amount: stats.rejected.amount,
+        rejected_problems: stats.rejected.problems(),
         zero_amount_rows: stats.zero_amount_rows,
         refund_rows: stats.refund_rows,
         customers_net_nonpositive: revenue.iter().filter(|&&r| r <= 0).count(),

@@ -39,6 +39,42 @@ pub struct Cli {
     command: Command,
 }
 
+/// `--on-bad-rows` and `--max-rejected`, for `run` and `check --data`.
+#[derive(clap::Args, Debug, Clone, Copy)]
+struct BadRowsArgs {
+    /// What to do with transaction rows that cannot be read: `fail` (stop, listing every one) or
+    /// `quarantine` (go on without them and list them in rejects.csv). Overrides `on_bad_rows`
+    /// of data.transactions.
+    #[arg(long, value_name = "fail|quarantine")]
+    on_bad_rows: Option<powerbase::data::OnBadRows>,
+    /// With quarantine, the largest share of the rows that may be set aside, as 0.01 or 1%;
+    /// beyond it the run fails anyway. Overrides `max_rejected` of data.transactions [default:
+    /// 1%].
+    #[arg(long, value_name = "SHARE", value_parser = parse_share)]
+    max_rejected: Option<powerbase::data::Share>,
+}
+
+impl From<BadRowsArgs> for powerbase::pipeline::BadRowsOverride {
+    fn from(a: BadRowsArgs) -> Self {
+        powerbase::pipeline::BadRowsOverride {
+            on_bad_rows: a.on_bad_rows,
+            max_rejected: a.max_rejected,
+        }
+    }
+}
+
+/// A share such as `0.01` or `1%`, from 0 to 1.
+fn parse_share(s: &str) -> Result<powerbase::data::Share, String> {
+    let share: powerbase::data::Share = s.parse()?;
+    if (0.0..=1.0).contains(&share.0) {
+        Ok(share)
+    } else {
+        Err(format!(
+            "the share must be from 0 to 1 (such as 0.01) or from 0% to 100% (found `{s}`)"
+        ))
+    }
+}
+
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Run the workspace: load the data, compute metrics, assign tiers, and write customers.csv,
@@ -90,6 +126,8 @@ enum Command {
         /// creation date. Overrides `report.issued`; with neither, `SOURCE_DATE_EPOCH`, else today.
         #[arg(long, value_parser = parse_day, value_name = "DATE")]
         issued: Option<Day>,
+        #[command(flatten)]
+        bad_rows: BadRowsArgs,
     },
     /// Try overrides without writing anything: the tier table before and after `--set KEY=VALUE`
     /// and how many customers (and how much revenue) move between each pair of tiers.
@@ -168,6 +206,15 @@ enum Command {
         /// The workspace folder (holding powerbase.yaml).
         #[arg(default_value = ".")]
         workspace: PathBuf,
+        /// Also read every transaction file fully (every file of a glob) and report every row
+        /// that cannot be read, as `run` would, writing nothing.
+        /// Exits non-zero when there are bad rows, unless they are quarantined
+        /// (`on_bad_rows: quarantine` or `--on-bad-rows quarantine`) and within `max_rejected`:
+        /// then they are a warning.
+        #[arg(long)]
+        data: bool,
+        #[command(flatten)]
+        bad_rows: BadRowsArgs,
         /// `human` (each problem with its source line, on standard error) or `json` (an array of
         /// diagnostics on standard output, `[]` when all is well, for editors and CI).
         #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
@@ -303,6 +350,7 @@ pub fn dispatch(cli: Cli) -> powerbase::Result<ExitCode> {
             rule_timeout,
             compare_as_of,
             issued,
+            bad_rows,
         } => {
             let options = RunOptions {
                 out,
@@ -314,6 +362,7 @@ pub fn dispatch(cli: Cli) -> powerbase::Result<ExitCode> {
                 },
                 compare_as_of,
                 issued,
+                bad_rows: bad_rows.into(),
             };
             run::run(&workspace, &options, quiet, timings).map(done)
         }
@@ -356,7 +405,20 @@ pub fn dispatch(cli: Cli) -> powerbase::Result<ExitCode> {
             };
             diff::diff(&args, format).map(done)
         }
-        Command::Check { workspace, format } => check::check(&workspace, format),
+        Command::Check {
+            workspace,
+            format,
+            data,
+            bad_rows,
+        } => {
+            if !data && (bad_rows.on_bad_rows.is_some() || bad_rows.max_rejected.is_some()) {
+                return Err(powerbase::Error::Usage(
+                    "--on-bad-rows and --max-rejected apply to the rows read by `check --data`; add --data"
+                        .to_string(),
+                ));
+            }
+            check::check(&workspace, format, data.then(|| bad_rows.into()))
+        }
         Command::Test {
             workspace,
             filter,

@@ -210,6 +210,9 @@ fn headline(out: &mut impl Write, summary: &RunSummary) -> std::io::Result<()> {
             m.as_of
         )?;
     }
+    if let Some(sentence) = m.transactions.rejected_sentence(&m.currency) {
+        writeln!(out, "  {sentence}")?;
+    }
     writeln!(
         out,
         "wrote {} ({})",

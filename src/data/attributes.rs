@@ -19,6 +19,7 @@ use super::excel_source::{id_cell, number_text, open_sheet, shown_cell};
 use super::headers::find_column;
 use super::ids::IdNormalise;
 use super::number::NumberParser;
+use super::rejects::{BadRows, Rejected, Rejects, BAD_ROW};
 use super::sources::{FileRead, SourceRead};
 
 /// Customer attributes, one row per customer, in file order.
@@ -618,10 +619,13 @@ fn read_delimited(
     let mut record = ByteRecord::new();
     let mut lines = LineTracker::new(op.rest_line, nl);
     let start = |record: &ByteRecord| record.position().map_or(0, |p| p.byte()) as usize;
-    let stray = text_after_quote(body, delim);
+    let after = |from: usize| text_after_quote(&body[from..], delim).map(|at| at + from);
+    let mut stray = after(0);
     let numbers = customer_numbers(src)?;
     let location = |line: u64| Location::Line(line);
     let mut rows = 0u64;
+    // Every bad row is found in one pass and reported together (one alone keeps its message).
+    let mut rejects = Rejects::default();
     loop {
         let more = rdr
             .read_byte_record(&mut record)
@@ -630,53 +634,73 @@ fn read_delimited(
             break;
         }
         rows += 1;
-        let line = lines.line_at(body, start(&record) as u64);
-        if let Some(at) = stray.filter(|&at| (at as u64) < rdr.position().byte()) {
-            let bytes = (body, start(&record), at);
-            return Err(text_after_quote_error(path, &headers, bytes, line, delim));
-        }
-        if record.len() != headers.len() {
-            return Err(DataError::FieldCount {
-                path: path.to_path_buf(),
-                location: Location::Line(line),
-                expected: headers.len(),
-                found: record.len(),
-            });
-        }
-        let cell_error = |field: usize, expected: &str| -> DataError {
-            CellError {
-                path: path.to_path_buf(),
-                location: Location::Line(line),
-                column: headers[field].clone(),
-                expected: expected.to_string(),
-                found: shown(record.get(field).unwrap_or(b"")),
-                note: None,
+        let begin = start(&record);
+        let end = (rdr.position().byte() as usize).min(body.len());
+        let line = lines.line_at(body, begin as u64);
+        let row = (|| {
+            if let Some(at) = stray.filter(|&at| at < end) {
+                stray = after(end);
+                let bytes = (body, begin, at);
+                return Err(text_after_quote_error(path, &headers, bytes, line, delim));
             }
-            .into()
-        };
-        let text = |field: usize| -> Result<&str, DataError> {
-            let raw = record.get(field).unwrap_or(b"").trim_ascii();
-            std::str::from_utf8(raw).map_err(|e| {
-                let hint = not_utf8_hint(&raw[e.valid_up_to()..]);
-                cell_error(field, &format!("UTF-8 text ({hint})"))
-            })
-        };
-        let id = text(table.id_field)?;
-        if id.is_empty() {
-            return Err(cell_error(
-                table.id_field,
-                "a customer id (it must not be empty)",
-            ));
+            if record.len() != headers.len() {
+                return Err(DataError::FieldCount {
+                    path: path.to_path_buf(),
+                    location: Location::Line(line),
+                    expected: headers.len(),
+                    found: record.len(),
+                });
+            }
+            let cell_error = |field: usize, expected: &str| -> DataError {
+                CellError {
+                    path: path.to_path_buf(),
+                    location: Location::Line(line),
+                    column: headers[field].clone(),
+                    expected: expected.to_string(),
+                    found: shown(record.get(field).unwrap_or(b"")),
+                    note: None,
+                }
+                .into()
+            };
+            let text = |field: usize| -> Result<&str, DataError> {
+                let raw = record.get(field).unwrap_or(b"").trim_ascii();
+                std::str::from_utf8(raw).map_err(|e| {
+                    let hint = not_utf8_hint(&raw[e.valid_up_to()..]);
+                    cell_error(field, &format!("UTF-8 text ({hint})"))
+                })
+            };
+            let id = text(table.id_field)?;
+            if id.is_empty() {
+                return Err(cell_error(
+                    table.id_field,
+                    "a customer id (it must not be empty)",
+                ));
+            }
+            table.push(
+                line,
+                id.to_string(),
+                |field| {
+                    let t = text(field)?;
+                    Ok((!t.is_empty()).then(|| value(t, numbers.as_ref())))
+                },
+                &location,
+            )
+        })();
+        match row {
+            Ok(()) => {}
+            Err(e @ (DataError::Cell(_) | DataError::FieldCount { .. })) => {
+                rejects.add(BAD_ROW, None, || Rejected::new(e, &body[begin..end]));
+            }
+            Err(e) => return Err(e),
         }
-        table.push(
-            line,
-            id.to_string(),
-            |field| {
-                let t = text(field)?;
-                Ok((!t.is_empty()).then(|| value(t, numbers.as_ref())))
-            },
-            &location,
-        )?;
+    }
+    if rejects.total > 0 {
+        return Err(DataError::BadRows(Box::new(BadRows {
+            path: src.path.shown(),
+            read: rows,
+            limit: None,
+            rejects,
+        })));
     }
     let mut read = file_read(&op, layout, tail);
     read.rows_read = rows;

@@ -65,6 +65,20 @@ pub struct TransactionSource {
     /// do not count; in a spreadsheet, the last rows with a value are dropped.
     #[serde(default)]
     pub skip_footer: u64,
+    /// What to do with rows that cannot be read (a bad date, amount or quantity, an empty
+    /// customer id, the wrong number of fields, ...): `fail` (the default) stops the run listing
+    /// every one; `quarantine` goes on without them, lists them in `rejects.csv` and counts them
+    /// in the report and summary.json (`transactions.rejected`). The run's `--on-bad-rows`
+    /// overrides it.
+    #[serde(default)]
+    pub on_bad_rows: super::OnBadRows,
+    /// With `on_bad_rows: quarantine`, the largest share of the rows read that may be set aside:
+    /// a number from 0 to 1 (`0.01`) or a percentage (`"1%"`, `"0.5%"`); default 1%. Beyond it
+    /// the run fails anyway: so many bad rows mean a systematic problem (a wrong
+    /// `number_format`, `date_format` or `encoding`), not a few bad rows. The run's
+    /// `--max-rejected` overrides it.
+    #[serde(default)]
+    pub max_rejected: Option<Share>,
     /// The workspace currency (`currency:` of `powerbase.yaml`), filled when the workspace is
     /// merged: the only currency an amount may be marked with under `number_format`.
     #[serde(skip)]
@@ -495,7 +509,77 @@ pub(crate) struct LayoutOptions {
     pub skip_footer: u64,
 }
 
+/// A share of the rows: a number from 0 to 1 (`0.01`) or a percentage (`"1%"`).
+#[derive(Debug, Clone, Copy, serde::Deserialize, PartialEq, schemars::JsonSchema)]
+#[serde(try_from = "ShareText")]
+#[schemars(with = "ShareText")]
+pub struct Share(pub f64);
+
+/// `max_rejected` as written.
+#[derive(Debug, Clone, serde::Deserialize, PartialEq, schemars::JsonSchema)]
+#[serde(untagged)]
+pub enum ShareText {
+    /// A share from 0 to 1, such as `0.01`.
+    Number(f64),
+    /// A percentage such as `"1%"` or `"0.5%"`.
+    Percent(String),
+}
+
+impl TryFrom<ShareText> for Share {
+    type Error = String;
+
+    fn try_from(t: ShareText) -> Result<Share, String> {
+        let share = match &t {
+            ShareText::Number(n) => *n,
+            ShareText::Percent(text) => text.parse::<Share>()?.0,
+        };
+        if (0.0..=1.0).contains(&share) {
+            Ok(Share(share))
+        } else {
+            Err(format!(
+                "`max_rejected` must be a share of the rows from 0 to 1 (such as 0.01) or a \
+                 percentage from 0% to 100% (such as \"1%\"), found {}",
+                match t {
+                    ShareText::Number(n) => n.to_string(),
+                    ShareText::Percent(s) => format!("{s:?}"),
+                }
+            ))
+        }
+    }
+}
+
+impl std::str::FromStr for Share {
+    type Err = String;
+
+    /// `0.01` or `1%` (`0.5 %` too); the range is checked by the caller.
+    fn from_str(s: &str) -> Result<Share, String> {
+        let text = s.trim();
+        let (number, scale) = match text.strip_suffix('%') {
+            Some(n) => (n.trim_end(), 100.0),
+            None => (text, 1.0),
+        };
+        number
+            .parse::<f64>()
+            .ok()
+            .filter(|n| n.is_finite())
+            .map(|n| Share(n / scale))
+            .ok_or_else(|| {
+                format!("expected a share such as 0.01 or a percentage such as 1%, found {s:?}")
+            })
+    }
+}
+
 impl TransactionSource {
+    /// How this source treats bad rows (`on_bad_rows`, `max_rejected`, default 1%).
+    pub fn bad_rows(&self) -> Result<super::BadRowPolicy, DataError> {
+        super::BadRowPolicy::new(
+            &self.path.shown(),
+            self.on_bad_rows,
+            self.max_rejected
+                .map_or(super::DEFAULT_MAX_REJECTED, |s| s.0),
+        )
+    }
+
     /// The layout options of this source.
     pub(crate) fn layout_options(&self) -> LayoutOptions {
         LayoutOptions {

@@ -28,6 +28,7 @@ use super::headers::{clean_header, ColumnPlan};
 use super::number::{Numbers, Plain};
 use super::overflow::Tracker;
 use super::parse::DateParser;
+use super::rejects::{after_quote, kind_of, Rejected, Rejects, FIELD_COUNT, KEEP};
 use super::sniff::{delimiter_name, is_totals, last_lines_start, sniff_delimiter};
 use super::sources::{FileRead, TotalsLine};
 use super::{
@@ -44,6 +45,8 @@ pub(crate) struct CsvOptions {
     /// The longest record accepted, in bytes; guards against an unclosed quote swallowing the
     /// whole file into memory.
     pub max_record: usize,
+    /// Bad rows kept with their text (all are counted).
+    pub keep_rejects: usize,
 }
 
 impl Default for CsvOptions {
@@ -52,6 +55,7 @@ impl Default for CsvOptions {
             block_size: 8 << 20,
             workers: rayon::current_num_threads().max(1),
             max_record: 64 << 20,
+            keep_rejects: KEEP,
         }
     }
 }
@@ -650,7 +654,12 @@ pub(crate) struct Context<'a> {
     pub date_expected: &'a str,
     pub delim: u8,
     pub nl: u8,
+    /// Reads the amount of a bad row (for the rejected amount), when the reader has one.
+    pub amount: Option<AmountOf<'a>>,
 }
+
+/// Reads the amount (in cents) of a record, `None` when it cannot be read.
+pub(crate) type AmountOf<'a> = &'a (dyn Fn(&ByteRecord) -> Option<i64> + Sync);
 
 /// The error for text after a closing quote at byte `at` of `buf`, in the record that starts at
 /// byte `start` on line `line`.
@@ -674,11 +683,15 @@ pub(crate) fn text_after_quote_error(
     .into()
 }
 
+/// Parses the records of a block: each good one goes to `process`, each bad one (a wrong number
+/// of fields, text after a closing quote, a cell `process` rejects) to `rejects`, so every bad
+/// row is found in one pass. Only a sum out of range (while an overflow is traced) or a record
+/// the csv parser cannot read stops the block, as an error.
 fn parse_block<W, P>(
     block: &Block,
     ctx: &Context<'_>,
     record: &mut ByteRecord,
-    state: &mut W,
+    (state, rejects): (&mut W, &mut Rejects),
     process: &P,
 ) -> Result<(), DataError>
 where
@@ -687,20 +700,20 @@ where
     let n_fields = ctx.headers.len();
     let buf = &block.buf[..];
     // Quotes are rare in exports; only then is the block checked for text after a closing quote.
-    let stray = match memchr::memchr(b'"', buf) {
-        Some(_) => text_after_quote(buf, ctx.delim),
+    let after = |from: usize| match memchr::memchr(b'"', &buf[from..]) {
+        Some(_) => text_after_quote(&buf[from..], ctx.delim).map(|at| at + from),
         None => None,
     };
+    let mut stray = after(0);
     let mut rdr = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
         .delimiter(ctx.delim)
         .buffer_capacity(64 << 10)
         .from_reader(buf);
-    let start = |record: &ByteRecord| record.position().map_or(0, |p| p.byte());
-    let line = |record: &ByteRecord| {
-        LineTracker::new(block.start_line, ctx.nl).line_at(buf, start(record))
-    };
+    let start = |record: &ByteRecord| record.position().map_or(0, |p| p.byte()) as usize;
+    // Offsets only grow: one tracker counts the block's lines once, however many rows are bad.
+    let mut lines = LineTracker::new(block.start_line, ctx.nl);
     loop {
         match rdr.read_byte_record(record) {
             Ok(true) => {}
@@ -708,29 +721,59 @@ where
             Err(e) => {
                 return Err(DataError::Format {
                     path: ctx.path.to_path_buf(),
-                    location: Some(Location::Line(line(record))),
+                    location: Some(Location::Line(lines.line_at(buf, start(record) as u64))),
                     message: e.to_string(),
                 })
             }
         }
-        if let Some(at) = stray.filter(|&at| (at as u64) < rdr.position().byte()) {
-            let bytes = (buf, start(record) as usize, at);
-            let error =
-                text_after_quote_error(ctx.path, ctx.headers, bytes, line(record), ctx.delim);
-            return Err(error);
+        let (begin, end) = (
+            start(record),
+            (rdr.position().byte() as usize).min(buf.len()),
+        );
+        // The raw record, only made for a bad row: its parse may start at blank lines it skipped.
+        let raw = || {
+            let blank = buf[begin..end]
+                .iter()
+                .take_while(|&&c| c == b'\n' || c == b'\r')
+                .count();
+            &buf[begin + blank..end]
+        };
+        let mut line = || lines.line_at(buf, begin as u64);
+        if let Some(at) = stray.filter(|&at| at < end) {
+            let field = quoted_field_at(buf, begin, at, ctx.delim).0;
+            rejects.unparsed += 1;
+            rejects.add(after_quote(field), None, || {
+                let bytes = (buf, begin, at);
+                let e = text_after_quote_error(ctx.path, ctx.headers, bytes, line(), ctx.delim);
+                Rejected::new(e, raw())
+            });
+            stray = after(end);
+            continue;
         }
         if record.len() != n_fields {
-            return Err(DataError::FieldCount {
-                path: ctx.path.to_path_buf(),
-                location: Location::Line(line(record)),
-                expected: n_fields,
-                found: record.len(),
+            rejects.unparsed += 1;
+            rejects.add(FIELD_COUNT, None, || {
+                let e = DataError::FieldCount {
+                    path: ctx.path.to_path_buf(),
+                    location: Location::Line(line()),
+                    expected: n_fields,
+                    found: record.len(),
+                };
+                Rejected::new(e, raw())
             });
+            continue;
         }
         if let Err(p) = process(state, record) {
             let text = |i: usize| shown(record.get(i).unwrap_or(b""));
-            let location = Location::Line(line(record));
-            return Err(p.into_error(ctx.path, location, ctx.headers, &text, ctx.date_expected));
+            let error = |line: u64| {
+                let location = Location::Line(line);
+                p.into_error(ctx.path, location, ctx.headers, &text, ctx.date_expected)
+            };
+            if let Expected::InRange { .. } = p.expected {
+                return Err(error(line()));
+            }
+            let amount = ctx.amount.and_then(|f| f(record));
+            rejects.add(kind_of(&p), amount, || Rejected::new(error(line()), raw()));
         }
     }
 }
@@ -743,15 +786,19 @@ fn keep_first(slot: &Mutex<Option<(usize, DataError)>>, index: usize, err: DataE
     }
 }
 
-/// Runs `process` over every data record, in parallel; returns each worker's state.
+/// Runs `process` over every data record, in parallel; returns each worker's state, how the
+/// file ended and the rows set aside as bad (the first `opts.keep_rejects` by line whatever the
+/// thread split, all counted; the amount of a bad row is read by `amount`). An error is returned
+/// only for what stops the whole file: it cannot be read, a quoted field is never closed, or
+/// `process` reports a sum out of range.
 pub(crate) fn run<W, MW, P>(
     mut op: Opened,
     opts: &CsvOptions,
-    date_expected: &str,
+    (date_expected, amount): (&str, Option<AmountOf<'_>>),
     make: MW,
     process: P,
     progress: Option<&dyn Progress>,
-) -> Result<(Vec<W>, Tail), DataError>
+) -> Result<(Vec<W>, Tail, Rejects), DataError>
 where
     W: Send,
     MW: Fn() -> W + Sync,
@@ -765,7 +812,9 @@ where
         date_expected,
         delim: op.delim,
         nl: op.nl,
+        amount,
     };
+    let keep = opts.keep_rejects;
     let stop = AtomicUsize::new(usize::MAX); // smallest failing block
     let first_error: Mutex<Option<(usize, DataError)>> = Mutex::new(None);
     let (work_tx, work_rx) = mpsc::channel::<Block>();
@@ -780,14 +829,15 @@ where
                 let (ctx, stop, first_error, work_rx, make, process) =
                     (&ctx, &stop, &first_error, &work_rx, &make, &process);
                 s.spawn(move || {
-                    let mut state = make();
+                    let mut state = (make(), Rejects::with_cap(keep));
                     let mut record = ByteRecord::new();
                     loop {
                         let next = work_rx.lock().unwrap_or_else(|e| e.into_inner()).recv();
                         let Ok(block) = next else { break };
                         if block.index < stop.load(Ordering::Acquire) {
+                            let (w, rejects) = &mut state;
                             if let Err(e) =
-                                parse_block(&block, ctx, &mut record, &mut state, process)
+                                parse_block(&block, ctx, &mut record, (w, rejects), process)
                             {
                                 keep_first(first_error, block.index, e);
                                 stop.fetch_min(block.index, Ordering::AcqRel);
@@ -920,13 +970,21 @@ where
                 h.join()
                     .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
             })
-            .collect::<Vec<W>>();
+            .collect::<Vec<(W, Rejects)>>();
         (states, tail)
     });
     if let Some((_, e)) = first_error.into_inner().unwrap_or_else(|e| e.into_inner()) {
         return Err(e);
     }
-    Ok((states, tail))
+    let mut all = Rejects::with_cap(keep);
+    let states = states
+        .into_iter()
+        .map(|(w, rejects)| {
+            all.merge(rejects);
+            w
+        })
+        .collect();
+    Ok((states, tail, all.named(&op.headers)))
 }
 
 /// Whether `t` (just after a line terminator, or 0) is a record boundary of `buf`, which starts
@@ -1146,7 +1204,8 @@ pub(crate) fn file_read(op: &Opened, layout: &Layout, tail: Tail) -> FileRead {
 }
 
 /// [`super::read_transactions`] for one delimited text file: the number parser is chosen
-/// here, once (the plain fast path unless `number_format` is set).
+/// here, once (the plain fast path unless `number_format` is set). Returns the sink, the counts
+/// (rejected rows counted as read), how the file was read and the bad rows set aside.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn read_transactions<S: RowSink>(
     src: &TransactionSource,
@@ -1157,7 +1216,7 @@ pub(crate) fn read_transactions<S: RowSink>(
     make_sink: impl Fn() -> S + Sync,
     progress: Option<&dyn Progress>,
     opts: &CsvOptions,
-) -> Result<(S, LoadStats, FileRead), DataError> {
+) -> Result<(S, LoadStats, FileRead, Rejects), DataError> {
     let read = (file, workspace, layout, as_of);
     match transaction_numbers(src)? {
         None => read_transactions_with(src, read, &Plain, make_sink, progress, opts),
@@ -1173,14 +1232,15 @@ fn read_transactions_with<S: RowSink, N: Numbers>(
     make_sink: impl Fn() -> S + Sync,
     progress: Option<&dyn Progress>,
     opts: &CsvOptions,
-) -> Result<(S, LoadStats, FileRead), DataError> {
+) -> Result<(S, LoadStats, FileRead, Rejects), DataError> {
     let format = date_format(src)?;
     let (op, plan) = open_planned(src, file, workspace, layout, opts)?;
     let mut read = file_read(&op, layout, Tail::default());
-    let (states, tail) = run(
+    let amount = |r: &ByteRecord| money(numbers, r, plan.amount, plan.amount_expr.as_ref()).ok();
+    let (states, tail, mut rejects) = run(
         op,
         opts,
-        &format.expected(),
+        (&format.expected(), Some(&amount)),
         || TxState {
             sink: make_sink(),
             stats: LoadStats::default(),
@@ -1196,10 +1256,12 @@ fn read_transactions_with<S: RowSink, N: Numbers>(
         sink.merge(st.sink);
         stats.merge(&st.stats);
     }
+    // Rows rejected before the row parser saw them are read rows too.
+    stats.rows_read += std::mem::take(&mut rejects.unparsed);
     read.rows_read = stats.rows_read;
     read.footer_lines = tail.footer_lines;
     read.totals_line = tail.totals.map(|(line, text)| TotalsLine { line, text });
-    Ok((sink, stats, read))
+    Ok((sink, stats, read, rejects))
 }
 
 /// [`super::read_rows`]: `rows` (cells in the order of `headers`) validated and pushed as a file's
@@ -1259,10 +1321,10 @@ pub(crate) fn locate_overflow(
         workers: 1,
         ..opts.clone()
     };
-    let (states, _) = run(
+    let (states, _, _) = run(
         op,
         &in_order,
-        &format.expected(),
+        (&format.expected(), None),
         || {
             (
                 tracker.clone(),
@@ -1283,7 +1345,8 @@ pub(crate) fn locate_overflow(
     Ok(())
 }
 
-/// [`super::latest_day`] for one delimited text file: only dates are parsed.
+/// [`super::latest_day`] for one delimited text file: only dates are parsed; rows with a bad
+/// date (or a wrong number of fields) are left out of the latest day and come back as rejects.
 pub(crate) fn latest_day(
     src: &TransactionSource,
     file: &Path,
@@ -1291,14 +1354,14 @@ pub(crate) fn latest_day(
     layout: &Layout,
     progress: Option<&dyn Progress>,
     opts: &CsvOptions,
-) -> Result<Option<Day>, DataError> {
+) -> Result<(Option<Day>, Rejects), DataError> {
     let format = date_format(src)?;
     let (op, plan) = open_planned(src, file, workspace, layout, opts)?;
     let date = plan.date;
-    let (states, _) = run(
+    let (states, _, rejects) = run(
         op,
         opts,
-        &format.expected(),
+        (&format.expected(), None),
         || (None::<Day>, DateParser::new(&format)),
         |(latest, dates), record| {
             let cell = record.get(date).unwrap_or(b"");
@@ -1310,7 +1373,8 @@ pub(crate) fn latest_day(
         },
         progress,
     )?;
-    Ok(states.into_iter().filter_map(|(d, _)| d).max())
+    let latest = states.into_iter().filter_map(|(d, _)| d).max();
+    Ok((latest, rejects))
 }
 
 #[cfg(test)]

@@ -31,7 +31,8 @@ impl fmt::Display for Location {
     }
 }
 
-/// Everything that can go wrong while loading data. The run stops at the first one.
+/// Everything that can go wrong while loading data. The run stops at the first one, except for
+/// bad rows, which are all found and reported together ([`DataError::BadRows`]).
 #[derive(Debug, thiserror::Error)]
 pub enum DataError {
     /// The file could not be opened or read.
@@ -140,6 +141,11 @@ pub enum DataError {
     #[error("{0}")]
     SumOverflow(Box<SumOverflow>),
 
+    /// Rows that cannot be read, all found in one pass: the run stops on them by default, or
+    /// they were to be quarantined but are more than `max_rejected` of the rows.
+    #[error("{0}")]
+    BadRows(Box<super::BadRows>),
+
     /// The customer attribute table lists a customer twice.
     #[error("{}, {again}: customer {id:?} already appeared at {first}; each customer must appear once", path.display())]
     DuplicateCustomer {
@@ -174,6 +180,7 @@ impl DataError {
             DataError::Format { location, .. } => location.as_ref(),
             DataError::DuplicateCustomer { again, .. } => Some(again),
             DataError::SumOverflow(o) => o.at.as_ref().map(|(l, _, _)| l),
+            DataError::BadRows(b) => b.rejects.rows.first().map(|r| &r.location),
             _ => None,
         }
     }
@@ -183,6 +190,7 @@ impl DataError {
         match self {
             DataError::Cell(c) => Some(&c.path),
             DataError::SumOverflow(o) => Some(&o.path),
+            DataError::BadRows(b) => Some(&b.path),
             DataError::Io { path, .. }
             | DataError::Config { path, .. }
             | DataError::MissingColumn { path, .. }

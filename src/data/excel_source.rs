@@ -30,6 +30,7 @@ use super::headers::{clean_header, ColumnPlan};
 use super::number::{NumberParser, Numbers};
 use super::overflow::Tracker;
 use super::parse::{excel_serial_to_day, float_to_cents, float_to_whole, DateFormat, DateParser};
+use super::rejects::{kind_of, Rejected, Rejects};
 use super::sniff::is_totals_with;
 use super::sources::{FileRead, TotalsLine};
 use super::{
@@ -666,26 +667,45 @@ fn open_transactions(
     Ok((sheet, plan, format))
 }
 
+/// A row's cells as one line of CSV (the raw record of a rejected row).
+fn record_text(cells: Cells<'_>, width: usize) -> Vec<u8> {
+    let mut out = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::Any(b'\n'))
+        .from_writer(Vec::new());
+    let _ = out.write_record((0..width).map(|i| number_text(cells.get(i))));
+    out.into_inner().unwrap_or_default()
+}
+
 /// Reads every data row in order through `read_row`, `emit` getting the used ones; progress by
-/// rows.
-/// Returns the stats and how the file was read.
+/// rows. Bad rows are set aside (every one, in one pass, the first `keep` with their text); only
+/// a sum out of range stops it. Returns the stats, how the file was read and the rows set aside.
 fn each_row(
     src: &TransactionSource,
-    (file, workspace, layout): (&Path, &Path, &SheetLayout),
+    (file, workspace, layout, keep): (&Path, &Path, &SheetLayout, usize),
     as_of: Day,
     progress: Option<&dyn Progress>,
     mut emit: impl FnMut(&ColumnPlan, &Row<'_>) -> Result<(), CellProblem>,
-) -> Result<(LoadStats, FileRead), DataError> {
+) -> Result<(LoadStats, FileRead, Rejects), DataError> {
     let (sheet, plan, format) = open_transactions(src, file, workspace, layout)?;
     let numbers = transaction_numbers(src)?;
     let date_expected = format.expected();
     let mut dates = DateParser::new(&format);
     let mut stats = LoadStats::default();
+    let mut rejects = Rejects::with_cap(keep);
     let total = sheet.height();
     for (n, (row, cells)) in sheet.data_rows().enumerate() {
         let state = (&mut dates, &mut stats, &numbers);
-        read_row(&plan, cells, as_of, state, |r| emit(&plan, r))
-            .map_err(|p| cell_error(file, &sheet, row, &plan.headers, cells, p, &date_expected))?;
+        if let Err(p) = read_row(&plan, cells, as_of, state, |r| emit(&plan, r)) {
+            let headers = &plan.headers;
+            let error = || cell_error(file, &sheet, row, headers, cells, p, &date_expected);
+            if let Expected::InRange { .. } = p.expected {
+                return Err(error());
+            }
+            let amount = money(cells, plan.amount, plan.amount_expr.as_ref(), &numbers).ok();
+            rejects.add(kind_of(&p), amount, || {
+                Rejected::new(error(), &record_text(cells, headers.len()))
+            });
+        }
         if let Some(p) = progress {
             if n % 8192 == 0 {
                 p.advance(n as u64, total);
@@ -696,24 +716,30 @@ fn each_row(
         p.advance(total, total);
     }
     let read = sheet.file_read(file, stats.rows_read);
-    Ok((stats, read))
+    Ok((stats, read, rejects.named(&plan.headers)))
 }
 
-/// [`super::read_transactions`] for spreadsheets (one thread, one sink): the sink, the stats
-/// and how the file was read.
+/// [`super::read_transactions`] for spreadsheets (one thread, one sink): the sink, the counts, how
+/// the file was read and the bad rows set aside (the first `keep` with their text).
 pub(crate) fn read_transactions<S: RowSink>(
     src: &TransactionSource,
-    (file, workspace, layout): (&Path, &Path, &SheetLayout),
+    (file, workspace, layout, keep): (&Path, &Path, &SheetLayout, usize),
     as_of: Day,
     make_sink: impl Fn() -> S + Sync,
     progress: Option<&dyn Progress>,
-) -> Result<(S, LoadStats, FileRead), DataError> {
+) -> Result<(S, LoadStats, FileRead, Rejects), DataError> {
     let mut sink = make_sink();
-    let (stats, read) = each_row(src, (file, workspace, layout), as_of, progress, |_, row| {
-        sink.push(row);
-        Ok(())
-    })?;
-    Ok((sink, stats, read))
+    let (stats, read, rejects) = each_row(
+        src,
+        (file, workspace, layout, keep),
+        as_of,
+        progress,
+        |_, row| {
+            sink.push(row);
+            Ok(())
+        },
+    )?;
+    Ok((sink, stats, read, rejects))
 }
 
 /// Reads the sheet again, adding the sums of `tracker`: the error at the first row where one
@@ -724,28 +750,39 @@ pub(crate) fn locate_overflow(
     as_of: Day,
     tracker: &mut Tracker,
 ) -> Result<(), DataError> {
-    each_row(src, (file, workspace, layout), as_of, None, |plan, row| {
-        tracker.add(plan, row)
-    })
+    each_row(
+        src,
+        (file, workspace, layout, 0),
+        as_of,
+        None,
+        |plan, row| tracker.add(plan, row),
+    )
     .map(drop)
 }
 
-/// [`super::latest_day`] for spreadsheets.
+/// [`super::latest_day`] for spreadsheets: rows with a bad date are left out of the latest day
+/// and come back as rejects.
 pub(crate) fn latest_day(
     src: &TransactionSource,
     (file, workspace, layout): (&Path, &Path, &SheetLayout),
     progress: Option<&dyn Progress>,
-) -> Result<Option<Day>, DataError> {
+) -> Result<(Option<Day>, Rejects), DataError> {
     let (sheet, plan, format) = open_transactions(src, file, workspace, layout)?;
     let date_expected = format.expected();
     let mut dates = DateParser::new(&format);
     let mut latest = None;
+    let mut rejects = Rejects::default();
     for (row, cells) in sheet.data_rows() {
         let cell = cells.get(plan.date);
-        let day = day_cell(cell, &mut dates).ok_or_else(|| {
+        let Some(day) = day_cell(cell, &mut dates) else {
             let p = date_problem(cell, &dates, plan.date);
-            cell_error(file, &sheet, row, &plan.headers, cells, p, &date_expected)
-        })?;
+            rejects.add(kind_of(&p), None, || {
+                let headers = &plan.headers;
+                let e = cell_error(file, &sheet, row, headers, cells, p, &date_expected);
+                Rejected::new(e, &record_text(cells, headers.len()))
+            });
+            continue;
+        };
         if latest.is_none_or(|l| day > l) {
             latest = Some(day);
         }
@@ -753,7 +790,7 @@ pub(crate) fn latest_day(
     if let Some(p) = progress {
         p.advance(sheet.height(), sheet.height());
     }
-    Ok(latest)
+    Ok((latest, rejects.named(&plan.headers)))
 }
 
 #[cfg(test)]

@@ -2,10 +2,11 @@
 //! and an optional customer attribute table, validates every cell, and streams rows into
 //! per-thread [`RowSink`]s.
 //!
-//! The product standard: bad input never passes silently. Every bad cell stops the run with an
-//! error naming the file, the line (or sheet and row), the column, the value and what was
-//! expected ([`DataError`]). When several threads find errors, the earliest line wins, so the
-//! message is the same on every run. A per-customer sum that leaves the range a sink adds exactly
+//! The product standard: bad input never passes silently. Every bad row is found in one pass and
+//! named with the file, the line (or sheet and row), the column, the value and what was expected;
+//! by default they stop the run together ([`DataError::BadRows`], the earliest by file and line
+//! first, the same on every run whatever the thread count), or, with `on_bad_rows: quarantine`,
+//! they are set aside ([`LoadStats::rejected`], the `rejects` module) within `max_rejected`. A per-customer sum that leaves the range a sink adds exactly
 //! ([`RowSink::overflows`]) is traced back to the row where it leaves it (the `overflow` module).
 //!
 //! Delimited text is read by one thread in large blocks cut at record boundaries (quote-aware)
@@ -29,6 +30,7 @@ mod join;
 mod number;
 mod overflow;
 mod parse;
+mod rejects;
 mod sniff;
 mod sources;
 
@@ -40,7 +42,7 @@ pub use attributes::{
 };
 pub use config::{
     CustomerSource, DataPath, DateFormats, Encoding, Negative, NumberFormat, NumberFormatSpec,
-    SheetRef, TransactionColumns, TransactionSource,
+    Share, ShareText, SheetRef, TransactionColumns, TransactionSource,
 };
 pub use day::Day;
 pub use error::{CellError, DataError, Location, SumOverflow};
@@ -48,6 +50,10 @@ pub use ids::{Case, IdNormalise, Merged, Normalised};
 pub use join::{Join, MergedIds, Unmatched};
 pub use overflow::{Overflow, Sum};
 pub use parse::{format_cents, parse_cents};
+pub use rejects::{
+    percent as rejects_percent, BadRowPolicy, BadRows, OnBadRows, Rejected, Rejects,
+    DEFAULT_MAX_REJECTED, KEEP, QUARANTINE, SHOWN,
+};
 pub use sources::{FileRead, SourceRead, TotalsLine};
 
 use config::FileKind;
@@ -107,6 +113,10 @@ pub struct LoadStats {
     pub first_day: Option<Day>,
     /// The latest day over used rows.
     pub last_day: Option<Day>,
+    /// Rows that could not be read and were set aside (`on_bad_rows: quarantine`, see
+    /// [`BadRowPolicy`]); `rows_read` is `rows_used + excluded_after_as_of + rejected.total`.
+    #[serde(skip)]
+    pub rejected: Rejects,
     /// How each source was read, file by file (summed stats above cover them all); filled by
     /// [`read_transactions`] (and, for the customer table, by the pipeline).
     #[serde(skip)]
@@ -140,6 +150,9 @@ impl LoadStats {
             (a, b) => a.or(b),
         };
         self.sources.extend(other.sources.iter().cloned());
+        if other.rejected.total > 0 {
+            self.rejected.then(other.rejected.clone());
+        }
     }
 }
 
@@ -261,6 +274,7 @@ fn each_file<T>(
 /// exists in each, and the date format is valid. For `powerbase check`.
 pub fn check_source(src: &TransactionSource, workspace: &Path) -> Result<(), DataError> {
     date_format(src)?;
+    src.bad_rows()?;
     transaction_numbers(src)?;
     for (file, kind) in transaction_files(src, workspace)? {
         let headers = match kind {
@@ -278,8 +292,10 @@ pub fn check_source(src: &TransactionSource, workspace: &Path) -> Result<(), Dat
 }
 
 /// Pass 1 when no as-of date is known: the latest transaction date over every file, `None` when
-/// they have no rows. Only the date column (and each record's field count) is validated here;
-/// full validation happens in [`read_transactions`].
+/// they have no rows. Only the date column (and each record's field count) is validated here,
+/// and rows that fail are left out of the latest date: full validation, which finds every bad
+/// row, happens in [`read_transactions`]. Only when no row has a good date are the bad ones an
+/// error here.
 pub fn latest_day(
     src: &TransactionSource,
     workspace: &Path,
@@ -287,7 +303,7 @@ pub fn latest_day(
 ) -> Result<Option<Day>, DataError> {
     let files = transaction_files(src, workspace)?;
     let opts = csv_source::CsvOptions::default();
-    let latest = each_file(
+    let parts = each_file(
         &files,
         workspace,
         progress,
@@ -300,7 +316,22 @@ pub fn latest_day(
             }
         },
     )?;
-    Ok(latest.into_iter().flatten().max())
+    let mut latest = None;
+    let mut rejects = Rejects::default();
+    for (day, part) in parts {
+        latest = latest.max(day);
+        rejects.then(part);
+    }
+    if latest.is_some() || rejects.total == 0 {
+        return Ok(latest);
+    }
+    // Every row has a bad date: they are all there is to report.
+    Err(DataError::BadRows(Box::new(BadRows {
+        path: src.path.shown(),
+        read: rejects.total,
+        limit: None,
+        rejects,
+    })))
 }
 
 /// Reads every row, validates it, skips (and counts) rows dated after `as_of`, and pushes the
@@ -311,9 +342,12 @@ pub fn latest_day(
 /// whole number; mapped cost and quantity cells must not be empty; every record must have as many
 /// fields as the header; a quoted field must end at its closing quote. Optional text columns
 /// (`order_id`, `product`, `channel`) may be empty. Surrounding ASCII whitespace is trimmed from
-/// every value. The first error (by file, then line) stops the run. When the sink reports sums
-/// out of range ([`RowSink::overflows`]), the files are read again to name the row where the
-/// first one leaves the range ([`DataError::SumOverflow`]).
+/// every value. Every bad row is found in one pass; then the source's [`BadRowPolicy`]
+/// (`on_bad_rows`, `max_rejected`) decides: by default they fail the run together
+/// ([`DataError::BadRows`], the earliest by file and line first); quarantined, the run goes on
+/// without them and [`LoadStats::rejected`] holds every one. When the sink reports sums out of
+/// range ([`RowSink::overflows`]), the files are read again to name the row where the first one
+/// leaves the range ([`DataError::SumOverflow`]).
 ///
 /// The files of `path` are read in name order, as one source; the stats are summed over the
 /// files, and [`LoadStats::sources`] says how each file was read (delimiter, encoding, title,
@@ -325,42 +359,22 @@ pub fn read_transactions<S: RowSink>(
     make_sink: impl Fn() -> S + Sync,
     progress: Option<&dyn Progress>,
 ) -> Result<(S, LoadStats), DataError> {
+    let policy = src.bad_rows()?;
     let files = transaction_files(src, workspace)?;
     let opts = csv_source::CsvOptions::default();
-    let parts = each_file(
-        &files,
-        workspace,
-        progress,
-        |file, kind, progress| match kind {
-            FileKind::Delimited(layout) => csv_source::read_transactions(
-                src, file, workspace, &layout, as_of, &make_sink, progress, &opts,
-            ),
-            FileKind::Spreadsheet(layout) => excel_source::read_transactions(
-                src,
-                (file, workspace, &layout),
-                as_of,
-                &make_sink,
-                progress,
-            ),
-        },
-    )?;
-    let mut sink: Option<S> = None;
-    let mut stats = LoadStats::default();
-    let mut read = SourceRead {
-        role: "transactions".to_string(),
-        path: src.path.to_string(),
-        files: Vec::with_capacity(parts.len()),
-    };
-    for (part, part_stats, file) in parts {
-        match &mut sink {
-            Some(s) => s.merge(part),
-            None => sink = Some(part),
-        }
-        stats.merge(&part_stats);
-        read.files.push(file);
+    let (sink, mut stats, rejects) =
+        read_files(src, (workspace, &files), as_of, &make_sink, progress, &opts)?;
+    rejects::decide(&src.path.shown(), policy, &mut stats, rejects)?;
+    if !stats.rejected.complete() {
+        // Quarantined, and more than were kept: read again, keeping every one for rejects.csv.
+        let all = csv_source::CsvOptions {
+            keep_rejects: usize::MAX,
+            ..opts.clone()
+        };
+        let (_, _, rejects) = read_files(src, (workspace, &files), as_of, &make_sink, None, &all)?;
+        stats.rejected = rejects;
     }
-    stats.sources.push(read);
-    let mut sink = sink.expect("a source has at least one file");
+    let mut sink = sink;
     let overflows = sink.overflows();
     if overflows.is_empty() {
         return Ok((sink, stats));
@@ -368,6 +382,55 @@ pub fn read_transactions<S: RowSink>(
     Err(locate_overflow(
         src, workspace, &files, as_of, &overflows, &opts,
     ))
+}
+
+/// Reads every file of the source in order into sinks made by `make_sink`: the merged sink, the
+/// summed counts (with how each file was read) and the bad rows set aside, not yet judged.
+fn read_files<S: RowSink>(
+    src: &TransactionSource,
+    (workspace, files): (&Path, &[(PathBuf, FileKind)]),
+    as_of: Day,
+    make_sink: &(impl Fn() -> S + Sync),
+    progress: Option<&dyn Progress>,
+    opts: &csv_source::CsvOptions,
+) -> Result<(S, LoadStats, Rejects), DataError> {
+    let parts = each_file(
+        files,
+        workspace,
+        progress,
+        |file, kind, progress| match kind {
+            FileKind::Delimited(layout) => csv_source::read_transactions(
+                src, file, workspace, &layout, as_of, make_sink, progress, opts,
+            ),
+            FileKind::Spreadsheet(layout) => excel_source::read_transactions(
+                src,
+                (file, workspace, &layout, opts.keep_rejects),
+                as_of,
+                make_sink,
+                progress,
+            ),
+        },
+    )?;
+    let mut sink: Option<S> = None;
+    let mut stats = LoadStats::default();
+    let mut rejects = Rejects::with_cap(opts.keep_rejects);
+    let mut read = SourceRead {
+        role: "transactions".to_string(),
+        path: src.path.to_string(),
+        files: Vec::with_capacity(parts.len()),
+    };
+    for (part, part_stats, file, part_rejects) in parts {
+        match &mut sink {
+            Some(s) => s.merge(part),
+            None => sink = Some(part),
+        }
+        stats.merge(&part_stats);
+        rejects.then(part_rejects);
+        read.files.push(file);
+    }
+    stats.sources.push(read);
+    let sink = sink.expect("a source has at least one file");
+    Ok((sink, stats, rejects))
 }
 
 /// Rows that do not come from a file (a policy test's `transactions:`), read as a file's rows

@@ -95,6 +95,8 @@ fn source(path: &str, columns: TransactionColumns) -> TransactionSource {
         header_row: None,
         skip_rows: None,
         skip_footer: 0,
+        on_bad_rows: Default::default(),
+        max_rejected: None,
     }
 }
 
@@ -148,9 +150,11 @@ fn opts(block_size: usize, workers: usize) -> CsvOptions {
         block_size,
         workers,
         max_record: 1 << 20,
+        keep_rejects: super::KEEP,
     }
 }
 
+/// Reads `src` as one delimited file with the default bad-row policy (every bad row fails).
 fn read_with(
     src: &TransactionSource,
     ws: &Path,
@@ -158,7 +162,7 @@ fn read_with(
     o: &CsvOptions,
 ) -> Result<(Collect, LoadStats), DataError> {
     let file = src.path.shown();
-    csv_source::read_transactions(
+    let read = csv_source::read_transactions(
         src,
         &file,
         ws,
@@ -167,8 +171,10 @@ fn read_with(
         Collect::default,
         None,
         o,
-    )
-    .map(|(c, s, _)| (c.sorted(), s))
+    )?;
+    let (c, mut s, _, rejects) = read;
+    super::rejects::decide(&file, Default::default(), &mut s, rejects)?;
+    Ok((c.sorted(), s))
 }
 
 /// Block sizes and worker counts that exercise boundaries (1 byte blocks: every byte a cut).
@@ -430,6 +436,7 @@ fn rows_after_as_of_are_counted_not_used() {
                 first_day: Some(day("2024-01-01")),
                 last_day: Some(day("2024-06-30")),
                 sources: Vec::new(),
+                rejected: Default::default(),
             }
         );
         assert_eq!(c.totals.len(), 2);
@@ -452,7 +459,8 @@ fn rows_after_as_of_are_counted_not_used() {
         None,
         &opts(4, 2),
     )
-    .unwrap();
+    .unwrap()
+    .0;
     assert_eq!(latest, Some(day("2025-01-01")));
     assert_eq!(
         latest_day(&src, dir.path(), None).unwrap(),
@@ -483,7 +491,7 @@ fn header_only_empty_and_odd_files() {
         "t.csv",
         b"\n\nid;date;amount\nA;2024-01-01;1\n\n\nB;2024-01-01;x",
     );
-    let e = csv_source::read_transactions(
+    let (_, _, _, rejects) = csv_source::read_transactions(
         &src,
         Path::new("t.csv"),
         dir.path(),
@@ -493,9 +501,9 @@ fn header_only_empty_and_odd_files() {
         None,
         &opts(3, 2),
     )
-    .err()
     .unwrap();
-    assert_eq!(e.location(), Some(&Location::Line(7)));
+    assert_eq!(rejects.total, 1);
+    assert_eq!(rejects.rows[0].location, Location::Line(7));
 
     let e = read_with(
         &source("nope.csv", columns("a", "b", "c")),
@@ -535,6 +543,7 @@ fn a_never_closed_quote_does_not_swallow_memory() {
         block_size: 1000,
         workers: 2,
         max_record: 8000,
+        keep_rejects: super::KEEP,
     };
     let e = read_with(&src, dir.path(), far_future(), &o).unwrap_err();
     assert_eq!(e.location(), Some(&Location::Line(2)));
@@ -1019,7 +1028,7 @@ fn cdnow_real_data() {
     };
     let ws = Path::new("/");
     for o in [opts(64 << 10, 2), CsvOptions::default(), opts(1 << 30, 1)] {
-        let (c, stats, _) = csv_source::read_transactions(
+        let (c, stats, _, _) = csv_source::read_transactions(
             &src,
             &path,
             ws,
@@ -1153,7 +1162,11 @@ fn text_after_a_closing_quote_is_an_error() {
             "block {bs}, workers {w}"
         );
     }
-    assert!(latest_day(&src, dir.path(), None).is_err());
+    // The first pass leaves the bad row out of the latest day (the full read reports it).
+    assert_eq!(
+        latest_day(&src, dir.path(), None).unwrap(),
+        Some(day("2024-01-01"))
+    );
     // An earlier bad cell still wins.
     write(
         dir.path(),
@@ -1216,11 +1229,24 @@ fn dates_must_match_the_format_exactly() {
     ] {
         let text = format!("id,date,amount\nc1,20241105,1\nc2,{bad},1\n");
         write(dir.path(), "t.csv", text.as_bytes());
-        for e in [
-            read_with(&src, dir.path(), far_future(), &opts(1 << 20, 2)).unwrap_err(),
-            latest_day(&src, dir.path(), None).unwrap_err(),
+        // The first pass leaves the bad row out of the latest day; alone, it is the error.
+        let latest = latest_day(&src, dir.path(), None).unwrap();
+        assert_eq!(latest.map(|d| d.to_string()), Some("2024-11-05".into()));
+        let alone = text.replace("c1,20241105,1\n", "\n");
+        write(dir.path(), "a.csv", alone.as_bytes());
+        let only_bad = TransactionSource {
+            path: PathBuf::from("a.csv").into(),
+            ..src.clone()
+        };
+        for message in [
+            read_with(&src, dir.path(), far_future(), &opts(1 << 20, 2))
+                .unwrap_err()
+                .to_string(),
+            latest_day(&only_bad, dir.path(), None)
+                .unwrap_err()
+                .to_string()
+                .replace("a.csv", "t.csv"),
         ] {
-            let message = e.to_string();
             assert!(
                 message.starts_with(&format!(
                     "t.csv, line 3, column \"date\": expected a date written exactly like \
@@ -1529,4 +1555,272 @@ fn csv_customers_under_number_format() {
         t.column("umsatz").unwrap().values,
         AttributeValues::Text(_)
     ));
+}
+
+/// Every bad row of `text` (a three-column file): read with the block size and workers of `o`,
+/// the rejects not yet judged.
+fn rejects_of(dir: &Path, o: &CsvOptions) -> (LoadStats, super::Rejects) {
+    let src = source("t.csv", columns("id", "date", "amount"));
+    let (_, stats, _, rejects) = csv_source::read_transactions(
+        &src,
+        Path::new("t.csv"),
+        dir,
+        &layout(b','),
+        far_future(),
+        Collect::default,
+        None,
+        o,
+    )
+    .unwrap();
+    (stats, rejects)
+}
+
+/// The line of each kept reject.
+fn reject_lines(r: &super::Rejects) -> Vec<u64> {
+    r.rows.iter().map(reject_lines_of).collect()
+}
+
+#[test]
+fn every_bad_row_is_found_in_one_pass() {
+    use super::rejects::{decide, BadRowPolicy, OnBadRows};
+    let dir = tempfile::tempdir().unwrap();
+    // 3,000 rows; every 7th has a bad amount, every 11th a bad date, every 13th an extra field.
+    let mut text = String::from("id,date,amount\n");
+    let mut bad_lines = Vec::new();
+    let (mut readable_amount_of_bad, mut read) = (0i64, 0u64);
+    for i in 1..=3000u64 {
+        let line = i + 1;
+        read += 1;
+        let row = if i % 13 == 0 {
+            format!("c{i},2024-01-01,1,extra")
+        } else if i % 11 == 0 {
+            readable_amount_of_bad += 250;
+            format!("c{i},2024-02-30,2.50")
+        } else if i % 7 == 0 {
+            format!("c{i},2024-01-01,1.234")
+        } else {
+            format!("c{i},2024-01-01,1")
+        };
+        if i % 13 == 0 || i % 11 == 0 || i % 7 == 0 {
+            bad_lines.push(line);
+        }
+        text.push_str(&row);
+        text.push('\n');
+    }
+    write(dir.path(), "t.csv", text.as_bytes());
+    let src = source("t.csv", columns("id", "date", "amount"));
+    let path = src.path.shown();
+    for &(bs, w) in &[(64, 3), (1000, 2), (1 << 20, 1), (1 << 20, 4), (7, 4)] {
+        let e = read_with(&src, dir.path(), far_future(), &opts(bs, w)).unwrap_err();
+        let DataError::BadRows(b) = &e else {
+            panic!("{e}")
+        };
+        assert_eq!(
+            reject_lines(&b.rejects),
+            bad_lines,
+            "block {bs}, workers {w}"
+        );
+        assert_eq!(b.rejects.total, bad_lines.len() as u64);
+        assert_eq!(b.rejects.amount, i128::from(readable_amount_of_bad));
+        let message = e.to_string();
+        assert!(
+            message.starts_with(&format!(
+                "t.csv: {} rows cannot be read:\n",
+                bad_lines.len()
+            )),
+            "{message}"
+        );
+        assert_eq!(
+            message.lines().filter(|l| l.starts_with("  line ")).count(),
+            20
+        );
+        assert!(message.contains(&format!("... and {} more", bad_lines.len() - 20)));
+        // Quarantined within the limit: the identity read = used + after as-of + rejected.
+        let (mut stats, rejects) = rejects_of(dir.path(), &opts(bs, w));
+        let lenient = BadRowPolicy::new(&path, OnBadRows::Quarantine, 0.5).unwrap();
+        decide(&path, lenient, &mut stats, rejects.clone()).unwrap();
+        assert_eq!(stats.rows_read, read);
+        assert_eq!(
+            stats.rows_read,
+            stats.rows_used + stats.excluded_after_as_of + stats.rejected.total
+        );
+        // Beyond max_rejected: the commonest problem per column.
+        let strict = BadRowPolicy::new(&path, OnBadRows::Quarantine, 0.01).unwrap();
+        let mut stats2 = LoadStats {
+            rows_read: read,
+            ..LoadStats::default()
+        };
+        let e = decide(&path, strict, &mut stats2, rejects).unwrap_err();
+        let message = e.to_string();
+        assert!(message.contains("systematic problem"), "{message}");
+        assert!(
+            message.contains("column \"amount\": a bad amount in "),
+            "{message}"
+        );
+        let field_count = (1..=3000).filter(|i| i % 13 == 0).count();
+        assert!(
+            message.contains(&format!(
+                "the whole row: the wrong number of fields in {field_count} rows"
+            )),
+            "{message}"
+        );
+    }
+    assert!(BadRowPolicy::new(&path, OnBadRows::Quarantine, 1.5).is_err());
+}
+
+#[test]
+fn the_first_ten_thousand_bad_rows_are_kept_whatever_the_threads() {
+    let dir = tempfile::tempdir().unwrap();
+    // 13,000 rows, every row but each 4th with a bad date: 9,750 bad rows in the first 13,000,
+    // so the cap of 10,000 falls in the tail; a second part of good and bad rows after it.
+    let mut text = String::from("id,date,amount\n");
+    let mut bad_lines = Vec::new();
+    for i in 1..=14_000u64 {
+        if i % 4 == 0 {
+            text.push_str(&format!("c{i},2024-01-01,1\n"));
+        } else {
+            text.push_str(&format!("c{i},2024-13-01,1\n"));
+            bad_lines.push(i + 1);
+        }
+    }
+    write(dir.path(), "t.csv", text.as_bytes());
+    let expected: Vec<u64> = bad_lines.iter().copied().take(super::KEEP).collect();
+    for &(bs, w) in &[(4096, 4), (100_000, 3), (1 << 20, 1), (333, 2)] {
+        let (stats, r) = rejects_of(dir.path(), &opts(bs, w));
+        assert_eq!(r.total, bad_lines.len() as u64, "block {bs}, workers {w}");
+        assert_eq!(r.rows.len(), super::KEEP);
+        assert_eq!(reject_lines(&r), expected, "block {bs}, workers {w}");
+        assert!(!r.complete());
+        assert_eq!(stats.rows_read, 14_000);
+        // Every amount of 1.00 was readable.
+        assert_eq!(r.amount, 100 * bad_lines.len() as i128);
+        // Asking for all keeps all.
+        let all = CsvOptions {
+            keep_rejects: usize::MAX,
+            ..opts(bs, w)
+        };
+        let (_, r) = rejects_of(dir.path(), &all);
+        assert_eq!(reject_lines(&r), bad_lines);
+        assert!(r.complete());
+    }
+}
+
+#[test]
+fn rejects_across_files_keep_file_order() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "a.csv",
+        b"id,date,amount\nA,2024-01-01,x\nB,2024-01-01,1\n",
+    );
+    write(
+        dir.path(),
+        "b.csv",
+        b"id,date,amount\nC,bad,2\nD,2024-01-01,1,9\n",
+    );
+    let mut src = source("*.csv", columns("id", "date", "amount"));
+    src.path = super::DataPath::One("*.csv".into());
+    src.on_bad_rows = super::OnBadRows::Quarantine;
+    src.max_rejected = Some(super::Share(1.0));
+    let (_, stats) =
+        super::read_transactions(&src, dir.path(), far_future(), Collect::default, None).unwrap();
+    let r = &stats.rejected;
+    let found: Vec<(String, u64)> = r
+        .rows
+        .iter()
+        .map(|x| (x.file.display().to_string(), reject_lines_of(x)))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            ("a.csv".into(), 2),
+            ("b.csv".into(), 2),
+            ("b.csv".into(), 3)
+        ]
+    );
+    assert_eq!(stats.rows_read, 4);
+    assert_eq!(stats.rows_used, 1);
+    assert_eq!(r.amount, 200); // C's amount; A's is bad, D's row has the wrong field count
+    assert_eq!(r.rows[2].record, "D,2024-01-01,1,9");
+}
+
+/// The line of a reject.
+fn reject_lines_of(r: &super::Rejected) -> u64 {
+    match r.location {
+        Location::Line(l) => l,
+        _ => 0,
+    }
+}
+
+#[test]
+fn every_bad_row_of_the_customer_master_is_reported_together() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "c.csv",
+        b"id,Segment\n001,Gold\n,Silver\n003,Gold,extra\n004,Bronze\n\"005\"x,Gold\n006,\"a\"b\n",
+    );
+    let mut map = BTreeMap::new();
+    map.insert("customer_id".to_string(), "id".to_string());
+    let src = CustomerSource {
+        path: PathBuf::from("c.csv").into(),
+        columns: map,
+        sheet: None,
+        delimiter: Some(','),
+        number_format: None,
+        currency: None,
+        encoding: Default::default(),
+        header_row: None,
+        skip_rows: None,
+        skip_footer: 0,
+        id_normalise: None,
+    };
+    let e = read_customers(&src, dir.path()).unwrap_err();
+    let DataError::BadRows(b) = &e else {
+        panic!("{e}")
+    };
+    assert_eq!(reject_lines(&b.rejects), [3, 4, 6, 7]);
+    assert_eq!(b.rejects.rows[1].record, "003,Gold,extra");
+    assert!(e
+        .to_string()
+        .starts_with("c.csv: 4 rows cannot be read:\n  line 3, column \"id\""));
+    // One bad row alone keeps its own message.
+    write(dir.path(), "c.csv", b"id,Segment\n001,Gold\n002,Gold,x\n");
+    let e = read_customers(&src, dir.path()).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "c.csv, line 3: expected 2 fields like the header, found 3 (an unquoted delimiter inside a value?)"
+    );
+}
+
+#[test]
+fn spreadsheet_rows_are_quarantined_with_their_sheet_and_row() {
+    let dir = tempfile::tempdir().unwrap();
+    write_workbook(&dir.path().join("book.xlsx"));
+    let mut src = excel_source(Some("Bad"));
+    src.on_bad_rows = super::OnBadRows::Quarantine;
+    src.max_rejected = Some(super::Share(1.0));
+    let (c, stats) =
+        read_transactions(&src, dir.path(), far_future(), Collect::default, None).unwrap();
+    assert!(c.rows.is_empty());
+    let r = &stats.rejected;
+    assert_eq!(r.total, 1);
+    assert_eq!(
+        r.rows[0].location,
+        Location::Row {
+            sheet: "Bad".into(),
+            row: 2
+        }
+    );
+    assert_eq!(r.rows[0].column.as_deref(), Some("Net"));
+    assert!(
+        r.rows[0].record.starts_with("A,2024-01-01,"),
+        "{}",
+        r.rows[0].record
+    );
+    assert_eq!(r.amount, 0); // the bad cell is the amount
+    assert_eq!(
+        stats.rows_read,
+        stats.rows_used + stats.excluded_after_as_of + r.total
+    );
 }

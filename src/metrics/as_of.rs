@@ -61,6 +61,7 @@ impl AsOfSet {
                         excluded_after_as_of: loaded.excluded_after_as_of
                             + own.excluded_after_as_of,
                         sources: loaded.sources.clone(),
+                        rejected: loaded.rejected.clone(),
                         ..own
                     },
                 };

@@ -45,6 +45,8 @@ fn add_template_names(map: &mut Map<String, Value>, model: &Report) {
             "rows_read": t.read,
             "rows_used": t.used,
             "excluded_after_as_of": t.excluded_after_as_of,
+            "rejected": t.rejected,
+            "rejected_note": t.rejected_sentence(&model.currency),
             "zero_amount_rows": t.zero_amount,
             "refund_rows": t.refunds,
             "customers_net_nonpositive": model.customers_net_nonpositive,

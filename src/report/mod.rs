@@ -16,6 +16,7 @@ pub mod outputs;
 pub mod pdf;
 mod plugins;
 pub mod profile;
+pub mod rejects;
 pub mod rows;
 pub mod style;
 

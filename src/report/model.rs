@@ -181,6 +181,14 @@ pub struct Transactions {
     pub used: u64,
     /// Rows dated after the as-of date.
     pub excluded_after_as_of: u64,
+    /// Rows that could not be read and were set aside (`on_bad_rows: quarantine`; listed in
+    /// rejects.csv): `read = used + excluded_after_as_of + rejected`.
+    pub rejected: u64,
+    /// The sum of the amounts of the rejected rows whose amount could be read (rows rejected for
+    /// another column; a row with a bad amount or the wrong number of fields adds nothing).
+    pub rejected_amount: Money,
+    /// The rejected rows by column and problem, commonest first.
+    pub rejected_problems: Vec<RejectedProblem>,
     /// Used rows with a zero amount.
     pub zero_amount: u64,
     /// Used rows with a negative amount.
@@ -189,6 +197,55 @@ pub struct Transactions {
     pub first_date: Option<String>,
     /// Latest used date.
     pub last_date: Option<String>,
+}
+
+/// Rejected rows of one problem in one column.
+#[derive(Debug, Clone, Serialize)]
+pub struct RejectedProblem {
+    /// The column's header; empty when the whole row is wrong (its number of fields).
+    pub column: String,
+    /// What is wrong, such as `a bad date`.
+    pub problem: String,
+    /// How many rows.
+    pub rows: u64,
+}
+
+impl Transactions {
+    /// The sentence about the rejected rows, from the figures (`None` when there are none):
+    /// "12 rows (0.02%) could not be read and were set aside, carrying €1,234.56; they are listed
+    /// in rejects.csv: 9 with a bad date in "Datum", 3 with the wrong number of fields." The
+    /// share has as many decimals as it takes not to read 0.
+    pub fn rejected_sentence(&self, currency: &str) -> Option<String> {
+        if self.rejected == 0 {
+            return None;
+        }
+        let problems: Vec<String> = self
+            .rejected_problems
+            .iter()
+            .map(|p| {
+                let n = super::format::thousands(p.rows as i64);
+                match p.column.as_str() {
+                    "" => format!("{n} with {}", p.problem),
+                    c => format!("{n} with {} in {c:?}", p.problem),
+                }
+            })
+            .collect();
+        Some(format!(
+            "{} {} ({}) could not be read and {} set aside, carrying {}; {} listed in \
+             rejects.csv: {}.",
+            super::format::thousands(self.rejected as i64),
+            if self.rejected == 1 { "row" } else { "rows" },
+            crate::data::rejects_percent(self.rejected as f64 / self.read.max(1) as f64),
+            if self.rejected == 1 { "was" } else { "were" },
+            super::format::money(self.rejected_amount.units(), currency, 2),
+            if self.rejected == 1 {
+                "it is"
+            } else {
+                "they are"
+            },
+            problems.join(", ")
+        ))
+    }
 }
 
 /// How concentrated revenue is; shares NaN when total revenue is not positive.
@@ -508,6 +565,25 @@ pub fn build(
             read: q.rows_read,
             used: q.rows_used,
             excluded_after_as_of: q.excluded_after_as_of,
+            rejected: q.rejected,
+            // Beyond ±92 quadrillion cents a sum is shown at the bound (each row fits; the sum
+            // of rows that could not be used is only reported).
+            rejected_amount: Money(i64::try_from(q.rejected_amount).unwrap_or(
+                if q.rejected_amount < 0 {
+                    i64::MIN
+                } else {
+                    i64::MAX
+                },
+            )),
+            rejected_problems: q
+                .rejected_problems
+                .iter()
+                .map(|(column, problem, rows)| RejectedProblem {
+                    column: column.clone(),
+                    problem: problem.to_string(),
+                    rows: *rows,
+                })
+                .collect(),
             zero_amount: q.zero_amount_rows,
             refunds: q.refund_rows,
             first_date: q.first_day.map(|d| d.to_string()),

@@ -21,6 +21,9 @@ pub struct Inputs<'a> {
     pub table: &'a CustomerTable,
     /// Their tiers and checks.
     pub evaluation: &'a Evaluation,
+    /// The rows set aside as unreadable, when bad rows are quarantined (`None`: they fail the
+    /// run, and there is no rejects.csv).
+    pub rejects: Option<&'a [crate::data::Rejected]>,
 }
 
 /// What an output builder returns: its files and what the reader should know about them.
@@ -59,6 +62,10 @@ pub const OUTPUTS: &[OutputEntry] = &[
         build: report_pdf,
     },
     OutputEntry {
+        name: "rejects.csv",
+        build: rejects_csv,
+    },
+    OutputEntry {
         name: "charts/",
         build: chart_svgs,
     },
@@ -83,6 +90,15 @@ fn customers_csv(i: &Inputs) -> Result<Built, Error> {
 
 fn summary_json(i: &Inputs) -> Result<Built, Error> {
     one("summary.json", super::summary_json(i.model))
+}
+
+/// Written in quarantine mode only, and then always (only its header when no row was set
+/// aside): whoever asked for quarantine finds the list where they look for it, empty or not.
+fn rejects_csv(i: &Inputs) -> Result<Built, Error> {
+    match i.rejects {
+        Some(rows) => one("rejects.csv", super::rejects::rejects_csv(rows)),
+        None => Ok(Built::default()),
+    }
 }
 
 fn report_md(i: &Inputs) -> Result<Built, Error> {
