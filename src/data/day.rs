@@ -119,8 +119,9 @@ pub(crate) fn checked_day(y: i32, m: u32, d: u32) -> Option<Day> {
     Some(Day(days_from_civil(y, m, d)))
 }
 
+/// The `N` ASCII digits at the start of `b` as a number; `None` when one is not a digit.
 #[inline]
-fn digits<const N: usize>(b: &[u8]) -> Option<u32> {
+pub(crate) fn digits<const N: usize>(b: &[u8]) -> Option<u32> {
     let mut v = 0u32;
     for &c in &b[..N] {
         let d = c.wrapping_sub(b'0');

@@ -3,7 +3,7 @@
 use rustc_hash::FxHashMap;
 
 use super::date_shape::Shape;
-use super::day::{checked_day, parse_compact_bytes, parse_iso_bytes, Day};
+use super::day::{checked_day, digits, parse_compact_bytes, parse_iso_bytes, Day};
 use super::{CellProblem, Expected};
 
 /// Parses a money amount into exact integer cents.
@@ -166,8 +166,68 @@ enum Fast {
     Iso,
     /// `%Y%m%d`.
     Compact,
+    /// Day, month and year separated by punctuation (`%d.%m.%Y`, `%m/%d/%Y`).
+    Fixed(Fixed),
     /// None: jiff, after the exact shape check.
     No,
+}
+
+/// A date format of `%d`, `%m` and `%Y` in some order with one punctuation character between
+/// them (`%d.%m.%Y`, `%d/%m/%Y`, `%m/%d/%Y`, `%Y/%m/%d`): every date it writes is 10 bytes
+/// with the numbers and separators at fixed offsets, so a cell is read in place. Exactly the
+/// cells the general path accepts (its shape check wants 2, 2 and 4 digits and the separators
+/// as they are), with the same days (a test compares both).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Fixed {
+    /// Offsets of the year, month and day.
+    ymd: [usize; 3],
+    /// The separators: offset and byte.
+    seps: [(usize, u8); 2],
+}
+
+impl Fixed {
+    /// The layout of `format`, when it is such a format.
+    fn of(format: &str) -> Option<Fixed> {
+        let f = format.as_bytes();
+        if f.len() != 8 || f[0] != b'%' || f[3] != b'%' || f[6] != b'%' {
+            return None;
+        }
+        let sep = |c: u8| c.is_ascii_punctuation() && c != b'%';
+        if !sep(f[2]) || !sep(f[5]) {
+            return None;
+        }
+        let (mut ymd, mut seps) = ([usize::MAX; 3], [(0, 0); 2]);
+        let mut at = 0;
+        for (k, directive) in [f[1], f[4], f[7]].into_iter().enumerate() {
+            let (slot, width) = match directive {
+                b'Y' => (0, 4),
+                b'm' => (1, 2),
+                b'd' => (2, 2),
+                _ => return None,
+            };
+            if ymd[slot] != usize::MAX {
+                return None;
+            }
+            ymd[slot] = at;
+            at += width;
+            if k < 2 {
+                seps[k] = (at, f[2 + 3 * k]);
+                at += 1;
+            }
+        }
+        Some(Fixed { ymd, seps })
+    }
+
+    /// Reads a cell written exactly in the format (no surrounding whitespace).
+    #[inline]
+    fn parse(self, b: &[u8]) -> Option<Day> {
+        if b.len() != 10 || self.seps.iter().any(|&(at, c)| b[at] != c) {
+            return None;
+        }
+        let [y, m, d] = self.ymd;
+        let y = digits::<4>(&b[y..])?;
+        checked_day(y as i32, digits::<2>(&b[m..])?, digits::<2>(&b[d..])?)
+    }
 }
 
 /// One strftime-style format of `date_format`.
@@ -289,6 +349,7 @@ impl DateFormat {
         let fast = match formats {
             ["%Y-%m-%d" | "%F"] => Fast::Iso,
             ["%Y%m%d"] => Fast::Compact,
+            [one] => Fixed::of(one).map_or(Fast::No, Fast::Fixed),
             _ => Fast::No,
         };
         Ok(DateFormat { entries, fast })
@@ -359,7 +420,7 @@ impl DateFormat {
 /// `parse` of `b` without its surrounding whitespace, when it has some (the rare case, kept off the
 /// fast path).
 #[cold]
-fn trimmed(b: &[u8], parse: fn(&[u8]) -> Option<Day>) -> Option<Day> {
+fn trimmed(b: &[u8], parse: impl Fn(&[u8]) -> Option<Day>) -> Option<Day> {
     let t = b.trim_ascii();
     (t.len() < b.len()).then(|| parse(t)).flatten()
 }
@@ -392,6 +453,7 @@ impl<'f> DateParser<'f> {
         match self.format.fast {
             Fast::Iso => parse_iso_bytes(b).or_else(|| trimmed(b, parse_iso_bytes)),
             Fast::Compact => parse_compact_bytes(b).or_else(|| trimmed(b, parse_compact_bytes)),
+            Fast::Fixed(f) => f.parse(b).or_else(|| trimmed(b, |t| f.parse(t))),
             Fast::No => self.parse_cached(b),
         }
     }
@@ -585,6 +647,51 @@ mod tests {
             p.problem(0, b"+2024015").note,
             Some(super::super::date_shape::why::SIGN)
         );
+    }
+
+    #[test]
+    fn fixed_layouts_read_what_the_general_path_reads() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
+        let formats = ["%d.%m.%Y", "%m/%d/%Y", "%Y/%m/%d", "%d-%m-%Y", "%m.%Y.%d"];
+        let noise = b"0123456789./- +x";
+        let mut read = 0;
+        for (i, f) in formats.iter().enumerate() {
+            let format = DateFormat::new(Some(f)).unwrap();
+            assert!(matches!(format.fast, Fast::Fixed(_)), "{f}");
+            let mut p = DateParser::new(&format);
+            for _ in 0..20_000 {
+                let date = jiff::civil::date(1 + (rng.next_u32() % 9999) as i16, 1, 1)
+                    .checked_add(jiff::Span::new().days(i64::from(rng.next_u32() % 400)))
+                    .unwrap_or(jiff::civil::date(2024, 2, 29));
+                let mut cell = jiff::fmt::strtime::format(f, date).unwrap().into_bytes();
+                if rng.next_u32() % 2 == 0 {
+                    let at = (rng.next_u32() as usize) % (cell.len() + 1);
+                    let c = noise[(rng.next_u32() as usize) % noise.len()];
+                    match rng.next_u32() % 3 {
+                        0 if at < cell.len() => cell[at] = c,
+                        1 => cell.insert(at, c),
+                        _ if at < cell.len() => {
+                            cell.remove(at);
+                        }
+                        _ => {}
+                    }
+                }
+                let general = format.parse_slow(cell.trim_ascii());
+                read += usize::from(general.is_some());
+                assert_eq!(
+                    p.parse(&cell),
+                    general,
+                    "{f} {:?}",
+                    String::from_utf8_lossy(&cell)
+                );
+            }
+            assert!(read > 10_000 * (i + 1), "{read}");
+        }
+        for not_fixed in ["%d.%m.%y", "%-d.%m.%Y", "%d %m %Y", "%d.%d.%Y", "%Y%m%d"] {
+            let format = DateFormat::new(Some(not_fixed));
+            assert!(format.is_err() || !matches!(format.unwrap().fast, Fast::Fixed(_)));
+        }
     }
 
     #[test]
