@@ -33,7 +33,7 @@ const TABLE_SIZE: f64 = 8.5;
 const TABLE_LEADING: f64 = 11.4;
 const CELL_PAD_X: f64 = 5.0;
 const CELL_PAD_Y: f64 = 3.6;
-/// How far a table too wide for the text width may reach into each side margin.
+/// How far a table may reach into each side margin when that keeps its words whole.
 const TABLE_SPILL: f64 = 36.0;
 const CODE_SIZE: f64 = 8.2;
 const CODE_LEADING: f64 = 11.4;

@@ -208,7 +208,8 @@ fn measure_cell(cell: &[Span], spec: &TextSpec, header: bool) -> ([f64; 4], f64)
 /// When the minimums do not fit, in this order: the font steps down from `base` to
 /// [`FLOOR_SIZE`]; the padding narrows from `pad` to [`TIGHT_PAD`]; the table reaches up to
 /// `spill` into each side margin; body words over [`SHORT_WORD_CHARS`] may be hyphenated, then
-/// header words over [`SHORT_WORD_CHARS`]; as the last resort words over [`LAST_WORD_CHARS`].
+/// header words over [`SHORT_WORD_CHARS`]; as the last resort, within the text width again,
+/// words over [`LAST_WORD_CHARS`].
 /// A number, date or money amount is never broken. `bold_row(i)` says whether body row `i` is
 /// set bold (a totals row).
 pub fn plan(
@@ -294,11 +295,12 @@ pub fn plan(
     targets.push(scaled(floor, tight, &|c| c.body));
     targets.push(scaled(floor, tight, &|c| c.full));
     let min = scaled(floor, tight, &|c| c.min(Breaks::Anywhere));
+    // A table that must break words anyway stays inside the text width.
     TablePlan {
         size: floor,
         pad: tight,
-        widths: fill(&min, &targets, avail + 2.0 * spill),
-        spill,
+        widths: fill(&min, &targets, avail),
+        spill: 0.0,
     }
 }
 
