@@ -4,6 +4,7 @@
 
 pub(crate) mod investment_gap;
 mod migration;
+mod tier_rows;
 mod trends;
 mod whale;
 
@@ -12,6 +13,7 @@ use super::{Chart, Pareto, RfmGrid, TierBars};
 use crate::report::format::{money, money_short, percent, percent_compact, thousands};
 use crate::report::style::fonts::{fonts, Face};
 use crate::report::style::palette::*;
+use crate::report::style::Rgb;
 
 /// Nominal chart width in chart units.
 pub const WIDTH: f64 = 450.0;
@@ -198,9 +200,9 @@ fn nice_range(lo: f64, hi: f64) -> (f64, f64, f64) {
     (bottom.min(0.0), top.max(step), step)
 }
 
-/// Breaks `text` into at most `max_lines` lines no wider than `width`; the last line gets an
-/// ellipsis when text is left over.
-fn wrap_label(text: &str, size: f64, bold: bool, width: f64, max_lines: usize) -> Vec<String> {
+/// Breaks `text` into lines no wider than `width` at spaces (a word wider than `width` stays
+/// whole on its own line).
+pub(crate) fn wrap_words(text: &str, size: f64, bold: bool, width: f64) -> Vec<String> {
     let mut lines: Vec<String> = Vec::new();
     let mut current = String::new();
     for word in text.split_whitespace() {
@@ -219,6 +221,18 @@ fn wrap_label(text: &str, size: f64, bold: bool, width: f64, max_lines: usize) -
     if !current.is_empty() {
         lines.push(current);
     }
+    lines
+}
+
+/// Whether `lines` (from [`wrap_words`]) are at most `max_lines` lines no wider than `width`.
+fn lines_fit(lines: &[String], size: f64, bold: bool, width: f64, max_lines: usize) -> bool {
+    lines.len() <= max_lines && lines.iter().all(|l| text_width(l, size, bold) <= width)
+}
+
+/// Breaks `text` into at most `max_lines` lines no wider than `width`; the last line gets an
+/// ellipsis when text is left over.
+fn wrap_label(text: &str, size: f64, bold: bool, width: f64, max_lines: usize) -> Vec<String> {
+    let mut lines = wrap_words(text, size, bold, width);
     if lines.len() > max_lines {
         lines.truncate(max_lines);
         let last = lines.last_mut().expect("max_lines > 0");
@@ -239,19 +253,15 @@ fn wrap_label(text: &str, size: f64, bold: bool, width: f64, max_lines: usize) -
     lines
 }
 
-fn tiers(title: &str, t: &TierBars) -> Drawing {
-    let w = WIDTH;
-    let (l, r, top) = (40.0, w - 4.0, 70.0);
-    let b = top + 150.0;
-    let group = (r - l) / t.tiers.len().max(1) as f64;
-    let names: Vec<Vec<String>> = t
-        .tiers
-        .iter()
-        .map(|x| wrap_label(&x.name, 8.5, true, group - 4.0, 2))
-        .collect();
-    let name_lines = names.iter().map(Vec::len).max().unwrap_or(1).max(1);
-    let h = b + 40.0 + 10.0 * (name_lines - 1) as f64;
-    let mut d = Drawing::new(w, h);
+/// Most tiers drawn as columns; more are drawn as rows ([`tier_rows`]).
+const MAX_TIER_COLUMNS: usize = 6;
+
+/// The series a tier chart shows: customers, revenue and (with a cost column) margin.
+const TIER_SERIES: [(&str, Rgb); 3] = [("Customers", LIGHT), ("Revenue", MID), ("Margin", NAVY)];
+
+/// A tier chart's title, totals and series legend; returns the series drawn. Without a cost
+/// column margin would just repeat revenue: the series is left out entirely.
+fn tiers_heading(d: &mut Drawing, title: &str, t: &TierBars) -> &'static [(&'static str, Rgb)] {
     let customers: u64 = t.tiers.iter().map(|x| x.customers).sum();
     let revenue: f64 = t.tiers.iter().map(|x| x.revenue).sum();
     let totals = if t.has_margin {
@@ -270,11 +280,8 @@ fn tiers(title: &str, t: &TierBars) -> Drawing {
         )
     };
     let subtitle = format!("{totals}; bars show each tier's share of the total");
-    header(&mut d, title, &subtitle);
-    // Without a cost column margin would just repeat revenue: leave the series out entirely.
-    let all_series = [("Customers", LIGHT), ("Revenue", MID), ("Margin", NAVY)];
-    let series = &all_series[..if t.has_margin { 3 } else { 2 }];
-    let n_series = series.len() as f64;
+    header(d, title, &subtitle);
+    let series = &TIER_SERIES[..if t.has_margin { 3 } else { 2 }];
     let legend = TextStyle::new(8.0, INK);
     let mut x = 0.0;
     d.text(x, 47.0, "Share of total:", TextStyle::new(8.0, MUTED));
@@ -291,12 +298,42 @@ fn tiers(title: &str, t: &TierBars) -> Drawing {
         d.text(x + 14.0, 47.0, name, legend);
         x += 14.0 + text_width(name, 8.0, false) + 14.0;
     }
+    series
+}
 
-    let values: Vec<Vec<f64>> = t
+/// Each tier's values for the series drawn: customer, revenue and margin share.
+fn tier_values(t: &TierBars, series: usize) -> Vec<Vec<f64>> {
+    t.tiers
+        .iter()
+        .map(|x| [x.customer_share, x.revenue_share, x.margin_share][..series].to_vec())
+        .collect()
+}
+
+fn tiers(title: &str, t: &TierBars) -> Drawing {
+    let w = WIDTH;
+    let (l, r, top) = (40.0, w - 4.0, 70.0);
+    let b = top + 150.0;
+    let group = (r - l) / t.tiers.len().max(1) as f64;
+    let names: Vec<Vec<String>> = t
         .tiers
         .iter()
-        .map(|x| [x.customer_share, x.revenue_share, x.margin_share][..series.len()].to_vec())
+        .map(|x| wrap_words(&x.name, 8.5, true, group - 4.0))
         .collect();
+    // Names that do not fit under their column on two lines, or many tiers: one row per tier.
+    if t.tiers.len() > MAX_TIER_COLUMNS
+        || !names
+            .iter()
+            .all(|lines| lines_fit(lines, 8.5, true, group - 4.0, 2))
+    {
+        return tier_rows::tier_rows(title, t);
+    }
+    let name_lines = names.iter().map(Vec::len).max().unwrap_or(1).max(1);
+    let h = b + 40.0 + 10.0 * (name_lines - 1) as f64;
+    let mut d = Drawing::new(w, h);
+    let series = tiers_heading(&mut d, title, t);
+    let n_series = series.len() as f64;
+
+    let values = tier_values(t, series.len());
     let hi = values.iter().flatten().copied().fold(0.0, f64::max);
     let lo = values.iter().flatten().copied().fold(0.0, f64::min);
     let (vmin, vmax, step) = nice_range(lo, hi);
@@ -573,6 +610,60 @@ pub(crate) mod tests {
         chart
     }
 
+    /// Eight tiers with long names (drawn as rows).
+    pub fn sample_long_tiers() -> Chart {
+        let names = [
+            "Strategic Platinum Accounts",
+            "Key Account Development",
+            "Gelegenheitskunden Nord",
+            "Wachstumskunden Süd",
+            "Regular Repeat Buyers",
+            "Occasional Bargain Hunters",
+            "Dormant Former Customers",
+            "Einmalkäufer ohne Wiederkauf",
+        ];
+        let tiers = names
+            .iter()
+            .enumerate()
+            .map(|(i, name)| TierBar {
+                name: name.to_string(),
+                customers: 100 * (i as u64 + 1),
+                revenue: 1_000_000.0 / (i as f64 + 1.0),
+                margin: 300_000.0 / (i as f64 + 1.0) - 50_000.0,
+                customer_share: (i as f64 + 1.0) / 36.0,
+                revenue_share: 0.25 / (i as f64 + 1.0),
+                margin_share: 0.3 / (i as f64 + 1.0) - 0.05,
+            })
+            .collect();
+        Chart::Tiers(TierBars {
+            tiers,
+            currency: "EUR".into(),
+            has_margin: true,
+        })
+    }
+
+    #[test]
+    fn long_tier_names_stay_whole() {
+        let d = layout(&sample_long_tiers());
+        let texts = d.texts();
+        if let Chart::Tiers(t) = sample_long_tiers() {
+            for tier in &t.tiers {
+                assert!(
+                    texts.contains(&tier.name.as_str()),
+                    "{} in {texts:?}",
+                    tier.name
+                );
+            }
+        }
+        assert!(!texts.iter().any(|t| t.contains('…')), "{texts:?}");
+        // Three bars per tier plus the legend swatches.
+        assert_eq!(filled_with(&d, NAVY), 1 + 8);
+        // The short CDNOW-like names keep the column layout.
+        let columns = layout(&sample_tiers());
+        assert!(columns.texts().contains(&"First class"));
+        assert_eq!(columns.height, 70.0 + 150.0 + 40.0);
+    }
+
     /// An RFM grid with revenue rising towards R5/F5.
     #[allow(clippy::needless_range_loop)]
     pub fn sample_rfm() -> Chart {
@@ -604,6 +695,7 @@ pub(crate) mod tests {
             sample_pareto(),
             sample_tiers(),
             sample_tiers_without_margin(),
+            sample_long_tiers(),
             sample_rfm(),
             super::whale::tests::sample_whale(),
         ] {
@@ -622,6 +714,7 @@ pub(crate) mod tests {
             sample_pareto(),
             sample_tiers(),
             sample_tiers_without_margin(),
+            sample_long_tiers(),
             sample_rfm(),
             super::whale::tests::sample_whale(),
         ] {

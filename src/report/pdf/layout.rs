@@ -11,7 +11,7 @@ use printpdf::{Actions, BorderArray, ColorArray, LinkAnnotation, Op, Pt, Rect};
 use super::blocks::{Align, Block};
 use super::frontmatter::FrontMatter;
 use super::paint;
-use super::table::{column_widths, is_numeric, is_placeholder};
+use super::table::{self, column_widths, is_numeric, is_placeholder};
 use super::text::{break_lines, measure, plain_text, Line, Span, Style, TextSpec};
 use crate::report::charts::drawing::Drawing;
 use crate::report::charts::{self, Chart};
@@ -33,6 +33,8 @@ const TABLE_SIZE: f64 = 8.5;
 const TABLE_LEADING: f64 = 11.4;
 const CELL_PAD_X: f64 = 5.0;
 const CELL_PAD_Y: f64 = 3.6;
+/// How far a table may reach into each side margin when that keeps its words whole.
+const TABLE_SPILL: f64 = 36.0;
 const CODE_SIZE: f64 = 8.2;
 const CODE_LEADING: f64 = 11.4;
 const CAPTION_SIZE: f64 = 8.5;
@@ -525,7 +527,23 @@ impl<'a> Ctx<'a> {
         let cell = |row: &'_ [Vec<Span>], c: usize| -> Vec<Span> {
             row.get(c).cloned().unwrap_or_else(|| empty.clone())
         };
-        let body_spec = TextSpec::new(TABLE_SIZE);
+        let is_total = |r: &[Vec<Span>]| {
+            plain_text(&cell(r, 0))
+                .trim()
+                .to_lowercase()
+                .starts_with("total")
+        };
+        let plan = table::plan(
+            head,
+            rows,
+            &|i| is_total(&rows[i]),
+            TABLE_SIZE,
+            CELL_PAD_X,
+            self.width,
+            // Only a table at the left margin (not in a list or quote) may reach into the margins.
+            if self.x == 0.0 { TABLE_SPILL } else { 0.0 },
+        );
+        let body_spec = TextSpec::new(plan.size);
         let head_spec = TextSpec {
             bold: true,
             ..body_spec
@@ -537,35 +555,6 @@ impl<'a> Ctx<'a> {
                     && texts.iter().all(|t| is_numeric(t) || is_placeholder(t))
             })
             .collect();
-        let is_total = |r: &[Vec<Span>]| {
-            plain_text(&cell(r, 0))
-                .trim()
-                .to_lowercase()
-                .starts_with("total")
-        };
-        let cap = self.width * 0.28;
-        let mut mins = vec![0.0f64; ncols];
-        let mut maxs = vec![0.0f64; ncols];
-        for c in 0..ncols {
-            let mut consider = |spans: &[Span], spec: &TextSpec, numeric: bool| {
-                let (lo, hi) = measure(spans, spec, cap);
-                // Numbers never wrap: their whole width is their minimum.
-                let lo = if numeric { hi.min(cap) } else { lo };
-                mins[c] = mins[c].max(lo + 2.0 * CELL_PAD_X);
-                maxs[c] = maxs[c].max(hi + 2.0 * CELL_PAD_X);
-            };
-            consider(&cell(head, c), &head_spec, false);
-            for r in rows {
-                let spans = cell(r, c);
-                let numeric = is_numeric(plain_text(&spans).trim());
-                consider(
-                    &spans,
-                    if is_total(r) { &head_spec } else { &body_spec },
-                    numeric,
-                );
-            }
-        }
-        let widths = column_widths(&mins, &maxs, self.width);
         let align_of = |c: usize, text: &str, header: bool| -> Align {
             match aligns.get(c).copied().unwrap_or(Align::Auto) {
                 Align::Auto => {
@@ -586,7 +575,7 @@ impl<'a> Ctx<'a> {
         let header_cells: Vec<Vec<Span>> = (0..ncols).map(|c| cell(head, c)).collect();
         let header = Rc::new(self.row_piece(
             &header_cells,
-            &widths,
+            &plan,
             &|c, t| align_of(c, t, true),
             head_spec,
             WHITE,
@@ -613,7 +602,7 @@ impl<'a> Ctx<'a> {
             let spec = if total { head_spec } else { body_spec };
             let mut piece = self.row_piece(
                 &cells,
-                &widths,
+                &plan,
                 &|c, t| align_of(c, t, false),
                 spec,
                 INK,
@@ -634,7 +623,7 @@ impl<'a> Ctx<'a> {
     fn row_piece(
         &mut self,
         cells: &[Vec<Span>],
-        widths: &[f64],
+        plan: &table::TablePlan,
         align: &dyn Fn(usize, &str) -> Align,
         spec: TextSpec,
         color: Rgb,
@@ -643,18 +632,22 @@ impl<'a> Ctx<'a> {
         bottom_rule: Option<(Rgb, f64)>,
         bottom_align: bool,
     ) -> Piece {
+        let widths = &plan.widths;
+        let x0 = self.x - plan.spill;
         let laid: Vec<Vec<Line>> = cells
             .iter()
             .zip(widths)
-            .map(|(spans, w)| break_lines(spans, &spec, w - 2.0 * CELL_PAD_X, self.missing))
+            .map(|(spans, w)| break_lines(spans, &spec, w - 2.0 * plan.pad, self.missing))
             .collect();
         let max_lines = laid.iter().map(Vec::len).max().unwrap_or(1).max(1);
-        let height = max_lines as f64 * TABLE_LEADING + 2.0 * CELL_PAD_Y;
+        // The leading follows the table's size (smaller in a table too wide for TABLE_SIZE).
+        let leading = TABLE_LEADING * (spec.size / TABLE_SIZE);
+        let height = max_lines as f64 * leading + 2.0 * CELL_PAD_Y;
         let total_w: f64 = widths.iter().sum();
         let mut cmds = Vec::new();
         if let Some(fill) = bg {
             cmds.push(Cmd::Rect {
-                x: self.x,
+                x: x0,
                 y: 0.0,
                 w: total_w,
                 h: height,
@@ -662,20 +655,20 @@ impl<'a> Ctx<'a> {
                 stroke: None,
             });
         }
-        let mut x = self.x;
-        let baseline0 = CELL_PAD_Y + baseline_in(TABLE_LEADING, spec.size);
+        let mut x = x0;
+        let baseline0 = CELL_PAD_Y + baseline_in(leading, spec.size);
         for (c, lines) in laid.iter().enumerate() {
             let w = widths[c];
             let text = plain_text(&cells[c]);
             let a = align(c, text.trim());
             // Header cells sit on the bottom of the row, body cells at the top.
             let shift = if bottom_align {
-                (max_lines - lines.len()) as f64 * TABLE_LEADING
+                (max_lines - lines.len()) as f64 * leading
             } else {
                 0.0
             };
             for (i, line) in lines.iter().enumerate() {
-                let inner = w - 2.0 * CELL_PAD_X;
+                let inner = w - 2.0 * plan.pad;
                 let dx = match a {
                     Align::Right => inner - line.width,
                     Align::Center => (inner - line.width) / 2.0,
@@ -683,8 +676,8 @@ impl<'a> Ctx<'a> {
                 };
                 cmds.extend(line_cmds(
                     line,
-                    x + CELL_PAD_X + dx.max(0.0),
-                    baseline0 + shift + i as f64 * TABLE_LEADING,
+                    x + plan.pad + dx.max(0.0),
+                    baseline0 + shift + i as f64 * leading,
                     color,
                 ));
             }
@@ -692,9 +685,9 @@ impl<'a> Ctx<'a> {
         }
         if let Some((c, lw)) = top_rule {
             cmds.push(Cmd::Line {
-                x1: self.x,
+                x1: x0,
                 y1: 0.0,
-                x2: self.x + total_w,
+                x2: x0 + total_w,
                 y2: 0.0,
                 color: c,
                 width: lw,
@@ -702,9 +695,9 @@ impl<'a> Ctx<'a> {
         }
         if let Some((c, lw)) = bottom_rule {
             cmds.push(Cmd::Line {
-                x1: self.x,
+                x1: x0,
                 y1: height,
-                x2: self.x + total_w,
+                x2: x0 + total_w,
                 y2: height,
                 color: c,
                 width: lw,

@@ -1,6 +1,7 @@
 //! Inline text: styled spans, and greedy line breaking measured from the embedded fonts' glyph
-//! advances. Words wider than the line are broken between characters, so no line is ever wider
-//! than the width it was broken for.
+//! advances. Lines break between words; a word wider than the whole line is hyphenated (a number,
+//! date or identifier is cut without a hyphen, as a last resort), so no line is ever wider than
+//! the width it was broken for.
 
 use std::collections::BTreeSet;
 
@@ -179,10 +180,42 @@ fn tokenize(spans: &[Span], spec: &TextSpec, missing: &mut BTreeSet<char>) -> Ve
     tokens
 }
 
+/// The fewest characters a hyphenated word leaves on a line of its own.
+const MIN_PART: usize = 3;
+
+/// Whether a word must never be broken between characters: it holds a digit, so it is a number,
+/// a money amount, a percentage, a date or an identifier ("1,000,000", "€4,044,989", "+50%",
+/// "1998-06-30", "00046").
+pub fn is_atomic(word: &str) -> bool {
+    word.bytes().any(|b| b.is_ascii_digit())
+}
+
 /// Widest unbreakable word and the width of everything on one line (the widest hard-broken
-/// segment), for table column sizing. Words longer than `word_cap` count as `word_cap`: they
-/// will be broken between characters.
+/// segment), for sizing. Words wider than `word_cap` count as `word_cap`: they will be broken.
 pub fn measure(spans: &[Span], spec: &TextSpec, word_cap: f64) -> (f64, f64) {
+    measure_with(spans, spec, |_, w, _| w.min(word_cap))
+}
+
+/// As [`measure`], for table cells: a number, date or money amount ([`is_atomic`]) counts at its
+/// whole width; a word of more than `max_chars` characters counts as its first `max_chars`
+/// characters and a hyphen, since [`break_lines`] hyphenates it.
+pub fn measure_words(spans: &[Span], spec: &TextSpec, max_chars: usize) -> (f64, f64) {
+    let hyphen = fonts().char_width(Face::Regular, '-', spec.size);
+    measure_with(spans, spec, |text, w, chars| {
+        if chars <= max_chars || is_atomic(text) {
+            w
+        } else {
+            w * max_chars as f64 / chars as f64 + hyphen
+        }
+    })
+}
+
+/// The minimum (largest `word_min(text, width, chars)` over the words) and the natural width.
+fn measure_with(
+    spans: &[Span],
+    spec: &TextSpec,
+    word_min: impl Fn(&str, f64, usize) -> f64,
+) -> (f64, f64) {
     let mut ignored = BTreeSet::new();
     let tokens = tokenize(spans, spec, &mut ignored);
     let f = fonts();
@@ -192,7 +225,14 @@ pub fn measure(spans: &[Span], spec: &TextSpec, word_cap: f64) -> (f64, f64) {
         match t {
             Token::Word(pieces) => {
                 let w: f64 = pieces.iter().map(|p| p.width).sum();
-                min = min.max(w.min(word_cap));
+                let word_min = match pieces.as_slice() {
+                    [p] => word_min(&p.text, w, p.text.chars().count()),
+                    _ => {
+                        let text: String = pieces.iter().map(|p| p.text.as_str()).collect();
+                        word_min(&text, w, text.chars().count())
+                    }
+                };
+                min = min.max(word_min);
                 cur += w;
                 if let Some(p) = pieces.last() {
                     last_face = (p.face, p.size);
@@ -311,37 +351,71 @@ impl Breaker {
             }
             return;
         }
-        // A word wider than the whole line: break it between characters.
+        // A word wider than the whole line: break it between characters, with a hyphen after
+        // each part of a word (a number, date or identifier gets none: it should never get
+        // here, as table columns are at least as wide as their widest number).
+        let hyphenate = !pieces
+            .iter()
+            .any(|p| is_atomic(&p.text) || p.style.code || p.style.link.is_some());
         let f = fonts();
         for p in pieces {
-            let mut chunk = String::new();
-            let mut chunk_w = 0.0;
-            for c in p.text.chars() {
-                let cw = f.char_width(p.face, c, p.size);
-                if self.cur.width + chunk_w + cw > self.width + 1e-6
-                    && (chunk_w > 0.0 || !self.cur.frags.is_empty())
+            let hyphen_w = if hyphenate {
+                f.char_width(p.face, '-', p.size)
+            } else {
+                0.0
+            };
+            let chars: Vec<(char, f64)> = p
+                .text
+                .chars()
+                .map(|c| (c, f.char_width(p.face, c, p.size)))
+                .collect();
+            let n = chars.len();
+            let hyphen_after =
+                |k: usize| hyphenate && k > 0 && k < n && chars[k - 1].0.is_alphabetic();
+            let (mut start, mut i, mut chunk_w) = (0, 0, 0.0);
+            while i < n {
+                let cw = chars[i].1;
+                // Room for a hyphen after this character, unless it ends the word.
+                let room = if hyphen_after(i + 1) { hyphen_w } else { 0.0 };
+                if self.cur.width + chunk_w + cw + room <= self.width + 1e-6
+                    || (i == start && self.cur.frags.is_empty())
                 {
-                    if !chunk.is_empty() {
-                        self.push_piece(
-                            Piece {
-                                text: std::mem::take(&mut chunk),
-                                width: chunk_w,
-                                ..p.clone()
-                            },
-                            false,
-                        );
-                    }
-                    chunk_w = 0.0;
-                    self.finish_line();
+                    chunk_w += cw;
+                    i += 1;
+                    continue;
                 }
-                chunk.push(c);
-                chunk_w += cw;
+                // Break before character `i`, or earlier so no part is shorter than
+                // MIN_PART characters.
+                let mut end = i;
+                if hyphenate && i > start && n - end < MIN_PART {
+                    end = end.saturating_sub(MIN_PART - (n - end)).max(start + 1);
+                }
+                if end > start {
+                    let mut text: String = chars[start..end].iter().map(|&(c, _)| c).collect();
+                    let mut width: f64 = chars[start..end].iter().map(|&(_, w)| w).sum();
+                    if hyphen_after(end) {
+                        text.push('-');
+                        width += hyphen_w;
+                    }
+                    self.push_piece(
+                        Piece {
+                            text,
+                            width,
+                            ..p.clone()
+                        },
+                        false,
+                    );
+                }
+                self.finish_line();
+                start = end;
+                i = end;
+                chunk_w = 0.0;
             }
-            if !chunk.is_empty() {
+            if start < n {
                 self.push_piece(
                     Piece {
-                        text: chunk,
-                        width: chunk_w,
+                        text: chars[start..].iter().map(|&(c, _)| c).collect(),
+                        width: chars[start..].iter().map(|&(_, w)| w).sum(),
                         ..p.clone()
                     },
                     false,
@@ -411,11 +485,62 @@ mod tests {
                     );
                 }
                 let joined: String = lines.iter().map(|l| l.text()).collect::<Vec<_>>().join(" ");
-                let squashed = |s: &str| s.replace(' ', "");
+                // Breaks add hyphens and nothing else.
+                let squashed = |s: &str| s.replace([' ', '-'], "");
                 assert_eq!(squashed(&joined), squashed(text), "no text lost");
             }
         }
         assert!(missing.is_empty());
+    }
+
+    fn texts(lines: &[Line]) -> Vec<String> {
+        lines.iter().map(Line::text).collect()
+    }
+
+    #[test]
+    fn long_words_are_hyphenated_and_numbers_are_not() {
+        let mut missing = BTreeSet::new();
+        let spec = TextSpec::new(10.0);
+        let f = fonts();
+        let word = "Gelegenheitskunden";
+        let width = f.width(Face::Regular, "Gelegenheits-", 10.0) + 0.01;
+        let lines = break_lines(&spans(word), &spec, width, &mut missing);
+        assert_eq!(texts(&lines), vec!["Gelegenheits-", "kunden"]);
+        // No part shorter than three characters: "Developmen-t" becomes "Developm-ent".
+        let width = f.width(Face::Regular, "Developmen-", 10.0) + 0.01;
+        let lines = break_lines(&spans("Development"), &spec, width, &mut missing);
+        let parts = texts(&lines);
+        assert_eq!(parts.concat().replace('-', ""), "Development");
+        assert!(
+            parts
+                .iter()
+                .all(|p| p.trim_end_matches('-').chars().count() >= 3),
+            "{parts:?}"
+        );
+        assert!(parts[0].ends_with('-'));
+        // A number too wide for the line is cut as a last resort, without a hyphen.
+        let width = f.width(Face::Regular, "1,000,0", 10.0) + 0.01;
+        let lines = break_lines(&spans("1,000,000"), &spec, width, &mut missing);
+        assert_eq!(texts(&lines).concat(), "1,000,000");
+        assert!(is_atomic("€4,044,989") && is_atomic("+50%") && is_atomic("1998-06-30"));
+        assert!(!is_atomic("Revenue"));
+    }
+
+    #[test]
+    fn measure_words_keeps_numbers_whole_and_caps_long_words() {
+        let spec = TextSpec::new(10.0);
+        let f = fonts();
+        let number = "$1,234,567.89";
+        let (min, _) = measure_words(&spans(number), &spec, 3);
+        assert!((min - f.width(Face::Regular, number, 10.0)).abs() < 1e-9);
+        let (min, max) = measure_words(&spans("Gelegenheitskunden Nord"), &spec, 18);
+        assert!((min - f.width(Face::Regular, "Gelegenheitskunden", 10.0)).abs() < 1e-9);
+        assert!((max - f.width(Face::Regular, "Gelegenheitskunden Nord", 10.0)).abs() < 1e-9);
+        let (capped, _) = measure_words(&spans("Gelegenheitskunden"), &spec, 9);
+        assert!(
+            capped < min * 0.6 && capped > min * 0.4,
+            "{capped} vs {min}"
+        );
     }
 
     #[test]

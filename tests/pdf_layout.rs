@@ -1,0 +1,238 @@
+//! Tables and chart labels that never break numbers or names: the CDNOW example with eight long
+//! tier names, a cost column (so money columns appear) and an 11-column table, rendered at A4
+//! and Letter through the binary and read back with poppler's `pdftotext`. Every number, money
+//! amount, percentage and date of report.md must read back unbroken from the PDF, every tier
+//! name whole (in the tier chart, as a line of the PDF and a text of charts/tiers.svg), and no
+//! word shorter than 12 letters may be split. Needs poppler-utils on PATH.
+
+mod support;
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::process::Command;
+
+use support::*;
+
+/// Eight tiers with long names, in the order they are tried; the last takes everyone else.
+const TIERS: [(&str, &str); 8] = [
+    ("Strategic Platinum Accounts", "revenue >= 1000"),
+    ("Key Account Development", "revenue >= 500"),
+    ("Gelegenheitskunden Nord", "revenue >= 300"),
+    ("Wachstumskunden Süd", "revenue >= 200"),
+    ("Regular Repeat Buyers", "purchase_days >= 3"),
+    ("Occasional Bargain Hunters", "revenue >= 100"),
+    ("Dormant Former Customers", "recency_days >= 365"),
+    ("Einmalkäufer ohne Wiederkauf", ""),
+];
+
+/// A section with an 11-column table: long headers over money, counts and signed percentages.
+const TEMPLATE: &str = r#"{% extends "builtin/report.md" %}
+{% block next -%}
+## Tier economics in detail
+
+| Tier | Customers | Share of all customers | Revenue | Cumulative share of revenue | Margin | Share of margin | Revenue per customer | Orders | Orders per customer | Change versus plan |
+| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
+{% for t in tiers %}| {{ t.name }} | {{ t.customers | num }} | {{ t.customer_pct }} | {{ t.revenue | money(decimals=2) }} | {{ t.revenue_pct }} | {{ t.margin | money }} | {{ t.margin_pct }} | {{ t.avg_revenue | money(decimals=2) }} | {{ t.orders | num }} | {% if t.customers > 0 %}{{ (t.orders / t.customers) | num(decimals=2) }}{% else %}–{% endif %} | +{{ t.customer_pct }} |
+{% endfor %}| **Total** | **{{ customers | num }}** | **100%** | **{{ total_revenue | money(decimals=2) }}** | **100%** | **{{ total_margin | money }}** | **100%** | – | – | – | **+50%** |
+{%- endblock next %}
+"#;
+
+/// The CDNOW example in a temporary folder with the tiers, costs, template and page size above.
+fn workspace(page_size: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&repo().join("examples/cdnow"), dir.path());
+    let mut tiers = String::from("tiers:\n");
+    for (name, when) in TIERS {
+        tiers.push_str(&format!("  - name: {name}\n"));
+        tiers.push_str(&format!("    description: The {name} tier.\n"));
+        if !when.is_empty() {
+            tiers.push_str(&format!("    when: {when}\n"));
+        }
+    }
+    std::fs::write(dir.path().join("rules/tiers.yaml"), tiers).unwrap();
+    // The policy tests name the example's own tiers.
+    std::fs::remove_dir_all(dir.path().join("tests")).unwrap();
+    let policy = std::fs::read_to_string(dir.path().join("powerbase.yaml")).unwrap();
+    let policy = policy
+        .replace(
+            "quantity: number_of_cds }",
+            "quantity: number_of_cds, cost: \"=dollar_value * 0.62\" }",
+        )
+        .replace(
+            "  top_customers: 10",
+            &format!("  top_customers: 10\n  page_size: {page_size}"),
+        );
+    assert!(policy.contains("cost:") && policy.contains("page_size:"));
+    std::fs::write(dir.path().join("powerbase.yaml"), policy).unwrap();
+    std::fs::create_dir_all(dir.path().join("templates")).unwrap();
+    std::fs::write(dir.path().join("templates/report.md"), TEMPLATE).unwrap();
+    dir
+}
+
+fn pdftotext(pdf: &Path, layout: bool) -> String {
+    let mut cmd = Command::new("pdftotext");
+    if layout {
+        cmd.arg("-layout");
+    }
+    let out = cmd
+        .arg(pdf)
+        .arg("-")
+        .output()
+        .expect("pdftotext runs (install poppler-utils)");
+    assert!(out.status.success(), "pdftotext failed");
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// A token without the punctuation and Markdown emphasis around it.
+fn trim(token: &str) -> &str {
+    token
+        .trim_start_matches(['(', '*', '_', '`', '['])
+        .trim_end_matches([')', '*', '_', '`', ']', '.', ',', ';', ':'])
+}
+
+/// Numbers, money amounts, percentages and dates: tokens that start with a digit, sign or
+/// currency symbol, hold a digit and nothing but digits, separators, signs and units.
+fn figures(text: &str) -> BTreeSet<String> {
+    text.split(|c: char| c.is_whitespace() || c == '|')
+        .map(trim)
+        .filter(|t| {
+            t.chars().any(|c| c.is_ascii_digit())
+                && t.starts_with(|c: char| c.is_ascii_digit() || "+-−$€£".contains(c))
+                && t.chars()
+                    .all(|c| c.is_ascii_digit() || ",.+-−$€£%".contains(c))
+        })
+        .map(str::to_string)
+        .collect()
+}
+
+/// Words of letters only, from text split at whitespace and punctuation other than a hyphen at
+/// the end (the mark of a hyphenated word).
+fn words(text: &str) -> Vec<String> {
+    text.split(|c: char| !(c.is_alphabetic() || c == '-'))
+        .flat_map(|t| t.split_inclusive('-'))
+        .filter(|t| t.chars().any(char::is_alphabetic))
+        .map(str::to_string)
+        .collect()
+}
+
+/// The texts of an SVG's `<text>` elements.
+fn svg_texts(svg: &str) -> Vec<String> {
+    svg.split("<text")
+        .skip(1)
+        .filter_map(|s| {
+            let s = &s[s.find('>')? + 1..];
+            Some(s[..s.find("</text>")?].replace("&amp;", "&"))
+        })
+        .collect()
+}
+
+fn check_page_size(page_size: &str) {
+    let ws = workspace(page_size);
+    run_ok(ws.path(), &["--quiet"]);
+    let out = ws.path().join("out");
+    // To look at the pages: PDF_LAYOUT_KEEP=/some/folder cargo test --test pdf_layout
+    if let Some(keep) = std::env::var_os("PDF_LAYOUT_KEEP") {
+        copy_dir(&out, &Path::new(&keep).join(page_size));
+        copy_dir(
+            ws.path(),
+            &Path::new(&keep).join(page_size).join("workspace"),
+        );
+    }
+    let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+    let pdf = out.join("report.pdf");
+    let layout = pdftotext(&pdf, true);
+    let raw = pdftotext(&pdf, false);
+    assert!(
+        md.contains("Cumulative share of revenue") && md.contains("| Gelegenheitskunden Nord |"),
+        "the 11-column table is in report.md"
+    );
+
+    // Every figure of the Markdown reads back whole: as a word of the PDF text.
+    let pdf_words: BTreeSet<&str> = layout
+        .split_whitespace()
+        .chain(raw.split_whitespace())
+        .map(trim)
+        .collect();
+    let figures = figures(&md);
+    assert!(figures.len() > 100, "{} figures", figures.len());
+    assert!(figures.iter().any(|f| f.starts_with('$') && f.len() >= 10));
+    assert!(figures.contains("+50%"));
+    let broken: Vec<&String> = figures
+        .iter()
+        .filter(|f| !pdf_words.contains(f.as_str()))
+        .collect();
+    assert!(
+        broken.is_empty(),
+        "{page_size}: figures not read back whole: {broken:?}"
+    );
+
+    // Every tier name reads back whole, on one line of the PDF and in the tier chart's SVG.
+    let svg = std::fs::read_to_string(out.join("charts/tiers.svg")).unwrap();
+    let chart_texts = svg_texts(&svg);
+    let lines: Vec<String> = layout
+        .lines()
+        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+        .collect();
+    for (name, _) in TIERS {
+        assert!(
+            chart_texts.iter().any(|t| t == name),
+            "{name} not whole in tiers.svg: {chart_texts:?}"
+        );
+        assert!(
+            lines.iter().any(|l| l.contains(name)),
+            "{page_size}: {name} not on one line of the PDF"
+        );
+        assert!(!chart_texts.iter().any(|t| t.contains('…')), "no ellipsis");
+    }
+
+    // No word of fewer than 12 letters is split: every word of the PDF that is not a word of the
+    // Markdown or the charts is no piece of a short one.
+    let mut vocabulary: BTreeSet<String> = words(&md).into_iter().collect();
+    for entry in std::fs::read_dir(out.join("charts")).unwrap() {
+        let svg = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+        vocabulary.extend(svg_texts(&svg).iter().flat_map(|t| words(t)));
+    }
+    let short: Vec<&String> = vocabulary
+        .iter()
+        .filter(|w| w.chars().filter(|c| c.is_alphabetic()).count() < 12)
+        .collect();
+    let known = |w: &str| {
+        vocabulary.contains(w)
+            || vocabulary.contains(&w.to_lowercase())
+            || vocabulary
+                .iter()
+                .any(|v| v.to_uppercase() == w || v.to_lowercase() == w.to_lowercase())
+    };
+    for text in [&layout, &raw] {
+        for w in words(text) {
+            if known(&w) {
+                continue;
+            }
+            let piece = w.trim_end_matches('-');
+            let whole = short
+                .iter()
+                .find(|s| s.as_str() != piece && (s.starts_with(piece) || s.ends_with(piece)));
+            assert!(
+                whole.is_none(),
+                "{page_size}: `{w}` looks like a piece of `{}`",
+                whole.unwrap()
+            );
+        }
+    }
+    for piece in ["Revenu", "Gelegenheitskun", "Strategic Platinu"] {
+        assert!(
+            !layout.lines().any(|l| l.trim_end().ends_with(piece)),
+            "{page_size}: `{piece}` ends a line"
+        );
+    }
+}
+
+#[test]
+fn a4_reads_back_whole_numbers_and_names() {
+    check_page_size("A4");
+}
+
+#[test]
+fn letter_reads_back_whole_numbers_and_names() {
+    check_page_size("Letter");
+}
