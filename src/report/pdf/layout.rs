@@ -514,12 +514,7 @@ impl<'a> Ctx<'a> {
 
     fn table(&mut self, aligns: &[Align], head: &[Vec<Span>], rows: &[Vec<Vec<Span>>]) {
         let gap = self.block_gap(10.0);
-        let ncols = rows
-            .iter()
-            .map(Vec::len)
-            .chain(std::iter::once(head.len()))
-            .max()
-            .unwrap_or(0);
+        let ncols = table::column_count(head, rows);
         if ncols == 0 {
             return;
         }

@@ -200,6 +200,15 @@ fn measure_cell(cell: &[Span], spec: &TextSpec, header: bool) -> ([f64; 4], f64)
     (min, natural)
 }
 
+/// How many columns a table has: its widest row, the header included.
+pub fn column_count<C>(head: &[C], rows: &[Vec<C>]) -> usize {
+    rows.iter()
+        .map(Vec::len)
+        .chain(std::iter::once(head.len()))
+        .max()
+        .unwrap_or(0)
+}
+
 /// Sizes a table `avail` wide from its content: each column at least as wide as its longest
 /// unbreakable token (a number, money amount, percentage or date is never broken, nor a word of
 /// up to [`WORD_CHARS`] characters, nor a header word), the spare width given first to the body
@@ -221,12 +230,7 @@ pub fn plan(
     avail: f64,
     spill: f64,
 ) -> TablePlan {
-    let ncols = rows
-        .iter()
-        .map(Vec::len)
-        .chain(std::iter::once(head.len()))
-        .max()
-        .unwrap_or(0);
+    let ncols = column_count(head, rows);
     let body_spec = TextSpec::new(base);
     let bold_spec = TextSpec {
         bold: true,
