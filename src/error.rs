@@ -39,6 +39,22 @@ pub enum Error {
 }
 
 impl Error {
+    /// The source lines this error knows as they were decoded (the first bad row of a data
+    /// file in any `encoding:`), for the renderer to show before it reads files from disk.
+    pub fn known_lines(&self) -> crate::diagnostic::render::Lines {
+        use crate::data::Location;
+        let mut lines = crate::diagnostic::render::Lines::default();
+        if let Error::Data(e) = self {
+            if let Some(row) = first_row(e) {
+                if let Location::Line(n) = row.location {
+                    let first = row.record.split(['\n', '\r']).next().unwrap_or_default();
+                    lines.insert(&row.file, u32::try_from(n).unwrap_or(0), first);
+                }
+            }
+        }
+        lines
+    }
+
     /// The error as diagnostics, for the renderers: a workspace error is every problem found;
     /// any other error is one diagnostic with a stable code and, for a data error, the file and
     /// line of the bad row.
@@ -82,18 +98,29 @@ fn data_diagnostic(e: &DataError) -> Diagnostic {
     };
     let mut d = Diagnostic::new(e.to_string()).code(code);
     if let DataError::BadRows(b) = e {
-        if b.limit.is_none() {
+        if b.limit.is_none() && b.can_quarantine {
             d = d.with_help(crate::data::QUARANTINE);
         }
     }
-    if let Some(path) = e.path() {
-        let line = match e.location() {
-            Some(Location::Line(n)) => u32::try_from(*n).unwrap_or(0),
-            _ => 0,
-        };
+    let line = match e.location() {
+        Some(Location::Line(n)) => u32::try_from(*n).unwrap_or(0),
+        _ => 0,
+    };
+    if let Some(row) = first_row(e) {
+        // The row's own file (a glob's member) and the bad cell's column.
+        d.origin = Some(Origin::new(&row.file, line, row.at));
+    } else if let Some(path) = e.path() {
         d.origin = Some(Origin::new(path, line, 0));
     }
     d
+}
+
+/// The first bad row of a data error that lists rows.
+fn first_row(e: &DataError) -> Option<&crate::data::Rejected> {
+    match e {
+        DataError::BadRows(b) => b.rejects.rows.first(),
+        _ => None,
+    }
 }
 
 /// The `data:` section a data file is configured in: `data.transactions` or `data.customers`.
@@ -127,7 +154,8 @@ fn config_key(e: &DataError) -> Option<(String, &'static str)> {
         }
         DataError::SheetNotFound { .. } => ("sheet".into(), "data/no-such-sheet"),
         DataError::Config { message, .. } => {
-            if message.starts_with("`delimiter") {
+            if message.starts_with("`delimiter") || message.starts_with("cannot tell the delimiter")
+            {
                 ("delimiter".into(), "data/bad-delimiter")
             } else if message.starts_with("`sheet") {
                 ("sheet".into(), "data/bad-sheet")

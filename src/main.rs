@@ -19,6 +19,8 @@ fn main() -> ExitCode {
         Err(e) if cmd::is_closed_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             // Nothing more can be done if standard error is gone too.
+            let known = e.known_lines();
+            let sources = powerbase::diagnostic::render::Layered(&known, &sources);
             let text = powerbase::diagnostic::render::human(&e.diagnostics(), &sources);
             let _ = std::io::stderr().write_all(text.as_bytes());
             ExitCode::from(match e {

@@ -245,8 +245,10 @@ fn a_bad_cell_keeps_its_file_and_line() {
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("error[data/bad-cell]"), "{err}");
-    assert!(err.contains("--> data/transactions.csv:4\n"), "{err}");
+    // The caret is under the bad cell, the third field.
+    assert!(err.contains("--> data/transactions.csv:4:14\n"), "{err}");
     assert!(err.contains("4 | c,2024-03-05,ten\n"), "{err}");
+    assert_eq!(underlined(&err, 4), "ten", "{err}");
 }
 
 #[test]

@@ -459,3 +459,75 @@ fn the_shipped_data_is_what_make_data_py_writes() {
         );
     }
 }
+
+/// A copy of the German example with `file` changed by `damage`; the failed run's standard error.
+fn run_damaged(file: &str, damage: impl FnOnce(Vec<u8>) -> Vec<u8>) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path().join("ws");
+    copy_dir(&example("cdnow-de"), &ws);
+    let path = ws.join(file);
+    std::fs::write(&path, damage(std::fs::read(&path).unwrap())).unwrap();
+    let out = powerbase()
+        .arg("run")
+        .arg(&ws)
+        .arg("--out")
+        .arg(dir.path().join("out"))
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(
+        !dir.path().join("out").exists(),
+        "a failed run wrote nothing"
+    );
+    String::from_utf8(out.stderr).unwrap()
+}
+
+#[test]
+fn a_bad_cell_in_a_windows_1252_file_is_shown_decoded_under_a_caret() {
+    // Line 4 of February (title, header, two rows before it): its quantity becomes "1ä", the
+    // byte 0xE4 in Windows-1252.
+    let stderr = run_damaged("data/umsatz-1997-02.csv", |bytes| {
+        let mut lines: Vec<Vec<u8>> = bytes.split(|&b| b == b'\n').map(<[u8]>::to_vec).collect();
+        let mut fields: Vec<Vec<u8>> = lines[3].split(|&b| b == b';').map(<[u8]>::to_vec).collect();
+        fields[2] = b"1\xE4".to_vec();
+        lines[3] = fields.join(&b';');
+        lines.join(&b'\n')
+    });
+    let original = std::fs::read(example("cdnow-de").join("data/umsatz-1997-02.csv")).unwrap();
+    let line4 =
+        String::from_utf8(original.split(|&b| b == b'\n').nth(3).unwrap().to_vec()).unwrap();
+    let fields: Vec<&str> = line4.trim_end_matches('\r').split(';').collect();
+    let shown = format!("{};{};1ä;{}", fields[0], fields[1], fields[3]);
+    let column = fields[0].chars().count() + fields[1].chars().count() + 3;
+    for part in [
+        format!("--> data/umsatz-1997-02.csv:4:{column}\n"),
+        format!("4 | {shown}\n"),
+        format!("  | {}^^\n", " ".repeat(column - 1)),
+        "column \"Stückzahl\"".to_string(),
+        "found \"1ä\"".to_string(),
+    ] {
+        assert!(stderr.contains(&part), "{part:?} not in\n{stderr}");
+    }
+    assert!(!stderr.contains('\u{FFFD}'), "{stderr}");
+}
+
+#[test]
+fn bytes_that_are_not_utf8_in_the_master_are_named_not_replaced() {
+    let mut line = 0;
+    let stderr = run_damaged("data/kunden.csv", |bytes| {
+        let at = bytes.windows(7).position(|w| w == b"K-00009").unwrap();
+        line = 1 + bytes[..at].iter().filter(|&&b| b == b'\n').count();
+        [&bytes[..at + 1], b"\xE4", &bytes[at + 1..]].concat()
+    });
+    for part in [
+        "found \"K<E4>-00009\"".to_string(),
+        "set `encoding: windows-1252`".to_string(),
+        format!("--> data/kunden.csv:{line}:1\n"),
+        format!("{line} | K<E4>-00009;"),
+    ] {
+        assert!(stderr.contains(&part), "{part:?} not in\n{stderr}");
+    }
+    assert!(!stderr.contains('\u{FFFD}'), "{stderr}");
+    // The master cannot set rows aside: no advice to quarantine them.
+    assert!(!stderr.contains("on_bad_rows"), "{stderr}");
+}

@@ -689,7 +689,17 @@ fn read_delimited(
         match row {
             Ok(()) => {}
             Err(e @ (DataError::Cell(_) | DataError::FieldCount { .. })) => {
-                rejects.add(BAD_ROW, None, || Rejected::new(e, &body[begin..end]));
+                let field = match &e {
+                    DataError::Cell(c) => headers.iter().position(|h| *h == c.column),
+                    _ => None,
+                };
+                rejects.add(BAD_ROW, None, || {
+                    let row = Rejected::new(e, &body[begin..end]);
+                    match field {
+                        Some(field) => row.in_field(field, delim),
+                        None => row,
+                    }
+                });
             }
             Err(e) => return Err(e),
         }
@@ -700,6 +710,7 @@ fn read_delimited(
             read: rows,
             limit: None,
             rejects,
+            can_quarantine: false,
         })));
     }
     let mut read = file_read(&op, layout, tail);

@@ -745,7 +745,7 @@ where
             rejects.add(after_quote(field), None, || {
                 let bytes = (buf, begin, at);
                 let e = text_after_quote_error(ctx.path, ctx.headers, bytes, line(), ctx.delim);
-                Rejected::new(e, raw())
+                Rejected::new(e, raw()).in_field(field, ctx.delim)
             });
             stray = after(end);
             continue;
@@ -773,7 +773,10 @@ where
                 return Err(error(line()));
             }
             let amount = ctx.amount.and_then(|f| f(record));
-            rejects.add(kind_of(&p), amount, || Rejected::new(error(line()), raw()));
+            let field = p.field;
+            rejects.add(kind_of(&p), amount, || {
+                Rejected::new(error(line()), raw()).in_field(field, ctx.delim)
+            });
         }
     }
 }

@@ -271,10 +271,11 @@ fn list_headers(headers: &[String]) -> String {
     out
 }
 
-/// Shortens a found value for an error message: at most 80 characters, lossy UTF-8.
+/// Shortens a found value for an error message: at most 80 characters, bytes that
+/// are not UTF-8 as `<HH>`.
 pub(crate) fn shown(bytes: &[u8]) -> String {
     const MAX: usize = 80;
-    let text = String::from_utf8_lossy(bytes);
+    let text = crate::diagnostic::escaped(bytes);
     if text.chars().count() <= MAX {
         text.into_owned()
     } else {

@@ -331,6 +331,7 @@ pub fn latest_day(
         read: rejects.total,
         limit: None,
         rejects,
+        can_quarantine: true,
     })))
 }
 

@@ -85,6 +85,9 @@ pub struct Rejected {
     pub record: String,
     /// The diagnostic code of the problem (`data/bad-cell`, `data/field-count`, ...).
     pub code: &'static str,
+    /// The 1-based character column of the bad cell in the record's first line, where a caret
+    /// can point; 0 when unknown (a spreadsheet, a cell on a later line of a quoted field).
+    pub at: u32,
 }
 
 impl Rejected {
@@ -136,7 +139,15 @@ impl Rejected {
             problem,
             record: cut(record),
             code,
+            at: 0,
         }
+    }
+
+    /// The same row with its caret at the start of field `field` (0-based) of the record, a CSV
+    /// record separated by `delim`.
+    pub(crate) fn in_field(mut self, field: usize, delim: u8) -> Rejected {
+        self.at = field_column(&self.record, field, char::from(delim)).unwrap_or(0);
+        self
     }
 
     /// The row as one line of a message: `line 5, column "date": expected ..., found ...`.
@@ -148,19 +159,42 @@ impl Rejected {
     }
 }
 
-/// The record as text, lossy UTF-8, line terminator removed, cut at 1,000 characters.
+/// The record as text (bytes that are not UTF-8 as `<HH>`), line terminator removed, cut at 1,000 characters.
 fn cut(record: &[u8]) -> String {
     let mut end = record.len();
     while end > 0 && matches!(record[end - 1], b'\n' | b'\r') {
         end -= 1;
     }
-    let text = String::from_utf8_lossy(&record[..end]);
+    let text = crate::diagnostic::escaped(&record[..end]);
     if text.chars().count() <= RECORD_MAX {
         return text.into_owned();
     }
     let mut short: String = text.chars().take(RECORD_MAX).collect();
     short.push('…');
     short
+}
+
+/// The 1-based character column where field `field` of a CSV record starts, if it starts on the
+/// record's first line: delimiters inside quotes do not count.
+fn field_column(record: &str, field: usize, delim: char) -> Option<u32> {
+    let (mut seen, mut in_quotes) = (0, false);
+    if field == 0 {
+        return Some(1);
+    }
+    for (i, c) in record.chars().enumerate() {
+        match c {
+            '"' => in_quotes = !in_quotes,
+            '\n' | '\r' => return None,
+            c if c == delim && !in_quotes => {
+                seen += 1;
+                if seen == field {
+                    return u32::try_from(i + 2).ok();
+                }
+            }
+            _ => {}
+        }
+    }
+    None
 }
 
 /// The kind of a problem, for counting without formatting a message: the column's field index
@@ -405,6 +439,7 @@ pub(crate) fn decide(
         read: stats.rows_read,
         limit: (policy.on_bad_rows == OnBadRows::Quarantine).then_some(policy.max_rejected),
         rejects,
+        can_quarantine: true,
     })))
 }
 
@@ -420,6 +455,9 @@ pub struct BadRows {
     pub limit: Option<f64>,
     /// The rows.
     pub rejects: Rejects,
+    /// Whether the source can set bad rows aside (`on_bad_rows: quarantine`): the transactions
+    /// can; the customer master cannot (a customer without its attributes would be misjudged).
+    pub can_quarantine: bool,
 }
 
 impl fmt::Display for BadRows {
@@ -497,3 +535,19 @@ pub const QUARANTINE: &str = "To set the bad rows aside and go on without them, 
 const FIX_LIMIT: &str = "Check the configuration against the file, or raise max_rejected if \
      these rows are really to be left out (`max_rejected` under data.transactions or \
      `--max-rejected`).";
+
+#[cfg(test)]
+mod tests {
+    use super::field_column;
+
+    #[test]
+    fn a_field_starts_after_its_delimiters_outside_quotes() {
+        assert_eq!(field_column("a;b;c", 0, ';'), Some(1));
+        assert_eq!(field_column("a;bb;c", 2, ';'), Some(6));
+        // A quoted delimiter does not count; columns count characters, not bytes.
+        assert_eq!(field_column("\"x;y\";ä;z", 2, ';'), Some(9));
+        // A field on a later line of a quoted line break has no caret on the first line.
+        assert_eq!(field_column("\"x\ny\";z", 1, ';'), None);
+        assert_eq!(field_column("a;b", 5, ';'), None);
+    }
+}

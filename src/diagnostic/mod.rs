@@ -10,6 +10,23 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
+/// Bytes as text for a message: valid UTF-8 as it is, each byte that is not part of valid UTF-8
+/// written as `<HH>` as `less` shows it (`K<E4>-00009`), so a message shows what the file holds
+/// instead of a replacement character that hides it.
+pub fn escaped(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
+    if let Ok(text) = std::str::from_utf8(bytes) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(bytes.len() + 8);
+    for chunk in bytes.utf8_chunks() {
+        out.push_str(chunk.valid());
+        for b in chunk.invalid() {
+            out.push_str(&format!("<{b:02X}>"));
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 /// Where in the workspace something was written: a file (relative to the workspace when possible),
 /// with a 1-based line and column when known.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -41,6 +41,35 @@ impl Sources for SourceMap {
     }
 }
 
+/// Lines known without reading their file: the rows of a data file as they were decoded from
+/// its `encoding:` (a Windows-1252 export shows `ü`, not the byte on disk).
+#[derive(Debug, Clone, Default)]
+pub struct Lines {
+    lines: BTreeMap<(PathBuf, u32), String>,
+}
+
+impl Lines {
+    /// Keeps `text` as line `line` (1-based) of `file`.
+    pub fn insert(&mut self, file: impl Into<PathBuf>, line: u32, text: impl Into<String>) {
+        self.lines.insert((file.into(), line), text.into());
+    }
+}
+
+impl Sources for Lines {
+    fn line(&self, file: &Path, line: u32) -> Option<String> {
+        self.lines.get(&(file.to_path_buf(), line)).cloned()
+    }
+}
+
+/// Two sources asked in turn: the first that knows a line answers.
+pub struct Layered<'a>(pub &'a dyn Sources, pub &'a dyn Sources);
+
+impl Sources for Layered<'_> {
+    fn line(&self, file: &Path, line: u32) -> Option<String> {
+        self.0.line(file, line).or_else(|| self.1.line(file, line))
+    }
+}
+
 /// No sources: locations only.
 impl Sources for () {
     fn line(&self, _: &Path, _: u32) -> Option<String> {
@@ -91,7 +120,8 @@ impl Sources for WorkspaceSources {
 const LINE_BYTES: usize = 64 * 1024;
 
 /// Line `n` (1-based) of the file at `path`, read up to that line without keeping the lines
-/// before it (a bad cell can be on line ten million of a data file), decoded leniently.
+/// before it (a bad cell can be on line ten million of a data file); bytes that are not UTF-8
+/// show as `<HH>`.
 fn file_line(path: &Path, n: u32) -> Option<String> {
     use std::io::BufRead;
     let mut reader = std::io::BufReader::new(std::fs::File::open(path).ok()?);
@@ -121,9 +151,7 @@ fn file_line(path: &Path, n: u32) -> Option<String> {
 }
 
 fn decode(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes)
-        .trim_end_matches('\r')
-        .to_string()
+    super::escaped(bytes).trim_end_matches('\r').to_string()
 }
 
 /// Characters of a source line shown at most; longer lines are cut around the caret.
@@ -307,6 +335,24 @@ mod tests {
             "client: A\ntiers:\n  - name: First\n    when: revenu >= 500\n",
         );
         m
+    }
+
+    #[test]
+    fn bytes_that_are_not_utf8_are_written_as_hex_and_known_lines_come_first() {
+        assert_eq!(super::super::escaped(b"K\xE4-1"), "K<E4>-1");
+        assert_eq!(super::super::escaped("Kö".as_bytes()), "Kö");
+        let mut known = Lines::default();
+        known.insert("data/a.csv", 2, "Stück");
+        let both = Layered(&known, &sources());
+        assert_eq!(
+            both.line(Path::new("data/a.csv"), 2).as_deref(),
+            Some("Stück")
+        );
+        assert_eq!(both.line(Path::new("data/a.csv"), 3), None);
+        assert_eq!(
+            both.line(Path::new("powerbase.yaml"), 1).as_deref(),
+            Some("client: A")
+        );
     }
 
     fn unknown_name() -> Diagnostic {
