@@ -166,18 +166,7 @@ fn master() -> Vec<Row> {
     let text = bytes
         .strip_prefix(b"\xEF\xBB\xBF")
         .expect("kunden.csv starts with a UTF-8 byte-order mark");
-    let mut r = csv::ReaderBuilder::new().delimiter(b';').from_reader(text);
-    let headers = r.headers().unwrap().clone();
-    r.records()
-        .map(|rec| {
-            let rec = rec.unwrap();
-            headers
-                .iter()
-                .zip(rec.iter())
-                .map(|(h, v)| (h.to_string(), v.to_string()))
-                .collect()
-        })
-        .collect()
+    rows_of(text, b';')
 }
 
 #[test]

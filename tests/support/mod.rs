@@ -137,7 +137,14 @@ pub fn customers(dir: &Path) -> Vec<std::collections::BTreeMap<String, String>> 
 
 /// The rows of a CSV file as maps from header to value.
 pub fn read_csv(path: &Path) -> Vec<std::collections::BTreeMap<String, String>> {
-    let mut r = csv::Reader::from_path(path).unwrap();
+    rows_of(&std::fs::read(path).unwrap(), b',')
+}
+
+/// The rows of CSV text separated by `delimiter` as maps from header to value.
+pub fn rows_of(text: &[u8], delimiter: u8) -> Vec<std::collections::BTreeMap<String, String>> {
+    let mut r = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .from_reader(text);
     let headers = r.headers().unwrap().clone();
     r.records()
         .map(|rec| {
