@@ -20,18 +20,55 @@ pub const WIDTH: f64 = 450.0;
 /// Smallest text size used in any chart.
 pub const MIN_TEXT: f64 = 7.5;
 
-/// Turns a chart into its drawing.
+/// How far a chart's plot area may be squeezed to fit the space left on a page: to this share
+/// of its natural height. Text keeps its size; charts made of rows of text do not squeeze.
+pub const MIN_SQUEEZE: f64 = 0.5;
+
+/// Turns a chart into its drawing, at its natural height.
 pub fn layout(chart: &Chart) -> Drawing {
+    layout_squeezed(chart, 1.0)
+}
+
+/// Turns a chart into its drawing with its plot area at `squeeze` (clamped to
+/// [`MIN_SQUEEZE`]..=1) of its natural height.
+pub fn layout_squeezed(chart: &Chart, squeeze: f64) -> Drawing {
+    let s = squeeze.clamp(MIN_SQUEEZE, 1.0);
     match chart {
-        Chart::Pareto(p) => pareto(chart.title(), p),
-        Chart::Tiers(t) => tiers(chart.title(), t),
-        Chart::Rfm(g) => rfm(chart.title(), g),
+        Chart::Pareto(p) => pareto(chart.title(), p, s),
+        Chart::Tiers(t) => tiers(chart.title(), t, s),
+        Chart::Rfm(g) => rfm(chart.title(), g, s),
         Chart::Representation(r) => super::representation::layout(chart.title(), r),
-        Chart::Whale(w) => whale::whale(chart.title(), w),
+        Chart::Whale(w) => whale::whale(chart.title(), w, s),
         Chart::Migration(m) => migration::migration(chart.title(), m),
-        Chart::Trends(t) => trends::trends(chart.title(), t),
+        Chart::Trends(t) => trends::trends(chart.title(), t, s),
         Chart::InvestmentGap(g) => investment_gap::layout(chart.title(), g),
     }
+}
+
+/// The tallest drawing of `chart` no taller than `max_height` chart units: its natural layout
+/// when that fits, else the least squeezed one that does, else the most squeezed one.
+pub fn fit(chart: &Chart, max_height: f64) -> Drawing {
+    let natural = layout(chart);
+    if natural.height <= max_height {
+        return natural;
+    }
+    let mut best = layout_squeezed(chart, MIN_SQUEEZE);
+    if best.height >= max_height || best.height >= natural.height {
+        return best;
+    }
+    // The height grows with the squeeze: bisect for the largest squeeze that fits.
+    let (mut lo, mut hi) = (MIN_SQUEEZE, 1.0);
+    for _ in 0..12 {
+        let mid = (lo + hi) / 2.0;
+        let d = layout_squeezed(chart, mid);
+        if d.height <= max_height {
+            lo = mid;
+            best = d;
+        } else {
+            hi = mid;
+        }
+    }
+    best
 }
 
 fn text_width(text: &str, size: f64, bold: bool) -> f64 {
@@ -52,8 +89,8 @@ fn circle(cx: f64, cy: f64, r: f64) -> Vec<(f64, f64)> {
         .collect()
 }
 
-fn pareto(title: &str, p: &Pareto) -> Drawing {
-    let (w, h) = (WIDTH, 300.0);
+fn pareto(title: &str, p: &Pareto, squeeze: f64) -> Drawing {
+    let (w, h) = (WIDTH, 100.0 + 200.0 * squeeze);
     let mut d = Drawing::new(w, h);
     let subtitle = format!(
         "{} customers, {} revenue; customers ranked by revenue, largest first",
@@ -309,10 +346,10 @@ fn tier_values(t: &TierBars, series: usize) -> Vec<Vec<f64>> {
         .collect()
 }
 
-fn tiers(title: &str, t: &TierBars) -> Drawing {
+fn tiers(title: &str, t: &TierBars, squeeze: f64) -> Drawing {
     let w = WIDTH;
     let (l, r, top) = (40.0, w - 4.0, 70.0);
-    let b = top + 150.0;
+    let b = top + 150.0 * squeeze;
     let group = (r - l) / t.tiers.len().max(1) as f64;
     let names: Vec<Vec<String>> = t
         .tiers
@@ -448,8 +485,12 @@ pub fn rfm_class(share: f64) -> usize {
     RFM_BOUNDS.iter().filter(|&&bound| share >= bound).count()
 }
 
-fn rfm(title: &str, g: &RfmGrid) -> Drawing {
-    let (w, h) = (WIDTH, 322.0);
+fn rfm(title: &str, g: &RfmGrid, squeeze: f64) -> Drawing {
+    // Cells keep room for their two lines of text.
+    let (cw, ch) = (70.0, (40.0 * squeeze).max(34.0));
+    let (gl, gt) = (64.0, 64.0);
+    let gb = gt + 5.0 * ch;
+    let (w, h) = (WIDTH, gb + 58.0);
     let mut d = Drawing::new(w, h);
     let customers: u64 = g.cells.iter().flatten().map(|c| c.customers).sum();
     let revenue: f64 = g.cells.iter().flatten().map(|c| c.revenue).sum();
@@ -459,9 +500,6 @@ fn rfm(title: &str, g: &RfmGrid) -> Drawing {
         money(revenue, &g.currency, 0)
     );
     header(&mut d, title, &subtitle);
-    let (cw, ch) = (70.0, 40.0);
-    let (gl, gt) = (64.0, 64.0);
-    let gb = gt + 5.0 * ch;
     let small = TextStyle::new(8.0, MUTED);
     d.text(
         0.0,
@@ -498,7 +536,7 @@ fn rfm(title: &str, g: &RfmGrid) -> Drawing {
             let cx = x + cw / 2.0;
             d.text(
                 cx,
-                cy + 18.0,
+                cy + ch / 2.0 - 2.0,
                 thousands(cell.customers as i64),
                 TextStyle::new(9.5, ink).bold().middle(),
             );
@@ -507,7 +545,12 @@ fn rfm(title: &str, g: &RfmGrid) -> Drawing {
             } else {
                 format!("{} of rev.", percent_compact(cell.revenue_share))
             };
-            d.text(cx, cy + 30.0, share, TextStyle::new(MIN_TEXT, sub).middle());
+            d.text(
+                cx,
+                cy + ch / 2.0 + 10.0,
+                share,
+                TextStyle::new(MIN_TEXT, sub).middle(),
+            );
         }
     }
     for f in 0..5 {

@@ -14,15 +14,17 @@ const GAP: f64 = 16.0;
 /// Where the panels start, under the header and the legend.
 const TOP: f64 = 56.0;
 
-/// The panels, two or three to a row.
-pub(super) fn trends(title: &str, t: &TrendPanels) -> Drawing {
+/// The panels, two or three to a row; their plots at `squeeze` of their natural height.
+pub(super) fn trends(title: &str, t: &TrendPanels, squeeze: f64) -> Drawing {
+    // A panel's heading and quarter labels take 34 units; its plot the rest.
+    let panel_h = 34.0 + (PANEL_H - 34.0) * squeeze;
     let cols = match t.panels.len() {
         0 | 1 => 1,
         2..=4 => 2,
         _ => 3,
     };
     let rows = t.panels.len().div_ceil(cols).max(1);
-    let mut d = Drawing::new(WIDTH, TOP + rows as f64 * (PANEL_H + GAP));
+    let mut d = Drawing::new(WIDTH, TOP + rows as f64 * (panel_h + GAP));
     let span = match (t.quarters.first(), t.quarters.last()) {
         (Some(a), Some(b)) if a != b => format!("{a} to {b}"),
         (Some(a), _) => a.clone(),
@@ -41,8 +43,8 @@ pub(super) fn trends(title: &str, t: &TrendPanels) -> Drawing {
     let w = (WIDTH - GAP * (cols as f64 - 1.0)) / cols as f64;
     for (i, p) in t.panels.iter().enumerate() {
         let x = (i % cols) as f64 * (w + GAP);
-        let y = TOP + (i / cols) as f64 * (PANEL_H + GAP);
-        panel(&mut d, p, &t.quarters, &t.currency, (x, y, w));
+        let y = TOP + (i / cols) as f64 * (panel_h + GAP);
+        panel(&mut d, p, &t.quarters, &t.currency, (x, y, w, panel_h));
     }
     d
 }
@@ -63,15 +65,15 @@ fn legend(d: &mut Drawing, has_margin: bool) {
     }
 }
 
-/// One segment's panel at (x, y), `w` wide.
+/// One segment's panel at (x, y), `w` wide and `h` high.
 fn panel(
     d: &mut Drawing,
     p: &TrendPanel,
     quarters: &[String],
     currency: &str,
-    at: (f64, f64, f64),
+    at: (f64, f64, f64, f64),
 ) {
-    let (x, y, w) = at;
+    let (x, y, w, h) = at;
     let small = TextStyle::new(MIN_TEXT, MUTED);
     let note = match (p.downturn, p.yoy) {
         (true, _) => "downturn".to_string(),
@@ -97,7 +99,7 @@ fn panel(
             if p.downturn { style.bold() } else { style },
         );
     }
-    let (l, r, t, b) = (x + 30.0, x + w - 4.0, y + 20.0, y + PANEL_H - 14.0);
+    let (l, r, t, b) = (x + 30.0, x + w - 4.0, y + 20.0, y + h - 14.0);
     let margin = p.margin.as_deref().unwrap_or(&[]);
     let all = p.revenue.iter().chain(margin);
     let hi = all.clone().fold(0.0f64, |a, &v| a.max(v));
