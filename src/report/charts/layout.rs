@@ -37,7 +37,7 @@ pub fn layout_squeezed(chart: &Chart, squeeze: f64) -> Drawing {
         Chart::Pareto(p) => pareto(chart.title(), p, s),
         Chart::Tiers(t) => tiers(chart.title(), t, s),
         Chart::Rfm(g) => rfm(chart.title(), g, s),
-        Chart::Representation(r) => super::representation::layout(chart.title(), r),
+        Chart::Representation(r) => super::representation::layout(chart.title(), r, s),
         Chart::Whale(w) => whale::whale(chart.title(), w, s),
         Chart::Migration(m) => migration::migration(chart.title(), m),
         Chart::Trends(t) => trends::trends(chart.title(), t, s),
@@ -896,6 +896,32 @@ pub(crate) mod tests {
         assert_eq!(rfm_class(0.0), 0);
         assert_eq!(rfm_class(0.015), 1);
         assert_eq!(rfm_class(0.2), 4);
+    }
+
+    #[test]
+    fn charts_squeeze_to_fit_but_keep_their_text() {
+        for chart in [
+            sample_pareto(),
+            sample_tiers(),
+            sample_rfm(),
+            super::whale::tests::sample_whale(),
+        ] {
+            let natural = layout(&chart);
+            let squeezed = layout_squeezed(&chart, MIN_SQUEEZE);
+            assert!(squeezed.height < natural.height, "{}", chart.title());
+            assert_eq!(squeezed.min_text_size(), natural.min_text_size());
+            assert_eq!(squeezed.texts(), natural.texts(), "{}", chart.title());
+            // tests/pdf_pages.rs relies on no chart drawn under 60% of its natural height (at
+            // 7/7.5 of its size, its smallest text at 7 pt).
+            let smallest = squeezed.height * 7.0 / squeezed.min_text_size();
+            assert!(smallest >= 0.6 * natural.height, "{}", chart.title());
+            // Fitting finds the tallest layout under the limit.
+            let limit = (natural.height + squeezed.height) / 2.0;
+            let fitted = fit(&chart, limit);
+            assert!(fitted.height <= limit && fitted.height > limit - 3.0);
+            assert_eq!(fit(&chart, 1e9), natural);
+            assert_eq!(fit(&chart, 1.0), squeezed);
+        }
     }
 
     #[test]

@@ -35,9 +35,11 @@ fn fit(text: &str, size: f64, bold: bool, max: f64) -> String {
     "…".to_string()
 }
 
-/// Lays out the chart.
-pub fn layout(title: &str, c: &IndexBars) -> Drawing {
-    let row = 14.0;
+/// Lays out the chart, its rows at `squeeze` of their natural height (never under 10.5 units).
+pub fn layout(title: &str, c: &IndexBars, squeeze: f64) -> Drawing {
+    // Rows keep room for their 8 pt label when squeezed.
+    let row = (14.0 * squeeze).max(10.5);
+    let text_dy = row / 2.0 + 3.0;
     let headings = c
         .bars
         .windows(2)
@@ -102,7 +104,7 @@ pub fn layout(title: &str, c: &IndexBars) -> Drawing {
         if last != Some(bar.attribute.as_str()) {
             d.text(
                 0.0,
-                y + 10.0,
+                y + text_dy,
                 fit(&bar.attribute, 8.5, true, l - 8.0),
                 TextStyle::new(8.5, INK).bold(),
             );
@@ -111,7 +113,7 @@ pub fn layout(title: &str, c: &IndexBars) -> Drawing {
         }
         d.text(
             l - 6.0,
-            y + 10.0,
+            y + text_dy,
             fit(&bar.value, MIN_TEXT + 0.5, false, l - 18.0),
             TextStyle::new(MIN_TEXT + 0.5, INK).end(),
         );
@@ -119,7 +121,7 @@ pub fn layout(title: &str, c: &IndexBars) -> Drawing {
         let over = bar.index > 100.0;
         d.rect(
             x0,
-            y + 2.5,
+            y + (row - 9.0) / 2.0,
             (x1 - x0).max(0.8),
             row - 5.0,
             Some(if over { NAVY } else { LIGHT }),
@@ -129,7 +131,7 @@ pub fn layout(title: &str, c: &IndexBars) -> Drawing {
         let style = TextStyle::new(MIN_TEXT, INK);
         // Under-represented bars end left of the 100 line: their label sits right of it.
         let at = if over { x1 } else { px(100.0) };
-        d.text(at + 3.0, y + 10.0, label, style);
+        d.text(at + 3.0, y + text_dy, label, style);
         y += row;
     }
     d.line(

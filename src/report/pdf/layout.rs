@@ -1146,6 +1146,61 @@ mod tests {
         }
     }
 
+    /// A heading, a paragraph and a Pareto chart with its source note, laid out on A4.
+    fn exhibit_pieces(paragraphs: usize) -> (Vec<Piece>, Geometry) {
+        let mut md = String::new();
+        for _ in 0..paragraphs {
+            md.push_str("Customers who buy more often also buy at better prices, and they rarely ask for a discount when the service is right.\n\n");
+        }
+        md.push_str(
+            "## Concentration\n\n![Pareto](charts/pareto.svg)\n\n*Source: the sample.*\n\nAfter.\n",
+        );
+        let (blocks, _) = crate::report::pdf::blocks::parse(&md);
+        let geo = Geometry::new(595.28, 841.89);
+        let charts = BTreeMap::from([(
+            "pareto".to_string(),
+            crate::report::charts::layout::tests::sample_pareto(),
+        )]);
+        let mut missing = BTreeSet::new();
+        (layout_body(&blocks, &geo, &charts, &mut missing).0, geo)
+    }
+
+    #[test]
+    fn an_exhibit_shrinks_into_the_page_or_moves_with_its_heading() {
+        let (pieces, _) = exhibit_pieces(0);
+        let figure = pieces.iter().find(|p| p.figure.is_some()).unwrap();
+        assert!(figure.keep_with_next, "kept with its source note");
+        let f = figure.figure.as_ref().unwrap();
+        assert!(f.min < 0.7 * f.natural && f.natural == figure.height);
+        for paragraphs in 0..24 {
+            let (pieces, geo) = exhibit_pieces(paragraphs);
+            let pages = paginate(&pieces, geo.content_height());
+            let (n, page) = pages
+                .iter()
+                .enumerate()
+                .find(|(_, page)| page.iter().any(|p| p.piece.figure.is_some()))
+                .unwrap();
+            let at = page.iter().position(|p| p.piece.figure.is_some()).unwrap();
+            let drawn = &page[at].piece;
+            assert!(at > 0, "the heading is on the figure's page");
+            assert!(drawn.height >= f.min - 1e-6 && drawn.height <= f.natural + 1e-6);
+            // The note follows on the same page, and nothing overflows.
+            assert!(
+                page.len() > at + 1,
+                "{paragraphs}: note on the figure's page"
+            );
+            for p in page {
+                assert!(p.top + p.piece.height <= geo.content_height() + 1e-6);
+            }
+            // A page before it is left only when the exhibit could not fit there at its least.
+            if n > 0 {
+                let prev = pages[n - 1].last().unwrap();
+                let free = geo.content_height() - prev.top - prev.piece.height;
+                assert!(free < f.min + 80.0, "{paragraphs}: {free} pt left empty");
+            }
+        }
+    }
+
     #[test]
     fn table_header_repeats() {
         let header = Rc::new(piece(12.0, true));
