@@ -8,8 +8,8 @@
 mod support;
 
 use std::path::Path;
-use std::process::Command;
 
+use support::pdf::{bbox_pages, svg_texts, Word};
 use support::*;
 
 /// The text area of a body page: the report's top and bottom margins, in points.
@@ -26,15 +26,6 @@ const MIN_CHART_SHARE: f64 = 0.6;
 const HEADING_BOX: f64 = 15.0;
 /// Caption text sits this far under its chart (the layout's caption gap).
 const CAPTION_GAP: f64 = 8.0;
-
-/// A word of `pdftotext -bbox`: its box and text.
-#[derive(Debug, Clone)]
-struct Word {
-    x0: f64,
-    y0: f64,
-    y1: f64,
-    text: String,
-}
 
 /// A line of body text: its words' top, bottom and joined text.
 #[derive(Debug, Clone)]
@@ -75,48 +66,15 @@ impl Page {
     }
 }
 
-fn attr(tag: &str, name: &str) -> f64 {
-    let start = tag.find(&format!("{name}=\"")).unwrap() + name.len() + 2;
-    let end = start + tag[start..].find('"').unwrap();
-    tag[start..end].parse().unwrap()
-}
-
-fn unescape(s: &str) -> String {
-    s.replace("&amp;", "&")
-        .replace("&apos;", "'")
-        .replace("&quot;", "\"")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-}
-
-/// The pages of a PDF as `pdftotext -bbox` reads them.
+/// The pages of a PDF, their body lines inside the text area.
 fn pages(pdf: &Path) -> Vec<Page> {
-    let out = Command::new("pdftotext")
-        .arg("-bbox")
-        .arg(pdf)
-        .arg("-")
-        .output()
-        .expect("pdftotext runs (install poppler-utils)");
-    assert!(out.status.success(), "pdftotext failed");
-    let html = String::from_utf8(out.stdout).unwrap();
-    html.split("<page ")
-        .skip(1)
+    bbox_pages(pdf)
+        .into_iter()
         .map(|page| {
-            let height = attr(&page[..page.find('>').unwrap()], "height");
+            let height = page.height;
             let mut words: Vec<Word> = page
-                .split("<word ")
-                .skip(1)
-                .map(|w| {
-                    let tag_end = w.find('>').unwrap();
-                    let text_end = w.find("</word>").unwrap();
-                    let tag = &w[..tag_end];
-                    Word {
-                        x0: attr(tag, "xMin"),
-                        y0: attr(tag, "yMin"),
-                        y1: attr(tag, "yMax"),
-                        text: unescape(&w[tag_end + 1..text_end]),
-                    }
-                })
+                .words
+                .into_iter()
                 .filter(|w| w.y0 >= TOP_MARGIN - 2.0 && w.y1 <= height - BOTTOM_MARGIN + 2.0)
                 .collect();
             words.sort_by(|a, b| a.y0.total_cmp(&b.y0).then(a.x0.total_cmp(&b.x0)));
@@ -175,17 +133,6 @@ fn is_heading(line: &TextLine, headings: &[String]) -> bool {
     headings
         .iter()
         .any(|h| *h == line.text || (tall && h.ends_with(&line.text)))
-}
-
-/// The texts of an SVG's `<text>` elements.
-fn svg_texts(svg: &str) -> Vec<String> {
-    svg.split("<text")
-        .skip(1)
-        .filter_map(|s| {
-            let s = &s[s.find('>')? + 1..];
-            Some(unescape(&s[..s.find("</text>")?]))
-        })
-        .collect()
 }
 
 /// The charts' titles (each drawing's first text) of a run's output.

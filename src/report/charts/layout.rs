@@ -262,7 +262,13 @@ pub(crate) fn wrap_words(text: &str, size: f64, bold: bool, width: f64) -> Vec<S
 }
 
 /// Whether `lines` (from [`wrap_words`]) are at most `max_lines` lines no wider than `width`.
-fn lines_fit(lines: &[String], size: f64, bold: bool, width: f64, max_lines: usize) -> bool {
+pub(super) fn lines_fit(
+    lines: &[String],
+    size: f64,
+    bold: bool,
+    width: f64,
+    max_lines: usize,
+) -> bool {
     lines.len() <= max_lines && lines.iter().all(|l| text_width(l, size, bold) <= width)
 }
 

@@ -5,7 +5,7 @@
 
 use super::super::drawing::{Drawing, Stroke, TextStyle};
 use super::super::MigrationGrid;
-use super::{header, text_width, wrap_label, MIN_TEXT, WIDTH};
+use super::{header, lines_fit, text_width, wrap_label, wrap_words, MIN_TEXT, WIDTH};
 use crate::report::format::{money_short, percent_compact, thousands};
 use crate::report::style::palette::{INK, MUTED, RFM_CLASSES, WHITE};
 
@@ -34,36 +34,55 @@ pub(super) fn migration(title: &str, g: &MigrationGrid) -> Drawing {
     let columns = g.columns.len().max(1) as f64;
     let cw = ((WIDTH - gl) / columns).min(110.0);
     let ch = 40.0;
-    let gt = 78.0;
+    // Column names wrap onto two lines; names that would not fit even so are numbered, with a
+    // key of the whole names under the chart.
+    let heads: Vec<Vec<String>> = g
+        .columns
+        .iter()
+        .map(|n| wrap_words(n, label_size, true, cw - 6.0))
+        .collect();
+    let numbered = !heads
+        .iter()
+        .all(|l| lines_fit(l, label_size, true, cw - 6.0, 2));
+    let head_lines = if numbered {
+        1
+    } else {
+        heads.iter().map(Vec::len).max().unwrap_or(1)
+    };
+    let gt = 68.0 + 10.0 * head_lines as f64;
     let small = TextStyle::new(8.0, MUTED);
     d.text(
         0.0,
-        gt - 24.0,
+        gt - 14.0 - 10.0 * head_lines as f64,
         format!("Rows: {}. Columns: {}.", g.row_axis, g.column_axis),
         small,
     );
-    for (c, name) in g.columns.iter().enumerate() {
-        let line = wrap_label(name, label_size, true, cw - 6.0, 1)
-            .pop()
-            .unwrap_or_default();
-        d.text(
-            gl + cw * (c as f64 + 0.5),
-            gt - 8.0,
-            line,
-            TextStyle::new(label_size, INK).bold().middle(),
-        );
+    for (c, lines) in heads.iter().enumerate() {
+        let numbers = [format!("{}", c + 1)];
+        let lines = if numbered { &numbers[..] } else { &lines[..] };
+        let first = gt - 8.0 - 10.0 * (lines.len() - 1) as f64;
+        for (k, line) in lines.iter().enumerate() {
+            d.text(
+                gl + cw * (c as f64 + 0.5),
+                first + 10.0 * k as f64,
+                line.as_str(),
+                TextStyle::new(label_size, INK).bold().middle(),
+            );
+        }
     }
     for (r, name) in g.rows.iter().enumerate() {
         let y = gt + ch * r as f64;
-        let line = wrap_label(name, label_size, true, gl - 10.0, 1)
-            .pop()
-            .unwrap_or_default();
-        d.text(
-            gl - 8.0,
-            y + ch / 2.0 + 3.0,
-            line,
-            TextStyle::new(label_size, INK).bold().end(),
-        );
+        // Up to three lines fit a row; an ellipsis only past that.
+        let lines = wrap_label(name, label_size, true, gl - 10.0, 3);
+        let first = y + ch / 2.0 + 3.0 - 5.0 * (lines.len() - 1) as f64;
+        for (k, line) in lines.into_iter().enumerate() {
+            d.text(
+                gl - 8.0,
+                first + 10.0 * k as f64,
+                line,
+                TextStyle::new(label_size, INK).bold().end(),
+            );
+        }
         for (c, cell) in g.cells[r].iter().enumerate() {
             let x = gl + cw * c as f64;
             let share = if total > 0 {
@@ -96,18 +115,30 @@ pub(super) fn migration(title: &str, g: &MigrationGrid) -> Drawing {
                 d.text(cx, y + 23.0, "–", TextStyle::new(9.5, MUTED).middle());
                 continue;
             }
+            let money = money_short(cell.revenue, &g.currency);
+            let share = percent_compact(share);
+            let detail = format!("{money} · {share}");
+            // A narrow cell takes revenue and share on two lines.
+            let details = if text_width(&detail, MIN_TEXT, false) <= cw - 4.0 {
+                vec![detail]
+            } else {
+                vec![money, share]
+            };
+            let count_y = y + 18.0 - 2.0 * (details.len() - 1) as f64;
             d.text(
                 cx,
-                y + 18.0,
+                count_y,
                 thousands(cell.customers as i64),
                 TextStyle::new(9.5, ink).bold().middle(),
             );
-            let money = format!(
-                "{} · {}",
-                money_short(cell.revenue, &g.currency),
-                percent_compact(share)
-            );
-            d.text(cx, y + 30.0, money, TextStyle::new(MIN_TEXT, sub).middle());
+            for (k, line) in details.into_iter().enumerate() {
+                d.text(
+                    cx,
+                    count_y + 12.0 + 8.5 * k as f64,
+                    line,
+                    TextStyle::new(MIN_TEXT, sub).middle(),
+                );
+            }
         }
     }
     let gb = gt + ch * g.rows.len() as f64;
@@ -120,7 +151,44 @@ pub(super) fn migration(title: &str, g: &MigrationGrid) -> Drawing {
         TextStyle::new(MIN_TEXT, MUTED),
     );
     d.height = ly + 26.0;
+    if numbered {
+        let key: Vec<String> = g
+            .columns
+            .iter()
+            .enumerate()
+            .map(|(c, n)| format!("{} {n}", c + 1))
+            .collect();
+        column_key(&mut d, &key);
+    }
     d
+}
+
+/// The key of numbered columns under the chart: "Columns: 1 Name · 2 Name ...", broken between
+/// entries (an entry wider than the chart between its words).
+fn column_key(d: &mut Drawing, entries: &[String]) {
+    let style = TextStyle::new(8.0, INK);
+    let mut line = String::from("Columns:");
+    let mut y = d.height + 4.0;
+    let mut flush = |line: &mut String, d: &mut Drawing| {
+        d.text(0.0, y, std::mem::take(line), style);
+        y += 11.0;
+    };
+    for entry in entries {
+        let candidate = format!("{line} · {entry}").replacen(": · ", ": ", 1);
+        if text_width(&candidate, 8.0, false) <= WIDTH {
+            line = candidate;
+            continue;
+        }
+        flush(&mut line, d);
+        for part in wrap_words(entry, 8.0, false, WIDTH) {
+            if !line.is_empty() {
+                flush(&mut line, d);
+            }
+            line = part;
+        }
+    }
+    flush(&mut line, d);
+    d.height = y - 3.0;
 }
 
 #[cfg(test)]
