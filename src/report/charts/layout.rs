@@ -274,7 +274,13 @@ pub(super) fn lines_fit(
 
 /// Breaks `text` into at most `max_lines` lines no wider than `width`; the last line gets an
 /// ellipsis when text is left over.
-fn wrap_label(text: &str, size: f64, bold: bool, width: f64, max_lines: usize) -> Vec<String> {
+pub(super) fn wrap_label(
+    text: &str,
+    size: f64,
+    bold: bool,
+    width: f64,
+    max_lines: usize,
+) -> Vec<String> {
     let mut lines = wrap_words(text, size, bold, width);
     if lines.len() > max_lines {
         lines.truncate(max_lines);

@@ -236,4 +236,51 @@ mod tests {
         assert_eq!(class(0.005), 0);
         assert_eq!(class(0.02), 1);
     }
+
+    #[test]
+    fn long_tier_names_are_wrapped_or_numbered_never_cut() {
+        let names: Vec<String> = [
+            "Strategic Platinum Accounts",
+            "Key Account Development",
+            "Gelegenheitskunden Nord",
+            "Wachstumskunden Süd",
+            "Regular Repeat Buyers",
+            "Occasional Bargain Hunters",
+            "Dormant Former Customers",
+            "Einmalkäufer ohne Wiederkauf",
+        ]
+        .map(String::from)
+        .to_vec();
+        let cell = FlowCell {
+            customers: 1_234,
+            revenue: 123_456.0,
+        };
+        let g = MigrationGrid {
+            rows: names.clone(),
+            columns: names.clone(),
+            cells: vec![vec![cell; 8]; 8],
+            ..grid()
+        };
+        let d = layout(&Chart::Migration(g));
+        let texts = d.texts();
+        assert!(!texts.iter().any(|t| t.contains('…')), "{texts:?}");
+        let joined = texts.join(" ");
+        for (i, name) in names.iter().enumerate() {
+            // The row label, its lines joined, and the column's number in the key.
+            assert!(joined.contains(name.as_str()), "{name} in {texts:?}");
+            assert!(
+                joined.contains(&format!("{} {name}", i + 1)),
+                "{name} keyed"
+            );
+        }
+        assert!(texts.iter().any(|t| t.starts_with("Columns: 1 Strategic")));
+        // Revenue and share on two lines in a narrow cell.
+        assert!(
+            texts.contains(&"$123.5k") && texts.contains(&"1.6%"),
+            "{texts:?}"
+        );
+        // Short names keep their column headings.
+        let short = layout(&Chart::Migration(grid()));
+        assert!(!short.texts().iter().any(|t| t.starts_with("Columns:")));
+    }
 }
