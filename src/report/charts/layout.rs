@@ -138,13 +138,6 @@ fn pareto(title: &str, p: &Pareto, squeeze: f64) -> Drawing {
         (px(1.0), py(1.0)),
         Stroke::dashed(AXIS, 0.8, 4.0, 3.0),
     );
-    // The diagonal: what an even spread of revenue over customers would look like.
-    d.text(
-        px(0.56),
-        py(0.44),
-        "Even spread (reference)",
-        TextStyle::new(MIN_TEXT, MUTED),
-    );
     d.line((l, t), (l, b), Stroke::solid(AXIS, 0.8));
     d.line((l, b), (r, b), Stroke::solid(AXIS, 0.8));
     if pts.len() >= 2 {
@@ -196,6 +189,21 @@ fn pareto(title: &str, p: &Pareto, squeeze: f64) -> Drawing {
         }
     }
     let lx = [xa, xb];
+    // The diagonal: what an even spread of revenue over customers would look like; labelled
+    // along it clear of the callouts (a squeezed plot brings them close).
+    let label = "Even spread (reference)";
+    let label_w = text_width(label, MIN_TEXT, false);
+    let clear = |at: f64| {
+        let (x, y) = (px(at), py(1.0 - at));
+        [(xa, ya), (xb, yb)].iter().all(|&(bx, by)| {
+            x > bx + box_w || x + label_w < bx || y < by - 1.0 || y - MIN_TEXT > by + box_h
+        })
+    };
+    let at = [0.56, 0.66, 0.46, 0.76, 0.36]
+        .into_iter()
+        .find(|&a| clear(a) && px(a) + label_w <= r)
+        .unwrap_or(0.56);
+    d.text(px(at), py(1.0 - at), label, TextStyle::new(MIN_TEXT, MUTED));
     for (k, (pt, y)) in [(upper.0, ya), (lower.0, yb)].into_iter().enumerate() {
         d.line(pt, (lx[k], y + box_h / 2.0), Stroke::solid(MUTED, 0.6));
     }
