@@ -189,21 +189,8 @@ fn pareto(title: &str, p: &Pareto, squeeze: f64) -> Drawing {
         }
     }
     let lx = [xa, xb];
-    // The diagonal: what an even spread of revenue over customers would look like; labelled
-    // along it clear of the callouts (a squeezed plot brings them close).
-    let label = "Even spread (reference)";
-    let label_w = text_width(label, MIN_TEXT, false);
-    let clear = |at: f64| {
-        let (x, y) = (px(at), py(1.0 - at));
-        [(xa, ya), (xb, yb)].iter().all(|&(bx, by)| {
-            x > bx + box_w || x + label_w < bx || y < by - 1.0 || y - MIN_TEXT > by + box_h
-        })
-    };
-    let at = [0.56, 0.66, 0.46, 0.76, 0.36]
-        .into_iter()
-        .find(|&a| clear(a) && px(a) + label_w <= r)
-        .unwrap_or(0.56);
-    d.text(px(at), py(1.0 - at), label, TextStyle::new(MIN_TEXT, MUTED));
+    let boxes = [(xa, ya), (xb, yb)].map(|(x, y)| (x, y, box_w, box_h));
+    even_spread_label(&mut d, &boxes, r, (&px, &py));
     for (k, (pt, y)) in [(upper.0, ya), (lower.0, yb)].into_iter().enumerate() {
         d.line(pt, (lx[k], y + box_h / 2.0), Stroke::solid(MUTED, 0.6));
     }
@@ -231,6 +218,30 @@ fn pareto(title: &str, p: &Pareto, squeeze: f64) -> Drawing {
         });
     }
     d
+}
+
+/// Labels the diagonal (what an even spread of revenue over customers would look like) along
+/// it, clear of the callout `boxes` (x, y, w, h) and left of `r`: a squeezed plot brings them
+/// close.
+fn even_spread_label(
+    d: &mut Drawing,
+    boxes: &[(f64, f64, f64, f64)],
+    r: f64,
+    (px, py): (&dyn Fn(f64) -> f64, &dyn Fn(f64) -> f64),
+) {
+    let label = "Even spread (reference)";
+    let label_w = text_width(label, MIN_TEXT, false);
+    let clear = |at: f64| {
+        let (x, y) = (px(at), py(1.0 - at));
+        boxes.iter().all(|&(bx, by, bw, bh)| {
+            x > bx + bw || x + label_w < bx || y < by - 1.0 || y - MIN_TEXT > by + bh
+        })
+    };
+    let at = [0.56, 0.66, 0.46, 0.76, 0.36]
+        .into_iter()
+        .find(|&a| clear(a) && px(a) + label_w <= r)
+        .unwrap_or(0.56);
+    d.text(px(at), py(1.0 - at), label, TextStyle::new(MIN_TEXT, MUTED));
 }
 
 /// A tick step and the axis range covering `lo..hi` with at most six steps.
