@@ -3,7 +3,7 @@
 //! space of a page is the distance from its lowest body text (a figure's caption is its lowest
 //! text) to the foot of the text area. No page but the last may be more than 25% empty unless
 //! the next page opens with an exhibit that cannot fit into that space at its smallest size.
-//! Needs poppler-utils on PATH.
+//! No body text (chart labels included) is set under 7 pt. Needs poppler-utils on PATH.
 
 mod support;
 
@@ -24,6 +24,10 @@ const MIN_CHART_SHARE: f64 = 0.6;
 /// Word boxes at least this high are set in a level-1 or level-2 heading (14.5 pt and more);
 /// body text (9.5 pt) and chart titles (11 pt) are lower.
 const HEADING_BOX: f64 = 15.0;
+/// The height of a word's box per point of font size (the embedded sans's ascent plus
+/// descent): no body text, chart labels included, is set under 7 pt.
+const BOX_PER_PT: f64 = 1.164;
+const MIN_TEXT_PT: f64 = 7.0;
 /// Caption text sits this far under its chart (the layout's caption gap).
 const CAPTION_GAP: f64 = 8.0;
 
@@ -33,6 +37,8 @@ struct TextLine {
     top: f64,
     bottom: f64,
     text: String,
+    /// The lowest word box of the line.
+    smallest: f64,
 }
 
 /// A page: its height and its body lines (inside the text area, running header and footer
@@ -102,6 +108,7 @@ fn lines(words: &[Word]) -> Vec<TextLine> {
             TextLine {
                 top: ws.iter().map(|w| w.y0).fold(f64::INFINITY, f64::min),
                 bottom: ws.iter().map(|w| w.y1).fold(0.0, f64::max),
+                smallest: ws.iter().map(|w| w.y1 - w.y0).fold(f64::INFINITY, f64::min),
                 text: ws
                     .iter()
                     .map(|w| w.text.as_str())
@@ -242,6 +249,13 @@ fn check(example: &str, page_size: &str) {
             "{example} {page_size}: page {no} ends with the heading `{}`",
             last.text
         );
+        for line in &page.lines {
+            assert!(
+                line.smallest >= MIN_TEXT_PT * BOX_PER_PT - 0.05,
+                "{example} {page_size}: `{}` on page {no} is set under {MIN_TEXT_PT} pt",
+                line.text
+            );
+        }
         let empty = page.empty_share();
         report.push(format!("{no}: {:.0}%", empty * 100.0));
         if i + 1 == body.len() || empty <= MAX_EMPTY {
@@ -293,6 +307,7 @@ fn a_page_ending_on_a_heading_is_seen() {
             top: 700.0,
             bottom: 717.0,
             text: "of revenue".into(),
+            smallest: 17.0,
         }],
     };
     let headings = vec!["The top 20% of customers bring 67.8% of revenue".to_string()];
