@@ -11,6 +11,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::Command;
 
+use support::pdf::{bbox_pages, find_whole, reads_whole, svg_texts, BoxPage, Word};
 use support::*;
 
 /// Eight tiers with long names, in the order they are tried; the last takes everyone else.
@@ -115,15 +116,26 @@ fn words(text: &str) -> Vec<String> {
         .collect()
 }
 
-/// The texts of an SVG's `<text>` elements.
-fn svg_texts(svg: &str) -> Vec<String> {
-    svg.split("<text")
-        .skip(1)
-        .filter_map(|s| {
-            let s = &s[s.find('>')? + 1..];
-            Some(s[..s.find("</text>")?].replace("&amp;", "&"))
-        })
-        .collect()
+/// The words of the chart titled `title` in the PDF: from its title down to its caption.
+fn chart_words(pages: &[BoxPage], title: &str) -> Vec<Word> {
+    for page in pages {
+        let Some(top) = find_whole(&page.words, title) else {
+            continue;
+        };
+        let caption = page
+            .words
+            .iter()
+            .filter(|w| w.text == "Figure" && w.y0 > top.y0)
+            .map(|w| w.y0)
+            .fold(f64::INFINITY, f64::min);
+        return page
+            .words
+            .iter()
+            .filter(|w| w.y0 >= top.y0 - 1.0 && w.y1 <= caption)
+            .cloned()
+            .collect();
+    }
+    panic!("no chart titled {title} in the PDF");
 }
 
 fn check_page_size(page_size: &str) {
@@ -225,6 +237,40 @@ fn check_page_size(page_size: &str) {
             "{page_size}: `{piece}` ends a line"
         );
     }
+}
+
+/// Every chart that names the tiers (the tier bars, the migration heat map of an earlier date,
+/// the quarterly trends) shows every one of the eight long names whole, read back from the PDF
+/// between the chart's title and its caption with wrapped lines joined, and abbreviates none.
+fn check_chart_names(page_size: &str) {
+    let ws = workspace(page_size);
+    // An earlier date adds the migration chart: eight tiers as rows and as columns.
+    run_ok(ws.path(), &["--quiet", "--compare-as-of", "1997-12-31"]);
+    let out = ws.path().join("out");
+    let pdf = out.join("report.pdf");
+    let pages = bbox_pages(&pdf);
+    for chart in ["tiers", "migration", "trends"] {
+        let svg = std::fs::read_to_string(out.join(format!("charts/{chart}.svg"))).unwrap();
+        let texts = svg_texts(&svg);
+        assert!(!texts.iter().any(|t| t.contains('…')), "{chart}: {texts:?}");
+        let words = chart_words(&pages, &texts[0]);
+        for (name, _) in TIERS {
+            assert!(
+                reads_whole(&words, name),
+                "{page_size}: {name} not whole in the {chart} chart of the PDF"
+            );
+        }
+    }
+}
+
+#[test]
+fn a4_charts_name_every_tier_whole() {
+    check_chart_names("A4");
+}
+
+#[test]
+fn letter_charts_name_every_tier_whole() {
+    check_chart_names("Letter");
 }
 
 #[test]

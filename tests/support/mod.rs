@@ -6,6 +6,7 @@
 #![allow(dead_code)]
 
 pub mod charts;
+pub mod pdf;
 
 use std::path::{Path, PathBuf};
 use std::process::Output;

@@ -20,18 +20,55 @@ pub const WIDTH: f64 = 450.0;
 /// Smallest text size used in any chart.
 pub const MIN_TEXT: f64 = 7.5;
 
-/// Turns a chart into its drawing.
+/// How far a chart's plot area may be squeezed to fit the space left on a page: to this share
+/// of its natural height. Text keeps its size; charts made of rows of text do not squeeze.
+pub const MIN_SQUEEZE: f64 = 0.5;
+
+/// Turns a chart into its drawing, at its natural height.
 pub fn layout(chart: &Chart) -> Drawing {
+    layout_squeezed(chart, 1.0)
+}
+
+/// Turns a chart into its drawing with its plot area at `squeeze` (clamped to
+/// [`MIN_SQUEEZE`]..=1) of its natural height.
+pub fn layout_squeezed(chart: &Chart, squeeze: f64) -> Drawing {
+    let s = squeeze.clamp(MIN_SQUEEZE, 1.0);
     match chart {
-        Chart::Pareto(p) => pareto(chart.title(), p),
-        Chart::Tiers(t) => tiers(chart.title(), t),
-        Chart::Rfm(g) => rfm(chart.title(), g),
-        Chart::Representation(r) => super::representation::layout(chart.title(), r),
-        Chart::Whale(w) => whale::whale(chart.title(), w),
+        Chart::Pareto(p) => pareto(chart.title(), p, s),
+        Chart::Tiers(t) => tiers(chart.title(), t, s),
+        Chart::Rfm(g) => rfm(chart.title(), g, s),
+        Chart::Representation(r) => super::representation::layout(chart.title(), r, s),
+        Chart::Whale(w) => whale::whale(chart.title(), w, s),
         Chart::Migration(m) => migration::migration(chart.title(), m),
-        Chart::Trends(t) => trends::trends(chart.title(), t),
+        Chart::Trends(t) => trends::trends(chart.title(), t, s),
         Chart::InvestmentGap(g) => investment_gap::layout(chart.title(), g),
     }
+}
+
+/// The tallest drawing of `chart` no taller than `max_height` chart units: its natural layout
+/// when that fits, else the least squeezed one that does, else the most squeezed one.
+pub fn fit(chart: &Chart, max_height: f64) -> Drawing {
+    let natural = layout(chart);
+    if natural.height <= max_height {
+        return natural;
+    }
+    let mut best = layout_squeezed(chart, MIN_SQUEEZE);
+    if best.height >= max_height || best.height >= natural.height {
+        return best;
+    }
+    // The height grows with the squeeze: bisect for the largest squeeze that fits.
+    let (mut lo, mut hi) = (MIN_SQUEEZE, 1.0);
+    for _ in 0..12 {
+        let mid = (lo + hi) / 2.0;
+        let d = layout_squeezed(chart, mid);
+        if d.height <= max_height {
+            lo = mid;
+            best = d;
+        } else {
+            hi = mid;
+        }
+    }
+    best
 }
 
 fn text_width(text: &str, size: f64, bold: bool) -> f64 {
@@ -52,8 +89,8 @@ fn circle(cx: f64, cy: f64, r: f64) -> Vec<(f64, f64)> {
         .collect()
 }
 
-fn pareto(title: &str, p: &Pareto) -> Drawing {
-    let (w, h) = (WIDTH, 300.0);
+fn pareto(title: &str, p: &Pareto, squeeze: f64) -> Drawing {
+    let (w, h) = (WIDTH, 100.0 + 200.0 * squeeze);
     let mut d = Drawing::new(w, h);
     let subtitle = format!(
         "{} customers, {} revenue; customers ranked by revenue, largest first",
@@ -100,13 +137,6 @@ fn pareto(title: &str, p: &Pareto) -> Drawing {
         (px(0.0), py(0.0)),
         (px(1.0), py(1.0)),
         Stroke::dashed(AXIS, 0.8, 4.0, 3.0),
-    );
-    // The diagonal: what an even spread of revenue over customers would look like.
-    d.text(
-        px(0.56),
-        py(0.44),
-        "Even spread (reference)",
-        TextStyle::new(MIN_TEXT, MUTED),
     );
     d.line((l, t), (l, b), Stroke::solid(AXIS, 0.8));
     d.line((l, b), (r, b), Stroke::solid(AXIS, 0.8));
@@ -159,6 +189,8 @@ fn pareto(title: &str, p: &Pareto) -> Drawing {
         }
     }
     let lx = [xa, xb];
+    let boxes = [(xa, ya), (xb, yb)].map(|(x, y)| (x, y, box_w, box_h));
+    even_spread_label(&mut d, &boxes, r, (&px, &py));
     for (k, (pt, y)) in [(upper.0, ya), (lower.0, yb)].into_iter().enumerate() {
         d.line(pt, (lx[k], y + box_h / 2.0), Stroke::solid(MUTED, 0.6));
     }
@@ -186,6 +218,30 @@ fn pareto(title: &str, p: &Pareto) -> Drawing {
         });
     }
     d
+}
+
+/// Labels the diagonal (what an even spread of revenue over customers would look like) along
+/// it, clear of the callout `boxes` (x, y, w, h) and left of `r`: a squeezed plot brings them
+/// close.
+fn even_spread_label(
+    d: &mut Drawing,
+    boxes: &[(f64, f64, f64, f64)],
+    r: f64,
+    (px, py): (&dyn Fn(f64) -> f64, &dyn Fn(f64) -> f64),
+) {
+    let label = "Even spread (reference)";
+    let label_w = text_width(label, MIN_TEXT, false);
+    let clear = |at: f64| {
+        let (x, y) = (px(at), py(1.0 - at));
+        boxes.iter().all(|&(bx, by, bw, bh)| {
+            x > bx + bw || x + label_w < bx || y < by - 1.0 || y - MIN_TEXT > by + bh
+        })
+    };
+    let at = [0.56, 0.66, 0.46, 0.76, 0.36]
+        .into_iter()
+        .find(|&a| clear(a) && px(a) + label_w <= r)
+        .unwrap_or(0.56);
+    d.text(px(at), py(1.0 - at), label, TextStyle::new(MIN_TEXT, MUTED));
 }
 
 /// A tick step and the axis range covering `lo..hi` with at most six steps.
@@ -225,13 +281,25 @@ pub(crate) fn wrap_words(text: &str, size: f64, bold: bool, width: f64) -> Vec<S
 }
 
 /// Whether `lines` (from [`wrap_words`]) are at most `max_lines` lines no wider than `width`.
-fn lines_fit(lines: &[String], size: f64, bold: bool, width: f64, max_lines: usize) -> bool {
+pub(super) fn lines_fit(
+    lines: &[String],
+    size: f64,
+    bold: bool,
+    width: f64,
+    max_lines: usize,
+) -> bool {
     lines.len() <= max_lines && lines.iter().all(|l| text_width(l, size, bold) <= width)
 }
 
 /// Breaks `text` into at most `max_lines` lines no wider than `width`; the last line gets an
 /// ellipsis when text is left over.
-fn wrap_label(text: &str, size: f64, bold: bool, width: f64, max_lines: usize) -> Vec<String> {
+pub(super) fn wrap_label(
+    text: &str,
+    size: f64,
+    bold: bool,
+    width: f64,
+    max_lines: usize,
+) -> Vec<String> {
     let mut lines = wrap_words(text, size, bold, width);
     if lines.len() > max_lines {
         lines.truncate(max_lines);
@@ -309,10 +377,10 @@ fn tier_values(t: &TierBars, series: usize) -> Vec<Vec<f64>> {
         .collect()
 }
 
-fn tiers(title: &str, t: &TierBars) -> Drawing {
+fn tiers(title: &str, t: &TierBars, squeeze: f64) -> Drawing {
     let w = WIDTH;
     let (l, r, top) = (40.0, w - 4.0, 70.0);
-    let b = top + 150.0;
+    let b = top + 150.0 * squeeze;
     let group = (r - l) / t.tiers.len().max(1) as f64;
     let names: Vec<Vec<String>> = t
         .tiers
@@ -448,8 +516,12 @@ pub fn rfm_class(share: f64) -> usize {
     RFM_BOUNDS.iter().filter(|&&bound| share >= bound).count()
 }
 
-fn rfm(title: &str, g: &RfmGrid) -> Drawing {
-    let (w, h) = (WIDTH, 322.0);
+fn rfm(title: &str, g: &RfmGrid, squeeze: f64) -> Drawing {
+    // Cells keep room for their two lines of text.
+    let (cw, ch) = (70.0, (40.0 * squeeze).max(34.0));
+    let (gl, gt) = (64.0, 64.0);
+    let gb = gt + 5.0 * ch;
+    let (w, h) = (WIDTH, gb + 58.0);
     let mut d = Drawing::new(w, h);
     let customers: u64 = g.cells.iter().flatten().map(|c| c.customers).sum();
     let revenue: f64 = g.cells.iter().flatten().map(|c| c.revenue).sum();
@@ -459,9 +531,6 @@ fn rfm(title: &str, g: &RfmGrid) -> Drawing {
         money(revenue, &g.currency, 0)
     );
     header(&mut d, title, &subtitle);
-    let (cw, ch) = (70.0, 40.0);
-    let (gl, gt) = (64.0, 64.0);
-    let gb = gt + 5.0 * ch;
     let small = TextStyle::new(8.0, MUTED);
     d.text(
         0.0,
@@ -498,7 +567,7 @@ fn rfm(title: &str, g: &RfmGrid) -> Drawing {
             let cx = x + cw / 2.0;
             d.text(
                 cx,
-                cy + 18.0,
+                cy + ch / 2.0 - 2.0,
                 thousands(cell.customers as i64),
                 TextStyle::new(9.5, ink).bold().middle(),
             );
@@ -507,7 +576,12 @@ fn rfm(title: &str, g: &RfmGrid) -> Drawing {
             } else {
                 format!("{} of rev.", percent_compact(cell.revenue_share))
             };
-            d.text(cx, cy + 30.0, share, TextStyle::new(MIN_TEXT, sub).middle());
+            d.text(
+                cx,
+                cy + ch / 2.0 + 10.0,
+                share,
+                TextStyle::new(MIN_TEXT, sub).middle(),
+            );
         }
     }
     for f in 0..5 {
@@ -853,6 +927,32 @@ pub(crate) mod tests {
         assert_eq!(rfm_class(0.0), 0);
         assert_eq!(rfm_class(0.015), 1);
         assert_eq!(rfm_class(0.2), 4);
+    }
+
+    #[test]
+    fn charts_squeeze_to_fit_but_keep_their_text() {
+        for chart in [
+            sample_pareto(),
+            sample_tiers(),
+            sample_rfm(),
+            super::whale::tests::sample_whale(),
+        ] {
+            let natural = layout(&chart);
+            let squeezed = layout_squeezed(&chart, MIN_SQUEEZE);
+            assert!(squeezed.height < natural.height, "{}", chart.title());
+            assert_eq!(squeezed.min_text_size(), natural.min_text_size());
+            assert_eq!(squeezed.texts(), natural.texts(), "{}", chart.title());
+            // tests/pdf_pages.rs relies on no chart drawn under 60% of its natural height (at
+            // 7/7.5 of its size, its smallest text at 7 pt).
+            let smallest = squeezed.height * 7.0 / squeezed.min_text_size();
+            assert!(smallest >= 0.6 * natural.height, "{}", chart.title());
+            // Fitting finds the tallest layout under the limit.
+            let limit = (natural.height + squeezed.height) / 2.0;
+            let fitted = fit(&chart, limit);
+            assert!(fitted.height <= limit && fitted.height > limit - 3.0);
+            assert_eq!(fit(&chart, 1e9), natural);
+            assert_eq!(fit(&chart, 1.0), squeezed);
+        }
     }
 
     #[test]

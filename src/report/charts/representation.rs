@@ -4,8 +4,8 @@
 //! light; each bar is labelled with its index.
 
 use super::drawing::{Drawing, Stroke, TextStyle};
-use super::layout::{MIN_TEXT, WIDTH};
-use super::IndexBars;
+use super::layout::{wrap_label, MIN_TEXT, WIDTH};
+use super::{IndexBar, IndexBars};
 use crate::report::format::thousands;
 use crate::report::style::fonts::{fonts, Face};
 use crate::report::style::palette::{AXIS, GRID, INK, LIGHT, MUTED, NAVY};
@@ -35,9 +35,11 @@ fn fit(text: &str, size: f64, bold: bool, max: f64) -> String {
     "…".to_string()
 }
 
-/// Lays out the chart.
-pub fn layout(title: &str, c: &IndexBars) -> Drawing {
-    let row = 14.0;
+/// Lays out the chart, its rows at `squeeze` of their natural height (never under 10.5 units).
+pub fn layout(title: &str, c: &IndexBars, squeeze: f64) -> Drawing {
+    // Rows keep room for their 8 pt label when squeezed.
+    let row = (14.0 * squeeze).max(10.5);
+    let text_dy = row / 2.0 + 3.0;
     let headings = c
         .bars
         .windows(2)
@@ -45,8 +47,16 @@ pub fn layout(title: &str, c: &IndexBars) -> Drawing {
         .count()
         + usize::from(!c.bars.is_empty());
     let top = 62.0;
+    let (l, r) = (150.0, WIDTH - 28.0);
+    let labels: Vec<Vec<String>> = c
+        .bars
+        .iter()
+        .map(|b| wrap_label(&b.value, LABEL_SIZE, false, l - 18.0, 2))
+        .collect();
+    // A label on two lines makes its row a line taller.
+    let wrapped = labels.iter().filter(|l| l.len() > 1).count() as f64;
     let rows = (c.bars.len() + headings) as f64;
-    let b = top + rows.max(1.0) * row + 4.0;
+    let b = top + rows.max(1.0) * row + wrapped * LABEL_LINE + 4.0;
     let h = b + 30.0;
     let mut d = Drawing::new(WIDTH, h);
     d.text(0.0, 13.0, title, TextStyle::new(11.0, INK).bold());
@@ -69,7 +79,6 @@ pub fn layout(title: &str, c: &IndexBars) -> Drawing {
         );
         return d;
     }
-    let (l, r) = (150.0, WIDTH - 28.0);
     let max = c
         .bars
         .iter()
@@ -98,39 +107,18 @@ pub fn layout(title: &str, c: &IndexBars) -> Drawing {
     );
     let mut y = top;
     let mut last: Option<&str> = None;
-    for bar in &c.bars {
+    for (bar, label) in c.bars.iter().zip(&labels) {
         if last != Some(bar.attribute.as_str()) {
             d.text(
                 0.0,
-                y + 10.0,
+                y + text_dy,
                 fit(&bar.attribute, 8.5, true, l - 8.0),
                 TextStyle::new(8.5, INK).bold(),
             );
             y += row;
             last = Some(&bar.attribute);
         }
-        d.text(
-            l - 6.0,
-            y + 10.0,
-            fit(&bar.value, MIN_TEXT + 0.5, false, l - 18.0),
-            TextStyle::new(MIN_TEXT + 0.5, INK).end(),
-        );
-        let (x0, x1) = (px(bar.index.min(100.0)), px(bar.index.max(100.0)));
-        let over = bar.index > 100.0;
-        d.rect(
-            x0,
-            y + 2.5,
-            (x1 - x0).max(0.8),
-            row - 5.0,
-            Some(if over { NAVY } else { LIGHT }),
-            Some(Stroke::solid(NAVY, 0.5)),
-        );
-        let label = format!("{:.0}", bar.index);
-        let style = TextStyle::new(MIN_TEXT, INK);
-        // Under-represented bars end left of the 100 line: their label sits right of it.
-        let at = if over { x1 } else { px(100.0) };
-        d.text(at + 3.0, y + 10.0, label, style);
-        y += row;
+        y += bar_row(&mut d, bar, label, (y, row), (l, &px));
     }
     d.line(
         (px(100.0), top - 4.0),
@@ -138,6 +126,51 @@ pub fn layout(title: &str, c: &IndexBars) -> Drawing {
         Stroke::solid(AXIS, 1.2),
     );
     d
+}
+
+/// Size of the value labels, and the line height of one on two lines.
+const LABEL_SIZE: f64 = MIN_TEXT + 0.5;
+const LABEL_LINE: f64 = 9.0;
+
+/// One bar's row from `y`, at least `row` high: its value label (on `label`'s lines) right-aligned
+/// left of the plot at `l`, its bar from the 100 line and its index. Returns the row's height.
+fn bar_row(
+    d: &mut Drawing,
+    bar: &IndexBar,
+    label: &[String],
+    (y, row): (f64, f64),
+    (l, px): (f64, &dyn Fn(f64) -> f64),
+) -> f64 {
+    let extra = LABEL_LINE * label.len().saturating_sub(1) as f64;
+    let h = row + extra;
+    let text_dy = h / 2.0 + 3.0;
+    for (k, line) in label.iter().enumerate() {
+        d.text(
+            l - 6.0,
+            y + text_dy - extra / 2.0 + LABEL_LINE * k as f64,
+            line.as_str(),
+            TextStyle::new(LABEL_SIZE, INK).end(),
+        );
+    }
+    let (x0, x1) = (px(bar.index.min(100.0)), px(bar.index.max(100.0)));
+    let over = bar.index > 100.0;
+    d.rect(
+        x0,
+        y + (h - row + 5.0) / 2.0,
+        (x1 - x0).max(0.8),
+        row - 5.0,
+        Some(if over { NAVY } else { LIGHT }),
+        Some(Stroke::solid(NAVY, 0.5)),
+    );
+    // Under-represented bars end left of the 100 line: their index sits right of it.
+    let at = if over { x1 } else { px(100.0) };
+    d.text(
+        at + 3.0,
+        y + text_dy,
+        format!("{:.0}", bar.index),
+        TextStyle::new(MIN_TEXT, INK),
+    );
+    h
 }
 
 #[cfg(test)]
@@ -219,5 +252,25 @@ mod tests {
         empty.bars.clear();
         let d = super::super::layout(&Chart::Representation(empty));
         assert!(d.texts().iter().any(|t| t.contains("data.customers")));
+    }
+
+    #[test]
+    fn a_long_value_wraps_onto_two_lines_before_it_is_cut() {
+        let long = "South with a very long name that has to be cut short";
+        let d = layout("t", &sample(), 1.0);
+        let texts = d.texts();
+        assert!(!texts.iter().any(|t| t.contains('…')), "{texts:?}");
+        assert!(!texts.contains(&long), "on two lines: {texts:?}");
+        assert!(texts.join(" ").contains(long), "{texts:?}");
+        // Its row is a line taller than the others.
+        let one_line = IndexBars {
+            bars: sample()
+                .bars
+                .into_iter()
+                .filter(|b| b.value != long)
+                .collect(),
+            ..sample()
+        };
+        assert!(d.height > layout("t", &one_line, 1.0).height + 14.0);
     }
 }

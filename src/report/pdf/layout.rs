@@ -3,18 +3,20 @@
 //! filled with pieces greedily, honouring keep-with-next (headings, orphans and widows, table
 //! headers) and repeating table headers after a page break.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 
 use printpdf::{Actions, BorderArray, ColorArray, LinkAnnotation, Op, Pt, Rect};
 
 use super::blocks::{Align, Block};
+use super::figure::{Figure, CAPTION_SIZE};
 use super::frontmatter::FrontMatter;
 use super::paint;
 use super::table::{self, is_numeric, is_placeholder};
 use super::text::{break_lines, plain_text, Line, Span, Style, TextSpec};
 use crate::report::charts::drawing::Drawing;
-use crate::report::charts::{self, Chart};
+use crate::report::charts::Chart;
 use crate::report::style::fonts::{fonts, Face};
 use crate::report::style::palette::{AXIS, GRID, INK, LIGHT, MID, MUTED, NAVY, WHITE};
 use crate::report::style::Rgb;
@@ -37,8 +39,6 @@ const CELL_PAD_Y: f64 = 3.6;
 const TABLE_SPILL: f64 = 36.0;
 const CODE_SIZE: f64 = 8.2;
 const CODE_LEADING: f64 = 11.4;
-const CAPTION_SIZE: f64 = 8.5;
-const CAPTION_LEADING: f64 = 11.5;
 
 /// Page size and margins, in points.
 #[derive(Debug, Clone, Copy)]
@@ -121,7 +121,7 @@ pub enum Cmd {
 /// A background or rule drawn behind a piece, across the gap above it when `extend_up`
 /// (so a quote's or code block's shading is continuous).
 #[derive(Debug, Clone)]
-struct Decor {
+pub(super) struct Decor {
     x: f64,
     w: f64,
     fill: Option<Rgb>,
@@ -140,13 +140,50 @@ pub struct Piece {
     pub cmds: Vec<Cmd>,
     /// Whether it must share a page with the next piece (headings, orphan lines).
     pub keep_with_next: bool,
-    decor: Vec<Decor>,
+    pub(super) decor: Vec<Decor>,
     /// Table header to repeat when this row starts a page.
-    header: Option<Rc<Piece>>,
+    pub(super) header: Option<Rc<Piece>>,
     /// Baseline of the first text line, for list markers.
-    first_baseline: Option<f64>,
+    pub(super) first_baseline: Option<f64>,
     /// Left out when it would start a page (a horizontal rule).
-    skip_at_top: bool,
+    pub(super) skip_at_top: bool,
+    /// The figure this piece draws, which can be laid out smaller to fit a page.
+    pub figure: Option<Rc<Figure>>,
+}
+
+impl Piece {
+    /// The least height the piece can be laid out at: a figure's smallest legible size, else
+    /// its height.
+    pub fn min_height(&self) -> f64 {
+        self.figure
+            .as_ref()
+            .map_or(self.height, |f| f.min.min(self.height))
+    }
+
+    /// This piece (a figure) laid out again at most `room` points high.
+    fn shrunk_to(&self, room: f64) -> Piece {
+        let Some(figure) = &self.figure else {
+            return self.clone();
+        };
+        let smaller = figure.piece_at(room);
+        Piece {
+            height: smaller.height,
+            cmds: smaller.cmds,
+            ..self.clone()
+        }
+    }
+}
+
+/// Space and least height of the pieces piece `i` must share a page with (its keep-with-next
+/// chain).
+fn kept_after(pieces: &[Piece], i: usize) -> f64 {
+    let mut need = 0.0;
+    let mut j = i;
+    while pieces[j].keep_with_next && j + 1 < pieces.len() {
+        j += 1;
+        need += pieces[j].space_before + pieces[j].min_height();
+    }
+    need
 }
 
 struct Ctx<'a> {
@@ -220,7 +257,7 @@ pub(super) fn line_cmds(line: &Line, x: f64, baseline: f64, color: Rgb) -> Vec<C
     cmds
 }
 
-fn baseline_in(line_h: f64, size: f64) -> f64 {
+pub(super) fn baseline_in(line_h: f64, size: f64) -> f64 {
     (line_h + size * 0.72) / 2.0
 }
 
@@ -315,6 +352,7 @@ impl<'a> Ctx<'a> {
         match block {
             Block::Heading { level, spans } => self.heading(*level, spans),
             Block::Paragraph(spans) => {
+                self.keep_note_with_figure(spans);
                 let gap = self.block_gap(PARA_GAP);
                 let spec = TextSpec {
                     italic: self.italic,
@@ -343,6 +381,18 @@ impl<'a> Ctx<'a> {
                     skip_at_top: true,
                     ..Piece::default()
                 });
+            }
+        }
+    }
+
+    /// A note in italics right under a figure (its source) stays on the figure's page.
+    fn keep_note_with_figure(&mut self, spans: &[Span]) {
+        let note = spans
+            .iter()
+            .all(|s| s.style.italic || s.text.trim().is_empty());
+        if let Some(last) = self.pieces.last_mut() {
+            if note && last.figure.is_some() && !spans.is_empty() {
+                last.keep_with_next = true;
             }
         }
     }
@@ -725,7 +775,6 @@ impl<'a> Ctx<'a> {
             return;
         };
         self.figures += 1;
-        let drawing = Rc::new(charts::layout(chart));
         let caption_text = if alt.is_empty() {
             chart.title().to_string()
         } else {
@@ -747,42 +796,16 @@ impl<'a> Ctx<'a> {
             self.width,
             self.missing,
         );
-        let caption_h = 8.0 + lines.len() as f64 * CAPTION_LEADING;
-        let mut w = self.width;
-        let mut h = drawing.height * w / drawing.width;
-        if h + caption_h > self.content_h - 2.0 {
-            h = self.content_h - 2.0 - caption_h;
-            w = h * drawing.width / drawing.height;
-        }
-        let x = self.x + (self.width - w) / 2.0;
-        let mut cmds = vec![Cmd::Chart {
-            x,
-            y: 0.0,
-            w,
-            drawing,
-        }];
-        let base = baseline_in(CAPTION_LEADING, CAPTION_SIZE);
-        for (i, line) in lines.iter().enumerate() {
-            cmds.extend(line_cmds(
-                line,
-                self.x,
-                h + 8.0 + i as f64 * CAPTION_LEADING + base,
-                MUTED,
-            ));
-        }
-        cmds.push(Cmd::Line {
-            x1: self.x,
-            y1: h + 3.0,
-            x2: self.x + self.width,
-            y2: h + 3.0,
-            color: LIGHT,
-            width: 0.6,
-        });
+        let figure = Rc::new(Figure::new(
+            chart,
+            lines,
+            self.x,
+            self.width,
+            self.content_h,
+        ));
         self.push(Piece {
-            height: h + caption_h,
             space_before: gap,
-            cmds,
-            ..Piece::default()
+            ..figure.natural_piece()
         });
     }
 
@@ -868,14 +891,16 @@ pub fn layout_body(
 }
 
 /// A piece placed on a page: its top (from the top of the content area) and how much of the
-/// gap above it belongs to it (for continuous backgrounds).
+/// gap above it belongs to it (for continuous backgrounds). A figure shrunk to fit the page is
+/// a new piece.
 pub struct Placed<'p> {
-    pub piece: &'p Piece,
+    pub piece: Cow<'p, Piece>,
     pub top: f64,
     pub extend: f64,
 }
 
-/// Fills pages with pieces.
+/// Fills pages with pieces. A figure that does not fit the space left on a page shrinks into
+/// it when it can stay legible, else it moves to the next page with what is kept with it.
 pub fn paginate<'p>(pieces: &'p [Piece], content_h: f64) -> Vec<Vec<Placed<'p>>> {
     let mut pages: Vec<Vec<Placed<'p>>> = vec![Vec::new()];
     let mut y = 0.0;
@@ -893,38 +918,38 @@ pub fn paginate<'p>(pieces: &'p [Piece], content_h: f64) -> Vec<Vec<Placed<'p>>>
             0.0
         };
         let gap = if at_top { 0.0 } else { p.space_before };
-        let mut need = gap + header_h + p.height;
-        if p.keep_with_next {
-            let mut j = i;
-            while pieces[j].keep_with_next && j + 1 < pieces.len() {
-                j += 1;
-                need += pieces[j].space_before + pieces[j].height;
-            }
-        }
-        let fits_alone = y + gap + header_h + p.height <= content_h + 1e-6;
-        let fits_group = y + need <= content_h + 1e-6;
+        let own = header_h + p.min_height();
+        let kept = kept_after(pieces, i);
+        let fits_alone = y + gap + own <= content_h + 1e-6;
+        let fits_group = y + gap + own + kept <= content_h + 1e-6;
         // Break when the piece (with what it must keep) doesn't fit, unless the page is empty;
         // a keep group taller than a whole page is placed piece by piece.
-        if !at_top && (!fits_alone || (!fits_group && need - gap <= content_h)) {
+        if !at_top && (!fits_alone || (!fits_group && own + kept <= content_h)) {
             pages.push(Vec::new());
             y = 0.0;
             continue;
         }
         if let (true, Some(h)) = (at_top, p.header.as_ref()) {
             pages.last_mut().expect("page").push(Placed {
-                piece: h,
+                piece: Cow::Borrowed(h.as_ref()),
                 top: 0.0,
                 extend: 0.0,
             });
             y += h.height;
         }
         let top = y + gap;
+        let room = content_h - top - if fits_group { kept } else { 0.0 };
+        let piece = if p.figure.is_some() && p.height > room + 1e-6 {
+            Cow::Owned(p.shrunk_to(room))
+        } else {
+            Cow::Borrowed(p)
+        };
+        y = top + piece.height;
         pages.last_mut().expect("page").push(Placed {
-            piece: p,
+            piece,
             top,
             extend: gap,
         });
-        y = top + p.height;
         i += 1;
     }
     if pages.last().is_some_and(Vec::is_empty) && pages.len() > 1 {
@@ -1121,6 +1146,61 @@ mod tests {
         }
     }
 
+    /// A heading, a paragraph and a Pareto chart with its source note, laid out on A4.
+    fn exhibit_pieces(paragraphs: usize) -> (Vec<Piece>, Geometry) {
+        let mut md = String::new();
+        for _ in 0..paragraphs {
+            md.push_str("Customers who buy more often also buy at better prices, and they rarely ask for a discount when the service is right.\n\n");
+        }
+        md.push_str(
+            "## Concentration\n\n![Pareto](charts/pareto.svg)\n\n*Source: the sample.*\n\nAfter.\n",
+        );
+        let (blocks, _) = crate::report::pdf::blocks::parse(&md);
+        let geo = Geometry::new(595.28, 841.89);
+        let charts = BTreeMap::from([(
+            "pareto".to_string(),
+            crate::report::charts::layout::tests::sample_pareto(),
+        )]);
+        let mut missing = BTreeSet::new();
+        (layout_body(&blocks, &geo, &charts, &mut missing).0, geo)
+    }
+
+    #[test]
+    fn an_exhibit_shrinks_into_the_page_or_moves_with_its_heading() {
+        let (pieces, _) = exhibit_pieces(0);
+        let figure = pieces.iter().find(|p| p.figure.is_some()).unwrap();
+        assert!(figure.keep_with_next, "kept with its source note");
+        let f = figure.figure.as_ref().unwrap();
+        assert!(f.min < 0.7 * f.natural && f.natural == figure.height);
+        for paragraphs in 0..24 {
+            let (pieces, geo) = exhibit_pieces(paragraphs);
+            let pages = paginate(&pieces, geo.content_height());
+            let (n, page) = pages
+                .iter()
+                .enumerate()
+                .find(|(_, page)| page.iter().any(|p| p.piece.figure.is_some()))
+                .unwrap();
+            let at = page.iter().position(|p| p.piece.figure.is_some()).unwrap();
+            let drawn = &page[at].piece;
+            assert!(at > 0, "the heading is on the figure's page");
+            assert!(drawn.height >= f.min - 1e-6 && drawn.height <= f.natural + 1e-6);
+            // The note follows on the same page, and nothing overflows.
+            assert!(
+                page.len() > at + 1,
+                "{paragraphs}: note on the figure's page"
+            );
+            for p in page {
+                assert!(p.top + p.piece.height <= geo.content_height() + 1e-6);
+            }
+            // A page before it is left only when the exhibit could not fit there at its least.
+            if n > 0 {
+                let prev = pages[n - 1].last().unwrap();
+                let free = geo.content_height() - prev.top - prev.piece.height;
+                assert!(free < f.min + 80.0, "{paragraphs}: {free} pt left empty");
+            }
+        }
+    }
+
     #[test]
     fn table_header_repeats() {
         let header = Rc::new(piece(12.0, true));
@@ -1135,7 +1215,8 @@ mod tests {
         assert!(pages.len() > 2);
         for page in &pages {
             assert!(
-                std::ptr::eq(page[0].piece, &*header) || std::ptr::eq(page[0].piece, &pieces[0])
+                std::ptr::eq(&*page[0].piece, &*header)
+                    || std::ptr::eq(&*page[0].piece, &pieces[0])
             );
         }
     }

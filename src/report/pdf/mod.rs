@@ -9,6 +9,7 @@
 
 mod blocks;
 mod chart;
+mod figure;
 mod frontmatter;
 mod furniture;
 mod layout;

@@ -109,7 +109,8 @@ pub(super) fn layout(title: &str, g: &GapGrid) -> Drawing {
     let ch = 40.0;
     let gt = 74.0;
     for (c, need) in g.needs.iter().enumerate() {
-        let lines = wrap_label(&need.replace('_', " "), 8.0, true, cw - 4.0, 2);
+        // Up to three lines under the subtitle; an ellipsis only past that.
+        let lines = wrap_label(&need.replace('_', " "), 8.0, true, cw - 4.0, 3);
         let n = lines.len() as f64;
         for (k, line) in lines.into_iter().enumerate() {
             d.text(
@@ -122,7 +123,7 @@ pub(super) fn layout(title: &str, g: &GapGrid) -> Drawing {
     }
     for (r, persona) in g.personas.iter().enumerate() {
         let y = gt + ch * r as f64;
-        let lines = wrap_label(persona, label_size, true, gl - 10.0, 2);
+        let lines = wrap_label(persona, label_size, true, gl - 10.0, 3);
         let n = lines.len() as f64;
         for (k, line) in lines.into_iter().enumerate() {
             d.text(

@@ -14,15 +14,30 @@ const GAP: f64 = 16.0;
 /// Where the panels start, under the header and the legend.
 const TOP: f64 = 56.0;
 
-/// The panels, two or three to a row.
-pub(super) fn trends(title: &str, t: &TrendPanels) -> Drawing {
+/// The panels, two or three to a row; their plots at `squeeze` of their natural height.
+pub(super) fn trends(title: &str, t: &TrendPanels, squeeze: f64) -> Drawing {
     let cols = match t.panels.len() {
         0 | 1 => 1,
         2..=4 => 2,
         _ => 3,
     };
+    let w = (WIDTH - GAP * (cols as f64 - 1.0)) / cols as f64;
+    // A segment name too long for one line takes two, in every panel's heading.
+    let name_lines = t
+        .panels
+        .iter()
+        .map(|p| {
+            let (name, _, note_at) = heading(p, w);
+            name.len().max(note_at + 1)
+        })
+        .max()
+        .unwrap_or(1)
+        .max(1);
+    let extra = 10.0 * (name_lines - 1) as f64;
+    // A panel's heading and quarter labels take 34 units; its plot the rest.
+    let panel_h = 34.0 + extra + (PANEL_H - 34.0) * squeeze;
     let rows = t.panels.len().div_ceil(cols).max(1);
-    let mut d = Drawing::new(WIDTH, TOP + rows as f64 * (PANEL_H + GAP));
+    let mut d = Drawing::new(WIDTH, TOP + rows as f64 * (panel_h + GAP));
     let span = match (t.quarters.first(), t.quarters.last()) {
         (Some(a), Some(b)) if a != b => format!("{a} to {b}"),
         (Some(a), _) => a.clone(),
@@ -38,11 +53,17 @@ pub(super) fn trends(title: &str, t: &TrendPanels) -> Drawing {
     );
     let has_margin = t.panels.iter().any(|p| p.margin.is_some());
     legend(&mut d, has_margin);
-    let w = (WIDTH - GAP * (cols as f64 - 1.0)) / cols as f64;
     for (i, p) in t.panels.iter().enumerate() {
         let x = (i % cols) as f64 * (w + GAP);
-        let y = TOP + (i / cols) as f64 * (PANEL_H + GAP);
-        panel(&mut d, p, &t.quarters, &t.currency, (x, y, w));
+        let y = TOP + (i / cols) as f64 * (panel_h + GAP);
+        panel(
+            &mut d,
+            p,
+            &t.quarters,
+            &t.currency,
+            (x, y, w, panel_h),
+            extra,
+        );
     }
     d
 }
@@ -63,16 +84,9 @@ fn legend(d: &mut Drawing, has_margin: bool) {
     }
 }
 
-/// One segment's panel at (x, y), `w` wide.
-fn panel(
-    d: &mut Drawing,
-    p: &TrendPanel,
-    quarters: &[String],
-    currency: &str,
-    at: (f64, f64, f64),
-) {
-    let (x, y, w) = at;
-    let small = TextStyle::new(MIN_TEXT, MUTED);
+/// A panel's heading for a panel `w` wide: the segment's name on one or two lines (an ellipsis
+/// only past two), its note (downturn or year-on-year growth) and the line the note goes on.
+fn heading(p: &TrendPanel, w: f64) -> (Vec<String>, String, usize) {
     let note = match (p.downturn, p.yoy) {
         (true, _) => "downturn".to_string(),
         (false, Some(g)) => format!(
@@ -83,21 +97,47 @@ fn panel(
         (false, None) => String::new(),
     };
     let note_w = text_width(&note, MIN_TEXT, true) + 4.0;
-    let name = super::wrap_label(&p.segment, 8.5, true, w - note_w, 1)
-        .into_iter()
-        .next()
-        .unwrap_or_default();
-    d.text(x, y + 9.0, name, TextStyle::new(8.5, INK).bold());
+    let beside = super::wrap_words(&p.segment, 8.5, true, w - note_w);
+    if super::lines_fit(&beside, 8.5, true, w - note_w, 2) {
+        return (beside, note, 0);
+    }
+    // Too long beside the note: the name takes the panel's width, the note the line under it.
+    let name = super::wrap_label(&p.segment, 8.5, true, w, 2);
+    let at = if note.is_empty() { 0 } else { name.len() };
+    (name, note, at)
+}
+
+/// One segment's panel at (x, y), `w` wide and `h` high; its plot `extra` lower for a heading
+/// on two lines.
+fn panel(
+    d: &mut Drawing,
+    p: &TrendPanel,
+    quarters: &[String],
+    currency: &str,
+    at: (f64, f64, f64, f64),
+    extra: f64,
+) {
+    let (x, y, w, h) = at;
+    let small = TextStyle::new(MIN_TEXT, MUTED);
+    let (name, note, note_at) = heading(p, w);
+    for (k, line) in name.into_iter().enumerate() {
+        d.text(
+            x,
+            y + 9.0 + 10.0 * k as f64,
+            line,
+            TextStyle::new(8.5, INK).bold(),
+        );
+    }
     if !note.is_empty() {
         let style = TextStyle::new(MIN_TEXT, if p.downturn { INK } else { MUTED }).end();
         d.text(
             x + w,
-            y + 9.0,
+            y + 9.0 + 10.0 * note_at as f64,
             note,
             if p.downturn { style.bold() } else { style },
         );
     }
-    let (l, r, t, b) = (x + 30.0, x + w - 4.0, y + 20.0, y + PANEL_H - 14.0);
+    let (l, r, t, b) = (x + 30.0, x + w - 4.0, y + 20.0 + extra, y + h - 14.0);
     let margin = p.margin.as_deref().unwrap_or(&[]);
     let all = p.revenue.iter().chain(margin);
     let hi = all.clone().fold(0.0f64, |a, &v| a.max(v));

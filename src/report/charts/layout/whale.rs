@@ -7,12 +7,13 @@ use super::{circle, header, nice_range, text_width, wrap_label, MIN_TEXT, WIDTH}
 use crate::report::format::{money, percent, percent_compact, thousands};
 use crate::report::style::palette::{AREA, AXIS, GRID_ON_AREA, INK, LIGHT, MUTED, NAVY, WHITE};
 
-/// The plot area: left, right, top, bottom.
-const PLOT: (f64, f64, f64, f64) = (40.0, WIDTH - 14.0, 62.0, 300.0 - 38.0);
-
-/// The whale curve, or the reason there is none.
-pub(super) fn whale(title: &str, w: &Whale) -> Drawing {
-    let mut d = Drawing::new(WIDTH, 300.0);
+/// The whale curve, or the reason there is none; the plot area at `squeeze` of its natural
+/// height.
+pub(super) fn whale(title: &str, w: &Whale, squeeze: f64) -> Drawing {
+    let h = 100.0 + 200.0 * squeeze;
+    // The plot area: left, right, top, bottom.
+    let plot = (40.0, WIDTH - 14.0, 62.0, h - 38.0);
+    let mut d = Drawing::new(WIDTH, h);
     if let Some(missing) = &w.missing {
         header(
             &mut d,
@@ -33,7 +34,7 @@ pub(super) fn whale(title: &str, w: &Whale) -> Drawing {
         money(w.total_profit, &w.currency, 0)
     );
     header(&mut d, title, &subtitle);
-    let (l, r, t, b) = PLOT;
+    let (l, r, t, b) = plot;
     let lo = w.points.iter().map(|p| p.1).fold(0.0, f64::min);
     let hi = w.points.iter().map(|p| p.1).fold(1.0, f64::max);
     let (vmin, vmax, step) = nice_range(lo, hi * 1.05);
@@ -70,7 +71,7 @@ pub(super) fn whale(title: &str, w: &Whale) -> Drawing {
     }
     d.text(
         l + (r - l) / 2.0,
-        300.0 - 8.0,
+        h - 8.0,
         "Share of customers, ranked by profit (most profitable first)",
         small.middle(),
     );
@@ -95,13 +96,18 @@ pub(super) fn whale(title: &str, w: &Whale) -> Drawing {
             stroke: Stroke::solid(NAVY, 1.8),
         });
     }
-    peak(&mut d, w, &px, &py);
+    peak(&mut d, w, plot, (&px, &py));
     d
 }
 
 /// The peak: guides to both axes, a dot, and a callout saying what it means.
-fn peak(d: &mut Drawing, w: &Whale, px: &dyn Fn(f64) -> f64, py: &dyn Fn(f64) -> f64) {
-    let (l, r, t, b) = PLOT;
+fn peak(
+    d: &mut Drawing,
+    w: &Whale,
+    plot: (f64, f64, f64, f64),
+    (px, py): (&dyn Fn(f64) -> f64, &dyn Fn(f64) -> f64),
+) {
+    let (l, r, t, b) = plot;
     let at = (px(w.peak_customer_share), py(w.peak_share));
     let guide = Stroke::dashed(NAVY, 0.7, 2.5, 2.0);
     d.line((at.0, b), at, guide);
