@@ -385,6 +385,28 @@ pub struct ReportSection {
     /// A confidentiality marking on the title page and every page's footer, such as
     /// `Confidential - board only`.
     pub classification: Option<String>,
+    /// A contents page after the title page: `true`, `false` or `auto` (the default: when the
+    /// body has more than 4 pages). The PDF's bookmarks list the same headings either way.
+    #[schemars(with = "Option<String>")]
+    pub contents: Option<Spanned<String>>,
+    /// The client's colours: `{ primary: "#1f3a5f", accent: "#c8102e" }` (quoted: an unquoted
+    /// `#` starts a YAML comment). The primary colours headings, table headers and the charts'
+    /// main series; the accent, marks and the second series. Without it the report keeps its
+    /// default palette, which prints in greyscale.
+    #[schemars(with = "Option<BrandSection>")]
+    pub brand: Option<Spanned<BrandSection>>,
+}
+
+/// `report.brand:` in powerbase.yaml.
+#[derive(Debug, Deserialize, Default, Clone, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BrandSection {
+    /// The main colour, `#rrggbb` or `#rgb`.
+    #[schemars(with = "Option<String>")]
+    pub primary: Option<Spanned<String>>,
+    /// The second colour, `#rrggbb` or `#rgb`.
+    #[schemars(with = "Option<String>")]
+    pub accent: Option<Spanned<String>>,
 }
 
 /// The JSON Schema of policy files (`powerbase.yaml` and `rules/**/*.yaml`), for editors: with

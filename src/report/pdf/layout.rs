@@ -147,6 +147,8 @@ pub struct Piece {
     first_baseline: Option<f64>,
     /// Left out when it would start a page (a horizontal rule).
     skip_at_top: bool,
+    /// The level and text of the heading this piece starts (for the contents and bookmarks).
+    pub heading: Option<(u8, String)>,
 }
 
 struct Ctx<'a> {
@@ -360,7 +362,11 @@ impl<'a> Ctx<'a> {
             italic: level >= 4,
             ..TextSpec::new(size)
         };
+        let first = self.pieces.len();
         let n = self.text_block(spans, spec, color, leading, gap, true);
+        if let Some(p) = self.pieces.get_mut(first) {
+            p.heading = Some((level, plain_text(spans).trim().to_string()));
+        }
         if level == 1 && n > 0 {
             let x = self.x;
             let w = self.width;
@@ -733,7 +739,7 @@ impl<'a> Ctx<'a> {
         };
         let caption = vec![
             Span {
-                text: format!("Figure {}. ", self.figures),
+                text: format!("Exhibit {}. ", self.figures),
                 style: Style {
                     bold: true,
                     ..Style::default()
