@@ -95,6 +95,37 @@ fn pages(pdf: &str) -> Vec<String> {
         .collect()
 }
 
+/// The destinations (`[page, /XYZ, left, top, zoom]`) of the outline's items, depth first, and
+/// of the links on page `page`, in order, as qpdf reads them.
+fn destinations(pdf: &str, page: usize) -> (Vec<serde_json::Value>, Vec<serde_json::Value>) {
+    fn walk(items: &serde_json::Value, out: &mut Vec<serde_json::Value>) {
+        for item in items.as_array().unwrap() {
+            out.push(item["dest"].clone());
+            walk(&item["kids"], out);
+        }
+    }
+    let json: serde_json::Value = serde_json::from_str(&tool(
+        "qpdf",
+        &[
+            "--json=2",
+            "--json-key=outlines",
+            "--json-key=pages",
+            "--json-key=qpdf",
+            pdf,
+        ],
+    ))
+    .unwrap();
+    let mut marks = Vec::new();
+    walk(&json["outlines"], &mut marks);
+    let object = json["pages"][page - 1]["object"].as_str().unwrap();
+    let annots = &json["qpdf"][1][format!("obj:{object}")]["value"]["/Annots"];
+    let links = annots
+        .as_array()
+        .map(|a| a.iter().map(|l| l["/A"]["/D"].clone()).collect())
+        .unwrap_or_default();
+    (marks, links)
+}
+
 /// The outline as qpdf reads it: (depth, title, 1-based page), depth first.
 fn outline(pdf: &str) -> Vec<(u8, String, usize)> {
     fn walk(items: &serde_json::Value, depth: u8, out: &mut Vec<(u8, String, usize)>) {
@@ -161,6 +192,15 @@ fn bookmarks_and_contents_lead_to_the_pages_of_the_headings() {
             "{title:?} is on a page before {listed}"
         );
     }
+    // Each contents entry links to where its bookmark leads.
+    let (to_marks, to_links) = destinations(&pdf, 2);
+    assert_eq!(to_links.len(), headings.len());
+    for (link, mark) in to_links.iter().zip(&to_marks) {
+        assert_eq!((&link[0], &link[1]), (&mark[0], &mark[1]), "same page");
+        let (y1, y2) = (link[3].as_f64().unwrap(), mark[3].as_f64().unwrap());
+        assert!((y1 - y2).abs() < 0.01, "same place: {link} {mark}");
+    }
+
     // Body pages are numbered after the contents page.
     let n = pages.len();
     assert!(pages[2].contains(&format!("Page 3 of {n}")));
