@@ -403,3 +403,33 @@ fn a_short_report_has_no_contents_page_unless_asked() {
         ]
     );
 }
+
+const SMALL_POLICY: &str = "client: T\ncurrency: USD\nas_of: 2024-06-30\ndata:\n  transactions:\n    path: data/transactions.csv\n    columns: { customer_id: id, date: date, amount: amount }\ntiers:\n  - name: First\n    when: revenue >= 100\n  - name: Rest\n";
+const SMALL_CSV: &str =
+    "id,date,amount\na,2024-01-05,150.00\nb,2024-02-01,20.00\nd,2024-03-02,300.00\n";
+
+#[test]
+fn a_workspace_template_refers_to_exhibits_before_and_after_them() {
+    let template = "---\ntitle: T\nclient: T\nas_of: 2024-06-30\n---\n# T\n\n{{ exhibit(name=\"pareto\") }} follows {{ exhibit(name=\"tiers\") }}.\n\n{{ chart(name=\"tiers\") }}\n\n{{ chart(name=\"pareto\") }}\n\nAs {{ exhibit(name=\"tiers\") }} showed.\n";
+    let ws = workspace(
+        SMALL_POLICY,
+        Some(SMALL_CSV),
+        &[("templates/report.md", template)],
+    );
+    run_ok(ws.path(), &["--quiet", "--no-provenance"]);
+    let md = std::fs::read_to_string(ws.path().join("out/report.md")).unwrap();
+    assert!(md.contains("Exhibit 2 follows Exhibit 1."), "{md}");
+    assert!(md.contains("As Exhibit 1 showed."), "{md}");
+
+    let unshown = "---\ntitle: T\nclient: T\nas_of: 2024-06-30\n---\n# T\n\nSee {{ exhibit(name=\"whale\") }}.\n\n{{ chart(name=\"tiers\") }}\n";
+    let ws = workspace(
+        SMALL_POLICY,
+        Some(SMALL_CSV),
+        &[("templates/report.md", unshown)],
+    );
+    let err = check_err(ws.path());
+    assert!(
+        err.contains("report/exhibit-not-shown") && err.contains("whale"),
+        "{err}"
+    );
+}
