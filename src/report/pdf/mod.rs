@@ -324,6 +324,23 @@ mod tests {
     }
 
     #[test]
+    fn headings_become_bookmarks_in_an_update_and_a_short_body_has_no_contents() {
+        let md = format!("{MD}\n## Detail\n\nMore.\n");
+        let pdf = render(&md, &BTreeMap::new()).unwrap();
+        assert_eq!(pdf.pages, 2, "no contents page for one body page");
+        let text = String::from_utf8_lossy(&pdf.bytes);
+        assert!(text.contains("/Type/Outlines") && text.contains("/PageMode/UseOutlines"));
+        assert_eq!(text.matches("startxref").count(), 2, "one update");
+        assert!(text.ends_with("%%EOF\n"));
+        assert!(!text.contains("/Identifier"), "no custom metadata");
+        let forced = render(
+            &md.replace("---\n\n#", "contents: true\n---\n\n#"),
+            &BTreeMap::new(),
+        );
+        assert_eq!(forced.unwrap().pages, 3);
+    }
+
+    #[test]
     fn blanking_keeps_every_offset() {
         let mut b = b"<< /Trapped /False /GTS_PDFXVersion () /Title (x) >>".to_vec();
         let len = b.len();
