@@ -865,6 +865,33 @@ fn contents(c: &Spanned<String>, problems: &mut Vec<Diagnostic>) -> Contents {
     })
 }
 
+/// Whether headings in the primary colour `c` (written `v`) read on white paper; a problem at
+/// its line when they do not.
+fn readable(
+    c: crate::report::style::Rgb,
+    v: &Spanned<String>,
+    problems: &mut Vec<Diagnostic>,
+) -> bool {
+    use crate::report::style::Brand;
+    let contrast = c.contrast_on_white();
+    if contrast >= Brand::MIN_CONTRAST {
+        return true;
+    }
+    problems.push(
+        Diagnostic::at(
+            at(POLICY_FILE, v),
+            format!(
+                "report.brand.primary: `{}` is too light for headings on white paper (contrast {contrast:.1}:1, at least {}:1 reads)",
+                v.value,
+                Brand::MIN_CONTRAST
+            ),
+        )
+        .code("report/bad-colour")
+        .with_help("use the brand's darkest colour as `primary`, and a light one as `accent`"),
+    );
+    false
+}
+
 /// `report.brand:` as a [`Brand`](crate::report::style::Brand), or problems at the lines of the
 /// colours that are not colours (then the report keeps its default palette).
 fn brand(
@@ -891,7 +918,7 @@ fn brand(
     };
     let accent = b.value.accent.as_ref().map(|a| colour("accent", a));
     let primary = match &b.value.primary {
-        Some(p) => colour("primary", p),
+        Some(p) => colour("primary", p).filter(|c| readable(*c, p, problems)),
         None => {
             problems.push(
                 Diagnostic::at(

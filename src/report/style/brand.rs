@@ -32,6 +32,11 @@ const TINTS: [(Rgb, f64); 7] = [
 ];
 
 impl Brand {
+    /// The least contrast against white paper (WCAG 2's ratio) a primary colour needs: headings
+    /// are drawn in it, and table headers in white on it. 3:1 is WCAG's minimum for large and bold
+    /// text.
+    pub const MIN_CONTRAST: f64 = 3.0;
+
     /// The colour to paint where the default palette paints `c`.
     pub fn recolour(&self, c: Rgb) -> Rgb {
         if c == NAVY {
@@ -64,6 +69,20 @@ impl Rgb {
             }
             _ => None,
         }
+    }
+
+    /// WCAG 2's contrast ratio of the colour against white (1 for white, 21 for black).
+    pub fn contrast_on_white(self) -> f64 {
+        let linear = |c: u8| {
+            let c = f64::from(c) / 255.0;
+            if c <= 0.04045 {
+                c / 12.92
+            } else {
+                ((c + 0.055) / 1.055).powf(2.4)
+            }
+        };
+        let l = 0.2126 * linear(self.0) + 0.7152 * linear(self.1) + 0.0722 * linear(self.2);
+        1.05 / (l + 0.05)
     }
 
     /// The colour moved toward white by `t` (0 itself, 1 white).
@@ -107,6 +126,16 @@ mod tests {
             ..brand
         };
         assert_eq!(no_accent.recolour(MID), brand.primary.tint(0.45));
+    }
+
+    #[test]
+    fn contrast_against_white_follows_wcag() {
+        assert!((Rgb(0, 0, 0).contrast_on_white() - 21.0).abs() < 1e-9);
+        assert!((Rgb(255, 255, 255).contrast_on_white() - 1.0).abs() < 1e-9);
+        // #767676 is the lightest grey with 4.5:1 on white.
+        assert!((Rgb(0x76, 0x76, 0x76).contrast_on_white() - 4.54).abs() < 0.01);
+        assert!(NAVY.contrast_on_white() > Brand::MIN_CONTRAST);
+        assert!(Rgb(0xff, 0xd7, 0x00).contrast_on_white() < Brand::MIN_CONTRAST);
     }
 
     #[test]
