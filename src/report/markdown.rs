@@ -223,19 +223,13 @@ struct Chart {
 }
 impl Function<TeraResult<Value>> for Chart {
     fn call(&self, kwargs: Kwargs, _: &State) -> TeraResult<Value> {
-        let name: &str = kwargs.must_get("name")?;
+        let entry = chart_named(&kwargs)?;
         let caption = kwargs.get::<&str>("caption")?;
-        match chart_entry(name) {
-            Some(entry) => Ok(Value::safe_string(&format!(
-                "![{}](charts/{}.svg)",
-                caption.unwrap_or(entry.caption(self.has_cost)),
-                entry.name
-            ))),
-            None => Err(tera::Error::message(format!(
-                "no chart named `{name}`; charts: {}",
-                chart_names().join(", ")
-            ))),
-        }
+        Ok(Value::safe_string(&format!(
+            "![{}](charts/{}.svg)",
+            caption.unwrap_or(entry.caption(self.has_cost)),
+            entry.name
+        )))
     }
     fn is_safe(&self) -> bool {
         true
@@ -247,18 +241,23 @@ impl Function<TeraResult<Value>> for Chart {
 struct Exhibit;
 impl Function<TeraResult<Value>> for Exhibit {
     fn call(&self, kwargs: Kwargs, _: &State) -> TeraResult<Value> {
-        let name: &str = kwargs.must_get("name")?;
-        match chart_entry(name) {
-            Some(entry) => Ok(Value::safe_string(&super::exhibits::marker(entry.name))),
-            None => Err(tera::Error::message(format!(
-                "no chart named `{name}`; charts: {}",
-                chart_names().join(", ")
-            ))),
-        }
+        let entry = chart_named(&kwargs)?;
+        Ok(Value::safe_string(&super::exhibits::marker(entry.name)))
     }
     fn is_safe(&self) -> bool {
         true
     }
+}
+
+/// The chart of the registry that the `name` argument names, or an error listing the charts.
+fn chart_named(kwargs: &Kwargs) -> TeraResult<&'static super::charts::ChartEntry> {
+    let name: &str = kwargs.must_get("name")?;
+    chart_entry(name).ok_or_else(|| {
+        tera::Error::message(format!(
+            "no chart named `{name}`; charts: {}",
+            chart_names().join(", ")
+        ))
+    })
 }
 
 /// `text` with a guard call at the start of every `{% for %}` body (outside comments and raw

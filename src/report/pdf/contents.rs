@@ -119,9 +119,9 @@ impl ContentsPages {
         self.pages.len()
     }
 
-    /// The operations of each contents page. `first_page_no` is the number of the first contents
-    /// page, `page_of(i)` the page number heading `i` is on and `heading_y(i)` the PDF y of its
-    /// top (both as the bookmarks use them).
+    /// The operations of each contents page, the first of them page `first_page_no` of
+    /// `page_count`. `targets[i]` is the page number heading `i` is on and the PDF y of its top,
+    /// where its entry links to (as the bookmarks do).
     pub fn page_ops(
         &self,
         geo: &Geometry,
