@@ -298,7 +298,7 @@ fn the_pdf_says_what_the_markdown_says() {
         "In brief",
         "$1,087,015",
         "Customers are sorted into 3 tiers",
-        "Ranked by revenue, the top 20%",
+        "Ranked by revenue (Exhibit 2), the top 20%",
         "largest customers bring",
         "07592",
         "findings that need a decision",

@@ -69,12 +69,12 @@ fn text_reads_in_order() {
         "Halvorsen Marine Supply served 12,480 customers in the twelve months to 30 June 2026 and booked $8,423,112 of revenue.",
         "Revenue is concentrated in few customers",
         "Top 20% of customers: 63% of revenue",
-        "Figure 1. Revenue concentration: customers ranked by revenue, largest first",
+        "Exhibit 1. Revenue concentration: customers ranked by revenue, largest first",
         "Three tiers, three different businesses",
-        "Figure 2.",
+        "Exhibit 2.",
         "What makes a First class customer",
         "Recency and frequency",
-        "Figure 3.",
+        "Exhibit 3.",
         "The sixty largest customers",
         "Aegean Yacht Services",
         "Gunwale Goods",
@@ -375,7 +375,7 @@ fn edge_cases_stay_inside_the_margins() {
         "Nested quote inside the outer quote",
         "deepest bullet",
         "longer cell text",
-        "Figure 3. Rfm empty",
+        "Exhibit 3. Rfm empty",
     ] {
         assert!(all.contains(needle), "{needle}");
     }

@@ -38,6 +38,14 @@ fn add_template_names(map: &mut Map<String, Value>, model: &Report) {
         json!(doc.status == crate::workspace::DocStatus::Draft),
     );
     map.insert("classification".into(), json!(doc.classification));
+    map.insert("contents".into(), json!(doc.contents.name()));
+    map.insert(
+        "brand".into(),
+        json!(doc.brand.map(|b| json!({
+            "primary": b.primary.hex(),
+            "accent": b.accent.map(|a| a.hex()),
+        }))),
+    );
     map.insert(
         "quality".into(),
         json!({

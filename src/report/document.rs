@@ -8,7 +8,8 @@
 
 use crate::data::Day;
 use crate::diagnostic::Diagnostic;
-use crate::workspace::{DocStatus, ReportSettings};
+use crate::report::style::Brand;
+use crate::workspace::{Contents, DocStatus, ReportSettings};
 
 /// The environment variable of reproducible builds: seconds since 1970-01-01 UTC.
 pub const SOURCE_DATE_EPOCH: &str = "SOURCE_DATE_EPOCH";
@@ -24,6 +25,10 @@ pub struct Document {
     pub status: DocStatus,
     /// The confidentiality marking, if any.
     pub classification: Option<String>,
+    /// Whether the PDF has a contents page (`report.contents`).
+    pub contents: Contents,
+    /// The client's colours (`report.brand`), if any.
+    pub brand: Option<Brand>,
 }
 
 /// Where the date of issue came from.
@@ -70,6 +75,8 @@ impl Document {
             issued_from,
             status: settings.status.clone(),
             classification: settings.classification.clone(),
+            contents: settings.contents,
+            brand: settings.brand,
         })
     }
 
@@ -81,6 +88,8 @@ impl Document {
             issued_from: IssuedFrom::Policy,
             status: settings.status.clone(),
             classification: settings.classification.clone(),
+            contents: settings.contents,
+            brand: settings.brand,
         }
     }
 
@@ -134,6 +143,8 @@ mod tests {
             issued: issued.map(|d| Day::parse_iso(d).unwrap()),
             status: DocStatus::Draft,
             classification: Some("Confidential".into()),
+            contents: Contents::Auto,
+            brand: None,
         }
     }
 

@@ -223,23 +223,41 @@ struct Chart {
 }
 impl Function<TeraResult<Value>> for Chart {
     fn call(&self, kwargs: Kwargs, _: &State) -> TeraResult<Value> {
-        let name: &str = kwargs.must_get("name")?;
+        let entry = chart_named(&kwargs)?;
         let caption = kwargs.get::<&str>("caption")?;
-        match chart_entry(name) {
-            Some(entry) => Ok(Value::safe_string(&format!(
-                "![{}](charts/{}.svg)",
-                caption.unwrap_or(entry.caption(self.has_cost)),
-                entry.name
-            ))),
-            None => Err(tera::Error::message(format!(
-                "no chart named `{name}`; charts: {}",
-                chart_names().join(", ")
-            ))),
-        }
+        Ok(Value::safe_string(&format!(
+            "![{}](charts/{}.svg)",
+            caption.unwrap_or(entry.caption(self.has_cost)),
+            entry.name
+        )))
     }
     fn is_safe(&self) -> bool {
         true
     }
+}
+
+/// `{{ exhibit(name="pareto") }}`: "Exhibit N", N the number of the chart's image in the report
+/// (see [`super::exhibits`]); the chart must be shown somewhere in the report.
+struct Exhibit;
+impl Function<TeraResult<Value>> for Exhibit {
+    fn call(&self, kwargs: Kwargs, _: &State) -> TeraResult<Value> {
+        let entry = chart_named(&kwargs)?;
+        Ok(Value::safe_string(&super::exhibits::marker(entry.name)))
+    }
+    fn is_safe(&self) -> bool {
+        true
+    }
+}
+
+/// The chart of the registry that the `name` argument names, or an error listing the charts.
+fn chart_named(kwargs: &Kwargs) -> TeraResult<&'static super::charts::ChartEntry> {
+    let name: &str = kwargs.must_get("name")?;
+    chart_entry(name).ok_or_else(|| {
+        tera::Error::message(format!(
+            "no chart named `{name}`; charts: {}",
+            chart_names().join(", ")
+        ))
+    })
 }
 
 /// `text` with a guard call at the start of every `{% for %}` body (outside comments and raw
@@ -405,6 +423,7 @@ impl Templates {
                 has_cost: policy.transactions.columns.cost.is_some(),
             },
         );
+        tera.register_function("exhibit", Exhibit);
         let data: Slot = Arc::default();
         tera.register_function("customers", Customers(data.clone()));
         tera.register_function("breakdown", Breakdown(data.clone()));
@@ -482,13 +501,23 @@ impl Templates {
             (Ok(()), _) if out.bytes.len() > MAX_REPORT_BYTES => {
                 Err(self.limit_error(Limit::Size, None))
             }
-            (Ok(()), _) => String::from_utf8(out.bytes).map_err(|_| {
-                Diagnostic::at(
-                    self.file(&self.main),
-                    "the report template wrote text that is not UTF-8",
-                )
-                .code("report/not-utf8")
-            }),
+            (Ok(()), _) => {
+                let text = String::from_utf8(out.bytes).map_err(|_| {
+                    Diagnostic::at(
+                        self.file(&self.main),
+                        "the report template wrote text that is not UTF-8",
+                    )
+                    .code("report/not-utf8")
+                })?;
+                super::exhibits::number(&text).map_err(|name| {
+                    Diagnostic::at(
+                        self.file(&self.main),
+                        format!("the report refers to `exhibit(name=\"{name}\")` but never shows that chart"),
+                    )
+                    .code("report/exhibit-not-shown")
+                    .with_help(format!("add `{{{{ chart(name=\"{name}\") }}}}` where the chart belongs, or refer to the exhibit only where it is shown (under the same `if`)"))
+                })
+            }
         }
     }
 

@@ -6,6 +6,7 @@ mod context;
 mod csv;
 pub mod diff;
 pub mod document;
+pub mod exhibits;
 pub mod format;
 pub mod functions;
 mod json;

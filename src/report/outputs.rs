@@ -124,11 +124,22 @@ fn chart_svgs(i: &Inputs) -> Result<Built, Error> {
             .iter()
             .map(|(name, chart)| OutputFile {
                 path: format!("charts/{name}.svg"),
-                bytes: svg::to_svg(chart).into_bytes(),
+                bytes: branded_svg(chart, i.policy.report.brand.as_ref()).into_bytes(),
             })
             .collect(),
         warnings: Vec::new(),
     })
+}
+
+/// A chart's SVG in the client's colours (`report.brand`), as the PDF draws it.
+fn branded_svg(chart: &charts::Chart, brand: Option<&crate::report::style::Brand>) -> String {
+    match brand {
+        None => svg::to_svg(chart),
+        Some(b) => {
+            let drawing = charts::layout(chart).recoloured(|c| b.recolour(c));
+            svg::drawing_to_svg(&drawing, chart.title())
+        }
+    }
 }
 
 /// Every output file, sorted by path, with the builders' warnings in registry order.

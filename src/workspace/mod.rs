@@ -220,6 +220,40 @@ pub struct ReportSettings {
     pub status: DocStatus,
     /// The confidentiality marking (`report.classification`), trimmed; never empty.
     pub classification: Option<String>,
+    /// Whether the PDF has a contents page (`report.contents`).
+    pub contents: Contents,
+    /// The client's colours (`report.brand`); `None` keeps the default palette.
+    pub brand: Option<crate::report::style::Brand>,
+}
+
+/// `report.contents`: whether the PDF has a contents page after the title page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Contents {
+    /// `auto` (or no key): when the body has more than 4 pages.
+    #[default]
+    Auto,
+    /// `true`: always.
+    Always,
+    /// `false`: never.
+    Never,
+}
+
+impl Contents {
+    /// `auto`, `true` or `false`, as written in the policy and the report's front matter.
+    pub fn name(self) -> &'static str {
+        match self {
+            Contents::Auto => "auto",
+            Contents::Always => "true",
+            Contents::Never => "false",
+        }
+    }
+
+    /// The value written `text` (`auto`, `true`, `false`, in any case).
+    pub fn from_text(text: &str) -> Option<Contents> {
+        [Contents::Auto, Contents::Always, Contents::Never]
+            .into_iter()
+            .find(|c| c.name().eq_ignore_ascii_case(text.trim()))
+    }
 }
 
 /// `report.status`: how far the document is from its final form.
@@ -803,6 +837,110 @@ fn report_settings(
             .classification
             .map(|c| c.trim().to_string())
             .filter(|c| !c.is_empty()),
+        contents: report
+            .contents
+            .map(|c| contents(&c, problems))
+            .unwrap_or_default(),
+        brand: report.brand.and_then(|b| brand(b, problems)),
+    }
+}
+
+/// `report.contents:` as a [`Contents`], or a problem at its line.
+fn contents(c: &Spanned<String>, problems: &mut Vec<Diagnostic>) -> Contents {
+    Contents::from_text(&c.value).unwrap_or_else(|| {
+        problems.push(
+            Diagnostic::at(
+                at(POLICY_FILE, c),
+                format!(
+                    "report.contents: expected true, false or auto, found `{}`",
+                    c.value
+                ),
+            )
+            .code("report/bad-contents")
+            .with_help(
+                "`auto` (the default) adds a contents page when the body has more than 4 pages",
+            ),
+        );
+        Contents::Auto
+    })
+}
+
+/// Whether headings in the primary colour `c` (written `v`) read on white paper; a problem at
+/// its line when they do not.
+fn readable(
+    c: crate::report::style::Rgb,
+    v: &Spanned<String>,
+    problems: &mut Vec<Diagnostic>,
+) -> bool {
+    use crate::report::style::Brand;
+    let contrast = c.contrast_on_white();
+    if contrast >= Brand::MIN_CONTRAST {
+        return true;
+    }
+    problems.push(
+        Diagnostic::at(
+            at(POLICY_FILE, v),
+            format!(
+                "report.brand.primary: `{}` is too light for headings on white paper (contrast {contrast:.1}:1, at least {}:1 reads)",
+                v.value,
+                Brand::MIN_CONTRAST
+            ),
+        )
+        .code("report/bad-colour")
+        .with_help("use the brand's darkest colour as `primary`, and a light one as `accent`"),
+    );
+    false
+}
+
+/// `report.brand:` as a [`Brand`](crate::report::style::Brand), or problems at the lines of the
+/// colours that are not colours (then the report keeps its default palette).
+fn brand(
+    b: Spanned<schema::BrandSection>,
+    problems: &mut Vec<Diagnostic>,
+) -> Option<crate::report::style::Brand> {
+    use crate::report::style::{Brand, Rgb};
+    let mut colour = |key: &str, v: &Spanned<String>| {
+        let rgb = Rgb::parse_hex(&v.value);
+        if rgb.is_none() {
+            problems.push(
+                Diagnostic::at(
+                    at(POLICY_FILE, v),
+                    format!(
+                        "report.brand.{key}: expected a colour like \"#1f3a5f\", found `{}`",
+                        v.value
+                    ),
+                )
+                .code("report/bad-colour")
+                .with_help("write the colour as # and six hex digits (or three), in quotes"),
+            );
+        }
+        rgb
+    };
+    let accent = b.value.accent.as_ref().map(|a| colour("accent", a));
+    let primary = match &b.value.primary {
+        Some(p) => colour("primary", p).filter(|c| readable(*c, p, problems)),
+        None => {
+            problems.push(
+                Diagnostic::at(
+                    at(POLICY_FILE, &b),
+                    "report.brand: no `primary` colour",
+                )
+                .code("report/bad-colour")
+                .with_help("write `primary: \"#1f3a5f\"` in quotes: an unquoted # starts a YAML comment, which leaves the key empty"),
+            );
+            None
+        }
+    };
+    match (primary, accent) {
+        (Some(primary), None) => Some(Brand {
+            primary,
+            accent: None,
+        }),
+        (Some(primary), Some(Some(accent))) => Some(Brand {
+            primary,
+            accent: Some(accent),
+        }),
+        _ => None,
     }
 }
 

@@ -385,6 +385,48 @@ pub struct ReportSection {
     /// A confidentiality marking on the title page and every page's footer, such as
     /// `Confidential - board only`.
     pub classification: Option<String>,
+    /// A contents page after the title page: `true`, `false` or `auto` (the default: when the
+    /// body has more than 4 pages). The PDF's bookmarks list the same headings either way.
+    #[schemars(with = "Option<ContentsSchema>")]
+    pub contents: Option<Spanned<String>>,
+    /// The client's colours: `{ primary: "#1f3a5f", accent: "#c8102e" }` (quoted: an unquoted
+    /// `#` starts a YAML comment). The primary colours headings, table headers and the charts'
+    /// main series; the accent, marks and the second series. Without it the report keeps its
+    /// default palette, whose shades stay distinct when printed in greyscale.
+    #[schemars(with = "Option<BrandSection>")]
+    pub brand: Option<Spanned<BrandSection>>,
+}
+
+/// `report.contents:` as editors see it: `true`, `false` or `auto`.
+#[derive(schemars::JsonSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+enum ContentsSchema {
+    /// Always (`true`) or never (`false`).
+    Flag(bool),
+    /// When the body has more than 4 pages.
+    Auto(AutoWord),
+}
+
+/// The word `auto`.
+#[derive(schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
+#[allow(dead_code)]
+enum AutoWord {
+    /// When the body has more than 4 pages.
+    Auto,
+}
+
+/// `report.brand:` in powerbase.yaml.
+#[derive(Debug, Deserialize, Default, Clone, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BrandSection {
+    /// The main colour, `#rrggbb` or `#rgb`.
+    #[schemars(with = "Option<String>")]
+    pub primary: Option<Spanned<String>>,
+    /// The second colour, `#rrggbb` or `#rgb`.
+    #[schemars(with = "Option<String>")]
+    pub accent: Option<Spanned<String>>,
 }
 
 /// The JSON Schema of policy files (`powerbase.yaml` and `rules/**/*.yaml`), for editors: with

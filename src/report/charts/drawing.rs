@@ -146,6 +146,30 @@ impl Drawing {
         });
     }
 
+    /// The drawing with every colour passed through `f` (a client's brand over the palette).
+    pub fn recoloured(mut self, f: impl Fn(Rgb) -> Rgb) -> Drawing {
+        let stroke = |s: &mut Stroke| s.color = f(s.color);
+        for shape in &mut self.shapes {
+            match shape {
+                Shape::Line { stroke: s, .. } | Shape::Polyline { stroke: s, .. } => stroke(s),
+                Shape::Polygon {
+                    fill, stroke: s, ..
+                } => {
+                    *fill = f(*fill);
+                    s.iter_mut().for_each(stroke);
+                }
+                Shape::Rect {
+                    fill, stroke: s, ..
+                } => {
+                    fill.iter_mut().for_each(|c| *c = f(*c));
+                    s.iter_mut().for_each(stroke);
+                }
+                Shape::Text { color, .. } => *color = f(*color),
+            }
+        }
+        self
+    }
+
     /// The smallest text size used, in chart units.
     pub fn min_text_size(&self) -> f64 {
         self.shapes

@@ -3,6 +3,8 @@
 use serde::Deserialize;
 
 use super::PdfError;
+use crate::report::style::{Brand, Rgb};
+use crate::workspace::Contents;
 
 /// Paper size (`page_size: A4 | Letter`), A4 by default.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -38,6 +40,10 @@ pub struct FrontMatter {
     pub status: Option<String>,
     /// The confidentiality marking (`classification:`).
     pub classification: Option<String>,
+    /// Whether to add a contents page (`contents: true | false | auto`, `auto` by default).
+    pub contents: Contents,
+    /// The client's colours (`brand: { primary: "#1f3a5f", accent: "#c8102e" }`).
+    pub brand: Option<Brand>,
 }
 
 impl FrontMatter {
@@ -77,6 +83,22 @@ struct Raw {
     issued: Option<String>,
     status: Option<String>,
     classification: Option<String>,
+    contents: Option<Flag>,
+    brand: Option<RawBrand>,
+}
+
+/// `contents:` as YAML reads it: a boolean, or text such as `auto`.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Flag {
+    Bool(bool),
+    Text(String),
+}
+
+#[derive(Deserialize)]
+struct RawBrand {
+    primary: Option<String>,
+    accent: Option<String>,
 }
 
 /// An optional text key, trimmed; `None` when absent or empty.
@@ -185,6 +207,21 @@ fn parse_yaml(yaml: &str) -> Result<FrontMatter, PdfError> {
             ));
         }
     }
+    let contents = match raw.contents {
+        None => Contents::Auto,
+        Some(Flag::Bool(true)) => Contents::Always,
+        Some(Flag::Bool(false)) => Contents::Never,
+        Some(Flag::Text(t)) => Contents::from_text(&t).ok_or_else(|| {
+            err(
+                key_line(yaml, "contents"),
+                format!("contents must be true, false or auto, not `{t}`"),
+            )
+        })?,
+    };
+    let brand = match raw.brand {
+        None => None,
+        Some(b) => Some(brand(yaml, b)?),
+    };
     Ok(FrontMatter {
         title: required(raw.title, "title")?,
         subtitle: optional(raw.subtitle),
@@ -198,7 +235,28 @@ fn parse_yaml(yaml: &str) -> Result<FrontMatter, PdfError> {
         issued,
         status: optional(raw.status).filter(|s| !s.eq_ignore_ascii_case("final")),
         classification: optional(raw.classification),
+        contents,
+        brand,
     })
+}
+
+/// The `brand:` block's colours, or an error at its line.
+fn brand(yaml: &str, raw: RawBrand) -> Result<Brand, PdfError> {
+    let colour = |key: &str, text: Option<String>| -> Result<Option<Rgb>, PdfError> {
+        match optional(text) {
+            None => Ok(None),
+            Some(t) => Rgb::parse_hex(&t).map(Some).ok_or_else(|| {
+                err(
+                    key_line(yaml, key),
+                    format!("brand.{key} must be a colour like \"#1f3a5f\", not `{t}`"),
+                )
+            }),
+        }
+    };
+    let accent = colour("accent", raw.accent)?;
+    let primary = colour("primary", raw.primary)?
+        .ok_or_else(|| err(key_line(yaml, "brand"), "brand has no `primary` colour"))?;
+    Ok(Brand { primary, accent })
 }
 
 #[cfg(test)]
@@ -237,6 +295,28 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn contents_and_brand() {
+        let (fm, _) = split(GOOD).unwrap();
+        assert_eq!((fm.contents, fm.brand), (Contents::Auto, None));
+        let md = GOOD.replace(
+            "extra: ignored",
+            "contents: true\nbrand: { primary: \"#1f3a5f\", accent: \"#c8102e\" }",
+        );
+        let (fm, _) = split(&md).unwrap();
+        assert_eq!(fm.contents, Contents::Always);
+        let brand = fm.brand.unwrap();
+        assert_eq!(brand.primary, Rgb(0x1f, 0x3a, 0x5f));
+        assert_eq!(brand.accent, Some(Rgb(0xc8, 0x10, 0x2e)));
+        let (fm, _) = split(&GOOD.replace("extra: ignored", "contents: false")).unwrap();
+        assert_eq!(fm.contents, Contents::Never);
+        let bad = GOOD.replace("extra: ignored", "contents: maybe");
+        assert!(split(&bad).unwrap_err().to_string().contains("line 6"));
+        let bad = GOOD.replace("extra: ignored", "brand:\n  primary: navy");
+        let e = split(&bad).unwrap_err().to_string();
+        assert!(e.contains("line 7") && e.contains("navy"), "{e}");
     }
 
     #[test]

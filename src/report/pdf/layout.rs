@@ -149,6 +149,8 @@ pub struct Piece {
     pub(super) skip_at_top: bool,
     /// The figure this piece draws, which can be laid out smaller to fit a page.
     pub figure: Option<Rc<Figure>>,
+    /// The level and text of the heading this piece starts (for the contents and bookmarks).
+    pub heading: Option<(u8, String)>,
 }
 
 impl Piece {
@@ -410,7 +412,11 @@ impl<'a> Ctx<'a> {
             italic: level >= 4,
             ..TextSpec::new(size)
         };
+        let first = self.pieces.len();
         let n = self.text_block(spans, spec, color, leading, gap, true);
+        if let Some(p) = self.pieces.get_mut(first) {
+            p.heading = Some((level, plain_text(spans).trim().to_string()));
+        }
         if level == 1 && n > 0 {
             let x = self.x;
             let w = self.width;
@@ -782,7 +788,7 @@ impl<'a> Ctx<'a> {
         };
         let caption = vec![
             Span {
-                text: format!("Figure {}. ", self.figures),
+                text: format!("Exhibit {}. ", self.figures),
                 style: Style {
                     bold: true,
                     ..Style::default()

@@ -3,26 +3,32 @@
 //! The report Markdown (front matter + body) is parsed with pulldown-cmark into blocks, laid out
 //! into pieces with the embedded fonts' real glyph advances, paginated (keep-with-next, repeated
 //! table headers) and drawn with printpdf operations. Charts referenced as `charts/NAME.svg`
-//! are drawn as vectors from the same description as the SVG files. Output is byte-identical for
+//! are drawn as vectors from the same description as the SVG files. A contents page (when the
+//! body is long, or `contents: true`) and the bookmarks list the level-1 and level-2 headings;
+//! `brand:` recolours the palette. Output is byte-identical for
 //! identical input: fixed font resource names and subset tags, fixed dates, and a document ID
 //! derived from the content.
 
 mod blocks;
 mod chart;
+mod contents;
 mod figure;
 mod frontmatter;
 mod furniture;
 mod layout;
+mod outline;
 pub(crate) mod paint;
 mod table;
 mod text;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use printpdf::{Mm, OffsetDateTime, PdfDocument, PdfFont, PdfPage, PdfSaveOptions, Pt};
+use printpdf::{Color, Mm, OffsetDateTime, Op, PdfDocument, PdfFont, PdfPage, PdfSaveOptions, Pt};
 
+use self::contents::ContentsPages;
 use crate::report::charts::Chart;
 use crate::report::style::fonts::{self, fonts, Face};
+use crate::report::style::{Brand, Rgb};
 
 /// A rendered PDF.
 #[derive(Debug, Clone)]
@@ -67,23 +73,69 @@ pub fn render(markdown: &str, charts: &BTreeMap<String, Chart>) -> Result<Render
     } else {
         layout::paginate(&pieces, geo.content_height())
     };
-    let page_count = 1 + body_pages.len();
+    let headings = contents::headings(&body_pages);
+    let toc = contents::wanted(fm.contents, body_pages.len(), headings.len())
+        .then(|| ContentsPages::layout(&headings, &geo, &mut missing));
+    let first_body = 2 + toc.as_ref().map_or(0, ContentsPages::page_count);
+    let page_count = first_body - 1 + body_pages.len();
+    // Where each heading is: its page number and the top of its line, a little above it.
+    let targets: Vec<(usize, f64)> = headings
+        .iter()
+        .map(|hd| (first_body + hd.body_page, h - geo.top - hd.top + 4.0))
+        .collect();
 
-    let page = |ops| PdfPage::new(Mm::from(Pt(w as f32)), Mm::from(Pt(h as f32)), ops);
-    let mut pages = Vec::with_capacity(page_count);
-    pages.push(page(furniture::title_page_ops(&geo, &fm, &mut missing)));
+    let mut page_ops = vec![furniture::title_page_ops(&geo, &fm, &mut missing)];
+    if let Some(toc) = &toc {
+        page_ops.extend(toc.page_ops(&geo, &fm, (2, page_count), &targets, &mut missing));
+    }
     for (i, placed) in body_pages.iter().enumerate() {
-        pages.push(page(layout::body_page_ops(
+        page_ops.push(layout::body_page_ops(
             placed,
             &geo,
             &fm,
-            i + 2,
+            first_body + i,
             page_count,
             &mut missing,
-        )));
+        ));
+    }
+    if let Some(brand) = &fm.brand {
+        page_ops.iter_mut().for_each(|ops| recolour(ops, brand));
     }
     warnings.extend(fonts::missing_glyph_warnings(&missing));
+    let pages = page_ops
+        .into_iter()
+        .map(|ops| PdfPage::new(Mm::from(Pt(w as f32)), Mm::from(Pt(h as f32)), ops))
+        .collect();
+    let (mut bytes, save_warnings) = save(&fm, pages);
+    warnings.extend(save_warnings);
+    let marks: Vec<outline::Mark> = headings
+        .iter()
+        .zip(&targets)
+        .map(|(hd, &(page, y))| outline::Mark {
+            level: hd.level,
+            title: hd.title.clone(),
+            page,
+            y,
+        })
+        .collect();
+    outline::append(&mut bytes, &marks);
+    let warnings: Vec<String> = warnings
+        .into_iter()
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    Ok(Rendered {
+        bytes,
+        pages: page_count,
+        warnings,
+    })
+}
 
+/// The document with its metadata, written: title, author (`prepared_by`), subject (client and
+/// as-of date), dated by its issue (a Markdown file without `issued:` by its as-of date), with a
+/// content-derived ID and without the empty PDF/X and identifier entries printpdf adds. Returns
+/// the bytes and the writer's errors.
+fn save(fm: &frontmatter::FrontMatter, pages: Vec<PdfPage>) -> (Vec<u8>, Vec<String>) {
     let mut doc = PdfDocument::new(&fm.title);
     for face in Face::ALL {
         doc.resources.fonts.map.insert(
@@ -91,7 +143,6 @@ pub fn render(markdown: &str, charts: &BTreeMap<String, Chart>) -> Result<Render
             PdfFont::new(fonts().face(face).parsed.clone()),
         );
     }
-    // The document is dated by its issue; a Markdown file without `issued:` by its as-of date.
     let date = as_of_date(fm.issued.as_deref().unwrap_or(&fm.as_of));
     let info = &mut doc.metadata.info;
     info.author = fm.prepared_by.clone();
@@ -110,25 +161,30 @@ pub fn render(markdown: &str, charts: &BTreeMap<String, Chart>) -> Result<Render
     };
     let mut save_warnings = Vec::new();
     let mut bytes = doc.save(&opts, &mut save_warnings);
-    blank_pdfx_claim(&mut bytes);
+    blank_info_entry(&mut bytes, b"/GTS_PDFXVersion");
+    blank_info_entry(&mut bytes, b"/Identifier");
     set_document_id(&mut bytes);
     // The writer's own errors would mean a layout bug (e.g. text outside a text section):
     // report them rather than hide them.
-    for w in save_warnings {
-        if w.severity == printpdf::PdfParseErrorSeverity::Error {
-            warnings.push(format!("PDF writer: {}", w.msg));
+    let warnings = save_warnings
+        .into_iter()
+        .filter(|w| w.severity == printpdf::PdfParseErrorSeverity::Error)
+        .map(|w| format!("PDF writer: {}", w.msg))
+        .collect();
+    (bytes, warnings)
+}
+
+/// Paints the brand's colours where the default palette's are (see [`Brand::recolour`]).
+fn recolour(ops: &mut [Op], brand: &Brand) {
+    for op in ops {
+        if let Op::SetFillColor { col } | Op::SetOutlineColor { col } = op {
+            if let Color::Rgb(c) = col {
+                let byte = |v: f32| (v * 255.0).round().clamp(0.0, 255.0) as u8;
+                let was = Rgb(byte(c.r), byte(c.g), byte(c.b));
+                *col = paint::color(brand.recolour(was));
+            }
         }
     }
-    let warnings: Vec<String> = warnings
-        .into_iter()
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .collect();
-    Ok(Rendered {
-        bytes,
-        pages: page_count,
-        warnings,
-    })
 }
 
 /// The as-of date (`YYYY-MM-DD...`) as the document's date, or the Unix epoch when it is not a
@@ -203,18 +259,18 @@ fn set_document_id(bytes: &mut [u8]) {
 }
 
 /// printpdf writes `/GTS_PDFXVersion` into the document information even when the document
-/// meets no PDF/X standard (it claims an empty one, which readers show as a PDF/X subtype). Blank
-/// the key and its value with spaces, in place, so every byte offset stays valid.
-fn blank_pdfx_claim(bytes: &mut [u8]) {
-    const KEY: &[u8] = b"/GTS_PDFXVersion";
-    let Some(start) = bytes.windows(KEY.len()).position(|w| w == KEY) else {
+/// meets no PDF/X standard (it claims an empty one, which readers show as a PDF/X subtype), and
+/// an empty `/Identifier`, which is no standard entry (readers report custom metadata). Blank the
+/// `key` and its literal string value with spaces, in place, so every byte offset stays valid.
+fn blank_info_entry(bytes: &mut [u8], key: &[u8]) {
+    let Some(start) = bytes.windows(key.len()).position(|w| w == key) else {
         return;
     };
-    let value = start + KEY.len();
+    let value = start + key.len();
     let Some(open) = bytes[value..].iter().position(|&b| b == b'(') else {
         return;
     };
-    // Only a literal string right after the key (whitespace between) is the claim's value.
+    // Only a literal string right after the key (whitespace between) is the entry's value.
     if !bytes[value..value + open]
         .iter()
         .all(u8::is_ascii_whitespace)
@@ -269,10 +325,27 @@ mod tests {
     }
 
     #[test]
+    fn headings_become_bookmarks_in_an_update_and_a_short_body_has_no_contents() {
+        let md = format!("{MD}\n## Detail\n\nMore.\n");
+        let pdf = render(&md, &BTreeMap::new()).unwrap();
+        assert_eq!(pdf.pages, 2, "no contents page for one body page");
+        let text = String::from_utf8_lossy(&pdf.bytes);
+        assert!(text.contains("/Type/Outlines") && text.contains("/PageMode/UseOutlines"));
+        assert_eq!(text.matches("startxref").count(), 2, "one update");
+        assert!(text.ends_with("%%EOF\n"));
+        assert!(!text.contains("/Identifier"), "no custom metadata");
+        let forced = render(
+            &md.replace("---\n\n#", "contents: true\n---\n\n#"),
+            &BTreeMap::new(),
+        );
+        assert_eq!(forced.unwrap().pages, 3);
+    }
+
+    #[test]
     fn blanking_keeps_every_offset() {
         let mut b = b"<< /Trapped /False /GTS_PDFXVersion () /Title (x) >>".to_vec();
         let len = b.len();
-        blank_pdfx_claim(&mut b);
+        blank_info_entry(&mut b, b"/GTS_PDFXVersion");
         assert_eq!(b.len(), len);
         assert_eq!(
             String::from_utf8(b).unwrap(),

@@ -1,10 +1,13 @@
 //! The report's look, shared by the charts and the PDF: the embedded fonts and the palette. Both
 //! renderers read it; neither imports the other's style.
 
+pub mod brand;
 pub mod fonts;
 
+pub use brand::Brand;
+
 /// An sRGB colour.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Rgb(pub u8, pub u8, pub u8);
 
 impl Rgb {
@@ -20,7 +23,8 @@ impl Rgb {
 }
 
 /// The palette: one blue hue in clearly different lightness steps, so series stay distinct when
-/// printed in greyscale (grey levels ~21%, ~51%, ~79%); every bar and cell is also labelled.
+/// printed in greyscale (grey levels ~21%, ~51%, ~79%); every bar and cell is also labelled. A
+/// client's [`Brand`] recolours it by role.
 pub mod palette {
     use super::Rgb;
 
@@ -55,4 +59,19 @@ pub mod palette {
     ];
     /// Lower bounds (share of revenue) of [`RFM_CLASSES`] 1 to 4; class 0 is everything below.
     pub const RFM_BOUNDS: [f64; 4] = [0.01, 0.02, 0.05, 0.10];
+}
+
+#[cfg(test)]
+mod tests {
+    use super::palette::{LIGHT, MID, NAVY, RFM_CLASSES};
+
+    /// The default palette prints in greyscale: its series colours and shading classes are
+    /// clearly different shades of grey on a black-and-white printer.
+    #[test]
+    fn the_default_palette_reads_in_greyscale() {
+        let series = [NAVY.grey_level(), MID.grey_level(), LIGHT.grey_level()];
+        assert!(series.windows(2).all(|w| w[1] - w[0] > 0.2), "{series:?}");
+        let classes: Vec<f64> = RFM_CLASSES.iter().map(|c| c.grey_level()).collect();
+        assert!(classes.windows(2).all(|w| w[0] - w[1] > 0.1), "{classes:?}");
+    }
 }
