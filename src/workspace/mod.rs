@@ -220,6 +220,9 @@ pub struct ReportSettings {
     pub status: DocStatus,
     /// The confidentiality marking (`report.classification`), trimmed; never empty.
     pub classification: Option<String>,
+    /// The locale figures and dates are written in (`report.locale`, a known tag such as
+    /// `de-DE`); `None`: en-US figures and ISO dates.
+    pub locale: Option<String>,
 }
 
 /// `report.status`: how far the document is from its final form.
@@ -803,7 +806,37 @@ fn report_settings(
             .classification
             .map(|c| c.trim().to_string())
             .filter(|c| !c.is_empty()),
+        locale: report.locale.and_then(|l| report_locale(l, problems)),
     }
+}
+
+/// `report.locale:` when it names a locale powerbase knows, or a problem at the key with the
+/// nearest one.
+fn report_locale(l: Spanned<String>, problems: &mut Vec<Diagnostic>) -> Option<String> {
+    let wanted = l.value.trim();
+    let known = crate::data::LOCALES;
+    let language = |t: &str| t.split('-').next().unwrap_or(t).to_string();
+    if known.iter().any(|k| *k == wanted || language(k) == wanted) {
+        return Some(wanted.to_string());
+    }
+    let names: Vec<String> = known.iter().map(|k| k.to_string()).collect();
+    let near = crate::ident::closest(&names, wanted)
+        .map_or(String::new(), |n| format!("did you mean `{n}`? "));
+    problems.push(
+        Diagnostic::at(
+            at(POLICY_FILE, &l),
+            format!(
+                "report.locale: `{}` is not a locale powerbase knows",
+                l.value
+            ),
+        )
+        .code("report/bad-locale")
+        .with_help(format!(
+            "{near}the locales are {} (or a language alone, such as `de`)",
+            known.join(", ")
+        )),
+    );
+    None
 }
 
 /// `page_size:` as written, or a problem with the nearest size the PDF renderer knows.

@@ -385,6 +385,12 @@ pub struct ReportSection {
     /// A confidentiality marking on the title page and every page's footer, such as
     /// `Confidential - board only`.
     pub classification: Option<String>,
+    /// The locale the report writes figures and dates in (`de-DE`, `fr-FR`, `en-GB`, ...): digit
+    /// grouping, decimal separator, the currency symbol and its place, the percent sign and long
+    /// dates, from CLDR. Default `en-US` with ISO dates. `customers.csv` and `summary.json` are
+    /// the same in every locale.
+    #[schemars(with = "Option<String>")]
+    pub locale: Option<Spanned<String>>,
 }
 
 /// The JSON Schema of policy files (`powerbase.yaml` and `rules/**/*.yaml`), for editors: with
