@@ -146,9 +146,10 @@ fn headline(out: &mut impl Write, summary: &RunSummary) -> std::io::Result<()> {
     };
     writeln!(
         out,
-        "{counted} as of {}, {} revenue; top 20% hold {}",
+        "{counted} as of {}, {} revenue; top {} hold {}",
         format::date(&m.as_of),
         money(m.total_revenue),
+        format::percent(0.2, 0),
         format::percent(m.concentration.top20_share, 1)
     )?;
     for t in &m.tiers {
