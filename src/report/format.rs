@@ -1,6 +1,6 @@
 //! Number formatting for people: money with the currency symbol and thousands separators,
 //! percentages that add up to 100%, dates, all in the report's locale (`report.locale`, through
-//! ICU4X: see [`locale`]). Shared by the Tera filters, the charts, the PDF and the terminal
+//! ICU4X: see [`Locale`]). Shared by the Tera filters, the charts, the PDF and the terminal
 //! summary, which all format in the locale [`with_locale`] sets for the thread.
 //! A figure that is not meaningful (a share of a total that is zero or negative, carried as NaN)
 //! prints as [`NOT_MEANINGFUL`], never as `NaN`.
