@@ -24,9 +24,11 @@ thread_local! {
         RefCell::new(Rc::new(Locale::new(None).expect("en-US data is compiled in")));
 }
 
-/// Runs `f` with every function of this module formatting in `locale` (on this thread), and
-/// restores the locale before, even if `f` panics. The one place a report's locale is chosen, so
-/// the template filters, the charts, the PDF and the terminal summary need not pass it along.
+/// Runs `f` with every function of this module formatting in `locale` (on this thread), then
+/// restores the previous locale, even if `f` panics. The one place a report's locale is chosen,
+/// so the template filters, the charts, the PDF and the terminal summary need not pass it along.
+/// Work handed to other threads (rayon) formats in en-US unless it calls this there too; nothing
+/// that formats for readers does so today.
 pub fn with_locale<R>(locale: &Rc<Locale>, f: impl FnOnce() -> R) -> R {
     struct Restore(Option<Rc<Locale>>);
     impl Drop for Restore {
