@@ -829,21 +829,36 @@ impl Prepared {
         let policy = &self.workspace.policy;
         let document = report::document::Document::resolve(&policy.report, self.issued)
             .map_err(Error::Render)?;
-        let model = report::model::build(policy, &outcome.analysis, provenance, document);
-        let data =
-            report::TemplateData::new(policy, outcome.table.clone(), outcome.evaluation.clone());
-        let markdown = self
-            .templates
-            .render_with(&report::context(&model), Some(Arc::new(data)))
-            .map_err(Error::Render)?;
-        let (files, warnings) = report::outputs::build_all(&report::Inputs {
-            policy,
-            model: &model,
-            markdown: &markdown,
-            table: &outcome.table,
-            evaluation: &outcome.evaluation,
-            rejects: (policy.transactions.on_bad_rows == data::OnBadRows::Quarantine)
-                .then_some(outcome.stats.rejected.rows.as_slice()),
+        let locale = report_locale(policy)?;
+        // summary.json is the model with en-US figures whatever `report.locale` says; the report
+        // shows the model built again in its locale (only when one is named).
+        let model = report::model::build(policy, &outcome.analysis, provenance, document.clone());
+        let (files, warnings) = report::format::with_locale(&locale, || {
+            let localized = policy
+                .report
+                .locale
+                .is_some()
+                .then(|| report::model::build(policy, &outcome.analysis, provenance, document));
+            let shown = localized.as_ref().unwrap_or(&model);
+            let data = report::TemplateData::new(
+                policy,
+                outcome.table.clone(),
+                outcome.evaluation.clone(),
+            );
+            let markdown = self
+                .templates
+                .render_with(&report::context(shown), Some(Arc::new(data)))
+                .map_err(Error::Render)?;
+            report::outputs::build_all(&report::Inputs {
+                policy,
+                model: shown,
+                summary: &model,
+                markdown: &markdown,
+                table: &outcome.table,
+                evaluation: &outcome.evaluation,
+                rejects: (policy.transactions.on_bad_rows == data::OnBadRows::Quarantine)
+                    .then_some(outcome.stats.rejected.rows.as_slice()),
+            })
         })?;
         Ok(Rendered {
             files,
@@ -851,6 +866,15 @@ impl Prepared {
             model,
         })
     }
+}
+
+/// The formats of the policy's `report.locale` (validated when the policy was read).
+pub fn report_locale(policy: &workspace::Policy) -> Result<std::rc::Rc<report::format::Locale>> {
+    report::format::Locale::new(policy.report.locale.as_deref())
+        .map(std::rc::Rc::new)
+        .map_err(|e| {
+            Error::Render(Diagnostic::new(format!("report.locale: {e}")).code("report/bad-locale"))
+        })
 }
 
 /// The outputs of a run, rendered.
@@ -941,6 +965,8 @@ pub struct RunSummary {
     pub warnings: Vec<String>,
     /// What could not be cleaned up around the output folder (the outputs are complete all the same).
     pub output_warnings: Vec<String>,
+    /// The report's locale (`report.locale`), for figures printed from the model.
+    pub locale: std::rc::Rc<report::format::Locale>,
 }
 
 /// How to run a workspace.
@@ -1065,6 +1091,7 @@ pub fn run_with(
         currency: prepared.workspace.policy.currency.clone(),
         warnings,
         output_warnings,
+        locale: report_locale(&prepared.workspace.policy)?,
         outcome,
         model,
     })

@@ -323,9 +323,10 @@ fn every_customer_joins_its_master_row_after_the_prefix_is_removed() {
     assert_eq!(join["merged_ids"]["count"], 0);
     assert_eq!(join["id_normalise"], "prefix \"K-\" removed");
     assert!(join["warning"].is_null(), "{join}");
+    // The example's `report.locale: de-DE` groups the terminal's counts with `.`.
     assert!(german().stdout.contains(&format!(
         "customer master data/kunden.csv: {0} of {0} customers matched, ids normalised (prefix \"K-\" removed)",
-        thousands(n)
+        grouped(n, '.')
     )));
     // Every master row's attributes reached its customer, the quoted remark whole.
     let out = by_id(german());
@@ -352,19 +353,6 @@ fn every_customer_joins_its_master_row_after_the_prefix_is_removed() {
         remarks > 0,
         "the master has a quoted remark with `;` and a line break"
     );
-}
-
-/// `23570` as `23,570`.
-fn thousands(n: usize) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 #[test]

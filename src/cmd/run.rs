@@ -36,7 +36,10 @@ pub fn run(
     }
     notes(&mut std::io::stderr().lock(), &summary).map_err(super::stderr_error)?;
     sources(&mut std::io::stdout().lock(), &summary).map_err(super::stdout_error)?;
-    headline(&mut std::io::stdout().lock(), &summary).map_err(super::stdout_error)
+    // The headline's figures and dates are written as the report writes them (`report.locale`).
+    format::with_locale(&summary.locale, || {
+        headline(&mut std::io::stdout().lock(), &summary).map_err(super::stdout_error)
+    })
 }
 
 /// How long each stage took.
@@ -143,9 +146,10 @@ fn headline(out: &mut impl Write, summary: &RunSummary) -> std::io::Result<()> {
     };
     writeln!(
         out,
-        "{counted} as of {}, {} revenue; top 20% hold {}",
-        m.as_of,
+        "{counted} as of {}, {} revenue; top {} hold {}",
+        format::date(&m.as_of),
         money(m.total_revenue),
+        format::percent(0.2, 0),
         format::percent(m.concentration.top20_share, 1)
     )?;
     for t in &m.tiers {
@@ -154,9 +158,9 @@ fn headline(out: &mut impl Write, summary: &RunSummary) -> std::io::Result<()> {
             "  {:<16} {:>10} customers {:>7}  {:>16} revenue {:>7}",
             t.name,
             format::thousands(t.customers as i64),
-            t.customer_pct,
+            format::percent(t.customer_share, 1),
             money(t.revenue),
-            t.revenue_pct
+            format::percent(t.revenue_share, 1)
         )?;
     }
     if let Some(p) = &m.profitability {
@@ -176,7 +180,7 @@ fn headline(out: &mut impl Write, summary: &RunSummary) -> std::io::Result<()> {
         writeln!(
             out,
             "  since {}: {} graduated, {} slipped, {} new; {} lapsed (no purchase in {} days)",
-            g.from_as_of,
+            format::date(&g.from_as_of),
             group(g.graduated.customers, g.graduated.revenue),
             group(g.slipped.customers, g.slipped.revenue),
             group(g.new.customers, g.new.revenue),
@@ -207,7 +211,7 @@ fn headline(out: &mut impl Write, summary: &RunSummary) -> std::io::Result<()> {
             out,
             "  {} transactions after {} were left out",
             format::thousands(excluded as i64),
-            m.as_of
+            format::date(&m.as_of)
         )?;
     }
     if let Some(sentence) = m.transactions.rejected_sentence(&m.currency) {

@@ -28,6 +28,7 @@ mod headers;
 mod ids;
 mod join;
 mod number;
+pub(crate) use number::LOCALES;
 mod overflow;
 mod parse;
 mod rejects;

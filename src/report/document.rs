@@ -145,6 +145,7 @@ mod tests {
             classification: Some("Confidential".into()),
             contents: Contents::Auto,
             brand: None,
+            locale: None,
         }
     }
 

@@ -1,111 +1,135 @@
 //! Number formatting for people: money with the currency symbol and thousands separators,
-//! percentages that add up to 100%. Shared by the Tera filters, the charts and the PDF.
+//! percentages that add up to 100%, dates, all in the report's locale (`report.locale`, through
+//! ICU4X: see [`Locale`]). Shared by the Tera filters, the charts, the PDF and the terminal
+//! summary, which all format in the locale [`with_locale`] sets for the thread.
 //! A figure that is not meaningful (a share of a total that is zero or negative, carried as NaN)
 //! prints as [`NOT_MEANINGFUL`], never as `NaN`.
+
+mod locale;
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use icu_decimal::input::Decimal;
+
+pub use locale::{Locale, DEFAULT_LOCALE};
 
 /// What a figure that is not meaningful prints as: an en dash.
 pub const NOT_MEANINGFUL: &str = "\u{2013}";
 
-/// The symbol a reader expects for an ISO 4217 currency code; unknown codes print as `CODE `.
-pub fn currency_symbol(code: &str) -> String {
-    match code.to_ascii_uppercase().as_str() {
-        "USD" | "CAD" | "AUD" | "NZD" | "SGD" | "HKD" | "MXN" => "$".to_string(),
-        "EUR" => "€".to_string(),
-        "GBP" => "£".to_string(),
-        "JPY" | "CNY" => "¥".to_string(),
-        "INR" => "₹".to_string(),
-        "CHF" => "CHF ".to_string(),
-        "" => String::new(),
-        other => format!("{other} "),
-    }
+// The locale every function here formats in on this thread: `Locale::new(None)` (en-US numbers,
+// ISO dates) unless `with_locale` says otherwise.
+thread_local! {
+    static CURRENT: RefCell<Rc<Locale>> =
+        RefCell::new(Rc::new(Locale::new(None).expect("en-US data is compiled in")));
 }
 
-/// Groups the digits of a non-negative integer written in decimal: `1234567` -> `1,234,567`.
-fn group_digits(digits: &str) -> String {
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
+/// Runs `f` with every function of this module formatting in `locale` (on this thread), then
+/// restores the previous locale, even if `f` panics. The one place a report's locale is chosen,
+/// so the template filters, the charts, the PDF and the terminal summary need not pass it along.
+/// Work handed to other threads (rayon) formats in en-US unless it calls this there too; nothing
+/// that formats for readers does so today.
+pub fn with_locale<R>(locale: &Rc<Locale>, f: impl FnOnce() -> R) -> R {
+    struct Restore(Option<Rc<Locale>>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            if let Some(previous) = self.0.take() {
+                CURRENT.with(|c| *c.borrow_mut() = previous);
+            }
         }
-        out.push(c);
     }
-    out
+    let _restore = Restore(Some(CURRENT.with(|c| c.replace(locale.clone()))));
+    f()
 }
 
-/// An integer with thousands separators: `-1234567` -> `-1,234,567`.
+/// The locale functions here format in now.
+pub fn current() -> Rc<Locale> {
+    CURRENT.with(|c| c.borrow().clone())
+}
+
+/// `value` rounded to `decimals` decimals as an exact decimal, and whether it is below zero once
+/// rounded (`-0.001` to 2 decimals is `0.00`, not negative).
+fn rounded(value: f64, decimals: usize) -> (Decimal, bool) {
+    let text = format!("{:.*}", decimals, value.abs());
+    let negative = value < 0.0 && text.bytes().any(|b| (b'1'..=b'9').contains(&b));
+    let signed = if negative { format!("-{text}") } else { text };
+    let d: Decimal = signed.parse().expect("a formatted float is a decimal");
+    (d, negative)
+}
+
+/// The symbol a reader expects for an ISO 4217 currency code in the current locale (CLDR),
+/// without spacing; unknown codes print as the code.
+pub fn currency_symbol(code: &str) -> String {
+    current()
+        .place_currency("", false, code)
+        .replace(['\u{a0}', '\u{202f}'], " ")
+        .trim()
+        .to_string()
+}
+
+/// An integer with the locale's grouping: `-1234567` -> `-1,234,567` (en-US), `-1.234.567`
+/// (de-DE).
 pub fn thousands(n: i64) -> String {
-    let sign = if n < 0 { "-" } else { "" };
-    format!("{sign}{}", group_digits(&n.unsigned_abs().to_string()))
+    current().number(&Decimal::from(n), true)
 }
 
-/// A number with `decimals` decimals and thousands separators: `1234.5` -> `1,234.50`.
+/// A number with `decimals` decimals and the locale's separators: `1234.5` -> `1,234.50`.
 pub fn number(value: f64, decimals: usize) -> String {
     if !value.is_finite() {
         return NOT_MEANINGFUL.to_string();
     }
-    let text = format!("{:.*}", decimals, value.abs());
-    let (whole, frac) = match text.split_once('.') {
-        Some((w, f)) => (w, Some(f)),
-        None => (text.as_str(), None),
-    };
-    let negative = value < 0.0 && text.bytes().any(|b| (b'1'..=b'9').contains(&b));
-    let mut out = String::new();
-    if negative {
-        out.push('-');
-    }
-    out.push_str(&group_digits(whole));
-    if let Some(f) = frac {
-        out.push('.');
-        out.push_str(f);
-    }
-    out
+    current().number(&rounded(value, decimals).0, true)
 }
 
-/// Money for a reader: `$1,234,567` (`decimals` = 0) or `$1,234.56`; negatives as `-$12.00`.
+/// Money for a reader, the symbol where the locale puts it: `$1,234,567` (`decimals` = 0) or
+/// `$1,234.56` in en-US, `1.234.567 €` in de-DE; negatives as `-$12.00`.
 pub fn money(value: f64, currency: &str, decimals: usize) -> String {
     if !value.is_finite() {
         return NOT_MEANINGFUL.to_string();
     }
-    let body = number(value.abs(), decimals);
-    let sign = if value < 0.0 && body.bytes().any(|b| (b'1'..=b'9').contains(&b)) {
-        "-"
-    } else {
-        ""
-    };
-    format!("{sign}{}{body}", currency_symbol(currency))
+    let (amount, _) = rounded(value.abs(), decimals);
+    let negative = rounded(value, decimals).1;
+    let locale = current();
+    let body = locale.number(&amount, true);
+    locale.place_currency(&body, negative, currency)
 }
 
-/// Money in a short form for chart labels: `$1.2M`, `$350k`, `$900`.
+/// Money in a short form for chart labels: `$1.2M`, `$350k`, `$900` (en-US), `1,2M €` (de-DE).
 pub fn money_short(value: f64, currency: &str) -> String {
-    let symbol = currency_symbol(currency);
-    let sign = if value < 0.0 { "-" } else { "" };
     let v = value.abs();
-    let body = if v >= 1e9 {
-        format!("{}B", trim_zeros(format!("{:.1}", v / 1e9)))
+    let (scaled, suffix) = if v >= 1e9 {
+        (v / 1e9, "B")
     } else if v >= 1e6 {
-        format!("{}M", trim_zeros(format!("{:.1}", v / 1e6)))
+        (v / 1e6, "M")
     } else if v >= 1e3 {
-        format!("{}k", trim_zeros(format!("{:.1}", v / 1e3)))
+        (v / 1e3, "k")
     } else {
-        format!("{v:.0}")
+        (v, "")
     };
-    format!("{sign}{symbol}{body}")
+    // One decimal for the scaled forms, dropped when it is zero; none below a thousand.
+    let decimals = usize::from(!suffix.is_empty() && !format!("{scaled:.1}").ends_with(".0"));
+    let locale = current();
+    let body = format!(
+        "{}{suffix}",
+        locale.number(&rounded(scaled, decimals).0, false)
+    );
+    locale.place_currency(&body, value < 0.0, currency)
 }
 
-fn trim_zeros(s: String) -> String {
-    if s.contains('.') {
-        s.trim_end_matches('0').trim_end_matches('.').to_string()
-    } else {
-        s
-    }
-}
-
-/// A share (0..1) as a percentage: `0.1234` -> `12.3%` with one decimal.
+/// A share (0..1) as a percentage with the locale's sign and spacing: `0.1234` -> `12.3%`
+/// (en-US), `12,3 %` (de-DE) with one decimal.
 pub fn percent(share: f64, decimals: usize) -> String {
     if !share.is_finite() {
         return NOT_MEANINGFUL.to_string();
     }
-    format!("{}%", number(share * 100.0, decimals))
+    current().percent(&rounded(share * 100.0, decimals).0)
+}
+
+/// An ISO date (`1998-06-30`) as the report's locale writes it in full (`30. Juni 1998` in
+/// de-DE, `June 30, 1998` in en-US); unchanged when the policy names no locale, and for text that
+/// is not such a date.
+pub fn date(iso: &str) -> String {
+    current().date(iso)
 }
 
 /// `share` of a total, or NaN (printed as [`NOT_MEANINGFUL`]) when the total is zero or negative:
@@ -142,7 +166,7 @@ pub fn rounded_percents_add_up(shares: &[f64], decimals: usize) -> bool {
 /// short.
 pub fn percent_compact(share: f64) -> String {
     if share == 0.0 {
-        "0%".to_string()
+        percent(0.0, 0)
     } else if (share * 100.0).abs() < 9.95 {
         percent(share, 1)
     } else {
@@ -160,7 +184,52 @@ mod tests {
         assert_eq!(money(1234.5, "USD", 2), "$1,234.50");
         assert_eq!(money(-12.0, "EUR", 2), "-€12.00");
         assert_eq!(money(-0.001, "USD", 2), "$0.00");
-        assert_eq!(money(999.0, "SEK", 0), "SEK 999");
+        // A currency without an en-US symbol prints as its code, spaced as CLDR says.
+        assert_eq!(money(999.0, "SEK", 0), "SEK\u{a0}999");
+        assert_eq!(money(999.0, "", 0), "999");
+    }
+
+    fn in_locale<R>(tag: &str, f: impl FnOnce() -> R) -> R {
+        with_locale(&Rc::new(Locale::new(Some(tag)).unwrap()), f)
+    }
+
+    #[test]
+    fn german_figures_and_dates() {
+        in_locale("de-DE", || {
+            assert_eq!(money(4_044_989.4, "EUR", 0), "4.044.989\u{a0}€");
+            assert_eq!(money(-12.0, "EUR", 2), "-12,00\u{a0}€");
+            assert_eq!(money(2_500_316.0, "USD", 0), "2.500.316\u{a0}$");
+            assert_eq!(thousands(-1_234_567), "-1.234.567");
+            assert_eq!(number(1234.5, 2), "1.234,50");
+            assert_eq!(percent(0.125, 1), "12,5\u{a0}%");
+            assert_eq!(percent_compact(0.0), "0\u{a0}%");
+            assert_eq!(money_short(1_250_000.0, "EUR"), "1,2M\u{a0}€");
+            assert_eq!(money_short(-350_000.0, "EUR"), "-350k\u{a0}€");
+            assert_eq!(date("1998-06-30"), "30. Juni 1998");
+            assert_eq!(date("1998Q2"), "1998Q2");
+            assert_eq!(currency_symbol("EUR"), "€");
+        });
+        // The locale is restored afterwards.
+        assert_eq!(thousands(1000), "1,000");
+        assert_eq!(date("1998-06-30"), "1998-06-30");
+    }
+
+    #[test]
+    fn french_british_and_american_figures() {
+        in_locale("fr-FR", || {
+            assert_eq!(thousands(2_500_316), "2\u{202f}500\u{202f}316");
+            assert_eq!(percent(0.125, 1), "12,5\u{a0}%");
+            assert_eq!(money(1234.5, "EUR", 2), "1\u{202f}234,50\u{a0}€");
+            assert_eq!(date("1998-06-30"), "30 juin 1998");
+        });
+        in_locale("en-GB", || {
+            assert_eq!(money(1234.0, "GBP", 0), "£1,234");
+            assert_eq!(date("1998-06-30"), "30 June 1998");
+        });
+        in_locale("en-US", || {
+            assert_eq!(money(2_500_316.0, "USD", 0), "$2,500,316");
+            assert_eq!(date("1998-06-30"), "June 30, 1998");
+        });
     }
 
     #[test]

@@ -197,6 +197,15 @@ fn num(value: &Value, kwargs: Kwargs, _: &State) -> TeraResult<String> {
     Ok(format::number(number(value)?, decimals(&kwargs, 0)?))
 }
 
+/// `{{ as_of | date }}`: an ISO date as the report's locale writes it (`30. Juni 1998` in
+/// de-DE); unchanged without `report.locale`, and any value that is not a date as it is.
+fn date(value: &Value, _: Kwargs, _: &State) -> TeraResult<Value> {
+    Ok(match value.as_str() {
+        Some(s) => Value::from(format::date(s)),
+        None => value.clone(),
+    })
+}
+
 /// `{{ text | yaml }}`: a quoted YAML scalar (for the front matter).
 struct Yaml;
 impl Filter<&Value, TeraResult<Value>> for Yaml {
@@ -416,6 +425,7 @@ impl Templates {
         tera.register_filter("money", Money(policy.currency.clone()));
         tera.register_filter("pct", pct);
         tera.register_filter("num", num);
+        tera.register_filter("date", date);
         tera.register_filter("yaml", Yaml);
         tera.register_function(
             "chart",

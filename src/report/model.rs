@@ -686,7 +686,11 @@ pub fn check_facts(policy: &Policy, analysis: &Analysis) -> serde_json::Value {
 fn source(analysis: &Analysis) -> String {
     let q = &analysis.quality;
     let window = match (q.first_day, q.last_day) {
-        (Some(first), Some(last)) => format!(", {first} to {last}"),
+        (Some(first), Some(last)) => format!(
+            ", {} to {}",
+            format::date(&first.to_string()),
+            format::date(&last.to_string())
+        ),
         _ => String::new(),
     };
     let unit = match analysis.accounts {
@@ -697,7 +701,7 @@ fn source(analysis: &Analysis) -> String {
         "{}{window}, {} {unit} as of {}",
         q.file,
         format::thousands(analysis.customers as i64),
-        analysis.as_of
+        format::date(&analysis.as_of.to_string())
     )
 }
 

@@ -13,8 +13,11 @@ use crate::workspace::Policy;
 pub struct Inputs<'a> {
     /// The policy.
     pub policy: &'a Policy,
-    /// The report model.
+    /// The report model, figures formatted in the report's locale.
     pub model: &'a Report,
+    /// The report model as `summary.json` states it: figures formatted in en-US whatever the
+    /// report's locale, so scripts read the same file everywhere.
+    pub summary: &'a Report,
     /// The rendered report Markdown.
     pub markdown: &'a str,
     /// The customers with every column.
@@ -89,7 +92,7 @@ fn customers_csv(i: &Inputs) -> Result<Built, Error> {
 }
 
 fn summary_json(i: &Inputs) -> Result<Built, Error> {
-    one("summary.json", super::summary_json(i.model))
+    one("summary.json", super::summary_json(i.summary))
 }
 
 /// Written in quarantine mode only, and then always (only its header when no row was set

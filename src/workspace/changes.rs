@@ -180,6 +180,12 @@ fn settings(w: &Workspace) -> impl Iterator<Item = (&'static str, String)> {
         ("report.template", r.template.clone()),
         ("report.page_size", r.page_size.clone()),
         ("report.top_customers", r.top_customers.to_string()),
+        (
+            "report.locale",
+            r.locale
+                .clone()
+                .unwrap_or_else(|| "(en-US, ISO dates)".into()),
+        ),
     ]
     .into_iter()
 }

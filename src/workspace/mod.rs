@@ -224,6 +224,9 @@ pub struct ReportSettings {
     pub contents: Contents,
     /// The client's colours (`report.brand`); `None` keeps the default palette.
     pub brand: Option<crate::report::style::Brand>,
+    /// The locale figures and dates are written in (`report.locale`, a known tag such as
+    /// `de-DE`); `None`: en-US figures and ISO dates.
+    pub locale: Option<String>,
 }
 
 /// `report.contents`: whether the PDF has a contents page after the title page.
@@ -842,6 +845,7 @@ fn report_settings(
             .map(|c| contents(&c, problems))
             .unwrap_or_default(),
         brand: report.brand.and_then(|b| brand(b, problems)),
+        locale: report.locale.and_then(|l| report_locale(l, problems)),
     }
 }
 
@@ -942,6 +946,35 @@ fn brand(
         }),
         _ => None,
     }
+}
+
+/// `report.locale:` when it names a locale powerbase knows, or a problem at the key with the
+/// nearest one.
+fn report_locale(l: Spanned<String>, problems: &mut Vec<Diagnostic>) -> Option<String> {
+    let wanted = l.value.trim();
+    let known = crate::data::LOCALES;
+    let language = |t: &str| t.split('-').next().unwrap_or(t).to_string();
+    if known.iter().any(|k| *k == wanted || language(k) == wanted) {
+        return Some(wanted.to_string());
+    }
+    let names: Vec<String> = known.iter().map(|k| k.to_string()).collect();
+    let near = crate::ident::closest(&names, wanted)
+        .map_or(String::new(), |n| format!("did you mean `{n}`? "));
+    problems.push(
+        Diagnostic::at(
+            at(POLICY_FILE, &l),
+            format!(
+                "report.locale: `{}` is not a locale powerbase knows",
+                l.value
+            ),
+        )
+        .code("report/bad-locale")
+        .with_help(format!(
+            "{near}the locales are {} (or a language alone, such as `de`)",
+            known.join(", ")
+        )),
+    );
+    None
 }
 
 /// `page_size:` as written, or a problem with the nearest size the PDF renderer knows.

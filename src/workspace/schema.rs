@@ -395,6 +395,12 @@ pub struct ReportSection {
     /// default palette, whose shades stay distinct when printed in greyscale.
     #[schemars(with = "Option<BrandSection>")]
     pub brand: Option<Spanned<BrandSection>>,
+    /// The locale the report writes figures and dates in (`de-DE`, `fr-FR`, `en-GB`, ...): digit
+    /// grouping, decimal separator, the currency symbol and its place, the percent sign and long
+    /// dates, from CLDR. Default `en-US` with ISO dates. `customers.csv` and `summary.json` are
+    /// the same in every locale.
+    #[schemars(with = "Option<String>")]
+    pub locale: Option<Spanned<String>>,
 }
 
 /// `report.contents:` as editors see it: `true`, `false` or `auto`.

@@ -10,6 +10,7 @@ use super::layout::{emit, fit_text, line_cmds, Cmd, Geometry};
 use super::paint;
 use super::table::column_widths;
 use super::text::{break_lines, measure, Span, TextSpec};
+use crate::report::format::date;
 use crate::report::style::fonts::Face;
 use crate::report::style::palette::{INK, LIGHT, MID, MUTED, NAVY};
 
@@ -73,8 +74,8 @@ pub(super) fn running_header_footer(
         missing,
     );
     let dates = match &fm.issued {
-        Some(issued) => format!("As of {} \u{b7} Issued {issued}", fm.as_of),
-        None => format!("As of {}", fm.as_of),
+        Some(issued) => format!("As of {} \u{b7} Issued {}", date(&fm.as_of), date(issued)),
+        None => format!("As of {}", date(&fm.as_of)),
     };
     let left = fit_text(&dates, Face::Regular, size, tw * 0.4);
     paint::text_resolved(
@@ -193,10 +194,11 @@ pub(super) fn title_page_ops(
     });
 
     // Who, when, by whom: three columns of label over value, near the foot of the page.
+    let (as_of, issued) = (date(&fm.as_of), date(fm.issued.as_deref().unwrap_or("")));
     let rows: Vec<(&str, &str)> = [
         ("PREPARED FOR", fm.client.as_str()),
-        ("AS OF", fm.as_of.as_str()),
-        ("ISSUED", fm.issued.as_deref().unwrap_or("")),
+        ("AS OF", as_of.as_str()),
+        ("ISSUED", issued.as_str()),
         ("VERSION", fm.version().unwrap_or("")),
         ("PREPARED BY", fm.prepared_by.as_str()),
     ]
