@@ -125,7 +125,7 @@ fn chart_words(pages: &[BoxPage], title: &str) -> Vec<Word> {
         let caption = page
             .words
             .iter()
-            .filter(|w| w.text == "Figure" && w.y0 > top.y0)
+            .filter(|w| w.text == "Exhibit" && w.y0 > top.y0)
             .map(|w| w.y0)
             .fold(f64::INFINITY, f64::min);
         return page

@@ -18,9 +18,20 @@ const BOTTOM_MARGIN: f64 = 64.0;
 /// The most a page but the last may be empty.
 const MAX_EMPTY: f64 = 0.25;
 /// No chart shrinks under this share of its natural height: its plot area at half height
-/// (`MIN_SQUEEZE`) and the whole drawing at no less than 7/7.5 of its size (its smallest text at
-/// 7 pt) leave the Pareto and whale curves, the most squeezable charts, at 62%.
-const MIN_CHART_SHARE: f64 = 0.6;
+/// (`MIN_SQUEEZE`) and the whole drawing at no less than its smallest text at 7 pt leave the
+/// Pareto and whale curves, the most squeezable charts, at 62%, the tier bars at 66% and the RFM
+/// grid, whose cells hold two lines of text, at 84% (a unit test in src/report/charts/layout.rs
+/// holds the layout to these shares).
+const MIN_CHART_SHARE: f64 = 0.62;
+
+/// The least share of its natural height the chart titled `title` can be drawn at.
+fn min_chart_share(title: &str) -> f64 {
+    match title {
+        "Customers, revenue and margin by tier" => 0.66,
+        "Customers by recency and frequency" => 0.84,
+        _ => MIN_CHART_SHARE,
+    }
+}
 /// Word boxes at least this high are set in a level-1 or level-2 heading (14.5 pt and more);
 /// body text (9.5 pt) and chart titles (11 pt) are lower.
 const HEADING_BOX: f64 = 15.0;
@@ -190,7 +201,7 @@ fn opening_exhibit_min(page: &Page, md: &str, titles: &[String]) -> Option<f64> 
     let caption_at = title_at
         + page.lines[title_at..]
             .iter()
-            .position(|l| l.text.starts_with("Figure "))?;
+            .position(|l| l.text.starts_with("Exhibit "))?;
     let caption = &page.lines[caption_at];
     let notes = notes(md);
     // The note's last line, among the few lines after the caption.
@@ -202,7 +213,7 @@ fn opening_exhibit_min(page: &Page, md: &str, titles: &[String]) -> Option<f64> 
     let chart_h = caption.top - CAPTION_GAP - chart_top;
     Some(
         (chart_top - page.area_top())
-            + MIN_CHART_SHARE * chart_h
+            + min_chart_share(&page.lines[title_at].text) * chart_h
             + (end.bottom - caption.top + CAPTION_GAP),
     )
 }
@@ -239,10 +250,16 @@ fn check(example: &str, page_size: &str) {
         "{example} {page_size}: {} pages",
         pages.len()
     );
-    let body = &pages[1..];
+    // The body starts after the title page and the contents page(s), lists that end where
+    // they end.
+    let contents = pages[1..]
+        .iter()
+        .take_while(|p| p.lines.first().is_some_and(|l| l.text.trim() == "Contents"))
+        .count();
+    let body = &pages[1 + contents..];
     let mut report = Vec::new();
     for (i, page) in body.iter().enumerate() {
-        let no = i + 2;
+        let no = i + 2 + contents;
         let last = page.lines.last().expect("a body page has text");
         assert!(
             !is_heading(last, &headings),
