@@ -225,11 +225,54 @@ fn an_empty_folder_is_used_and_marked_and_the_marker_is_not_listed() {
         wrote.contains("customers.csv") && !wrote.contains(MARKER),
         "{wrote}"
     );
+    // The marker lists every file written, and nothing else.
+    let listed: Vec<&str> = marker.split_once("\nfiles:\n").unwrap().1.lines().collect();
+    let mut written: Vec<String> = walk(&d).into_iter().filter(|f| f != MARKER).collect();
+    written.sort();
+    assert_eq!(listed, written);
     // Its own folder it replaces, run after run.
-    std::fs::write(d.join("stale.txt"), "left in our folder").unwrap();
     run_ok(ws.path(), &["--quiet", "--out", d.to_str().unwrap()]);
     assert_eq!(entries(&d), OUTPUTS);
     assert_eq!(entries(tmp.path()), ["d"]);
+}
+
+/// Every file under `dir`, as a relative path with `/`.
+fn walk(dir: &Path) -> Vec<String> {
+    let mut files = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let path = e.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if path.is_dir() {
+            files.extend(walk(&path).into_iter().map(|f| format!("{name}/{f}")));
+        } else {
+            files.push(name);
+        }
+    }
+    files
+}
+
+#[test]
+fn a_file_added_to_our_folder_stops_the_run_and_is_kept() {
+    let ws = small();
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path().join("d");
+    run_ok(ws.path(), &["--quiet", "--out", d.to_str().unwrap()]);
+    std::fs::write(d.join("charts").join("my-edit.svg"), "mine").unwrap();
+    std::fs::write(d.join("notes.txt"), "mine too").unwrap();
+    let before = snapshot(&d);
+    let err = run_err(ws.path(), &["--quiet", "--out", d.to_str().unwrap()]);
+    assert!(err.contains("error[output/foreign-files]"), "{err}");
+    assert!(
+        err.contains("2 files powerbase did not write (charts/my-edit.svg, notes.txt)"),
+        "{err}"
+    );
+    assert_eq!(snapshot(&d), before, "nothing changed");
+    assert_eq!(entries(tmp.path()), ["d"], "nothing left beside it");
+    // Moved out, the folder is powerbase's again.
+    std::fs::remove_file(d.join("notes.txt")).unwrap();
+    std::fs::remove_file(d.join("charts").join("my-edit.svg")).unwrap();
+    run_ok(ws.path(), &["--quiet", "--out", d.to_str().unwrap()]);
+    assert_eq!(entries(&d), OUTPUTS);
 }
 
 #[test]

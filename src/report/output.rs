@@ -143,11 +143,21 @@ pub fn write_atomically(
 }
 
 /// The marker's contents: the version that wrote the folder.
-fn marker_text() -> String {
-    format!(
-        "powerbase {}\nThis folder was written by powerbase, which replaces it as a whole on every run.\n",
-        env!("CARGO_PKG_VERSION")
-    )
+fn marker_text(files: &[OutputFile]) -> String {
+    let mut text = format!(
+        "powerbase {}\nThis folder was written by powerbase, which replaces it as a whole on every \
+         run as long as it holds only the files listed here; a file added to it stops the next run \
+         instead of being deleted.\n{}\n",
+        env!("CARGO_PKG_VERSION"),
+        place::FILES_LINE
+    );
+    let mut names: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
+    names.sort_unstable();
+    for name in names {
+        text.push_str(name);
+        text.push('\n');
+    }
+    text
 }
 
 /// Writes the new folder at `staging`: the marker, then every file. Files are not synced one by
@@ -156,7 +166,7 @@ fn marker_text() -> String {
 /// may need the run again.
 fn stage(staging: &Path, files: &[OutputFile]) -> Result<(), Error> {
     fs::create_dir(staging).map_err(io(staging))?;
-    write_file(&staging.join(MARKER), marker_text().as_bytes())?;
+    write_file(&staging.join(MARKER), marker_text(files).as_bytes())?;
     for (i, f) in files.iter().enumerate() {
         let path = staging.join(&f.path);
         if let Some(p) = path.parent() {

@@ -21,6 +21,38 @@ use crate::workspace::POLICY_FILE;
 /// one) is ever replaced. It holds the version that wrote the folder.
 pub const MARKER: &str = ".powerbase-output";
 
+/// The line of the marker after which it lists the files powerbase wrote into the folder, one
+/// relative path (with `/`) per line.
+pub const FILES_LINE: &str = "files:";
+
+/// The files under the marked folder `dir` that its marker does not list: files a person or
+/// another program added, which replacing the folder would delete. A marker without a list
+/// (written by an earlier version) lists nothing to hold against.
+fn foreign_files(dir: &Path) -> io::Result<Vec<String>> {
+    let marker = fs::read_to_string(dir.join(MARKER))?;
+    let Some((_, listed)) = marker.split_once(&format!("\n{FILES_LINE}\n")) else {
+        return Ok(Vec::new());
+    };
+    let listed: std::collections::BTreeSet<&str> = listed.lines().collect();
+    let mut foreign = Vec::new();
+    for entry in walkdir::WalkDir::new(dir).min_depth(1).sort_by_file_name() {
+        let entry = entry.map_err(io::Error::other)?;
+        if entry.file_type().is_dir() {
+            continue;
+        }
+        let rel = entry.path().strip_prefix(dir).unwrap_or(entry.path());
+        let name = rel
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy())
+            .collect::<Vec<_>>()
+            .join("/");
+        if name != MARKER && !listed.contains(name.as_str()) {
+            foreign.push(name);
+        }
+    }
+    Ok(foreign)
+}
+
 /// How to get out of every refusal: nothing was changed, and these are the ways on.
 const WAYS_ON: &str = "choose a new or empty folder with --out (or leave --out away to write to \
                        the workspace's out/ folder), or move or delete the files yourself";
@@ -180,6 +212,20 @@ pub fn check_contents(shown: &Path, target: &Path) -> Result<Existing, Error> {
         return Err(refuse(shown, "output/holds-workspace", why, WAYS_ON));
     }
     if is_marked(target) {
+        let foreign = foreign_files(target).map_err(io_error(target))?;
+        if !foreign.is_empty() {
+            let more = if foreign.len() > 3 { ", ..." } else { "" };
+            let why = format!(
+                "it holds {} file{} powerbase did not write ({}{more}), which replacing the \
+                 folder would delete",
+                foreign.len(),
+                if foreign.len() == 1 { "" } else { "s" },
+                foreign[..foreign.len().min(3)].join(", ")
+            );
+            let help = "move those files out of the folder (it is replaced as a whole on every \
+                        run), or choose another folder with --out";
+            return Err(refuse(shown, "output/foreign-files", why, help));
+        }
         check_writable_tree(shown, target)?;
         return Ok(Existing::Ours);
     }
