@@ -50,6 +50,10 @@ pub const OUTPUTS: &[OutputEntry] = &[
         build: customers_csv,
     },
     OutputEntry {
+        name: super::xlsx::FILE,
+        build: super::xlsx::build,
+    },
+    OutputEntry {
         name: "summary.json",
         build: summary_json,
     },
