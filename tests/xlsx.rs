@@ -123,7 +123,7 @@ fn cdnow() -> (tempfile::TempDir, std::path::PathBuf) {
     let tmp = tempfile::tempdir().unwrap();
     let ws = tmp.path().join("cdnow");
     copy_dir(&repo().join("examples/cdnow"), &ws);
-    run_ok(&ws, &["--quiet"]);
+    run_ok(&ws, &["--quiet", "--issued", "2026-12-03"]);
     (tmp, ws)
 }
 
@@ -394,9 +394,9 @@ fn header_frozen_and_filtered(ws: &Path, columns: usize, customers: usize) {
     let core = part(ws, "docProps/core.xml");
     assert!(
         core.contains(
-            "<dcterms:created xsi:type=\"dcterms:W3CDTF\">1998-06-30T00:00:00Z</dcterms:created>"
+            "<dcterms:created xsi:type=\"dcterms:W3CDTF\">2026-12-03T00:00:00Z</dcterms:created>"
         ),
-        "created on the as-of date: {core}"
+        "created on the date of issue, as report.pdf: {core}"
     );
     assert!(core.contains("<dc:creator>powerbase example workspace</dc:creator>"));
 }
@@ -427,12 +427,22 @@ const ROWS: &str = "id,date,amount\n\
 
 #[test]
 fn same_inputs_same_bytes_with_ids_kept_as_written() {
+    // Two workspaces in different folders, run at different times on the same date of issue.
     let ws = workspace(POLICY, Some(ROWS), &[]);
-    run_ok(ws.path(), &["--quiet"]);
+    let other = workspace(POLICY, Some(ROWS), &[]);
+    let issued = ["--quiet", "--issued", "2026-12-03"];
+    run_ok(ws.path(), &issued);
     let first = std::fs::read(ws.path().join("out/customers.xlsx")).unwrap();
-    run_ok(ws.path(), &["--quiet"]);
-    let second = std::fs::read(ws.path().join("out/customers.xlsx")).unwrap();
-    assert!(first == second, "two runs give the same bytes");
+    run_ok(other.path(), &issued);
+    let second = std::fs::read(other.path().join("out/customers.xlsx")).unwrap();
+    assert!(first == second, "the same inputs give the same bytes");
+    // The date of issue is the one thing outside the data that reaches the file.
+    run_ok(other.path(), &["--quiet", "--issued", "2026-12-04"]);
+    let later = std::fs::read(other.path().join("out/customers.xlsx")).unwrap();
+    assert!(
+        first != later,
+        "another date of issue, another creation date"
+    );
 
     let sheets = sheets(ws.path());
     let rows: Vec<&[Data]> = sheets[0].1.rows().collect();
@@ -454,4 +464,133 @@ fn same_inputs_same_bytes_with_ids_kept_as_written() {
         styles.contains(r#"formatCode="[$€]#,##0.00""#),
         "money in euros"
     );
+}
+
+/// The files and folders of `dir`, sorted, the marker included.
+fn entries(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+/// [`POLICY`] with `report.formats` set to `formats` (YAML).
+fn with_formats(formats: &str) -> String {
+    format!("{POLICY}report:\n  formats: {formats}\n")
+}
+
+#[test]
+fn report_formats_choose_the_optional_files() {
+    let always = ["charts", "customers.csv", "report.md", "summary.json"];
+    let written = |formats: Option<&str>| {
+        let policy = formats.map_or(POLICY.to_string(), with_formats);
+        let ws = workspace(&policy, Some(ROWS), &[]);
+        run_ok(ws.path(), &["--quiet"]);
+        let mut names = entries(&ws.path().join("out"));
+        names.retain(|n| !always.contains(&n.as_str()) && n != ".powerbase-output");
+        names
+    };
+    assert_eq!(
+        written(None),
+        ["customers.xlsx", "report.pdf"],
+        "both by default"
+    );
+    assert_eq!(written(Some("[pdf]")), ["report.pdf"]);
+    assert_eq!(written(Some("[xlsx]")), ["customers.xlsx"]);
+    assert_eq!(
+        written(Some("[XLSX, pdf, xlsx]")),
+        ["customers.xlsx", "report.pdf"]
+    );
+    assert!(
+        written(Some("[]")).is_empty(),
+        "only the files always written"
+    );
+}
+
+#[test]
+fn a_format_left_out_leaves_no_old_file_behind() {
+    let ws = workspace(POLICY, Some(ROWS), &[]);
+    run_ok(ws.path(), &["--quiet"]);
+    let out = ws.path().join("out");
+    assert!(out.join("customers.xlsx").is_file());
+    // The folder is powerbase's (it carries the marker) and is replaced as a whole: the workbook
+    // of the earlier run goes with it, so no stale file is mistaken for this run's.
+    std::fs::write(ws.path().join("powerbase.yaml"), with_formats("[pdf]")).unwrap();
+    run_ok(ws.path(), &["--quiet"]);
+    assert_eq!(
+        entries(&out),
+        [
+            ".powerbase-output",
+            "charts",
+            "customers.csv",
+            "report.md",
+            "report.pdf",
+            "summary.json"
+        ]
+    );
+    // A folder holding a workbook powerbase did not write (no marker) is refused, and the
+    // workbook is left as it was.
+    let elsewhere = tempfile::tempdir().unwrap();
+    let foreign = elsewhere.path().join("deliverables");
+    std::fs::create_dir(&foreign).unwrap();
+    std::fs::write(foreign.join("customers.xlsx"), b"the client's own").unwrap();
+    let err = run_err(
+        ws.path(),
+        &["--quiet", "--out", &foreign.display().to_string()],
+    );
+    assert!(err.contains("output/not-ours"), "{err}");
+    assert_eq!(
+        std::fs::read(foreign.join("customers.xlsx")).unwrap(),
+        b"the client's own"
+    );
+}
+
+/// `check --format json` of `dir`: the problems.
+fn problems(dir: &Path) -> Vec<serde_json::Value> {
+    let out = command("check", dir, &["--format", "json"]);
+    assert_eq!(out.status.code(), Some(1), "check fails");
+    let value: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
+    value.as_array().unwrap().clone()
+}
+
+#[test]
+fn an_unknown_format_or_slides_fails_check_at_its_line() {
+    let policy = format!("{POLICY}report:\n  formats:\n    - pdf\n    - xls\n    - slides\n");
+    let ws = workspace(&policy, Some(ROWS), &[]);
+    let list = problems(ws.path());
+    let codes: Vec<&str> = list.iter().map(|d| d["code"].as_str().unwrap()).collect();
+    assert_eq!(
+        codes,
+        ["report/unknown-format", "report/slides-not-available"]
+    );
+    let (unknown, slides) = (&list[0], &list[1]);
+    // After POLICY's lines: `report:`, `formats:`, `- pdf`, then `- xls`.
+    let xls_line = POLICY.lines().count() as u64 + 4;
+    assert_eq!(unknown["line"].as_u64(), Some(xls_line));
+    assert_eq!(
+        unknown["column"].as_u64(),
+        Some(7),
+        "at the name, after `    - `"
+    );
+    assert_eq!(unknown["message"], "report.formats: unknown format `xls`");
+    let help = unknown["help"].as_str().unwrap();
+    assert!(help.starts_with("did you mean `xlsx`?"), "{help}");
+    assert!(
+        help.contains("`pdf` (report.pdf), `xlsx` (customers.xlsx)"),
+        "names the known formats: {help}"
+    );
+    assert_eq!(slides["line"].as_u64(), Some(xls_line + 1));
+    assert!(
+        slides["message"]
+            .as_str()
+            .unwrap()
+            .contains("not available yet"),
+        "{slides}"
+    );
+    // `run` refuses the policy as `check` does, before writing anything.
+    let err = run_err(ws.path(), &["--quiet"]);
+    assert!(err.contains("report/unknown-format"), "{err}");
+    assert!(!ws.path().join("out").exists());
 }

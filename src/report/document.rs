@@ -134,6 +134,7 @@ mod tests {
             issued: issued.map(|d| Day::parse_iso(d).unwrap()),
             status: DocStatus::Draft,
             classification: Some("Confidential".into()),
+            formats: crate::workspace::default_formats(),
         }
     }
 

@@ -12,8 +12,8 @@
 //!   columns the check reads.
 //!
 //! Column widths come from the longest value written in each column. The document properties
-//! are fixed (the creation date is the as-of date, as in `report.pdf`), so the same inputs give
-//! the same bytes. A table Excel cannot hold (more rows than a sheet has, a text longer than a
+//! are fixed (the creation date is the date of issue, as in `report.pdf`), so the same inputs and
+//! date of issue give the same bytes. A table Excel cannot hold (more rows than a sheet has, a text longer than a
 //! cell takes) leaves the file out with a warning: `customers.csv` holds every customer.
 
 use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook, Worksheet, XlsxError};
@@ -25,11 +25,11 @@ use super::rows::Columns;
 use super::OutputFile;
 use crate::engine::tree;
 use crate::error::{Diagnostic, Error};
-use crate::metrics::{CustomerTable, Value};
+use crate::metrics::Value;
 use crate::workspace::Severity;
 
 /// The file's name in the output folder.
-pub const FILE: &str = "customers.xlsx";
+pub const FILE: &str = crate::workspace::OutputFormat::Xlsx.file();
 
 /// Rows of an Excel sheet, the header included.
 const MAX_ROWS: usize = 1_048_576;
@@ -287,7 +287,7 @@ fn excel_date(d: crate::data::Day) -> Option<ExcelDateTime> {
 fn workbook(i: &Inputs, columns: &Columns, lists: &[Option<CallList>]) -> Result<Vec<u8>, Problem> {
     let s = Styles::new(&i.model.currency);
     let mut book = Workbook::new();
-    book.set_properties(&properties(i.model, i.table));
+    book.set_properties(&properties(i.model));
     customers_sheet(book.add_worksheet_with_constant_memory()?, i, columns, &s)?;
     tiers_sheet(book.add_worksheet(), i.model, &s)?;
     findings_sheet(
@@ -300,9 +300,11 @@ fn workbook(i: &Inputs, columns: &Columns, lists: &[Option<CallList>]) -> Result
     Ok(book.save_to_buffer()?)
 }
 
-/// Fixed document properties: nothing in them depends on when or where the run happened.
-fn properties(model: &Report, table: &CustomerTable) -> DocProperties {
-    let created = excel_date(table.as_of)
+/// Fixed document properties: the creation date is the date of issue, as in report.pdf (set by
+/// `run --issued`, `report.issued` or `SOURCE_DATE_EPOCH`, else today), and nothing else in them
+/// depends on when or where the run happened.
+fn properties(model: &Report) -> DocProperties {
+    let created = excel_date(model.document.issued)
         .unwrap_or_else(|| ExcelDateTime::from_ymd(1980, 1, 1).expect("a valid date"));
     DocProperties::new()
         .set_title(&model.title)

@@ -5,6 +5,7 @@
 pub mod builtin;
 pub mod changes;
 mod files;
+mod formats;
 pub mod investment;
 pub mod names;
 pub mod overrides;
@@ -19,6 +20,7 @@ use std::sync::Arc;
 
 use serde_saphyr::Spanned;
 
+pub use formats::{default_formats, OutputFormat};
 pub use names::{Kind, NameTable};
 pub use schema::{json_schema, Level, ParamValue, Severity};
 pub use source::{FileSource, Folder, GitRevision, Memory};
@@ -220,6 +222,9 @@ pub struct ReportSettings {
     pub status: DocStatus,
     /// The confidentiality marking (`report.classification`), trimmed; never empty.
     pub classification: Option<String>,
+    /// The optional deliverables to write (`report.formats`), each once, in
+    /// [`OutputFormat::ALL`] order.
+    pub formats: Vec<OutputFormat>,
 }
 
 /// `report.status`: how far the document is from its final form.
@@ -803,6 +808,7 @@ fn report_settings(
             .classification
             .map(|c| c.trim().to_string())
             .filter(|c| !c.is_empty()),
+        formats: formats::formats(report.formats, problems),
     }
 }
 

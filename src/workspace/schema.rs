@@ -385,6 +385,10 @@ pub struct ReportSection {
     /// A confidentiality marking on the title page and every page's footer, such as
     /// `Confidential - board only`.
     pub classification: Option<String>,
+    /// The optional deliverables written besides customers.csv, summary.json and report.md:
+    /// `pdf` (report.pdf), `xlsx` (customers.xlsx). Default: both.
+    #[schemars(with = "Option<Vec<String>>")]
+    pub formats: Option<Spanned<Vec<Spanned<String>>>>,
 }
 
 /// The JSON Schema of policy files (`powerbase.yaml` and `rules/**/*.yaml`), for editors: with
