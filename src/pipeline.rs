@@ -961,7 +961,8 @@ pub struct RunSummary {
     pub printed: Vec<String>,
     /// The workspace currency.
     pub currency: String,
-    /// What the reader should know about the rendered report (missing glyphs, unknown images).
+    /// What the reader should know about the rendered outputs (missing glyphs, unknown images,
+    /// a workbook left out), each naming its file.
     pub warnings: Vec<String>,
     /// What could not be cleaned up around the output folder (the outputs are complete all the same).
     pub output_warnings: Vec<String>,

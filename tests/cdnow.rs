@@ -164,10 +164,11 @@ fn example_workspace_runs_and_is_deterministic() {
     let first: Vec<(String, Vec<u8>)> = read_tree(&ws.join("out"));
     run_ok(&ws, &["--quiet"]);
     let second = read_tree(&ws.join("out"));
-    // Ten outputs (six charts, `trends` among them) and the .powerbase-output marker.
+    // Eleven outputs (six charts, `trends` among them; customers.xlsx) and the
+    // .powerbase-output marker.
     assert_eq!(
         first.len(),
-        11,
+        12,
         "{:?}",
         first.iter().map(|f| &f.0).collect::<Vec<_>>()
     );

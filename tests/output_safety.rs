@@ -29,10 +29,11 @@ tiers:
 const CSV: &str = "id,day,amount\na,2024-01-05,80.00\na,2024-03-01,60.50\nb,2024-03-01,10\n";
 
 /// The files of a run: the marker and the outputs.
-const OUTPUTS: [&str; 6] = [
+const OUTPUTS: [&str; 7] = [
     MARKER,
     "charts",
     "customers.csv",
+    "customers.xlsx",
     "report.md",
     "report.pdf",
     "summary.json",

@@ -78,7 +78,8 @@ fn parse_share(s: &str) -> Result<powerbase::data::Share, String> {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Run the workspace: load the data, compute metrics, assign tiers, and write customers.csv,
-    /// summary.json, report.md, report.pdf and charts/ to the output folder.
+    /// summary.json, report.md, charts/ and the formats of `report.formats` (report.pdf and
+    /// customers.xlsx by default) to the output folder.
     ///
     /// The output folder is replaced as a whole, in one atomic step: a failed or interrupted run
     /// leaves the previous outputs as they were. powerbase only replaces a folder it made itself

@@ -61,13 +61,15 @@ fn sources(out: &mut impl Write, summary: &RunSummary) -> std::io::Result<()> {
     Ok(())
 }
 
-/// What scripts printed and what the PDF layout and the join warned about.
+/// What scripts printed and what the outputs (the PDF layout, the workbook) and the join warned
+/// about.
 fn notes(err: &mut impl Write, summary: &RunSummary) -> std::io::Result<()> {
     for line in &summary.printed {
         writeln!(err, "script: {line}")?;
     }
     for warning in &summary.warnings {
-        writeln!(err, "warning: report.pdf: {warning}")?;
+        // Each names its file (`report.pdf: ...`, `customers.xlsx was not written: ...`).
+        writeln!(err, "warning: {warning}")?;
     }
     for warning in &summary.output_warnings {
         writeln!(err, "warning: {warning}")?;

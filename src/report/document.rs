@@ -146,6 +146,7 @@ mod tests {
             contents: Contents::Auto,
             brand: None,
             locale: None,
+            formats: crate::workspace::default_formats(),
         }
     }
 

@@ -1,5 +1,5 @@
 //! Stage 6: what the client reads. The template context, Markdown through Tera, the customer table
-//! as CSV, the summary as JSON, and the output folder written all at once.
+//! as CSV and as an Excel workbook, the summary as JSON, and the output folder written all at once.
 
 pub mod charts;
 mod context;
@@ -20,6 +20,7 @@ pub mod profile;
 pub mod rejects;
 pub mod rows;
 pub mod style;
+pub mod xlsx;
 
 pub use charts::{chart_entry, charts_of, ChartEntry, CHARTS};
 pub use context::context;

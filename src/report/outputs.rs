@@ -1,5 +1,6 @@
 //! The output files of a run, by name: each entry builds its files from the rendered inputs, so
-//! adding an output is one entry here.
+//! adding an output is one entry here. An entry of an optional format (`report.formats`) is built
+//! only when the policy asks for it.
 
 use super::charts::{self, svg};
 use super::model::Report;
@@ -7,7 +8,7 @@ use super::{pdf, OutputFile};
 use crate::engine::Evaluation;
 use crate::error::{Diagnostic, Error};
 use crate::metrics::CustomerTable;
-use crate::workspace::Policy;
+use crate::workspace::{OutputFormat, Policy};
 
 /// What every output is built from.
 pub struct Inputs<'a> {
@@ -34,7 +35,7 @@ pub struct Inputs<'a> {
 pub struct Built {
     /// The files, paths relative to the output folder.
     pub files: Vec<OutputFile>,
-    /// Warnings (missing glyphs, unknown images in the PDF).
+    /// Warnings (missing glyphs, unknown images in the PDF), each naming its file.
     pub warnings: Vec<String>,
 }
 
@@ -42,6 +43,8 @@ pub struct Built {
 pub struct OutputEntry {
     /// Its file (or folder, `charts/`) in the output folder.
     pub name: &'static str,
+    /// The `report.formats` entry that asks for it; `None`: written on every run.
+    pub format: Option<OutputFormat>,
     /// Builds it.
     pub build: fn(&Inputs) -> Result<Built, Error>,
 }
@@ -50,26 +53,37 @@ pub struct OutputEntry {
 pub const OUTPUTS: &[OutputEntry] = &[
     OutputEntry {
         name: "customers.csv",
+        format: None,
         build: customers_csv,
     },
     OutputEntry {
+        name: OutputFormat::Xlsx.file(),
+        format: Some(OutputFormat::Xlsx),
+        build: super::xlsx::build,
+    },
+    OutputEntry {
         name: "summary.json",
+        format: None,
         build: summary_json,
     },
     OutputEntry {
         name: "report.md",
+        format: None,
         build: report_md,
     },
     OutputEntry {
-        name: "report.pdf",
+        name: OutputFormat::Pdf.file(),
+        format: Some(OutputFormat::Pdf),
         build: report_pdf,
     },
     OutputEntry {
         name: "rejects.csv",
+        format: None,
         build: rejects_csv,
     },
     OutputEntry {
         name: "charts/",
+        format: None,
         build: chart_svgs,
     },
 ];
@@ -117,7 +131,11 @@ fn report_pdf(i: &Inputs) -> Result<Built, Error> {
             path: "report.pdf".into(),
             bytes: rendered.bytes,
         }],
-        warnings: rendered.warnings,
+        warnings: rendered
+            .warnings
+            .into_iter()
+            .map(|w| format!("report.pdf: {w}"))
+            .collect(),
     })
 }
 
@@ -145,11 +163,19 @@ fn branded_svg(chart: &charts::Chart, brand: Option<&crate::report::style::Brand
     }
 }
 
-/// Every output file, sorted by path, with the builders' warnings in registry order.
+/// Whether a run of `policy` writes `entry`: always, or when `report.formats` names its format.
+pub fn wanted(entry: &OutputEntry, policy: &Policy) -> bool {
+    entry
+        .format
+        .is_none_or(|f| policy.report.formats.contains(&f))
+}
+
+/// Every output file the policy asks for, sorted by path, with the builders' warnings in registry
+/// order.
 pub fn build_all(inputs: &Inputs) -> Result<(Vec<OutputFile>, Vec<String>), Error> {
     let mut files = Vec::new();
     let mut warnings = Vec::new();
-    for entry in OUTPUTS {
+    for entry in OUTPUTS.iter().filter(|e| wanted(e, inputs.policy)) {
         let built = (entry.build)(inputs)?;
         files.extend(built.files);
         warnings.extend(built.warnings);

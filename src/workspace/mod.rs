@@ -5,6 +5,7 @@
 pub mod builtin;
 pub mod changes;
 mod files;
+mod formats;
 pub mod investment;
 pub mod names;
 pub mod overrides;
@@ -19,6 +20,7 @@ use std::sync::Arc;
 
 use serde_saphyr::Spanned;
 
+pub use formats::{default_formats, OutputFormat};
 pub use names::{Kind, NameTable};
 pub use schema::{json_schema, Level, ParamValue, Severity};
 pub use source::{FileSource, Folder, GitRevision, Memory};
@@ -227,6 +229,9 @@ pub struct ReportSettings {
     /// The locale figures and dates are written in (`report.locale`, a known tag such as
     /// `de-DE`); `None`: en-US figures and ISO dates.
     pub locale: Option<String>,
+    /// The optional deliverables to write (`report.formats`), each once, in
+    /// [`OutputFormat::ALL`] order.
+    pub formats: Vec<OutputFormat>,
 }
 
 /// `report.contents`: whether the PDF has a contents page after the title page.
@@ -846,6 +851,7 @@ fn report_settings(
             .unwrap_or_default(),
         brand: report.brand.and_then(|b| brand(b, problems)),
         locale: report.locale.and_then(|l| report_locale(l, problems)),
+        formats: formats::formats(report.formats, problems),
     }
 }
 

@@ -401,6 +401,10 @@ pub struct ReportSection {
     /// the same in every locale.
     #[schemars(with = "Option<String>")]
     pub locale: Option<Spanned<String>>,
+    /// The optional deliverables written besides customers.csv, summary.json and report.md:
+    /// `pdf` (report.pdf), `xlsx` (customers.xlsx). Default: both.
+    #[schemars(with = "Option<Vec<String>>")]
+    pub formats: Option<Spanned<Vec<Spanned<String>>>>,
 }
 
 /// `report.contents:` as editors see it: `true`, `false` or `auto`.
