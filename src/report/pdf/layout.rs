@@ -35,8 +35,6 @@ const TABLE_SIZE: f64 = 8.5;
 const TABLE_LEADING: f64 = 11.4;
 const CELL_PAD_X: f64 = 5.0;
 const CELL_PAD_Y: f64 = 3.6;
-/// How far a table may reach into each side margin when that keeps its words whole.
-const TABLE_SPILL: f64 = 36.0;
 const CODE_SIZE: f64 = 8.2;
 const CODE_LEADING: f64 = 11.4;
 
@@ -563,7 +561,6 @@ impl<'a> Ctx<'a> {
     }
 
     fn table(&mut self, aligns: &[Align], head: &[Vec<Span>], rows: &[Vec<Vec<Span>>]) {
-        let gap = self.block_gap(10.0);
         let ncols = table::column_count(head, rows);
         if ncols == 0 {
             return;
@@ -578,16 +575,26 @@ impl<'a> Ctx<'a> {
                 .to_lowercase()
                 .starts_with("total")
         };
-        let plan = table::plan(
-            head,
-            rows,
-            &|i| is_total(&rows[i]),
-            TABLE_SIZE,
-            CELL_PAD_X,
-            self.width,
-            // Only a table at the left margin (not in a list or quote) may reach into the margins.
-            if self.x == 0.0 { TABLE_SPILL } else { 0.0 },
-        );
+        let bold_row = |i: usize| is_total(&rows[i]);
+        let groups =
+            table::column_groups(head, rows, &bold_row, TABLE_SIZE, CELL_PAD_X, self.width);
+        if groups.len() > 1 {
+            // Too wide even in the smallest type: one table per group of columns.
+            for cols in groups {
+                let pick = |r: &[Vec<Span>]| -> Vec<Vec<Span>> {
+                    cols.iter().map(|&c| cell(r, c)).collect()
+                };
+                let part_rows: Vec<Vec<Vec<Span>>> = rows.iter().map(|r| pick(r)).collect();
+                let part_aligns: Vec<Align> = cols
+                    .iter()
+                    .map(|&c| aligns.get(c).copied().unwrap_or(Align::Auto))
+                    .collect();
+                self.table(&part_aligns, &pick(head), &part_rows);
+            }
+            return;
+        }
+        let gap = self.block_gap(10.0);
+        let plan = table::plan(head, rows, &bold_row, TABLE_SIZE, CELL_PAD_X, self.width);
         let body_spec = TextSpec::new(plan.size);
         let head_spec = TextSpec {
             bold: true,
@@ -678,7 +685,7 @@ impl<'a> Ctx<'a> {
         bottom_align: bool,
     ) -> Piece {
         let widths = &plan.widths;
-        let x0 = self.x - plan.spill;
+        let x0 = self.x;
         let laid: Vec<Vec<Line>> = cells
             .iter()
             .zip(widths)
