@@ -561,6 +561,43 @@ impl<'a> Ctx<'a> {
     }
 
     fn table(&mut self, aligns: &[Align], head: &[Vec<Span>], rows: &[Vec<Vec<Span>>]) {
+        self.table_at(aligns, head, rows, TABLE_SIZE);
+    }
+
+    /// A table too wide even in the smallest type, as one table per group of columns, all in
+    /// the same type size ([`table::split`]); false, and nothing drawn, for a table that fits.
+    fn table_parts(
+        &mut self,
+        aligns: &[Align],
+        head: &[Vec<Span>],
+        rows: &[Vec<Vec<Span>>],
+        bold_row: &dyn Fn(usize) -> bool,
+        base: f64,
+    ) -> bool {
+        let split = table::split(head, rows, bold_row, base, CELL_PAD_X, self.width);
+        if split.groups.len() < 2 {
+            return false;
+        }
+        for cols in &split.groups {
+            let part_rows: Vec<_> = rows.iter().map(|r| table::pick_columns(r, cols)).collect();
+            let part_aligns: Vec<Align> = cols
+                .iter()
+                .map(|&c| aligns.get(c).copied().unwrap_or(Align::Auto))
+                .collect();
+            let part_head = table::pick_columns(head, cols);
+            self.table_at(&part_aligns, &part_head, &part_rows, split.size);
+        }
+        true
+    }
+
+    /// A table whose type starts at `base` points and steps down as far as it must.
+    fn table_at(
+        &mut self,
+        aligns: &[Align],
+        head: &[Vec<Span>],
+        rows: &[Vec<Vec<Span>>],
+        base: f64,
+    ) {
         let ncols = table::column_count(head, rows);
         if ncols == 0 {
             return;
@@ -576,25 +613,11 @@ impl<'a> Ctx<'a> {
                 .starts_with("total")
         };
         let bold_row = |i: usize| is_total(&rows[i]);
-        let groups =
-            table::column_groups(head, rows, &bold_row, TABLE_SIZE, CELL_PAD_X, self.width);
-        if groups.len() > 1 {
-            // Too wide even in the smallest type: one table per group of columns.
-            for cols in groups {
-                let pick = |r: &[Vec<Span>]| -> Vec<Vec<Span>> {
-                    cols.iter().map(|&c| cell(r, c)).collect()
-                };
-                let part_rows: Vec<Vec<Vec<Span>>> = rows.iter().map(|r| pick(r)).collect();
-                let part_aligns: Vec<Align> = cols
-                    .iter()
-                    .map(|&c| aligns.get(c).copied().unwrap_or(Align::Auto))
-                    .collect();
-                self.table(&part_aligns, &pick(head), &part_rows);
-            }
+        if self.table_parts(aligns, head, rows, &bold_row, base) {
             return;
         }
         let gap = self.block_gap(10.0);
-        let plan = table::plan(head, rows, &bold_row, TABLE_SIZE, CELL_PAD_X, self.width);
+        let plan = table::plan(head, rows, &bold_row, base, CELL_PAD_X, self.width);
         let body_spec = TextSpec::new(plan.size);
         let head_spec = TextSpec {
             bold: true,

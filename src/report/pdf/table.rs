@@ -329,6 +329,47 @@ pub fn column_groups(
     vec![(0..n).collect()]
 }
 
+/// A table cut into groups of columns ([`column_groups`]) and the type size they share.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Split {
+    /// The columns of each part, in order; one group of every column for a table that fits.
+    pub groups: Vec<Vec<usize>>,
+    /// The size every part starts from: the smallest any part needs (`base` for one group).
+    pub size: f64,
+}
+
+/// Splits a table too wide for `avail` into groups of columns ([`column_groups`]), set in the
+/// same type size so the parts read as one table.
+pub fn split(
+    head: &[Vec<Span>],
+    rows: &[Vec<Vec<Span>>],
+    bold_row: &dyn Fn(usize) -> bool,
+    base: f64,
+    pad: f64,
+    avail: f64,
+) -> Split {
+    let groups = column_groups(head, rows, bold_row, base, pad, avail);
+    let size = if groups.len() < 2 {
+        base
+    } else {
+        groups
+            .iter()
+            .map(|cols| {
+                let part: Vec<_> = rows.iter().map(|r| pick_columns(r, cols)).collect();
+                plan(&pick_columns(head, cols), &part, bold_row, base, pad, avail).size
+            })
+            .fold(base, f64::min)
+    };
+    Split { groups, size }
+}
+
+/// The cells of `row` in the columns `cols`, an empty cell where the row is short.
+pub fn pick_columns(row: &[Vec<Span>], cols: &[usize]) -> Vec<Vec<Span>> {
+    cols.iter()
+        .map(|&c| row.get(c).cloned().unwrap_or_default())
+        .collect()
+}
+
 /// `n` items in `parts` runs of consecutive indices, the first runs one longer when `n` does
 /// not divide evenly.
 fn balanced(n: usize, parts: usize) -> Vec<std::ops::Range<usize>> {
@@ -575,10 +616,6 @@ mod tests {
         }
     }
 
-    fn pick(row: &[Vec<Span>], cols: &[usize]) -> Vec<Vec<Span>> {
-        cols.iter().map(|&c| row[c].clone()).collect()
-    }
-
     #[test]
     fn a_wide_table_steps_down_and_keeps_numbers_whole() {
         let (head, rows) = wide_table();
@@ -587,8 +624,8 @@ mod tests {
             assert_eq!(groups.len() > 1, avail < 500.0, "{groups:?} at {avail}");
             for cols in groups {
                 assert_eq!(cols[0], 0);
-                let head = pick(&head, &cols);
-                let rows: Vec<_> = rows.iter().map(|r| pick(r, &cols)).collect();
+                let head = pick_columns(&head, &cols);
+                let rows: Vec<_> = rows.iter().map(|r| pick_columns(r, &cols)).collect();
                 let plan = plan(&head, &rows, &|_| false, 8.5, 5.0, avail);
                 assert_whole(&head, &rows, &plan, avail);
             }
@@ -612,6 +649,27 @@ mod tests {
         let sizes: Vec<usize> = groups.iter().map(Vec::len).collect();
         assert!(sizes.iter().max().unwrap() - sizes.iter().min().unwrap() <= 1);
         assert_eq!(balanced(7, 3), vec![0..3, 3..5, 5..7]);
+        // The parts share one size: the smallest any of them needs.
+        let s = split(&head, &rows, &|_| false, 8.5, 5.0, 453.54);
+        assert_eq!(s.groups.len(), 2);
+        let sizes: Vec<f64> = s
+            .groups
+            .iter()
+            .map(|cols| {
+                let part: Vec<_> = rows.iter().map(|r| pick_columns(r, cols)).collect();
+                plan(
+                    &pick_columns(&head, cols),
+                    &part,
+                    &|_| false,
+                    s.size,
+                    5.0,
+                    453.54,
+                )
+                .size
+            })
+            .collect();
+        assert!(sizes.iter().all(|&z| z == s.size), "{sizes:?} {s:?}");
+        assert!(s.size < 8.5);
         // Two columns are never split.
         let two = column_groups(
             &head[..2],
