@@ -1,4 +1,5 @@
-//! Table helpers: which cells are numbers, and how wide each column gets and in what size.
+//! Table helpers: which cells are numbers, how wide each column gets and in what size, and how
+//! a table too wide for the page even in the smallest type splits into groups of columns.
 
 use super::text::{measure_words, plain_text, Span, TextSpec};
 
@@ -142,19 +143,32 @@ struct Column {
     short: f64,
     /// Width of the header on at most two lines.
     head2: f64,
+    /// Width of the header on at most three lines.
+    head3: f64,
     /// Longest line of a body cell.
     body: f64,
     /// Longest line of any cell, the header included.
     full: f64,
 }
 
-/// Width of `text` on at most two lines broken between words, in `spec`.
-fn two_line_width(text: &str, spec: &TextSpec) -> f64 {
+/// Width of `text` on at most `lines` lines broken between words, in `spec`: the narrowest
+/// width at which it takes no more lines.
+fn lines_width(text: &str, spec: &TextSpec, lines: usize) -> f64 {
     let words: Vec<&str> = text.split_whitespace().collect();
     let width = |ws: &[&str]| measure_words(&[Span::plain(ws.join(" "))], spec, usize::MAX).1;
-    (1..words.len())
-        .map(|k| width(&words[..k]).max(width(&words[k..])))
-        .fold(width(&words), f64::min)
+    // best[i]: the narrowest width for the first i words on the lines so far.
+    let n = words.len();
+    let mut best: Vec<f64> = (0..=n).map(|i| width(&words[..i])).collect();
+    for _ in 1..lines {
+        best = (0..=n)
+            .map(|i| {
+                (0..=i)
+                    .map(|k| best[k].max(width(&words[k..i])))
+                    .fold(f64::INFINITY, f64::min)
+            })
+            .collect();
+    }
+    best[n]
 }
 
 /// Measures every column of a table at `base` size; `bold_row(i)` says whether body row `i` is
@@ -188,7 +202,8 @@ fn measure_columns(
     for (c, col) in cols.iter_mut().enumerate() {
         if let Some(cell) = head.get(c) {
             hold(col, cell, &bold_spec);
-            col.head2 = two_line_width(&plain_text(cell), &bold_spec);
+            col.head2 = lines_width(&plain_text(cell), &bold_spec, 2);
+            col.head3 = lines_width(&plain_text(cell), &bold_spec, 3);
         }
         for (i, row) in rows.iter().enumerate() {
             if let Some(cell) = row.get(c) {
@@ -239,8 +254,9 @@ fn one_line(c: &Column) -> f64 {
 /// (names, numbers: [`SHORT_CELL_CHARS`]) on one line and the headers on two, or failing that
 /// the short cells on one line; short cells wrap between words; words over
 /// [`LONG_WORD_CHARS`] characters are hyphenated. The spare width goes first to short cells,
-/// then to the headers (on two lines), then to long text cells, then to one-line headers, so
-/// headers wrap before names and long text wraps before headers take a third line.
+/// then to the headers (on three lines, then on two), then to long text cells, then to
+/// one-line headers, so headers wrap before names and long text wraps before headers take a
+/// third line.
 /// A table whose numbers and short words cannot fit even so is split ([`column_groups`]); if
 /// it is not, its columns shrink in proportion (the last resort, which may break a number).
 /// `bold_row(i)` says whether body row `i` is set bold (a totals row).
@@ -253,7 +269,8 @@ pub fn plan(
     avail: f64,
 ) -> TablePlan {
     let cols = measure_columns(head, rows, bold_row, base);
-    let targets: [fn(&Column) -> f64; 4] = [one_line, |c| c.head2, |c| c.body, |c| c.full];
+    let targets: [fn(&Column) -> f64; 5] =
+        [one_line, |c| c.head3, |c| c.head2, |c| c.body, |c| c.full];
     let finish = |size: f64, pad: f64, min: fn(&Column) -> f64, first: &[fn(&Column) -> f64]| {
         let wants: Vec<Vec<f64>> = first
             .iter()
@@ -294,8 +311,8 @@ pub fn plan(
 
 /// How to split a table too wide for `avail` even at [`FLOOR_SIZE`] with every word over
 /// [`LONG_WORD_CHARS`] hyphenated: groups of columns, each led by the first (label) column,
-/// in order, as few groups as keep every word whole (or, failing that, every number), of
-/// about as many columns each. A table that fits (see [`plan`]) is one group of all its
+/// in order, as few groups as keep every word whole (or, failing that, every word of up to
+/// [`LONG_WORD_CHARS`] characters), of about as many columns each. A table that fits (see [`plan`]) is one group of all its
 /// columns, and so is one of at most two columns.
 pub fn column_groups(
     head: &[Vec<Span>],
@@ -702,6 +719,24 @@ mod tests {
         let p = plan(&head, &rows, &|_| false, 8.5, 5.0, avail + 0.01);
         assert_eq!(p.size, 8.0);
         assert!(p.widths[0] >= width_of(name, 8.0, false) + 10.0 - 1e-6);
+    }
+
+    #[test]
+    fn header_widths_on_a_number_of_lines() {
+        let spec = TextSpec {
+            bold: true,
+            ..TextSpec::new(8.5)
+        };
+        let text = "Occasional Bargain Hunters on 1998-06-30";
+        let w = |t: &str| width_of(t, 8.5, true);
+        assert!((lines_width(text, &spec, 1) - w(text)).abs() < 1e-6);
+        let two = w("Occasional Bargain").max(w("Hunters on 1998-06-30"));
+        assert!((lines_width(text, &spec, 2) - two).abs() < 1e-6);
+        let three = lines_width(text, &spec, 3);
+        assert!(three < two && three >= w("Hunters on").max(w("1998-06-30")) - 1e-6);
+        let widest = w("Occasional").max(w("1998-06-30"));
+        assert!((lines_width(text, &spec, 9) - widest).abs() < 1e-6);
+        assert_eq!(lines_width("", &spec, 2), 0.0);
     }
 
     #[test]
