@@ -3,11 +3,14 @@
 //! and Letter through the binary and read back with poppler's `pdftotext`. Every number, money
 //! amount, percentage and date of report.md must read back unbroken from the PDF, every tier
 //! name whole (in the tier chart, as a line of the PDF and a text of charts/tiers.svg), and no
-//! word shorter than 12 letters may be split. Needs poppler-utils on PATH.
+//! word of 12 letters or fewer may be split. With `--compare-as-of` the report adds the movement
+//! matrix, a 10-column table too wide for the page: it too must keep every figure whole (each
+//! occurrence), and no word outside the charts may reach into the side margins (read from the
+//! word boxes of `pdftotext -bbox`). Needs poppler-utils on PATH.
 
 mod support;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::process::Command;
 
@@ -94,16 +97,25 @@ fn trim(token: &str) -> &str {
 /// Numbers, money amounts, percentages and dates: tokens that start with a digit, sign or
 /// currency symbol, hold a digit and nothing but digits, separators, signs and units.
 fn figures(text: &str) -> BTreeSet<String> {
-    text.split(|c: char| c.is_whitespace() || c == '|')
+    figure_counts(text).into_keys().collect()
+}
+
+/// How often each figure (see [`figures`]) occurs in `text`.
+fn figure_counts(text: &str) -> BTreeMap<String, usize> {
+    let mut counts = BTreeMap::new();
+    for t in text
+        .split(|c: char| c.is_whitespace() || c == '|')
         .map(trim)
-        .filter(|t| {
-            t.chars().any(|c| c.is_ascii_digit())
-                && t.starts_with(|c: char| c.is_ascii_digit() || "+-−$€£".contains(c))
-                && t.chars()
-                    .all(|c| c.is_ascii_digit() || ",.+-−$€£%".contains(c))
-        })
-        .map(str::to_string)
-        .collect()
+    {
+        if t.chars().any(|c| c.is_ascii_digit())
+            && t.starts_with(|c: char| c.is_ascii_digit() || "+-−$€£".contains(c))
+            && t.chars()
+                .all(|c| c.is_ascii_digit() || ",.+-−$€£%".contains(c))
+        {
+            *counts.entry(t.to_string()).or_insert(0) += 1;
+        }
+    }
+    counts
 }
 
 /// Words of letters only, from text split at whitespace and punctuation other than a hyphen at
@@ -138,18 +150,81 @@ fn chart_words(pages: &[BoxPage], title: &str) -> Vec<Word> {
     panic!("no chart titled {title} in the PDF");
 }
 
-fn check_page_size(page_size: &str) {
+/// Page width in points and the text area's left and right edges (the report's margins).
+fn text_area(page_size: &str) -> (f64, f64) {
+    let width = match page_size {
+        "A4" => 595.28,
+        "Letter" => 612.0,
+        other => panic!("no width for {other}"),
+    };
+    (70.87, width - 70.87)
+}
+
+/// The vertical extent of each chart on a page: from its title (the first text of an SVG in
+/// `charts`) down to the next "Figure" caption.
+fn chart_bands(page: &BoxPage, charts: &Path) -> Vec<(f64, f64)> {
+    let mut bands = Vec::new();
+    for entry in std::fs::read_dir(charts).unwrap() {
+        let texts = svg_texts(&std::fs::read_to_string(entry.unwrap().path()).unwrap());
+        let Some(top) = texts.first().and_then(|t| find_whole(&page.words, t)) else {
+            continue;
+        };
+        let caption = page
+            .words
+            .iter()
+            .filter(|w| w.text == "Figure" && w.y0 > top.y0)
+            .map(|w| w.y1)
+            .fold(f64::INFINITY, f64::min);
+        bands.push((top.y0 - 1.0, caption));
+    }
+    bands
+}
+
+/// Every word of every page outside the charts (the tables, the text, the running header and
+/// footer) lies within the text area's x range: no table reaches into the side margins.
+fn check_inside_text_area(pdf: &Path, charts: &Path, page_size: &str) {
+    let (left, right) = text_area(page_size);
+    let mut table_words = 0;
+    for (p, page) in bbox_pages(pdf).iter().enumerate() {
+        let bands = chart_bands(page, charts);
+        let outside_charts = page
+            .words
+            .iter()
+            .filter(|w| !bands.iter().any(|&(y0, y1)| w.y0 >= y0 && w.y1 <= y1));
+        for w in outside_charts {
+            table_words += usize::from(w.text == "Total");
+            assert!(
+                w.x0 >= left - 0.5 && w.x1 <= right + 0.5,
+                "{page_size}: `{}` on page {} at x {:.1}..{:.1}, outside {left:.1}..{right:.1}",
+                w.text,
+                p + 1,
+                w.x0,
+                w.x1
+            );
+        }
+    }
+    assert!(
+        table_words >= 2,
+        "{page_size}: the tables' Total rows are checked"
+    );
+}
+
+/// Runs the workspace at `page_size` with `args` and reads the PDF back: every figure whole,
+/// every tier name on one line, no word of 12 letters or fewer split or hyphenated, every word
+/// inside the text area.
+fn check_page_size(page_size: &str, args: &[&str]) {
     let ws = workspace(page_size);
-    run_ok(ws.path(), &["--quiet"]);
+    let mut all_args = vec!["--quiet"];
+    all_args.extend_from_slice(args);
+    run_ok(ws.path(), &all_args);
     let out = ws.path().join("out");
     // To look at the pages: PDF_LAYOUT_KEEP=/some/folder cargo test --test pdf_layout
     if let Some(keep) = std::env::var_os("PDF_LAYOUT_KEEP") {
-        copy_dir(&out, &Path::new(&keep).join(page_size));
-        copy_dir(
-            ws.path(),
-            &Path::new(&keep).join(page_size).join("workspace"),
-        );
+        let name = format!("{page_size}{}", args.join("_"));
+        copy_dir(&out, &Path::new(&keep).join(&name));
+        copy_dir(ws.path(), &Path::new(&keep).join(&name).join("workspace"));
     }
+    check_inside_text_area(&out.join("report.pdf"), &out.join("charts"), page_size);
     let md = std::fs::read_to_string(out.join("report.md")).unwrap();
     let pdf = out.join("report.pdf");
     let layout = pdftotext(&pdf, true);
@@ -177,6 +252,21 @@ fn check_page_size(page_size: &str) {
         broken.is_empty(),
         "{page_size}: figures not read back whole: {broken:?}"
     );
+    // Every occurrence too: a figure broken in one table but whole in another reads back fewer
+    // times than the Markdown has it.
+    let pdf_counts = figure_counts(&raw);
+    let fewer: Vec<(String, usize, usize)> = figure_counts(&md)
+        .into_iter()
+        .map(|(f, n)| {
+            let read = pdf_counts.get(&f).copied().unwrap_or(0);
+            (f, n, read)
+        })
+        .filter(|&(_, n, read)| read < n)
+        .collect();
+    assert!(
+        fewer.is_empty(),
+        "{page_size}: figures read back fewer times than written (figure, written, read): {fewer:?}"
+    );
 
     // Every tier name reads back whole, on one line of the PDF and in the tier chart's SVG.
     let svg = std::fs::read_to_string(out.join("charts/tiers.svg")).unwrap();
@@ -197,7 +287,7 @@ fn check_page_size(page_size: &str) {
         assert!(!chart_texts.iter().any(|t| t.contains('…')), "no ellipsis");
     }
 
-    // No word of fewer than 12 letters is split: every word of the PDF that is not a word of the
+    // No word of 12 letters or fewer is split: every word of the PDF that is not a word of the
     // Markdown or the charts is no piece of a short one.
     let mut vocabulary: BTreeSet<String> = words(&md).into_iter().collect();
     for entry in std::fs::read_dir(out.join("charts")).unwrap() {
@@ -206,7 +296,7 @@ fn check_page_size(page_size: &str) {
     }
     let short: Vec<&String> = vocabulary
         .iter()
-        .filter(|w| w.chars().filter(|c| c.is_alphabetic()).count() < 12)
+        .filter(|w| w.chars().filter(|c| c.is_alphabetic()).count() <= 12)
         .collect();
     let known = |w: &str| {
         vocabulary.contains(w)
@@ -231,7 +321,13 @@ fn check_page_size(page_size: &str) {
             );
         }
     }
-    for piece in ["Revenu", "Gelegenheitskun", "Strategic Platinu"] {
+    for piece in [
+        "Revenu",
+        "Gelegenheitskun",
+        "Strategic Platinu",
+        "Occasio",
+        "Einmalkäu",
+    ] {
         assert!(
             !layout.lines().any(|l| l.trim_end().ends_with(piece)),
             "{page_size}: `{piece}` ends a line"
@@ -275,10 +371,22 @@ fn letter_charts_name_every_tier_whole() {
 
 #[test]
 fn a4_reads_back_whole_numbers_and_names() {
-    check_page_size("A4");
+    check_page_size("A4", &[]);
 }
 
 #[test]
 fn letter_reads_back_whole_numbers_and_names() {
-    check_page_size("Letter");
+    check_page_size("Letter", &[]);
+}
+
+/// With an earlier date the report adds the movement matrix: a 10-column table of counts and
+/// money under eight long tier names, too wide for the page even in the smallest type.
+#[test]
+fn a4_movement_matrix_keeps_numbers_and_short_words_whole_inside_the_text_area() {
+    check_page_size("A4", &["--compare-as-of", "1997-12-31"]);
+}
+
+#[test]
+fn letter_movement_matrix_keeps_numbers_and_short_words_whole_inside_the_text_area() {
+    check_page_size("Letter", &["--compare-as-of", "1997-12-31"]);
 }

@@ -35,8 +35,6 @@ const TABLE_SIZE: f64 = 8.5;
 const TABLE_LEADING: f64 = 11.4;
 const CELL_PAD_X: f64 = 5.0;
 const CELL_PAD_Y: f64 = 3.6;
-/// How far a table may reach into each side margin when that keeps its words whole.
-const TABLE_SPILL: f64 = 36.0;
 const CODE_SIZE: f64 = 8.2;
 const CODE_LEADING: f64 = 11.4;
 
@@ -569,7 +567,43 @@ impl<'a> Ctx<'a> {
     }
 
     fn table(&mut self, aligns: &[Align], head: &[Vec<Span>], rows: &[Vec<Vec<Span>>]) {
-        let gap = self.block_gap(10.0);
+        self.table_at(aligns, head, rows, TABLE_SIZE);
+    }
+
+    /// A table too wide even in the smallest type, as one table per group of columns, all in
+    /// the same type size ([`table::split`]); false, and nothing drawn, for a table that fits.
+    fn table_parts(
+        &mut self,
+        aligns: &[Align],
+        head: &[Vec<Span>],
+        rows: &[Vec<Vec<Span>>],
+        bold_row: &dyn Fn(usize) -> bool,
+        base: f64,
+    ) -> bool {
+        let split = table::split(head, rows, bold_row, base, CELL_PAD_X, self.width);
+        if split.groups.len() < 2 {
+            return false;
+        }
+        for cols in &split.groups {
+            let part_rows: Vec<_> = rows.iter().map(|r| table::pick_columns(r, cols)).collect();
+            let part_aligns: Vec<Align> = cols
+                .iter()
+                .map(|&c| aligns.get(c).copied().unwrap_or(Align::Auto))
+                .collect();
+            let part_head = table::pick_columns(head, cols);
+            self.table_at(&part_aligns, &part_head, &part_rows, split.size);
+        }
+        true
+    }
+
+    /// A table whose type starts at `base` points and steps down as far as it must.
+    fn table_at(
+        &mut self,
+        aligns: &[Align],
+        head: &[Vec<Span>],
+        rows: &[Vec<Vec<Span>>],
+        base: f64,
+    ) {
         let ncols = table::column_count(head, rows);
         if ncols == 0 {
             return;
@@ -584,16 +618,12 @@ impl<'a> Ctx<'a> {
                 .to_lowercase()
                 .starts_with("total")
         };
-        let plan = table::plan(
-            head,
-            rows,
-            &|i| is_total(&rows[i]),
-            TABLE_SIZE,
-            CELL_PAD_X,
-            self.width,
-            // Only a table at the left margin (not in a list or quote) may reach into the margins.
-            if self.x == 0.0 { TABLE_SPILL } else { 0.0 },
-        );
+        let bold_row = |i: usize| is_total(&rows[i]);
+        if self.table_parts(aligns, head, rows, &bold_row, base) {
+            return;
+        }
+        let gap = self.block_gap(10.0);
+        let plan = table::plan(head, rows, &bold_row, base, CELL_PAD_X, self.width);
         let body_spec = TextSpec::new(plan.size);
         let head_spec = TextSpec {
             bold: true,
@@ -684,7 +714,7 @@ impl<'a> Ctx<'a> {
         bottom_align: bool,
     ) -> Piece {
         let widths = &plan.widths;
-        let x0 = self.x - plan.spill;
+        let x0 = self.x;
         let laid: Vec<Vec<Line>> = cells
             .iter()
             .zip(widths)

@@ -1,4 +1,5 @@
-//! Table helpers: which cells are numbers, and how wide each column gets and in what size.
+//! Table helpers: which cells are numbers, how wide each column gets and in what size, and how
+//! a table too wide for the page even in the smallest type splits into groups of columns.
 
 use super::text::{measure_words, plain_text, Span, TextSpec};
 
@@ -111,93 +112,112 @@ fn strip_number(s: &str) -> Option<&str> {
 pub const SIZE_STEP: f64 = 0.5;
 /// The smallest font size a table is ever set in.
 pub const FLOOR_SIZE: f64 = 7.0;
-/// Words up to this many characters are never broken in a table cell.
-pub const WORD_CHARS: usize = 18;
-/// When a table does not fit even at [`FLOOR_SIZE`], words longer than this are hyphenated.
-pub const SHORT_WORD_CHARS: usize = 11;
+/// Words of more than this many characters are "very long": the only words a table may
+/// hyphenate, and only when it does not fit otherwise.
+pub const LONG_WORD_CHARS: usize = 12;
+/// A body cell of up to this many characters (a name, a label) is kept on one line by smaller
+/// type before it wraps; a longer one (a sentence) wraps at word boundaries.
+pub const SHORT_CELL_CHARS: usize = 30;
 /// Cell padding (each side) of a table too wide for the normal padding.
 pub const TIGHT_PAD: f64 = 2.5;
-/// In the last resort, words of up to this many characters stay whole.
-const LAST_WORD_CHARS: usize = 5;
 
-/// How a table is set: its font size, cell padding, the width of each column and how far it
-/// reaches into the margins.
+/// How a table is set: its font size, cell padding and the width of each column.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TablePlan {
     /// Font size of the header and body.
     pub size: f64,
     /// Padding on either side of each cell's text.
     pub pad: f64,
-    /// Column widths (padding included); they sum to the width available plus twice `spill`.
+    /// Column widths (padding included); they sum to the width available.
     pub widths: Vec<f64>,
-    /// How far the table reaches into each side margin (0 unless it cannot fit otherwise).
-    pub spill: f64,
 }
-
-/// How far words may be broken, from none to every text word.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Breaks {
-    /// Words up to [`WORD_CHARS`] whole; header words whole.
-    Words,
-    /// Body words over [`SHORT_WORD_CHARS`] hyphenated; header words whole.
-    ShortWords,
-    /// Header words over [`SHORT_WORD_CHARS`] hyphenated too.
-    Headers,
-    /// The last resort: words over [`LAST_WORD_CHARS`] hyphenated (never a number).
-    Anywhere,
-}
-
-/// The levels of [`Breaks`], in order.
-const LEVELS: [Breaks; 4] = [
-    Breaks::Words,
-    Breaks::ShortWords,
-    Breaks::Headers,
-    Breaks::Anywhere,
-];
 
 /// One column's widths at the base size, without padding.
 #[derive(Debug, Clone, Copy, Default)]
 struct Column {
-    /// Widest unbreakable token at each level of [`Breaks`], in order.
-    min: [f64; 4],
+    /// Widest unbreakable token with every word whole.
+    whole: f64,
+    /// Widest unbreakable token when words over [`LONG_WORD_CHARS`] may be hyphenated.
+    long: f64,
+    /// Longest line of a short body cell (up to [`SHORT_CELL_CHARS`]) or a number.
+    short: f64,
+    /// Width of the header on at most two lines.
+    head2: f64,
+    /// Width of the header on at most three lines.
+    head3: f64,
     /// Longest line of a body cell.
     body: f64,
     /// Longest line of any cell, the header included.
     full: f64,
 }
 
-impl Column {
-    fn min(&self, breaks: Breaks) -> f64 {
-        self.min[breaks as usize]
+/// Width of `text` on at most `lines` lines broken between words, in `spec`: the narrowest
+/// width at which it takes no more lines.
+fn lines_width(text: &str, spec: &TextSpec, lines: usize) -> f64 {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let width = |ws: &[&str]| measure_words(&[Span::plain(ws.join(" "))], spec, usize::MAX).1;
+    // best[i]: the narrowest width for the first i words on the lines so far.
+    let n = words.len();
+    let mut best: Vec<f64> = (0..=n).map(|i| width(&words[..i])).collect();
+    for _ in 1..lines {
+        best = (0..=n)
+            .map(|i| {
+                (0..=i)
+                    .map(|k| best[k].max(width(&words[k..i])))
+                    .fold(f64::INFINITY, f64::min)
+            })
+            .collect();
     }
-
-    /// Widens the column to hold a cell: its minimum at each level and its natural width.
-    fn hold(&mut self, min: [f64; 4], natural: f64, header: bool) {
-        for (m, v) in self.min.iter_mut().zip(min) {
-            *m = m.max(v);
-        }
-        if !header {
-            self.body = self.body.max(natural);
-        }
-        self.full = self.full.max(natural);
-    }
+    best[n]
 }
 
-/// Measures a cell: its minimum at each level of [`Breaks`] and its natural width. A cell that
-/// reads as a number ([`is_numeric`]) never wraps.
-fn measure_cell(cell: &[Span], spec: &TextSpec, header: bool) -> ([f64; 4], f64) {
-    let (last, natural) = measure_words(cell, spec, LAST_WORD_CHARS);
-    if !header && is_numeric(plain_text(cell).trim()) {
-        return ([natural; 4], natural);
-    }
-    let (words, _) = measure_words(cell, spec, if header { usize::MAX } else { WORD_CHARS });
-    let (short, _) = measure_words(cell, spec, SHORT_WORD_CHARS);
-    let min = if header {
-        [words, words, short, last]
-    } else {
-        [words, short, short, last]
+/// Measures every column of a table at `base` size; `bold_row(i)` says whether body row `i` is
+/// set bold (a totals row). A cell that reads as a number ([`is_numeric`]) never wraps; numbers,
+/// money amounts and dates inside text are never broken ([`measure_words`]).
+fn measure_columns(
+    head: &[Vec<Span>],
+    rows: &[Vec<Vec<Span>>],
+    bold_row: &dyn Fn(usize) -> bool,
+    base: f64,
+) -> Vec<Column> {
+    let body_spec = TextSpec::new(base);
+    let bold_spec = TextSpec {
+        bold: true,
+        ..body_spec
     };
-    (min, natural)
+    let hold = |col: &mut Column, cell: &[Span], spec: &TextSpec| -> f64 {
+        let text = plain_text(cell);
+        let (whole, natural) = measure_words(cell, spec, usize::MAX);
+        let (whole, long) = if is_numeric(text.trim()) {
+            (natural, natural)
+        } else {
+            (whole, measure_words(cell, spec, LONG_WORD_CHARS).0)
+        };
+        col.whole = col.whole.max(whole);
+        col.long = col.long.max(long);
+        col.full = col.full.max(natural);
+        natural
+    };
+    let mut cols = vec![Column::default(); column_count(head, rows)];
+    for (c, col) in cols.iter_mut().enumerate() {
+        if let Some(cell) = head.get(c) {
+            hold(col, cell, &bold_spec);
+            col.head2 = lines_width(&plain_text(cell), &bold_spec, 2);
+            col.head3 = lines_width(&plain_text(cell), &bold_spec, 3);
+        }
+        for (i, row) in rows.iter().enumerate() {
+            if let Some(cell) = row.get(c) {
+                let spec = if bold_row(i) { &bold_spec } else { &body_spec };
+                let natural = hold(col, cell, spec);
+                col.body = col.body.max(natural);
+                let text = plain_text(cell);
+                if text.trim().chars().count() <= SHORT_CELL_CHARS || is_numeric(text.trim()) {
+                    col.short = col.short.max(natural);
+                }
+            }
+        }
+    }
+    cols
 }
 
 /// How many columns a table has: its widest row, the header included.
@@ -209,18 +229,37 @@ pub fn column_count<C>(head: &[C], rows: &[Vec<C>]) -> usize {
         .unwrap_or(0)
 }
 
-/// Sizes a table `avail` wide from its content: each column at least as wide as its longest
-/// unbreakable token (a number, money amount, percentage or date is never broken, nor a word of
-/// up to [`WORD_CHARS`] characters, nor a header word), the spare width given first to the body
-/// cells' longest lines and then to the headers' ([`content_widths`]).
+/// The widths of `cols` at `size` with `pad` on each side, from `pick` (measured at `base`).
+fn scaled(cols: &[Column], base: f64, size: f64, pad: f64, pick: fn(&Column) -> f64) -> Vec<f64> {
+    cols.iter()
+        .map(|col| pick(col) * size / base + 2.0 * pad)
+        .collect()
+}
+
+fn fits(widths: &[f64], avail: f64) -> bool {
+    widths.iter().sum::<f64>() <= avail + 1e-9
+}
+
+/// The short lines of a column with every word whole: what a table keeps on one line.
+fn one_line(c: &Column) -> f64 {
+    c.whole.max(c.short)
+}
+
+/// Sizes a table `avail` wide from its content, never wider than `avail`: a number, money
+/// amount, percentage or date is never broken, nor a word of up to [`LONG_WORD_CHARS`]
+/// characters.
 ///
-/// When the minimums do not fit, in this order: the font steps down from `base` to
-/// [`FLOOR_SIZE`]; the padding narrows from `pad` to [`TIGHT_PAD`]; the table reaches up to
-/// `spill` into each side margin; body words over [`SHORT_WORD_CHARS`] may be hyphenated, then
-/// header words over [`SHORT_WORD_CHARS`]; as the last resort, within the text width again,
-/// words over [`LAST_WORD_CHARS`].
-/// A number, date or money amount is never broken. `bold_row(i)` says whether body row `i` is
-/// set bold (a totals row).
+/// In this order, as far as needed: the font steps down from `base` to [`FLOOR_SIZE`], and then
+/// the padding narrows from `pad` to [`TIGHT_PAD`], to keep the words whole, the short cells
+/// (names, numbers: [`SHORT_CELL_CHARS`]) on one line and the headers on two, or failing that
+/// the short cells on one line; short cells wrap between words; words over
+/// [`LONG_WORD_CHARS`] characters are hyphenated. The spare width goes first to short cells,
+/// then to the headers (on three lines, then on two), then to long text cells, then to
+/// one-line headers, so headers wrap before names and long text wraps before headers take a
+/// third line.
+/// A table whose numbers and short words cannot fit even so is split ([`column_groups`]); if
+/// it is not, its columns shrink in proportion (the last resort, which may break a number).
+/// `bold_row(i)` says whether body row `i` is set bold (a totals row).
 pub fn plan(
     head: &[Vec<Span>],
     rows: &[Vec<Vec<Span>>],
@@ -228,84 +267,139 @@ pub fn plan(
     base: f64,
     pad: f64,
     avail: f64,
-    spill: f64,
 ) -> TablePlan {
-    let ncols = column_count(head, rows);
-    let body_spec = TextSpec::new(base);
-    let bold_spec = TextSpec {
-        bold: true,
-        ..body_spec
-    };
-    let mut cols = vec![Column::default(); ncols];
-    for (c, col) in cols.iter_mut().enumerate() {
-        if let Some(cell) = head.get(c) {
-            let (min, natural) = measure_cell(cell, &bold_spec, true);
-            col.hold(min, natural, true);
+    let cols = measure_columns(head, rows, bold_row, base);
+    let targets: [fn(&Column) -> f64; 5] =
+        [one_line, |c| c.head3, |c| c.head2, |c| c.body, |c| c.full];
+    let finish = |size: f64, pad: f64, min: fn(&Column) -> f64, first: &[fn(&Column) -> f64]| {
+        let wants: Vec<Vec<f64>> = first
+            .iter()
+            .chain(&targets)
+            .map(|&t| scaled(&cols, base, size, pad, t))
+            .collect();
+        TablePlan {
+            size,
+            pad,
+            widths: fill(&scaled(&cols, base, size, pad, min), &wants, avail),
         }
-        for (i, row) in rows.iter().enumerate() {
-            if let Some(cell) = row.get(c) {
-                let spec = if bold_row(i) { &bold_spec } else { &body_spec };
-                let (min, natural) = measure_cell(cell, spec, false);
-                col.hold(min, natural, false);
+    };
+    let floor = base.min(FLOOR_SIZE);
+    let tight = pad.min(TIGHT_PAD);
+    let mut settings = Vec::new();
+    let mut size = base;
+    while size >= FLOOR_SIZE - 1e-9 {
+        settings.push((size, pad));
+        size -= SIZE_STEP;
+    }
+    settings.push((floor, tight));
+    // Short cells on one line and headers on two if the type can shrink so far, else short
+    // cells on one line.
+    let neat: fn(&Column) -> f64 = |c| one_line(c).max(c.head2);
+    for want in [neat, one_line] {
+        if let Some(&(size, pad)) = settings
+            .iter()
+            .find(|&&(size, pad)| fits(&scaled(&cols, base, size, pad, want), avail))
+        {
+            return finish(size, pad, |c| c.whole, &[]);
+        }
+    }
+    if fits(&scaled(&cols, base, floor, tight, |c| c.whole), avail) {
+        return finish(floor, tight, |c| c.whole, &[]);
+    }
+    finish(floor, tight, |c| c.long, &[|c| c.whole])
+}
+
+/// How to split a table too wide for `avail` even at [`FLOOR_SIZE`] with every word over
+/// [`LONG_WORD_CHARS`] hyphenated: groups of columns, each led by the first (label) column,
+/// in order, as few groups as keep every word whole (or, failing that, every word of up to
+/// [`LONG_WORD_CHARS`] characters), of about as many columns each. A table that fits (see [`plan`]) is one group of all its
+/// columns, and so is one of at most two columns.
+pub fn column_groups(
+    head: &[Vec<Span>],
+    rows: &[Vec<Vec<Span>>],
+    bold_row: &dyn Fn(usize) -> bool,
+    base: f64,
+    pad: f64,
+    avail: f64,
+) -> Vec<Vec<usize>> {
+    let cols = measure_columns(head, rows, bold_row, base);
+    let n = cols.len();
+    let (floor, tight) = (base.min(FLOOR_SIZE), pad.min(TIGHT_PAD));
+    if n <= 2 || fits(&scaled(&cols, base, floor, tight, |c| c.long), avail) {
+        return vec![(0..n).collect()];
+    }
+    for pick in [|c: &Column| c.whole, |c: &Column| c.long] {
+        let widths = scaled(&cols, base, floor, tight, pick);
+        for parts in 2..n {
+            let groups = balanced(n - 1, parts);
+            let fit = groups
+                .iter()
+                .all(|g| widths[0] + g.clone().map(|c| widths[c + 1]).sum::<f64>() <= avail + 1e-9);
+            if fit {
+                return groups
+                    .into_iter()
+                    .map(|g| std::iter::once(0).chain(g.map(|c| c + 1)).collect())
+                    .collect();
             }
         }
     }
-    let scaled = |size: f64, pad: f64, pick: &dyn Fn(&Column) -> f64| -> Vec<f64> {
-        cols.iter()
-            .map(|col| pick(col) * size / base + 2.0 * pad)
-            .collect()
+    vec![(0..n).collect()]
+}
+
+/// A table cut into groups of columns ([`column_groups`]) and the type size they share.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Split {
+    /// The columns of each part, in order; one group of every column for a table that fits.
+    pub groups: Vec<Vec<usize>>,
+    /// The size every part starts from: the smallest any part needs (`base` for one group).
+    pub size: f64,
+}
+
+/// Splits a table too wide for `avail` into groups of columns ([`column_groups`]), set in the
+/// same type size so the parts read as one table.
+pub fn split(
+    head: &[Vec<Span>],
+    rows: &[Vec<Vec<Span>>],
+    bold_row: &dyn Fn(usize) -> bool,
+    base: f64,
+    pad: f64,
+    avail: f64,
+) -> Split {
+    let groups = column_groups(head, rows, bold_row, base, pad, avail);
+    let size = if groups.len() < 2 {
+        base
+    } else {
+        groups
+            .iter()
+            .map(|cols| {
+                let part: Vec<_> = rows.iter().map(|r| pick_columns(r, cols)).collect();
+                plan(&pick_columns(head, cols), &part, bold_row, base, pad, avail).size
+            })
+            .fold(base, f64::min)
     };
-    let mut attempts: Vec<(f64, f64, f64, Breaks)> = Vec::new();
-    let mut size = base;
-    while size >= FLOOR_SIZE - 1e-9 {
-        attempts.push((size, pad, 0.0, Breaks::Words));
-        size -= SIZE_STEP;
-    }
-    let floor = base.min(FLOOR_SIZE);
-    let tight = pad.min(TIGHT_PAD);
-    attempts.push((floor, tight, 0.0, Breaks::Words));
-    for breaks in [Breaks::Words, Breaks::ShortWords, Breaks::Headers] {
-        attempts.push((floor, tight, spill, breaks));
-    }
-    for (size, pad, spill, breaks) in attempts {
-        let min = scaled(size, pad, &|c| c.min(breaks));
-        let width = avail + 2.0 * spill;
-        if min.iter().sum::<f64>() <= width + 1e-9 {
-            // The spare width first keeps whole the words this level lets break, then goes to
-            // the body lines and the headers.
-            let mut targets: Vec<Vec<f64>> = LEVELS[..breaks as usize]
-                .iter()
-                .rev()
-                .map(|&b| scaled(size, pad, &|c| c.min(b)))
-                .collect();
-            targets.push(scaled(size, pad, &|c| c.body));
-            targets.push(scaled(size, pad, &|c| c.full));
-            let widths = fill(&min, &targets, width);
-            return TablePlan {
-                size,
-                pad,
-                widths,
-                spill,
-            };
-        }
-    }
-    // Words over a few characters may break; numbers keep their width, and as few words as
-    // can be break.
-    let mut targets: Vec<Vec<f64>> = LEVELS[..Breaks::Anywhere as usize]
-        .iter()
-        .rev()
-        .map(|&b| scaled(floor, tight, &|c| c.min(b)))
-        .collect();
-    targets.push(scaled(floor, tight, &|c| c.body));
-    targets.push(scaled(floor, tight, &|c| c.full));
-    let min = scaled(floor, tight, &|c| c.min(Breaks::Anywhere));
-    // A table that must break words anyway stays inside the text width.
-    TablePlan {
-        size: floor,
-        pad: tight,
-        widths: fill(&min, &targets, avail),
-        spill: 0.0,
-    }
+    Split { groups, size }
+}
+
+/// The cells of `row` in the columns `cols`, an empty cell where the row is short.
+pub fn pick_columns(row: &[Vec<Span>], cols: &[usize]) -> Vec<Vec<Span>> {
+    cols.iter()
+        .map(|&c| row.get(c).cloned().unwrap_or_default())
+        .collect()
+}
+
+/// `n` items in `parts` runs of consecutive indices, the first runs one longer when `n` does
+/// not divide evenly.
+fn balanced(n: usize, parts: usize) -> Vec<std::ops::Range<usize>> {
+    let (each, extra) = (n / parts, n % parts);
+    let mut start = 0;
+    (0..parts)
+        .map(|p| {
+            let len = each + usize::from(p < extra);
+            let range = start..start + len;
+            start += len;
+            range
+        })
+        .collect()
 }
 
 /// Column widths for a table `avail` wide, from each column's narrowest possible width (widest
@@ -405,6 +499,7 @@ fn grow(widths: &mut [f64], target: &[f64], spare: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::report::pdf::text::is_atomic;
 
     #[test]
     fn numbers_money_and_percentages_are_numeric() {
@@ -517,42 +612,131 @@ mod tests {
         (head, rows)
     }
 
+    /// Asserts that every number and every word of up to [`LONG_WORD_CHARS`] characters of a
+    /// table fits its column in `plan`, and that the table is exactly `avail` wide.
+    fn assert_whole(head: &[Vec<Span>], rows: &[Vec<Vec<Span>>], plan: &TablePlan, avail: f64) {
+        let total: f64 = plan.widths.iter().sum();
+        assert!((total - avail).abs() < 1e-6, "{plan:?}");
+        assert!(plan.size >= FLOOR_SIZE && plan.size <= 8.5);
+        let cells = rows
+            .iter()
+            .flat_map(|r| r.iter().enumerate().map(|(c, cell)| (c, cell, false)))
+            .chain(head.iter().enumerate().map(|(c, cell)| (c, cell, true)));
+        for (c, cell, bold) in cells {
+            for word in plain_text(cell).split(' ') {
+                if word.chars().count() > LONG_WORD_CHARS && !is_atomic(word) {
+                    continue;
+                }
+                let w = width_of(word, plan.size, bold) + 2.0 * plan.pad;
+                assert!(w <= plan.widths[c] + 1e-6, "{word} in {plan:?} at {avail}");
+            }
+        }
+    }
+
     #[test]
     fn a_wide_table_steps_down_and_keeps_numbers_whole() {
         let (head, rows) = wide_table();
-        for avail in [453.54, 470.0, 520.0, 700.0, 1000.0] {
-            let plan = plan(&head, &rows, &|_| false, 8.5, 5.0, avail, 36.0);
-            let total: f64 = plan.widths.iter().sum();
-            assert!(
-                (total - (avail + 2.0 * plan.spill)).abs() < 1e-6,
-                "{plan:?}"
-            );
-            assert!(plan.size >= FLOOR_SIZE && plan.size <= 8.5);
-            for row in &rows {
-                for (c, cell) in row.iter().enumerate() {
-                    let text = plain_text(cell);
-                    for word in text.split(' ') {
-                        // Every number and every word of up to 18 characters fits its column.
-                        let w = width_of(word, plan.size, false) + 2.0 * plan.pad;
-                        assert!(w <= plan.widths[c] + 1e-6, "{word} in {plan:?} at {avail}");
-                    }
-                }
-            }
-            for (c, cell) in head.iter().enumerate() {
-                for word in plain_text(cell).split(' ') {
-                    let w = width_of(word, plan.size, true) + 2.0 * plan.pad;
-                    assert!(w <= plan.widths[c] + 1e-6, "{word} in {plan:?} at {avail}");
-                }
+        for avail in [300.0, 453.54, 470.0, 520.0, 700.0, 1000.0] {
+            let groups = column_groups(&head, &rows, &|_| false, 8.5, 5.0, avail);
+            assert_eq!(groups.len() > 1, avail < 500.0, "{groups:?} at {avail}");
+            for cols in groups {
+                assert_eq!(cols[0], 0);
+                let head = pick_columns(&head, &cols);
+                let rows: Vec<_> = rows.iter().map(|r| pick_columns(r, &cols)).collect();
+                let plan = plan(&head, &rows, &|_| false, 8.5, 5.0, avail);
+                assert_whole(&head, &rows, &plan, avail);
             }
         }
-        // Wide enough: the base size, normal padding, no reaching into the margins.
-        let roomy = plan(&head, &rows, &|_| false, 8.5, 5.0, 1000.0, 36.0);
-        assert_eq!((roomy.size, roomy.pad, roomy.spill), (8.5, 5.0, 0.0));
-        // A4: smaller type first, then tighter padding, then the margins.
-        let a4 = plan(&head, &rows, &|_| false, 8.5, 5.0, 453.54, 36.0);
+        // Wide enough: the base size and normal padding.
+        let roomy = plan(&head, &rows, &|_| false, 8.5, 5.0, 1000.0);
+        assert_eq!((roomy.size, roomy.pad), (8.5, 5.0));
+        // A4: smaller type first, then tighter padding, inside the text width.
+        let a4 = plan(&head, &rows, &|_| false, 8.5, 5.0, 453.54);
         assert_eq!(a4.size, FLOOR_SIZE);
         // The tier names' words are whole, and the long header does not crowd the names.
         assert!(a4.widths[0] >= a4.widths[4], "{a4:?}");
+    }
+
+    #[test]
+    fn a_too_wide_table_splits_into_balanced_groups_led_by_the_label() {
+        let (head, rows) = wide_table();
+        let groups = column_groups(&head, &rows, &|_| false, 8.5, 5.0, 300.0);
+        let all: Vec<usize> = groups.iter().flat_map(|g| g[1..].to_vec()).collect();
+        assert_eq!(all, (1..11).collect::<Vec<_>>());
+        let sizes: Vec<usize> = groups.iter().map(Vec::len).collect();
+        assert!(sizes.iter().max().unwrap() - sizes.iter().min().unwrap() <= 1);
+        assert_eq!(balanced(7, 3), vec![0..3, 3..5, 5..7]);
+        // The parts share one size: the smallest any of them needs.
+        let s = split(&head, &rows, &|_| false, 8.5, 5.0, 453.54);
+        assert_eq!(s.groups.len(), 2);
+        let sizes: Vec<f64> = s
+            .groups
+            .iter()
+            .map(|cols| {
+                let part: Vec<_> = rows.iter().map(|r| pick_columns(r, cols)).collect();
+                plan(
+                    &pick_columns(&head, cols),
+                    &part,
+                    &|_| false,
+                    s.size,
+                    5.0,
+                    453.54,
+                )
+                .size
+            })
+            .collect();
+        assert!(sizes.iter().all(|&z| z == s.size), "{sizes:?} {s:?}");
+        assert!(s.size < 8.5);
+        // Two columns are never split.
+        let two = column_groups(
+            &head[..2],
+            &[rows[0][..2].to_vec()],
+            &|_| false,
+            8.5,
+            5.0,
+            10.0,
+        );
+        assert_eq!(two, vec![vec![0, 1]]);
+    }
+
+    #[test]
+    fn short_cells_keep_one_line_by_smaller_type_and_long_text_wraps() {
+        let head = cells(&["Tier", "Rule holds for", "Near a threshold (within 5%)"]);
+        let long = "revenue >= $300 (param first_class_min): 275; purchase_days >= 3 (param business_min_days): 2,205";
+        let rows = vec![cells(&["Business", "7,860", long])];
+        let p = plan(&head, &rows, &|_| false, 8.5, 5.0, 453.54);
+        // A sentence wraps at the base size; it does not shrink the type.
+        assert_eq!(p.size, 8.5);
+        // The headers get two lines before the sentence widens.
+        let w = |t: &str| width_of(t, 8.5, true);
+        let two = w("Rule holds").min(w("holds for")) + 10.0;
+        assert!(p.widths[1] >= two - 1e-6, "{p:?}");
+        // A name of up to 30 characters stays on one line by smaller type.
+        let head = cells(&["Tier", "A", "B"]);
+        let name = "Einmalkäufer ohne Wiederkauf";
+        let rows = vec![cells(&[name, "$2,500,316.00", "$2,500,316.00"])];
+        let avail = width_of(name, 8.0, false) + 2.0 * width_of("$2,500,316.00", 8.0, false) + 30.0;
+        let p = plan(&head, &rows, &|_| false, 8.5, 5.0, avail + 0.01);
+        assert_eq!(p.size, 8.0);
+        assert!(p.widths[0] >= width_of(name, 8.0, false) + 10.0 - 1e-6);
+    }
+
+    #[test]
+    fn header_widths_on_a_number_of_lines() {
+        let spec = TextSpec {
+            bold: true,
+            ..TextSpec::new(8.5)
+        };
+        let text = "Occasional Bargain Hunters on 1998-06-30";
+        let w = |t: &str| width_of(t, 8.5, true);
+        assert!((lines_width(text, &spec, 1) - w(text)).abs() < 1e-6);
+        let two = w("Occasional Bargain").max(w("Hunters on 1998-06-30"));
+        assert!((lines_width(text, &spec, 2) - two).abs() < 1e-6);
+        let three = lines_width(text, &spec, 3);
+        assert!(three < two && three >= w("Hunters on").max(w("1998-06-30")) - 1e-6);
+        let widest = w("Occasional").max(w("1998-06-30"));
+        assert!((lines_width(text, &spec, 9) - widest).abs() < 1e-6);
+        assert_eq!(lines_width("", &spec, 2), 0.0);
     }
 
     #[test]
@@ -563,7 +747,7 @@ mod tests {
         let name = width_of("Strategic Platinum Accounts", 8.5, false) + 10.0;
         let header = width_of("Cumulative share of revenue", 8.5, true) + 10.0;
         let avail = name + header - 20.0;
-        let p = plan(&head, &rows, &|_| false, 8.5, 5.0, avail, 0.0);
+        let p = plan(&head, &rows, &|_| false, 8.5, 5.0, avail);
         assert_eq!(p.size, 8.5);
         assert!((p.widths[0] - name).abs() < 1e-6, "{p:?}");
     }
