@@ -357,24 +357,16 @@ fn every_customer_joins_its_master_row_after_the_prefix_is_removed() {
 
 #[test]
 fn without_id_normalise_the_run_warns_and_suggests_the_prefix() {
-    let dir = tempfile::tempdir().unwrap();
-    let ws = dir.path().join("ws");
-    copy_dir(&example("cdnow-de"), &ws);
-    let policy = std::fs::read_to_string(ws.join("powerbase.yaml")).unwrap();
-    let without: String = policy
-        .lines()
-        .filter(|l| !l.trim_start().starts_with("id_normalise:"))
-        .map(|l| format!("{l}\n"))
-        .collect();
-    assert_eq!(without.lines().count() + 1, policy.lines().count());
-    std::fs::write(ws.join("powerbase.yaml"), without).unwrap();
-    let out = powerbase()
-        .arg("run")
-        .arg(&ws)
-        .arg("--out")
-        .arg(dir.path().join("out"))
-        .output()
-        .unwrap();
+    let (dir, out) = run_changed("powerbase.yaml", |bytes| {
+        let policy = String::from_utf8(bytes).unwrap();
+        let without: String = policy
+            .lines()
+            .filter(|l| !l.trim_start().starts_with("id_normalise:"))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        assert_eq!(without.lines().count() + 1, policy.lines().count());
+        without.into_bytes()
+    });
     assert!(out.status.success());
     let stderr = String::from_utf8(out.stderr).unwrap();
     // Examples from both files: the first ids of each, as the files write them.
@@ -437,13 +429,17 @@ fn the_shipped_data_is_what_make_data_py_writes() {
     }
 }
 
-/// A copy of the German example with `file` changed by `damage`; the failed run's standard error.
-fn run_damaged(file: &str, damage: impl FnOnce(Vec<u8>) -> Vec<u8>) -> String {
+/// `run` on a copy of the German example (in `ws/` of the returned folder, writing `out/`)
+/// after `change` rewrote its file `file`.
+fn run_changed(
+    file: &str,
+    change: impl FnOnce(Vec<u8>) -> Vec<u8>,
+) -> (tempfile::TempDir, std::process::Output) {
     let dir = tempfile::tempdir().unwrap();
     let ws = dir.path().join("ws");
     copy_dir(&example("cdnow-de"), &ws);
     let path = ws.join(file);
-    std::fs::write(&path, damage(std::fs::read(&path).unwrap())).unwrap();
+    std::fs::write(&path, change(std::fs::read(&path).unwrap())).unwrap();
     let out = powerbase()
         .arg("run")
         .arg(&ws)
@@ -451,6 +447,12 @@ fn run_damaged(file: &str, damage: impl FnOnce(Vec<u8>) -> Vec<u8>) -> String {
         .arg(dir.path().join("out"))
         .output()
         .unwrap();
+    (dir, out)
+}
+
+/// A copy of the German example with `file` changed by `damage`; the failed run's standard error.
+fn run_damaged(file: &str, damage: impl FnOnce(Vec<u8>) -> Vec<u8>) -> String {
+    let (dir, out) = run_changed(file, damage);
     assert!(!out.status.success());
     assert!(
         !dir.path().join("out").exists(),

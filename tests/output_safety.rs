@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStderr, Command, Output, Stdio};
 
 use powerbase::report::output::{MARKER, PAUSE_VAR};
-use support::workspace;
+use support::{entries, workspace};
 
 const POLICY: &str = r#"client: Test
 currency: EUR
@@ -68,16 +68,6 @@ fn stderr(out: &Output) -> String {
 
 fn small() -> tempfile::TempDir {
     workspace(POLICY, Some(CSV), &[])
-}
-
-/// The names in a folder, sorted, hidden ones included.
-fn entries(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    names
 }
 
 /// Every file and folder under `dir` with its contents (links as their target), to compare a folder

@@ -466,16 +466,6 @@ fn same_inputs_same_bytes_with_ids_kept_as_written() {
     );
 }
 
-/// The files and folders of `dir`, sorted, the marker included.
-fn entries(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    names
-}
-
 /// [`POLICY`] with `report.formats` set to `formats` (YAML).
 fn with_formats(formats: &str) -> String {
     format!("{POLICY}report:\n  formats: {formats}\n")

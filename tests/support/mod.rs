@@ -136,6 +136,16 @@ pub fn customers(dir: &Path) -> Vec<std::collections::BTreeMap<String, String>> 
     read_csv(&dir.join("out/customers.csv"))
 }
 
+/// The names in a folder, sorted, hidden ones included.
+pub fn entries(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
 /// The rows of a CSV file as maps from header to value.
 pub fn read_csv(path: &Path) -> Vec<std::collections::BTreeMap<String, String>> {
     rows_of(&std::fs::read(path).unwrap(), b',')

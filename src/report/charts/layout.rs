@@ -684,18 +684,21 @@ pub(crate) mod tests {
         chart
     }
 
+    /// Eight long tier names, English and German.
+    pub const LONG_TIER_NAMES: [&str; 8] = [
+        "Strategic Platinum Accounts",
+        "Key Account Development",
+        "Gelegenheitskunden Nord",
+        "Wachstumskunden Süd",
+        "Regular Repeat Buyers",
+        "Occasional Bargain Hunters",
+        "Dormant Former Customers",
+        "Einmalkäufer ohne Wiederkauf",
+    ];
+
     /// Eight tiers with long names (drawn as rows).
     pub fn sample_long_tiers() -> Chart {
-        let names = [
-            "Strategic Platinum Accounts",
-            "Key Account Development",
-            "Gelegenheitskunden Nord",
-            "Wachstumskunden Süd",
-            "Regular Repeat Buyers",
-            "Occasional Bargain Hunters",
-            "Dormant Former Customers",
-            "Einmalkäufer ohne Wiederkauf",
-        ];
+        let names = LONG_TIER_NAMES;
         let tiers = names
             .iter()
             .enumerate()

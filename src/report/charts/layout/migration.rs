@@ -266,18 +266,9 @@ mod tests {
 
     #[test]
     fn long_tier_names_are_wrapped_or_numbered_never_cut() {
-        let names: Vec<String> = [
-            "Strategic Platinum Accounts",
-            "Key Account Development",
-            "Gelegenheitskunden Nord",
-            "Wachstumskunden Süd",
-            "Regular Repeat Buyers",
-            "Occasional Bargain Hunters",
-            "Dormant Former Customers",
-            "Einmalkäufer ohne Wiederkauf",
-        ]
-        .map(String::from)
-        .to_vec();
+        let names: Vec<String> = crate::report::charts::layout::tests::LONG_TIER_NAMES
+            .map(String::from)
+            .to_vec();
         let cell = FlowCell {
             customers: 1_234,
             revenue: 123_456.0,
