@@ -136,10 +136,13 @@ impl Styles {
 /// decimals with thousands separators (`[$$]#,##0.00`, `[$€]#,##0.00`, `[$CHF] #,##0.00`).
 pub fn money_format(currency: &str) -> String {
     let symbol = currency_symbol(currency);
-    match symbol.strip_suffix(' ') {
-        _ if symbol.is_empty() => "#,##0.00".to_string(),
-        Some(code) => format!("[${code}] #,##0.00"),
-        None => format!("[${symbol}]#,##0.00"),
+    if symbol.is_empty() {
+        "#,##0.00".to_string()
+    } else if symbol.chars().all(|c| c.is_ascii_alphabetic()) {
+        // A code such as CHF is set apart from the figure by a space; a sign such as € is not.
+        format!("[${symbol}] #,##0.00")
+    } else {
+        format!("[${symbol}]#,##0.00")
     }
 }
 
